@@ -1,0 +1,77 @@
+"""Makassar Berjasa portal: BPJS Ketenagakerjaan cover for the city's vulnerable workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import DEVELOPMENT_SECRET, Config, config_for_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class InsecureConfigurationError(RuntimeError):
+    """Raised when production settings are unsafe to serve with."""
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the portal application."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object((config_class or config_for_environment())())
+    _refuse_unsafe_production(app)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    _bind_extensions(app)
+    _register_blueprints(app)
+
+    from portal import security, templating
+    from portal.main.errors import register_error_handlers
+
+    security.init_app(app)
+    templating.init_app(app)
+    register_error_handlers(app)
+    return app
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config["PORTAL_ENV"] != "production":
+        return
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret == DEVELOPMENT_SECRET or len(secret) < 32:
+        raise InsecureConfigurationError(
+            "PORTAL_ENV=production needs SECRET_KEY set to a random value of at least "
+            "32 characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+def _bind_extensions(app: Flask) -> None:
+    from portal import i18n
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.cli import users_cli
+    from portal.accounts.routes import bp as accounts_bp
+    from portal.lists.routes import bp as lists_bp
+    from portal.main.routes import bp as main_bp
+    from portal.seed.cli import seed_cli
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(lists_bp)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)

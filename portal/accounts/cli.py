@@ -1,0 +1,60 @@
+"""`flask users ...`: create and disable accounts from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from portal.accounts import services
+from portal.extensions import db
+from portal.models import Role, User
+
+users_cli = AppGroup("users", help="Manage portal accounts.")
+
+
+def _read_password() -> str:
+    """Ask on a terminal (twice); otherwise read one line from stdin. Never from argv."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--kelurahan", "kelurahan_code", help="Kemendagri code of the kelurahan (10 digits).")
+@click.option("--rw", type=int)
+@click.option("--rt", type=int)
+@click.option("--name", "full_name", default="")
+def create_user(username, role, kelurahan_code, rw, rt, full_name):
+    """Create an account; the password is read from a prompt or stdin."""
+    password = _read_password()
+    try:
+        user = services.create_user(
+            username,
+            Role(role),
+            password,
+            full_name=full_name,
+            kelurahan_code=kelurahan_code,
+            rw=rw,
+            rt=rt,
+        )
+    except services.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role.value}) {user.area_label}".rstrip())
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_user(username):
+    """Disable an account; its open sessions end at their next request."""
+    user = db.session.scalar(db.select(User).filter_by(username=username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account named {username}.")
+    services.disable_user(user)
+    db.session.commit()
+    click.echo(f"Disabled {user.username}.")

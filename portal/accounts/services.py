@@ -1,0 +1,116 @@
+"""Accounts: creating, authenticating and disabling users, bound to their areas."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.accounts.passwords import burn_equal_time, hash_password, verify_password
+from portal.extensions import db
+from portal.models import AREA_ROLES, Kelurahan, Role, User
+from portal.models.base import utcnow
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is for the user."""
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH)
+        )
+
+
+def check_area(role: Role, kelurahan_code: str | None, rw: int | None, rt: int | None) -> None:
+    """Area roles need a real kelurahan and an RW; office roles take no area."""
+    if role in AREA_ROLES:
+        if not kelurahan_code or db.session.get(Kelurahan, kelurahan_code) is None:
+            raise AccountError(_("Kode kelurahan %(code)s tidak dikenal.", code=kelurahan_code or "-"))
+        if rw is None or not 1 <= rw <= 99:
+            raise AccountError(_("Nomor RW wajib diisi (1-99) untuk peran ini."))
+        if rt is not None and (role != Role.RT_RW or not 1 <= rt <= 99):
+            raise AccountError(_("Nomor RT hanya untuk ketua RT/RW dan harus 1-99."))
+    elif kelurahan_code or rw is not None or rt is not None:
+        raise AccountError(_("Peran %(role)s tidak terikat wilayah.", role=role.value))
+
+
+def create_user(
+    username: str,
+    role: Role,
+    password: str,
+    *,
+    full_name: str = "",
+    kelurahan_code: str | None = None,
+    rw: int | None = None,
+    rt: int | None = None,
+    phone: str | None = None,
+    phone_public: bool = False,
+    actor: User | None = None,
+) -> User:
+    """Create an account after checking its name, password and area."""
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            _("Nama pengguna 3-64 karakter: huruf kecil, angka, titik, garis bawah atau strip.")
+        )
+    if db.session.scalar(db.select(User.id).filter_by(username=username)) is not None:
+        raise AccountError(_("Nama pengguna %(u)s sudah dipakai.", u=username))
+    check_password_rules(password)
+    check_area(role, kelurahan_code, rw, rt)
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        role=role,
+        kelurahan_code=kelurahan_code,
+        rw=rw,
+        rt=rt,
+        phone=phone,
+        phone_public=phone_public,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, actor=actor, role=role.value, username=username)
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this name and password, or None (in equal time either way)."""
+    user = db.session.scalar(db.select(User).filter_by(username=username.strip().lower()))
+    if user is None:
+        burn_equal_time(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def disable_user(user: User, actor: User | None = None) -> None:
+    """Disable an account; its open sessions stop working on their next request."""
+    user.active = False
+    user.rotate_session_token()
+    audit.record("user.disable", "user", user.id, actor=actor, username=user.username)
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    user.rotate_session_token()
+    audit.record("user.password", "user", user.id, actor=actor, username=user.username)
+
+
+def note_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    audit.record("auth.login", "user", user.id, actor=user)
+
+
+def note_failed_login(username: str) -> None:
+    # The attempted name is kept only when it is a real account, never the password.
+    user = db.session.scalar(db.select(User).filter_by(username=username.strip().lower()))
+    audit.record("auth.login_failed", "user", user.id if user else None, actor=None)

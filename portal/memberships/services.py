@@ -1,0 +1,91 @@
+"""Granting coverage: membership numbers, coverage periods and certificate codes."""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from datetime import date
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from portal.extensions import db
+from portal.models import (
+    Certificate,
+    CategorySetting,
+    Membership,
+    MembershipNumberSequence,
+    Person,
+    User,
+)
+
+
+def next_membership_number(year: int) -> str:
+    """The next number of `year` (MKS-2026-000123), unique under concurrent approvals.
+
+    The UPDATE takes a row lock on PostgreSQL that is held until the approving
+    transaction commits, so two approvals never read the same value; SQLite serialises
+    writers anyway.
+    """
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(MembershipNumberSequence)
+        .values(year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    value = db.session.execute(
+        update(MembershipNumberSequence)
+        .where(MembershipNumberSequence.year == year)
+        .values(last_value=MembershipNumberSequence.last_value + 1)
+        .returning(MembershipNumberSequence.last_value)
+    ).scalar_one()
+    return f"MKS-{year}-{value:06d}"
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def coverage_period(starts_on: date, months: int) -> tuple[date, date]:
+    """Cover starts on the given day and ends the day before the same day `months` later."""
+    return starts_on, date.fromordinal(add_months(starts_on, months).toordinal() - 1)
+
+
+def grant_membership(
+    person: Person,
+    setting: CategorySetting,
+    starts_on: date,
+    *,
+    entry_id: int | None = None,
+) -> Membership:
+    """Create an active membership with the programmes the category gets in that year."""
+    start, end = coverage_period(starts_on, setting.programme_year.coverage_months)
+    membership = Membership(
+        number=next_membership_number(setting.year),
+        person=person,
+        year=setting.year,
+        jkk=setting.jkk,
+        jkm=setting.jkm,
+        jht=setting.jht,
+        starts_on=start,
+        ends_on=end,
+        entry_id=entry_id,
+    )
+    db.session.add(membership)
+    return membership
+
+
+def new_verification_code() -> str:
+    """A public code for a certificate's QR: 128 random bits, nothing personal."""
+    return secrets.token_urlsafe(16)
+
+
+def issue_certificate(membership: Membership, issued_by: User | None = None) -> Certificate:
+    certificate = Certificate(
+        membership=membership, code=new_verification_code(), issued_by=issued_by
+    )
+    db.session.add(certificate)
+    return certificate

@@ -1,0 +1,80 @@
+"""Portal accounts and their roles, each bound to the area it may see."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import TimestampMixin, enum_column
+from portal.models.regions import Kelurahan
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"  # labour office (Dinas Ketenagakerjaan) at Balai Kota
+    RT_RW = "rt_rw"  # an RT/RW head: one kelurahan and RW, optionally one RT
+    AGENT = "agent"  # Agen Perisai: one kelurahan and RW
+
+
+AREA_ROLES = frozenset({Role.RT_RW, Role.AGENT})
+OFFICE_ROLES = frozenset({Role.ADMIN, Role.STAFF})
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    kelurahan_code: Mapped[str | None] = mapped_column(ForeignKey("kelurahan.code"), index=True)
+    rw: Mapped[int | None] = mapped_column(Integer)
+    rt: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # The head agreed that citizens asking about eligibility may see their phone number.
+    phone_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Rotated at logout, disabling and password change: every cookie naming the old
+    # token stops working at once, on every device.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    kelurahan: Mapped[Kelurahan | None] = relationship()
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in OFFICE_ROLES
+
+    @property
+    def is_area_bound(self) -> bool:
+        return self.role in AREA_ROLES
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    @property
+    def area_label(self) -> str:
+        if not self.kelurahan:
+            return ""
+        label = f"{self.kelurahan.name} RW {self.rw:03d}"
+        if self.rt:
+            label += f" RT {self.rt:03d}"
+        return label

@@ -1,0 +1,106 @@
+"""Member lists proposed by an area (RT/RW head or agent) and their entries."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.accounts import User
+from portal.models.base import TimestampMixin, enum_column
+from portal.models.persons import Person, Sex
+from portal.models.regions import Kelurahan
+
+
+class ListSource(enum.StrEnum):
+    INLINE = "inline"
+    UPLOAD = "upload"
+    IMPORT = "import"  # staff bulk import from the command line
+
+
+class EntryState(enum.StrEnum):
+    DRAFT = "draft"  # still being prepared by the area
+    PENDING = "pending"  # submitted, waiting for staff review
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETURNED = "returned"  # sent back to the area for correction
+
+
+class MemberList(TimestampMixin, db.Model):
+    __table_args__ = (Index("ix_member_list_area", "kelurahan_code", "rw", "rt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kelurahan_code: Mapped[str] = mapped_column(ForeignKey("kelurahan.code"))
+    rw: Mapped[int] = mapped_column(Integer)
+    rt: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[ListSource] = mapped_column(enum_column(ListSource))
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    kelurahan: Mapped[Kelurahan] = relationship()
+    created_by: Mapped[User] = relationship()
+    entries: Mapped[list[ListEntry]] = relationship(
+        back_populates="member_list",
+        order_by="ListEntry.id",
+        cascade="all, delete-orphan",
+    )
+
+
+class ListEntry(TimestampMixin, db.Model):
+    """One proposed person on a list, as the area typed it, and its review state.
+
+    Fields are nullable because a draft row may still hold errors to fix; only valid rows
+    leave the draft state.
+    """
+
+    __table_args__ = (
+        Index("ix_list_entry_state_submitted", "state", "submitted_at"),
+        Index("ix_list_entry_area", "kelurahan_code", "rw", "rt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("member_list.id"), index=True)
+    row_number: Mapped[int | None] = mapped_column(Integer)  # the spreadsheet's own row
+    nik: Mapped[str] = mapped_column(String(40), index=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, length=1))
+    kelurahan_code: Mapped[str | None] = mapped_column(ForeignKey("kelurahan.code"))
+    rw: Mapped[int | None] = mapped_column(Integer)
+    rt: Mapped[int | None] = mapped_column(Integer)
+    street: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
+    occupation: Mapped[str] = mapped_column(String(120), default="")
+    monthly_income: Mapped[int | None] = mapped_column(Integer)
+    # Validator findings: [{"code", "severity", "column", "message"}], refreshed on save.
+    issues: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[EntryState] = mapped_column(enum_column(EntryState), default=EntryState.DRAFT)
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason_text: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    # Optimistic locking: a decision on a stale row is detected, never silently lost.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    member_list: Mapped[MemberList] = relationship(back_populates="entries")
+    decided_by: Mapped[User | None] = relationship()
+    kelurahan: Mapped[Kelurahan | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    @property
+    def errors(self) -> list[dict]:
+        return [i for i in self.issues or [] if i.get("severity") == "error"]
+
+    @property
+    def warnings(self) -> list[dict]:
+        return [i for i in self.issues or [] if i.get("severity") == "warning"]

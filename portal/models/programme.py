@@ -1,0 +1,78 @@
+"""Occupation categories and the programme settings of each budget year.
+
+Contribution rates, age limits and the desil cut-off are not constants: DOMAIN.md keeps
+them as settings an administrator can change, one row per year.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+PROGRAMMES = ("JKK", "JKM", "JHT")
+
+
+class Category(db.Model):
+    """An occupation category (segment) of the programme, e.g. Posyandu cadres."""
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_id: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    def label(self, locale: str = "id") -> str:
+        return self.name_en if locale == "en" else self.name_id
+
+
+class ProgrammeYear(db.Model):
+    """The rules and prices of one budget year."""
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    min_age: Mapped[int] = mapped_column(Integer, default=15)
+    max_age: Mapped[int] = mapped_column(Integer, default=65)
+    # Households in DTSEN welfare deciles 1..desil_max are targeted.
+    desil_max: Mapped[int] = mapped_column(Integer, default=4)
+    unknown_desil_blocks_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    income_floor: Mapped[int] = mapped_column(Integer, default=1_000_000)  # rupiah / month
+    jkk_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal("0.0100"))
+    jkm_monthly: Mapped[int] = mapped_column(Integer, default=6_800)  # rupiah, flat
+    jht_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal("0.0200"))
+    coverage_months: Mapped[int] = mapped_column(Integer, default=12)
+    budget_ceiling: Mapped[Decimal | None] = mapped_column(Numeric(16, 0))  # rupiah / year
+
+    categories: Mapped[list[CategorySetting]] = relationship(
+        back_populates="programme_year", cascade="all, delete-orphan"
+    )
+
+    def monthly_premium(self, income: int | None, *, jht: bool) -> int:
+        """Monthly contribution in rupiah for one person at the declared income."""
+        base = max(income or 0, self.income_floor)
+        total = Decimal(base) * self.jkk_rate + self.jkm_monthly
+        if jht:
+            total += Decimal(base) * self.jht_rate
+        return int(total)
+
+
+class CategorySetting(db.Model):
+    """Whether a category is eligible in a year, its programmes and its target."""
+
+    year: Mapped[int] = mapped_column(ForeignKey("programme_year.year"), primary_key=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), primary_key=True)
+    eligible: Mapped[bool] = mapped_column(Boolean, default=True)
+    jkk: Mapped[bool] = mapped_column(Boolean, default=True)
+    jkm: Mapped[bool] = mapped_column(Boolean, default=True)
+    jht: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Only categories targeted by welfare (not by the job they do for the city) need a desil.
+    requires_desil: Mapped[bool] = mapped_column(Boolean, default=False)
+    target_population: Mapped[int] = mapped_column(Integer, default=0)
+
+    programme_year: Mapped[ProgrammeYear] = relationship(back_populates="categories")
+    category: Mapped[Category] = relationship()
+
+    @property
+    def programmes(self) -> list[str]:
+        return [p for p, on in zip(PROGRAMMES, (self.jkk, self.jkm, self.jht)) if on]

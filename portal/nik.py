@@ -1,0 +1,75 @@
+"""NIK (Nomor Induk Kependudukan) rules from Dukcapil, as DOMAIN.md sets them out.
+
+16 digits: the 6-digit code of the kecamatan where the NIK was first issued, the birth
+date DDMMYY (40 added to the day for women), and a 4-digit serial from 0001. The prefix is
+where the NIK was issued, not where the person lives: never scope areas by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from portal.models import Sex
+
+NIK_LENGTH = 16
+
+
+class NikError(ValueError):
+    """A NIK that breaks a rule; `code` is the validator's stable error code."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class NikInfo:
+    issuing_kecamatan: str
+    birth_date: date
+    sex: Sex
+    serial: str
+
+
+def mask_nik(nik: str) -> str:
+    """Show only the first 6 and last 4 digits: 737101******0003."""
+    if len(nik) != NIK_LENGTH:
+        return "*" * len(nik)
+    return nik[:6] + "*" * 6 + nik[-4:]
+
+
+def birth_year(two_digits: int, today: date) -> int:
+    """The century that puts the birth year in the past hundred years."""
+    year = 2000 + two_digits
+    return year if year <= today.year else year - 100
+
+
+def parse_nik(nik: str, today: date | None = None) -> NikInfo:
+    """Check a NIK of digits only and read what it encodes; raise NikError otherwise."""
+    today = today or date.today()
+    if not nik.isascii() or not nik.isdigit():
+        raise NikError("nik_not_digits")
+    if len(nik) != NIK_LENGTH:
+        raise NikError("nik_length")
+    if nik[0] == "0":
+        raise NikError("nik_leading_zero")
+    day, month, year2 = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = Sex.MALE
+    if day > 40:
+        day -= 40
+        sex = Sex.FEMALE
+    try:
+        born = date(birth_year(year2, today), month, day)
+    except ValueError:
+        raise NikError("nik_bad_date") from None
+    if born > today:
+        raise NikError("nik_bad_date")
+    if nik[12:] == "0000":
+        raise NikError("nik_serial_zero")
+    return NikInfo(issuing_kecamatan=nik[:6], birth_date=born, sex=sex, serial=nik[12:])
+
+
+def make_nik(kecamatan_code: str, born: date, sex: Sex, serial: int) -> str:
+    """Compose a NIK (used by the demo and scale data generators)."""
+    day = born.day + (40 if sex == Sex.FEMALE else 0)
+    return f"{kecamatan_code}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"

@@ -1,0 +1,73 @@
+"""Sessions, the idle timeout and the HTTP headers every response carries."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, current_app, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from portal.extensions import db, login_manager
+from portal.models import User
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+@login_manager.user_loader
+def load_user(session_token: str) -> User | None:
+    """Find the account by its current session token; disabled accounts get none."""
+    user = db.session.scalar(db.select(User).filter_by(session_token=session_token))
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def _enforce_idle_timeout() -> Response | None:
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    last_seen = session.get("last_seen", now)
+    if now - last_seen > limit:
+        logout_user()
+        session.clear()
+        flash(_l("Sesi Anda berakhir karena tidak ada aktivitas. Silakan masuk lagi."), "info")
+        return redirect(url_for("accounts.login"))
+    session["last_seen"] = now
+    return None
+
+
+def _set_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_user.is_authenticated:
+        # Pages for signed-in users may hold personal data: never keep them in a cache.
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config["PORTAL_ENV"] == "production":
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.before_request(_enforce_idle_timeout)
+    app.after_request(_set_headers)

@@ -1,0 +1,43 @@
+"""`flask seed ...`: load reference data and demo data."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.seed.demo import DEMO_ACCOUNTS, seed_demo
+from portal.seed.reference import seed_reference
+
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+
+
+@seed_cli.command("reference")
+@click.option("--year", type=int, help="Programme year to create settings for (default: this year).")
+def reference(year):
+    """Load regions, categories and the programme settings (idempotent)."""
+    counts = seed_reference(year)
+    db.session.commit()
+    click.echo(
+        f"Reference data: {counts['kecamatan']} kecamatan, {counts['kelurahan']} kelurahan, "
+        f"{counts['categories']} categories."
+    )
+
+
+@seed_cli.command("demo")
+@click.option("--password", help="Give every demo account this password (min. 12 characters).")
+def demo(password):
+    """Create demo accounts and data (refused in production)."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        click.echo("Refused: demo data is never loaded when PORTAL_ENV=production.", err=True)
+        sys.exit(2)
+    seed_reference()
+    passwords = seed_demo(password)
+    db.session.commit()
+    click.echo("Demo accounts (username / role / area / password):")
+    for account in DEMO_ACCOUNTS:
+        area = f"{account.kelurahan_code} RW {account.rw:03d}" if account.kelurahan_code else "-"
+        click.echo(f"  {account.username:8} {account.role.value:6} {area:18} {passwords[account.username]}")

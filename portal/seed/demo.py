@@ -1,0 +1,233 @@
+"""Demo data: the demo accounts and a few hundred realistic persons and list entries.
+
+Deterministic (fixed random seed) so screenshots and walkthroughs stay the same.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from faker import Faker
+
+from portal.accounts.services import create_user, set_password
+from portal.extensions import db
+from portal.memberships.services import grant_membership, issue_certificate
+from portal.models import (
+    CategorySetting,
+    EndReason,
+    EntryState,
+    ListEntry,
+    ListSource,
+    MemberList,
+    MembershipStatus,
+    Person,
+    Role,
+    Sex,
+    User,
+)
+from portal.names import name_key
+from portal.nik import make_nik
+from portal.seed.reference import CATEGORIES, ensure_programme_year
+
+DEMO_SEED = 73_71
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    full_name: str
+    kelurahan_code: str | None = None
+    rw: int | None = None
+    rt: int | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", Role.ADMIN, "Administrator Portal"),
+    DemoAccount("staff1", Role.STAFF, "Andi Pratiwi"),
+    DemoAccount("staff2", Role.STAFF, "Muhammad Rizal"),
+    DemoAccount("rtrw1", Role.RT_RW, "Daeng Baso", "7371011004", 2),  # Lette, Mariso
+    DemoAccount("rtrw2", Role.RT_RW, "Hj. Nurhaeda", "7371101008", 5),  # Pa'baeng-Baeng, Tamalate
+    DemoAccount("agent1", Role.AGENT, "Syamsul Alam", "7371011004", 4),  # Lette, Mariso
+)
+
+# How the demo entries of an area spread over the review states.
+STATE_WEIGHTS = {
+    EntryState.APPROVED: 50,
+    EntryState.PENDING: 25,
+    EntryState.REJECTED: 8,
+    EntryState.RETURNED: 7,
+    EntryState.DRAFT: 10,
+}
+REJECT_REASONS = {
+    "not_eligible_category": "Kategori pekerjaan tidak termasuk program tahun ini.",
+    "already_covered": "Sudah terdaftar sebagai peserta melalui pemberi kerja.",
+}
+RETURN_REASONS = {"data_mismatch": "Tanggal lahir tidak sesuai dengan KTP, mohon diperiksa."}
+
+
+class DemoRefused(RuntimeError):
+    pass
+
+
+def demo_present() -> bool:
+    return db.session.scalar(db.select(User.id).filter_by(username="admin")) is not None
+
+
+def seed_demo(password: str | None = None, today: date | None = None) -> dict[str, str]:
+    """Create demo accounts and data once; returns each account's password.
+
+    With `password`, every demo account gets it (also when the demo already exists).
+    """
+    today = today or date.today()
+    if demo_present():
+        if password:
+            for account in DEMO_ACCOUNTS:
+                user = db.session.scalar(db.select(User).filter_by(username=account.username))
+                if user:
+                    set_password(user, password)
+        return {a.username: password or "(unchanged)" for a in DEMO_ACCOUNTS}
+
+    programme_year = ensure_programme_year(today.year)
+    for setting in programme_year.categories:
+        # Demo choice, not a rule: JHT for cadres and religious workers.
+        if setting.category_code in ("kader", "pekerja_keagamaan"):
+            setting.jht = True
+    passwords = {}
+    users = {}
+    for account in DEMO_ACCOUNTS:
+        passwords[account.username] = password or secrets.token_urlsafe(12)
+        users[account.username] = create_user(
+            account.username,
+            account.role,
+            passwords[account.username],
+            full_name=account.full_name,
+            kelurahan_code=account.kelurahan_code,
+            rw=account.rw,
+            rt=account.rt,
+            phone="0812" + f"{random.Random(account.username).randrange(10**7):07d}",
+            phone_public=account.role == Role.RT_RW,
+        )
+    db.session.flush()
+    _DemoPopulation(users, programme_year.categories, today).create()
+    return passwords
+
+
+class _DemoPopulation:
+    def __init__(self, users: dict[str, User], settings: list[CategorySetting], today: date):
+        self.users = users
+        self.settings = {s.category_code: s for s in settings}
+        self.today = today
+        self.random = random.Random(DEMO_SEED)
+        self.fake = Faker("id_ID")
+        self.fake.seed_instance(DEMO_SEED)
+        self.serial = 0
+
+    def create(self) -> None:
+        staff = self.users["staff1"]
+        for username, rts, lists, per_list in (
+            ("rtrw1", (1, 2, 3, 4), 3, 35),
+            ("rtrw2", (1, 2, 3, 4, 5, 6), 3, 35),
+            ("agent1", (1, 2, 3), 2, 30),
+        ):
+            head = self.users[username]
+            for number in range(1, lists + 1):
+                member_list = MemberList(
+                    title=f"Usulan {head.kelurahan.name} RW {head.rw:03d} tahap {number}",
+                    kelurahan_code=head.kelurahan_code,
+                    rw=head.rw,
+                    source=ListSource.UPLOAD if number % 2 else ListSource.INLINE,
+                    source_filename=f"usulan-rw{head.rw:03d}-{number}.xlsx" if number % 2 else None,
+                    created_by=head,
+                )
+                db.session.add(member_list)
+                for row in range(per_list):
+                    self._entry(member_list, head, self.random.choice(rts), row + 2, staff)
+        db.session.flush()
+
+    def _birth(self) -> date:
+        age_days = self.random.randint(19 * 365, 62 * 365)
+        return self.today - timedelta(days=age_days)
+
+    def _entry(self, member_list: MemberList, head: User, rt: int, row: int, staff: User) -> None:
+        sex = self.random.choice(list(Sex))
+        name = self.fake.name_male() if sex == Sex.MALE else self.fake.name_female()
+        born = self._birth()
+        self.serial += 1
+        category = self.random.choices(
+            [c.code for c in CATEGORIES], weights=[c.target_2024 for c in CATEGORIES]
+        )[0]
+        nik = make_nik(self.random.choice(["737101", "737110", "730601", "730901"]), born, sex, self.serial)
+        state = self.random.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
+        submitted = datetime.combine(
+            self.today - timedelta(days=self.random.randint(1, 60)), time(9), timezone.utc
+        )
+        entry = ListEntry(
+            member_list=member_list,
+            row_number=row,
+            nik=nik,
+            full_name=name,
+            birth_date=born,
+            sex=sex,
+            kelurahan_code=head.kelurahan_code,
+            rw=head.rw,
+            rt=rt,
+            street=self.fake.street_address(),
+            phone="08" + "".join(self.random.choices("0123456789", k=10)),
+            category_code=category,
+            occupation="",
+            monthly_income=self.random.choice([1_000_000, 1_500_000, 2_000_000]),
+            state=state,
+            issues=[],
+            submitted_at=None if state == EntryState.DRAFT else submitted,
+        )
+        db.session.add(entry)
+        if state in (EntryState.APPROVED, EntryState.REJECTED, EntryState.RETURNED):
+            entry.decided_by = staff
+            entry.decided_at = submitted + timedelta(days=self.random.randint(1, 7))
+        if state == EntryState.REJECTED:
+            entry.reason_code, entry.reason_text = self.random.choice(list(REJECT_REASONS.items()))
+        elif state == EntryState.RETURNED:
+            entry.reason_code, entry.reason_text = next(iter(RETURN_REASONS.items()))
+        elif state == EntryState.APPROVED:
+            db.session.flush()
+            self._enrol(entry, staff)
+
+    def _enrol(self, entry: ListEntry, staff: User) -> None:
+        person = Person(
+            nik=entry.nik,
+            full_name=entry.full_name,
+            name_key=name_key(entry.full_name),
+            birth_date=entry.birth_date,
+            sex=entry.sex,
+            kelurahan_code=entry.kelurahan_code,
+            rw=entry.rw,
+            rt=entry.rt,
+            street=entry.street,
+            phone=entry.phone,
+            category_code=entry.category_code,
+            monthly_income=entry.monthly_income,
+        )
+        db.session.add(person)
+        entry.person = person
+        membership = grant_membership(
+            person,
+            self.settings[entry.category_code],
+            entry.decided_at.date(),
+            entry_id=entry.id,
+        )
+        # A few memberships from an earlier period have run out; a few were ended.
+        roll = self.random.random()
+        if roll < 0.05:
+            membership.starts_on = membership.starts_on.replace(year=membership.starts_on.year - 1)
+            membership.ends_on = membership.starts_on + timedelta(days=364)
+            membership.status = MembershipStatus.EXPIRED
+        elif roll < 0.08:
+            membership.status = MembershipStatus.ENDED
+            membership.end_reason = EndReason.MOVED_AWAY
+            membership.end_note = "Pindah domisili ke Kabupaten Gowa."
+        elif roll < 0.6:
+            issue_certificate(membership, issued_by=staff)

@@ -1,0 +1,145 @@
+"""Fixtures: an app per test on a real, migrated database (SQLite, and PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.config import Config
+from portal.extensions import db
+from portal.seed.reference import load_categories, load_regions, seed_reference
+from tests.databases import backends, new_database
+
+PASSWORD = "correct-horse-battery"
+# Reference tables survive between tests; everything else is emptied after each test.
+KEPT_TABLES = {"kecamatan", "kelurahan", "category"}
+
+
+def make_config(url: str, **overrides) -> type[Config]:
+    attributes = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "BASE_URL": "http://portal.test",
+        **overrides,
+    }
+    return type("TestConfig", (Config,), attributes)
+
+
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory, worker_id):
+    """One migrated database per backend for this worker, with regions loaded."""
+    folder = tmp_path_factory.mktemp("db")
+    urls = {}
+    for backend in backends():
+        url = new_database(backend, f"portal_test_{worker_id}", folder)
+        app = create_app(make_config(url))
+        with app.app_context():
+            upgrade()
+            load_regions()
+            load_categories()
+            db.session.commit()
+            db.engine.dispose()
+        urls[backend] = url
+    return urls
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(params=backends())
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app_factory(backend, migrated_databases):
+    """Build apps on this test's database; each test leaves the database empty again."""
+    created = []
+
+    def factory(**overrides):
+        app = create_app(make_config(migrated_databases[backend], **overrides))
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created[:1]:
+        with app.app_context():
+            db.session.rollback()
+            _empty_tables()
+    for app in created:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def db_session(app):
+    """The app's database session, inside an application context."""
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """The CSRF token of the client's session, as a page would give it to a form."""
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_PATTERN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        token = csrf_token(self.client, "/masuk")
+        return self.client.post(
+            "/masuk", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/keluar", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,95 @@
+"""Home page, language switch, role homes and error pages."""
+
+from portal.models import Role
+from tests.conftest import csrf_token
+from tests.factories import make_user
+
+
+def test_home_page_is_indonesian_by_default_and_speaks_to_each_visitor(client):
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="id">' in page
+    assert "Untuk warga" in page
+    assert "Untuk ketua RT/RW dan Agen Perisai" in page
+    assert "Untuk petugas Dinas Ketenagakerjaan" in page
+
+
+def test_language_switch_to_english_and_back(client):
+    token = csrf_token(client)
+    response = client.post("/bahasa", data={"lang": "en", "next": "/", "csrf_token": token})
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "For citizens" in page
+    assert "Untuk warga" not in page
+    client.post("/bahasa", data={"lang": "id", "next": "/", "csrf_token": token})
+    assert "Untuk warga" in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_ignores_unknown_languages_and_foreign_next(client):
+    token = csrf_token(client)
+    response = client.post("/bahasa", data={"lang": "fr", "next": "//evil.example", "csrf_token": token})
+    assert response.headers["Location"] == "/"
+    assert '<html lang="id">' in client.get("/").get_data(as_text=True)
+
+
+def test_error_pages_use_the_portal_layout_in_indonesian(client):
+    response = client.get("/tidak-ada")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Halaman tidak ditemukan" in page
+    assert "Makassar Berjasa" in page
+    assert client.get("/bahasa").status_code == 405
+
+
+def test_a_too_large_request_gets_the_413_page(app_factory):
+    app = app_factory(MAX_CONTENT_LENGTH=1024)
+    client = app.test_client()
+    response = client.post("/masuk", data={"username": "x" * 5000})
+    assert response.status_code == 413
+    assert "Berkas terlalu besar" in response.get_data(as_text=True)
+
+
+def test_an_unexpected_error_shows_the_500_page_without_details(app_factory):
+    app = app_factory()
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("NIK 7371011302850003 leaked")
+
+    app.testing = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Terjadi kesalahan pada sistem" in page
+    assert "7371011302850003" not in page
+
+
+def test_each_role_sees_its_own_home(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_user("rtrw1", Role.RT_RW)
+    auth.login("rtrw1")
+    page = client.get("/beranda").get_data(as_text=True)
+    assert "Wilayah Anda: Lette RW 002" in page
+    assert "Peserta aktif" not in page
+    auth.logout()
+    auth.login("staff1")
+    page = client.get("/beranda").get_data(as_text=True)
+    assert "seluruh wilayah Kota Makassar" in page
+
+
+def test_every_response_carries_security_headers(client):
+    response = client.get("/")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_load_htmx_from_the_portal_and_send_csrf_on_htmx_requests(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "/static/js/htmx-2.0.11.min.js" in page
+    assert "hx-headers=" in page and "X-CSRFToken" in page
+    assert "https://" not in page.split("<body")[0]  # no CDN in the head

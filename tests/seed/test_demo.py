@@ -1,0 +1,43 @@
+"""`flask seed demo`: demo accounts and realistic data, never in production."""
+
+from sqlalchemy import func
+
+from portal.extensions import db
+from portal.models import Certificate, EntryState, ListEntry, Membership, Person, Role, User
+from portal.nik import parse_nik
+
+
+def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, client, auth):
+    result = runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"])
+    assert result.exit_code == 0, result.output
+    for username in ("admin", "staff1", "staff2", "rtrw1", "rtrw2", "agent1"):
+        assert username in result.output
+    with app.app_context():
+        roles = dict(db.session.execute(db.select(User.username, User.role)).all())
+        assert roles["admin"] == Role.ADMIN and roles["agent1"] == Role.AGENT
+        heads = db.session.scalars(db.select(User).filter_by(role=Role.RT_RW)).all()
+        assert len({h.kelurahan_code for h in heads}) == 2
+        states = set(db.session.scalars(db.select(ListEntry.state).distinct()))
+        assert states == set(EntryState)
+        assert db.session.scalar(db.select(func.count()).select_from(ListEntry)) >= 250
+        persons = db.session.scalars(db.select(Person)).all()
+        for person in persons:
+            info = parse_nik(person.nik)
+            assert (info.birth_date, info.sex) == (person.birth_date, person.sex)
+        assert db.session.scalar(db.select(func.count()).select_from(Membership)) == len(persons)
+        assert db.session.scalar(db.select(func.count()).select_from(Certificate)) > 0
+    assert auth.login("rtrw2", "demo-password-2026").status_code == 302
+
+    again = runner.invoke(args=["seed", "demo"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(db.select(func.count()).select_from(User)) == 6
+
+
+def test_seed_demo_is_refused_in_production(app_factory):
+    app = app_factory(PORTAL_ENV="production", SECRET_KEY="s" * 40)
+    result = app.test_cli_runner().invoke(args=["seed", "demo"])
+    assert result.exit_code == 2
+    assert "Refused" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(func.count()).select_from(User)) == 0

@@ -1,0 +1,51 @@
+"""NIK rules: what a NIK encodes, and masking."""
+
+from datetime import date
+
+import pytest
+
+from portal.models import Sex
+from portal.nik import NikError, make_nik, mask_nik, parse_nik
+
+TODAY = date(2026, 11, 21)
+
+
+def test_a_womans_nik_carries_day_plus_forty_and_a_plausible_century():
+    info = parse_nik("7371015708450001", TODAY)
+    assert info.birth_date == date(1945, 8, 17)
+    assert info.sex == Sex.FEMALE
+    assert info.issuing_kecamatan == "737101"
+    assert parse_nik("7371011302050003", TODAY).birth_date == date(2005, 2, 13)
+
+
+@pytest.mark.parametrize(
+    ("nik", "code"),
+    [
+        ("737101130285000", "nik_length"),
+        ("73710113028500031", "nik_length"),
+        ("73710113028A0003", "nik_not_digits"),
+        ("7.3710113028E+15", "nik_not_digits"),
+        ("0371011302850003", "nik_leading_zero"),
+        ("7371013202850003", "nik_bad_date"),
+        ("7371011313850003", "nik_bad_date"),
+        ("7371017202850003", "nik_bad_date"),
+        ("7371011302850000", "nik_serial_zero"),
+        ("７３７１０１１３０２８５０００３", "nik_not_digits"),
+    ],
+)
+def test_broken_niks_give_their_error_code(nik, code):
+    with pytest.raises(NikError) as error:
+        parse_nik(nik, TODAY)
+    assert error.value.code == code
+
+
+def test_make_nik_round_trips_through_parse():
+    nik = make_nik("730601", date(1990, 12, 1), Sex.FEMALE, 42)
+    assert nik == "7306014112900042"
+    info = parse_nik(nik, TODAY)
+    assert (info.birth_date, info.sex) == (date(1990, 12, 1), Sex.FEMALE)
+
+
+def test_mask_shows_first_six_and_last_four_digits():
+    assert mask_nik("7371011302850003") == "737101******0003"
+    assert mask_nik("123") == "***"
