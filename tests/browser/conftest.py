@@ -1,0 +1,155 @@
+"""Browser tests: the real app served on 127.0.0.1, driven by Debian's Chromium via Playwright.
+
+Without Chromium the tests are skipped on a developer's machine; in CI (CI=true) a missing
+browser is a failure. Screenshots of key screens land in test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal.extensions import db
+from portal.seed.reference import seed_reference
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+# Flags for a sandboxed machine without network: no background connections, no GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run must install Debian's chromium")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    """The portal served by a real HTTP server in a background thread."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_app(app_factory):
+    app = app_factory(BASE_URL="http://127.0.0.1")
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def live_server(live_app):
+    with LiveServer(live_app) as server:
+        live_app.config["BASE_URL"] = server.url
+        yield server
+
+
+def _new_page(browser, viewport, javascript: bool = True):
+    context = browser.new_context(viewport=viewport, locale="id-ID", java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    # Any CSP violation or script error is a defect of the page.
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    return context, page
+
+
+@pytest.fixture
+def phone(browser):
+    context, page = _new_page(browser, PHONE)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context, page = _new_page(browser, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_without_js(browser):
+    context, page = _new_page(browser, PHONE, javascript=False)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot for people to look at (named by journey and width)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the current page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
+
+
+def assert_fits_width(page) -> None:
+    """Nothing makes the page scroll sideways (tables scroll inside their own box)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the screen"
+
+
+def login(page, server: LiveServer, username: str, password: str) -> None:
+    page.goto(server.url + "/masuk")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(server.url + "/beranda")
