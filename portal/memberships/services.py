@@ -21,8 +21,12 @@ from portal.models import (
 )
 
 
-def next_membership_number(year: int) -> str:
-    """The next number of `year` (MKS-2026-000123), unique under concurrent approvals.
+def membership_number(year: int, value: int) -> str:
+    return f"MKS-{year}-{value:06d}"
+
+
+def reserve_membership_numbers(year: int, count: int = 1) -> range:
+    """Reserve `count` consecutive sequence values of `year`, unique under concurrency.
 
     The UPDATE takes a row lock on PostgreSQL that is held until the approving
     transaction commits, so two approvals never read the same value; SQLite serialises
@@ -37,10 +41,15 @@ def next_membership_number(year: int) -> str:
     value = db.session.execute(
         update(MembershipNumberSequence)
         .where(MembershipNumberSequence.year == year)
-        .values(last_value=MembershipNumberSequence.last_value + 1)
+        .values(last_value=MembershipNumberSequence.last_value + count)
         .returning(MembershipNumberSequence.last_value)
     ).scalar_one()
-    return f"MKS-{year}-{value:06d}"
+    return range(value - count + 1, value + 1)
+
+
+def next_membership_number(year: int) -> str:
+    """The next number of `year` (MKS-2026-000123)."""
+    return membership_number(year, reserve_membership_numbers(year)[0])
 
 
 def add_months(day: date, months: int) -> date:

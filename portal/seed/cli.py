@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask import current_app
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.seed.demo import DEMO_ACCOUNTS, seed_demo
 from portal.seed.reference import seed_reference
+from portal.seed.scale import iter_counts, seed_scale
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 
@@ -41,3 +43,25 @@ def demo(password):
     for account in DEMO_ACCOUNTS:
         area = f"{account.kelurahan_code} RW {account.rw:03d}" if account.kelurahan_code else "-"
         click.echo(f"  {account.username:8} {account.role.value:6} {area:18} {passwords[account.username]}")
+
+
+@seed_cli.command("scale")
+@click.option("--persons", type=click.IntRange(min=1), required=True, help="Members to generate.")
+@click.option("--pending", type=click.IntRange(min=0), help="Extra entries in other states (default persons/4).")
+@click.option("--seed", "random_seed", type=int, default=7371, show_default=True)
+def scale(persons, pending, random_seed):
+    """Generate a city-scale synthetic dataset (for benchmarks; refused in production)."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        click.echo("Refused: synthetic data is never loaded when PORTAL_ENV=production.", err=True)
+        sys.exit(2)
+    started = time.monotonic()
+    seed_reference()
+    try:
+        counts = seed_scale(persons, pending, random_seed, progress=lambda m: click.echo(f"  {m}"))
+    except RuntimeError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    for line in iter_counts(counts):
+        click.echo(line)
+    click.echo(f"done in {time.monotonic() - started:.1f} s")
