@@ -65,6 +65,7 @@ def _bind_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
+    from portal.audit_cli import audit_cli
     from portal.accounts.routes import bp as accounts_bp
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
@@ -75,3 +76,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lists_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(audit_cli)

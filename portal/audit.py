@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_login import current_user
 
+from portal.audit_chain import mark_pending
 from portal.extensions import db
 from portal.models import AuditEvent, User
 
@@ -34,4 +35,5 @@ def record(
         details=details,
     )
     db.session.add(event)
+    mark_pending(db.session())
     return event

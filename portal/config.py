@@ -28,6 +28,9 @@ class Config:
 
     PORTAL_ENV = os.environ.get("PORTAL_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET)
+    # Key of the audit trail's hash chain; SECRET_KEY when unset. Keep it when rotating
+    # SECRET_KEY, or `flask audit verify` reports every older event as changed.
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or None
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None

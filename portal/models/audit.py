@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -28,3 +28,7 @@ class AuditEvent(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     # Before/after summary with personal data masked.
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Tamper evidence (portal.audit_chain): events are sealed right after their transaction
+    # commits, in commit order; each seal is an HMAC over the event and the previous seal.
+    chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))

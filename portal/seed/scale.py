@@ -18,6 +18,7 @@ from faker import Faker
 from sqlalchemy import func, insert, select, text
 
 from portal.accounts.passwords import hash_password
+from portal.audit_chain import mark_pending
 from portal.extensions import db
 from portal.memberships.services import coverage_period, membership_number, reserve_membership_numbers
 from portal.models import (
@@ -254,6 +255,7 @@ class CityGenerator:
             if (index + 1) % 50_000 == 0:
                 self.progress(f"{index + 1:,} entries written")
         flush_rows(force=True)
+        mark_pending(db.session())  # the events above get sealed when the caller commits
         _reset_sequences([User, MemberList, Person, ListEntry, Membership, Certificate, AuditEvent, DesilRecord])
         self.counts.audit_events = db.session.scalar(select(func.count()).select_from(AuditEvent))
         return self.counts

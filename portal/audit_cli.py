@@ -1,0 +1,28 @@
+"""`flask audit verify`: prove the audit trail has not been changed."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from portal.audit_chain import seal_pending, chain_key, verify_chain
+from portal.extensions import db
+
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+
+
+@audit_cli.command("verify")
+def verify():
+    """Recompute the hash chain of the audit trail; exit 1 when any event was changed or removed."""
+    with db.engine.begin() as connection:
+        sealed_now = seal_pending(connection, chain_key())
+    report = verify_chain()
+    click.echo(f"Checked {report.checked:,} sealed events ({sealed_now:,} sealed just now).")
+    for problem in report.problems:
+        click.echo(f"BROKEN: {problem}")
+    if not report.intact:
+        sys.exit(1)
+    click.echo(f"Chain intact. Head: {report.head}")
+    click.echo("Record the head value outside the database to detect removal of the newest events.")
