@@ -30,9 +30,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _bind_extensions(app)
     _register_blueprints(app)
 
-    from portal import security, templating
+    from portal import request_log, security, templating
     from portal.main.errors import register_error_handlers
 
+    request_log.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     register_error_handlers(app)
@@ -69,11 +70,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
+    from portal.ops.cli import backup_cli
+    from portal.ops.routes import bp as ops_bp
     from portal.seed.cli import seed_cli
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(ops_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)

@@ -53,6 +53,10 @@ class Config:
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
 
+    # "json" for one JSON object per log line (production), "text" otherwise.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
@@ -70,6 +74,7 @@ class ProductionConfig(Config):
 
     PORTAL_ENV = "production"
     SESSION_COOKIE_SECURE = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
 
 def config_for_environment() -> type[Config]:
