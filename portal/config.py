@@ -46,6 +46,9 @@ class Config:
     # Failed-login throttling (Flask-Limiter syntax); only failed attempts count.
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Roles that must sign in with a second factor (TOTP); others may opt in.
+    MFA_REQUIRED_ROLES = tuple(os.environ.get("MFA_REQUIRED_ROLES", "admin,staff").split(","))
+    MFA_CODE_LIMIT = os.environ.get("MFA_CODE_LIMIT", "5 per 15 minutes")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -54,9 +54,10 @@ def _set_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if current_user.is_authenticated:
-        # Pages for signed-in users may hold personal data: never keep them in a cache.
-        response.headers["Cache-Control"] = "no-store"
+    if request.endpoint != "static":
+        # Pages may hold personal data (or a TOTP secret): no cache keeps them unless a
+        # view says otherwise for a public page.
+        response.headers.setdefault("Cache-Control", "no-store")
     if current_app.config["PORTAL_ENV"] == "production":
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from portal.accounts import mfa
 from portal.accounts.services import create_user
 from portal.extensions import db
 from portal.memberships.services import grant_membership
@@ -29,11 +30,16 @@ PABAENG = "7371101008"  # Pa'baeng-Baeng, Tamalate
 _serials = itertools.count(1)
 
 
-def make_user(username: str, role: Role = Role.STAFF, *, password: str = PASSWORD, **area) -> User:
+def make_user(
+    username: str, role: Role = Role.STAFF, *, password: str = PASSWORD, totp: bool | None = None, **area
+) -> User:
+    """An account; office roles get a second factor by default (they cannot sign in without)."""
     if role in (Role.RT_RW, Role.AGENT):
         area.setdefault("kelurahan_code", LETTE)
         area.setdefault("rw", 2)
     user = create_user(username, role, password, full_name=username.title(), **area)
+    if totp if totp is not None else role in (Role.ADMIN, Role.STAFF):
+        mfa.enable(user, mfa.new_secret())
     db.session.commit()
     return user
 

@@ -16,7 +16,7 @@ def write_events(n: int) -> None:
 
 def test_events_are_sealed_when_their_transaction_commits(app, runner):
     with app.app_context():
-        make_user("staff1", Role.STAFF)  # writes user.create
+        make_user("rtrw1", Role.RT_RW)  # writes user.create
         write_events(3)
         events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.chain_seq)).all()
         assert [e.chain_seq for e in events] == [1, 2, 3, 4]

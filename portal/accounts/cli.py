@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
+import pyotp
+from flask import current_app
 from flask.cli import AppGroup
 
-from portal.accounts import services
+from portal.accounts import mfa, services
 from portal.extensions import db
 from portal.models import Role, User
 
@@ -52,9 +54,37 @@ def create_user(username, role, kelurahan_code, rw, rt, full_name):
 @click.argument("username")
 def disable_user(username):
     """Disable an account; its open sessions end at their next request."""
-    user = db.session.scalar(db.select(User).filter_by(username=username.strip().lower()))
-    if user is None:
-        raise click.ClickException(f"No account named {username}.")
+    user = _user_or_fail(username)
     services.disable_user(user)
     db.session.commit()
     click.echo(f"Disabled {user.username}.")
+
+
+def _user_or_fail(username: str) -> User:
+    user = db.session.scalar(db.select(User).filter_by(username=username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account named {username}.")
+    return user
+
+
+@users_cli.command("reset-mfa")
+@click.argument("username")
+def reset_mfa(username):
+    """Remove an account's second factor (lost phone); it enrols again at the next sign-in."""
+    user = _user_or_fail(username)
+    mfa.disable(user)
+    db.session.commit()
+    click.echo(f"Second factor of {user.username} removed; open sessions ended.")
+
+
+@users_cli.command("totp-code")
+@click.argument("username")
+def totp_code(username):
+    """Print the current sign-in code of a demo account (development only)."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        click.echo("Refused: codes are never printed when PORTAL_ENV=production.", err=True)
+        sys.exit(2)
+    user = _user_or_fail(username)
+    if not user.has_totp:
+        raise click.ClickException(f"{user.username} has no second factor yet.")
+    click.echo(pyotp.TOTP(user.totp_secret).now())

@@ -1,4 +1,4 @@
-"""Forms for signing in and out."""
+"""Forms for signing in, the second factor and account security."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,3 +19,18 @@ class LoginForm(FlaskForm):
     )
     submit = SubmitField(_l("Masuk"))
 
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Kode verifikasi"),
+        validators=[DataRequired(_l("Isi kode dari aplikasi autentikator.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none"},
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("Kode 6 angka dari aplikasi"),
+        validators=[DataRequired(_l("Isi kode dari aplikasi autentikator.")), Length(min=6, max=7)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

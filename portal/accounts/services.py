@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
+from zxcvbn import zxcvbn
 
 from portal import audit
 from portal.accounts.passwords import burn_equal_time, hash_password, verify_password
@@ -14,16 +15,23 @@ from portal.models.base import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 0 (too guessable) .. 4 (very unguessable)
+PORTAL_WORDS = ("makassar", "berjasa", "bpjs", "ketenagakerjaan", "portal", "perisai")
 
 
 class AccountError(ValueError):
     """A request about an account that cannot be carried out; the message is for the user."""
 
 
-def check_password_rules(password: str) -> None:
+def check_password_rules(password: str, username: str = "") -> None:
+    """At least 12 characters, and not guessable: zxcvbn's bundled lists of common
+    passwords, words and patterns (plus the username and the portal's own words)."""
     if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH))
+    verdict = zxcvbn(password[:100], user_inputs=[username, *PORTAL_WORDS])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
         raise AccountError(
-            _("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH)
+            _("Kata sandi terlalu mudah ditebak (mirip kata sandi umum). Pakai gabungan beberapa kata yang hanya Anda ketahui.")
         )
 
 
@@ -61,7 +69,7 @@ def create_user(
         )
     if db.session.scalar(db.select(User.id).filter_by(username=username)) is not None:
         raise AccountError(_("Nama pengguna %(u)s sudah dipakai.", u=username))
-    check_password_rules(password)
+    check_password_rules(password, username)
     check_area(role, kelurahan_code, rw, rt)
     user = User(
         username=username,
@@ -99,7 +107,7 @@ def disable_user(user: User, actor: User | None = None) -> None:
 
 
 def set_password(user: User, password: str, actor: User | None = None) -> None:
-    check_password_rules(password)
+    check_password_rules(password, user.username)
     user.password_hash = hash_password(password)
     user.rotate_session_token()
     audit.record("user.password", "user", user.id, actor=actor, username=user.username)

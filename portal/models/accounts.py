@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -49,6 +49,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     # token stops working at once, on every device.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Second factor (TOTP, RFC 6238): required for office roles, optional for the others.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last 30-second step accepted, so a code cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # SHA-256 hashes of the unused one-time recovery codes.
+    recovery_code_hashes: Mapped[list] = mapped_column(JSON, default=list)
 
     kelurahan: Mapped[Kelurahan | None] = relationship()
 
@@ -66,6 +73,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_area_bound(self) -> bool:
         return self.role in AREA_ROLES
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()

@@ -43,6 +43,8 @@ def demo(password):
     for account in DEMO_ACCOUNTS:
         area = f"{account.kelurahan_code} RW {account.rw:03d}" if account.kelurahan_code else "-"
         click.echo(f"  {account.username:8} {account.role.value:6} {area:18} {passwords[account.username]}")
+    click.echo("admin, staff1 and staff2 sign in with a second factor: get the current code with")
+    click.echo("  flask --app wsgi users totp-code staff1")
 
 
 @seed_cli.command("scale")

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from faker import Faker
 
+from portal.accounts import mfa
 from portal.accounts.services import create_user, set_password
 from portal.extensions import db
 from portal.memberships.services import grant_membership, issue_certificate
@@ -112,6 +113,11 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
             phone_public=account.role == Role.RT_RW,
         )
     db.session.flush()
+    for user in users.values():
+        if user.is_office:
+            # Office accounts need a second factor: enrol the demo ones so a walkthrough
+            # can use `flask users totp-code USER` instead of a phone.
+            mfa.enable(user, mfa.new_secret())
     _DemoPopulation(users, programme_year.categories, today).create()
     return passwords
 

@@ -5,7 +5,7 @@ import time
 from portal.accounts.services import disable_user
 from portal.extensions import db
 from portal.models import AuditEvent, Role, User
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, AuthActions, csrf_token
 from tests.factories import make_user
 
 
@@ -89,8 +89,7 @@ def test_a_session_idle_longer_than_the_timeout_ends(app_factory):
 
         seed_reference()
         make_user("staff1", Role.STAFF)
-    token = csrf_token(client, "/masuk")
-    client.post("/masuk", data={"username": "staff1", "password": PASSWORD, "csrf_token": token})
+    AuthActions(client).login("staff1")
     assert client.get("/beranda").status_code == 200
     with client.session_transaction() as session:
         session["last_seen"] = int(time.time()) - 120
@@ -110,13 +109,19 @@ def test_a_post_without_csrf_token_is_refused_and_changes_nothing(app, client):
 
 def test_login_follows_only_local_next_addresses(app, client):
     with app.app_context():
-        make_user("staff1", Role.STAFF)
+        make_user("rtrw1", Role.RT_RW)
     token = csrf_token(client, "/masuk")
     response = client.post(
         "/masuk?next=https://evil.example/x",
-        data={"username": "staff1", "password": PASSWORD, "csrf_token": token},
+        data={"username": "rtrw1", "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/beranda"
+    client.post("/keluar", data={"csrf_token": csrf_token(client)})
+    token = csrf_token(client, "/masuk")
+    response = client.post(
+        "/masuk?next=/daftar/", data={"username": "rtrw1", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Location"] == "/daftar/"
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(app, client, auth):

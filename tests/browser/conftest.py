@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.seed.reference import seed_reference
+from tests.conftest import current_totp
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -148,8 +149,13 @@ def assert_fits_width(page) -> None:
 
 
 def login(page, server: LiveServer, username: str, password: str) -> None:
+    """Sign in as a person would, typing the authenticator code when asked for one."""
     page.goto(server.url + "/masuk")
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(lambda url: url.endswith(("/beranda", "/masuk/kode")))
+    if page.url.endswith("/masuk/kode"):
+        page.get_by_label("Kode verifikasi").fill(current_totp(server.app, username))
+        page.get_by_role("button", name="Verifikasi").click()
     page.wait_for_url(server.url + "/beranda")
