@@ -17,6 +17,7 @@ run: setup migrate seed ## Set everything up and serve the portal on http://127.
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev-installed $(COMPILED) ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/bandit --quiet --recursive portal --severity-level medium
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed $(COMPILED)

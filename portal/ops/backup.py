@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs the PostgreSQL client tools with fixed arguments
+# The PostgreSQL client tools run with fixed arguments; connection settings go in the environment.
+import subprocess  # nosec B404
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
