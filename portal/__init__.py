@@ -25,6 +25,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object((config_class or config_for_environment())())
     _refuse_unsafe_production(app)
+    _require_defusedxml()
     Path(app.instance_path).mkdir(exist_ok=True)
 
     _bind_extensions(app)
@@ -50,6 +51,14 @@ def _refuse_unsafe_production(app: Flask) -> None:
         )
 
 
+def _require_defusedxml() -> None:
+    """Uploaded spreadsheets are XML: openpyxl guards against entity expansion only with defusedxml."""
+    import openpyxl.xml
+
+    if not openpyxl.xml.DEFUSEDXML:
+        raise RuntimeError("defusedxml must be installed: uploaded XLSX files are parsed as XML.")
+
+
 def _bind_extensions(app: Flask) -> None:
     from portal import i18n
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -66,6 +75,7 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.accounts.routes import bp as accounts_bp
+    from portal.lists.cli import lists_cli
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.seed.cli import seed_cli
@@ -75,3 +85,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lists_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(lists_cli)
