@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.extensions import db
@@ -47,9 +48,9 @@ class UploadForm(FlaskForm):
     )
 
 
-def _category_choices() -> list[tuple[str, str]]:
+def _category_choices() -> list[SelectChoice]:
     categories = db.session.scalars(db.select(Category).order_by(Category.sort_order))
-    return [("", _l("— pilih kategori —"))] + [(c.code, c.name_id) for c in categories]
+    return [SelectChoice("", _l("— pilih kategori —"))] + [SelectChoice(c.code, c.name_id) for c in categories]
 
 
 class EntryForm(FlaskForm):
@@ -58,7 +59,7 @@ class EntryForm(FlaskForm):
     nik = StringField(_l("NIK"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"})
     full_name = StringField(_l("Nama lengkap sesuai KTP"), validators=[Length(max=120)], render_kw={"autocomplete": "off"})
     birth_date = StringField(_l("Tanggal lahir"), validators=[Length(max=20)], render_kw={"placeholder": "13/02/1985"})
-    sex = SelectField(_l("Jenis kelamin"), choices=[("", "—"), ("L", _l("Laki-laki")), ("P", _l("Perempuan"))])
+    sex = SelectField(_l("Jenis kelamin"), choices=[SelectChoice("", "—"), SelectChoice("L", _l("Laki-laki")), SelectChoice("P", _l("Perempuan"))])
     rt = StringField(_l("RT"), validators=[Length(max=5)], render_kw={"inputmode": "numeric"})
     street = StringField(_l("Alamat (jalan, nomor rumah)"), validators=[Length(max=200)])
     phone = StringField(_l("Nomor HP"), validators=[Length(max=20)], render_kw={"inputmode": "tel"})
@@ -123,7 +124,7 @@ def column_mapping_form(choices: list[tuple[int, str]], guessed: dict[str, int],
     class FileColumnMappingForm(ColumnMappingForm):
         pass
 
-    options = [(-1, _l("(tidak ada)")), *choices]
+    options = [SelectChoice(-1, _l("(tidak ada)")), *(SelectChoice(index, label) for index, label in choices)]
     for name, label in MAPPABLE_COLUMNS:
         setattr(FileColumnMappingForm, name, SelectField(label, choices=options, coerce=int, default=guessed.get(name, -1)))
     return FileColumnMappingForm(**kwargs)
