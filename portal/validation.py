@@ -58,6 +58,7 @@ _MONTHS = {
     for name in names
 }
 _DATE_NUMERIC = re.compile(r"^(\d{1,4})[/\-.](\d{1,2})[/\-.](\d{1,4})$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d")
 _DATE_WORDS = re.compile(r"^(\d{1,2}) ([a-z]+) (\d{4})$")
 _SEX = {
     "l": Sex.MALE, "lk": Sex.MALE, "laki": Sex.MALE, "laki laki": Sex.MALE, "pria": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE,
@@ -129,6 +130,16 @@ class RowValidator:
         self.programme_year = programme_year_for(self.today)
         self.categories = _category_lookup()
         self.kelurahan_names, self.kelurahan_by_key = _kelurahan_lookup()
+        self._folded: dict[str, str] = {}
+
+    def fold(self, text: str) -> str:
+        """name_key, remembered: a list repeats the same few sexes, categories and kelurahan."""
+        key = self._folded.get(text)
+        if key is None:
+            key = name_key(text)
+            if len(self._folded) < 10_000:
+                self._folded[text] = key
+        return key
 
     # -- whole batches -------------------------------------------------------------------
 
@@ -272,7 +283,7 @@ class RowValidator:
             )
 
     def _sex(self, row: CheckedRow, value, nik_info) -> None:
-        key = name_key(str(value)) if value not in (None, "") else ""
+        key = self.fold(str(value)) if value not in (None, "") else ""
         if not key:
             row.values["sex"] = nik_info.sex if nik_info else None
             return
@@ -325,7 +336,7 @@ class RowValidator:
         digits = text.replace(".", "")
         if digits in self.kelurahan_names:
             return digits
-        codes = self.kelurahan_by_key.get(name_key(text), set())
+        codes = self.kelurahan_by_key.get(self.fold(text), set())
         return next(iter(codes)) if len(codes) == 1 else False
 
     def _phone(self, row: CheckedRow, value) -> None:
@@ -348,11 +359,12 @@ class RowValidator:
 
     def _category(self, row: CheckedRow, value, occupation) -> None:
         text = " ".join(str(value or "").split())
-        row.values["category_code"] = self.categories.find(name_key(text)) if text else None
+        key = self.fold(text) if text else ""
+        row.values["category_code"] = self.categories.find(key) if key else None
         occupation_text = " ".join(str(occupation or "").split())
         if not occupation_text and text and row.values["category_code"] is None:
             occupation_text = text
-        elif not occupation_text and text and name_key(text) not in self.categories.exact:
+        elif not occupation_text and text and key not in self.categories.exact:
             occupation_text = text  # 'Pedagang' says more than the category it maps to
         row.values["occupation"] = occupation_text[:120]
 
@@ -491,9 +503,10 @@ def parse_date(value) -> date | None:
         # Excel serial days since 1899-12-30 (this covers every birth year from 1900).
         return _EXCEL_EPOCH + timedelta(days=int(value)) if 1 <= value < 100_000 else None
     text = str(value).strip()
-    if text.isdigit() and 1 <= int(text) < 100_000 and len(text) <= 5:
-        return _EXCEL_EPOCH + timedelta(days=int(text))
-    text = text.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} \d", text) else text
+    if text.isdigit() and len(text) <= 5:
+        return _EXCEL_EPOCH + timedelta(days=int(text)) if int(text) >= 1 else None
+    if _DATE_TIME.match(text):  # 1985-02-13 00:00:00 from a CSV export of a date column
+        text = text.split(" ")[0]
     try:
         if match := _DATE_NUMERIC.match(text):
             first, month, last = (int(g) for g in match.groups())
