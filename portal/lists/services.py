@@ -7,6 +7,7 @@ is added, so the caller's transaction imports nothing.
 from __future__ import annotations
 
 import secrets
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -304,8 +305,16 @@ def _held_path(token: str) -> Path:
     return folder / f"{token}.upload"
 
 
+HELD_UPLOAD_HOURS = 2
+
+
 def hold_upload(data: bytes) -> str:
+    """Keep an upload until its columns are mapped; files abandoned for hours are removed."""
     token = secrets.token_urlsafe(24)
+    cutoff = time.time() - HELD_UPLOAD_HOURS * 3600
+    for stale in _held_path(token).parent.glob("*.upload"):
+        if stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
     _held_path(token).write_bytes(data)
     return token
 

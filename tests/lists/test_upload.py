@@ -261,3 +261,12 @@ def test_headers_are_matched_flexibly(app, head):
     [entry] = entries(app, head.list_id)
     assert entry.nik == nik and entry.birth_date == date(1985, 2, 13)
     assert entry.category_code == "pekerja_keagamaan" and entry.errors == []
+
+
+def test_the_portal_refuses_to_start_without_defusedxml(app_factory, monkeypatch):
+    import openpyxl.xml
+    import pytest
+
+    monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
+    with pytest.raises(RuntimeError, match="defusedxml"):
+        app_factory()
