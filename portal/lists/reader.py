@@ -131,6 +131,9 @@ def detect_kind(data: bytes, filename: str) -> str:
         actual = "csv"
     else:
         actual = None
+    if actual == "xls" and claimed == "xlsx":
+        # Excel saves a password-protected XLSX inside an OLE container.
+        raise FileRejected("file_protected", _("Berkas terkunci kata sandi. Buka kuncinya di Excel, simpan, lalu unggah lagi."))
     if actual != claimed:
         raise FileRejected(
             "file_type_mismatch",

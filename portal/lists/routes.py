@@ -90,6 +90,7 @@ def _page_context(member_list: MemberList, *, page: int | None = None, entry_for
         "upload_form": upload_form or UploadForm(formdata=None),
         "action_form": CsrfOnlyForm(formdata=None),
         "is_editable": services.is_editable,
+        "category_names": services.category_names(),
     }
 
 
@@ -214,6 +215,7 @@ def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: Entr
         can_edit=current_user.role in AREA_ROLES,
         is_editable=services.is_editable,
         action_form=CsrfOnlyForm(formdata=None),
+        category_names=services.category_names(),
     )
 
 

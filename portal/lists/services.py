@@ -20,7 +20,7 @@ from sqlalchemy import insert
 from portal import audit
 from portal.extensions import db
 from portal.lists.reader import ArchiveLimits, FileRejected, Table, read_table, records
-from portal.models import EntryState, ListEntry, ListSource, MemberList, User
+from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
 from portal.validation import Area, CheckedRow, RowValidator, entry_columns, recheck_entries
@@ -69,6 +69,10 @@ def list_area(member_list: MemberList) -> Area:
 
 def validator_for(member_list: MemberList) -> RowValidator:
     return RowValidator(list_area(member_list), list_id=member_list.id)
+
+
+def category_names() -> dict[str, str]:
+    return dict(db.session.execute(db.select(Category.code, Category.name_id)).all())
 
 
 def is_editable(entry: ListEntry) -> bool:

@@ -162,12 +162,14 @@ def test_an_archive_with_too_many_entries_is_refused(app, head):
     assert response.status_code == 400 and "terlalu banyak bagian" in response.get_data(as_text=True)
 
 
-def test_an_upload_above_the_size_limit_answers_413(app_factory, client):
-    app = app_factory(MAX_CONTENT_LENGTH=50_000)
-    client = app.test_client()
-    response = client.post("/daftar/1/unggah", data={"spreadsheet": (io.BytesIO(b"x" * 60_000), "besar.csv")}, content_type="multipart/form-data")
+def test_an_upload_above_the_size_limit_answers_413_and_imports_nothing(app, head):
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    big = csv_bytes([person_row() for _ in range(1500)], delimiter=";")
+    assert len(big) > 50_000
+    response = head.upload(big, "besar.csv")
     assert response.status_code == 413
     assert "Berkas terlalu besar" in response.get_data(as_text=True)
+    assert entries(app, head.list_id) == []
 
 
 def test_more_rows_than_the_upload_limit_imports_nothing(app_factory, client):
