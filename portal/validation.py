@@ -11,7 +11,7 @@ comes from portal.nik, eligibility from portal.eligibility; look-ups against the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -155,19 +155,41 @@ class RowValidator:
         `known_niks` are NIKs already on the list (NIK -> row number): a row repeating one is
         a duplicate. `exclude_entry_ids` are entries being re-checked, never their own clash.
         """
-        checked = [self.check_row(raw, number) for number, raw in rows]
-        self.check_registry(checked, known_niks=known_niks, exclude_entry_ids=exclude_entry_ids)
-        return checked
+        return list(self.validate_stream(rows, known_niks=known_niks, exclude_entry_ids=exclude_entry_ids))
+
+    def validate_stream(
+        self,
+        rows: Iterable[tuple[int | None, Mapping]],
+        *,
+        known_niks: Mapping[str, int | None] | None = None,
+        exclude_entry_ids: Iterable[int] = (),
+    ) -> Iterator[CheckedRow]:
+        """Like `validate`, yielding rows batch by batch so a big file is never all in memory."""
+        seen: dict[str, int | None] = dict(known_niks or {})
+        excluded = set(exclude_entry_ids)
+        batch: list[CheckedRow] = []
+        for number, raw in rows:
+            batch.append(self.check_row(raw, number))
+            if len(batch) == BATCH_SIZE:
+                self.check_registry(batch, seen=seen, exclude_entry_ids=excluded)
+                yield from batch
+                batch = []
+        if batch:
+            self.check_registry(batch, seen=seen, exclude_entry_ids=excluded)
+            yield from batch
 
     def check_registry(
         self,
         checked: list[CheckedRow],
         *,
-        known_niks: Mapping[str, int | None] | None = None,
-        exclude_entry_ids: Iterable[int] = (),
+        seen: dict[str, int | None],
+        exclude_entry_ids: set[int] = frozenset(),
     ) -> None:
-        """Duplicates, members, entries in process elsewhere, desil and eligibility, batched."""
-        seen: dict[str, int | None] = dict(known_niks or {})
+        """Duplicates, members, entries in process elsewhere, desil and eligibility, batched.
+
+        `seen` (NIK -> first row) carries over between batches and is updated here.
+        """
+        excluded = exclude_entry_ids
         usable = [row for row in checked if row.values.get("nik_valid")]
         excluded = set(exclude_entry_ids)
         for start in range(0, len(usable), BATCH_SIZE):

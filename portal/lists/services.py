@@ -23,7 +23,7 @@ from portal.lists.reader import ArchiveLimits, FileRejected, Table, read_table, 
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
-from portal.validation import Area, CheckedRow, RowValidator, entry_columns, recheck_entries
+from portal.validation import Area, RowValidator, entry_columns, recheck_entries
 
 EDITABLE_STATES = (EntryState.DRAFT, EntryState.RETURNED)
 
@@ -248,36 +248,38 @@ def import_file(data: bytes, filename: str, user: User, *, area: Area | None, dr
     if table.needs_mapping:
         found = ", ".join(h for h in table.headers if h) or "-"
         raise FileRejected("columns_unclear", _("Kolom NIK dan nama tidak ditemukan (kolom yang ada: %(found)s).", found=found))
-    rows = list(records(table))
-    if not rows:
-        raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
-    checked = RowValidator(area).validate(rows)
-    del rows
-    report = ImportReport(rows_read=len(checked))
-    for row in checked:
+    report = ImportReport()
+    accepted: list[dict] = []
+    for row in RowValidator(area).validate_stream(records(table)):
+        report.rows_read += 1
         for finding in row.findings:
             report.issues.append(
                 {"row": row.row_number, "column": finding.column, "severity": finding.severity, "code": finding.code, "message": finding.message}
             )
-    accepted = [row for row in checked if not row.has_errors]
-    report.accepted, report.rejected = len(accepted), len(checked) - len(accepted)
-    if not dry_run and accepted:
+        if row.has_errors:
+            report.rejected += 1
+        else:
+            report.accepted += 1
+            if not dry_run:
+                accepted.append(entry_columns(row))
+    if not report.rows_read:
+        raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
+    if accepted:
         report.list_ids = _add_imported(accepted, filename, user)
     return report
 
 
-def _add_imported(accepted: list[CheckedRow], filename: str, user: User) -> list[int]:
+def _add_imported(accepted: list[dict], filename: str, user: User) -> list[int]:
     now = utcnow()
-    groups: dict[tuple[str, int, int | None], list[CheckedRow]] = {}
-    for row in accepted:
-        groups.setdefault((row.values["kelurahan_code"], row.values["rw"], None), []).append(row)
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for values in accepted:
+        groups.setdefault((values["kelurahan_code"], values["rw"]), []).append(values)
     list_ids = []
-    for (kelurahan_code, rw, rt), rows in groups.items():
+    for (kelurahan_code, rw), rows in groups.items():
         member_list = MemberList(
             title=f"Impor {filename}"[:200],
             kelurahan_code=kelurahan_code,
             rw=rw,
-            rt=rt,
             source=ListSource.IMPORT,
             source_filename=filename[:255],
             created_by=user,
@@ -289,10 +291,7 @@ def _add_imported(accepted: list[CheckedRow], filename: str, user: User) -> list
         # One executemany per list: 50,000 ORM objects would cost seconds and memory.
         db.session.execute(
             insert(ListEntry),
-            [
-                {**entry_columns(row), "list_id": member_list.id, "state": EntryState.PENDING, "submitted_at": now, "version": 1}
-                for row in rows
-            ],
+            [{**values, "list_id": member_list.id, "state": EntryState.PENDING, "submitted_at": now, "version": 1} for values in rows],
         )
         audit.record("list.import", "member_list", member_list.id, actor=user, entries=len(rows), filename=filename[:120])
     return list_ids
