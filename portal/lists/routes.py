@@ -104,7 +104,8 @@ def detail(list_id: int):
     return render("lists/detail.html", block="workspace", **_page_context(member_list))
 
 
-def _editable_list(list_id: int) -> MemberList:
+def _area_list(list_id: int) -> MemberList:
+    """The list, when it lies in the signed-in head's or agent's own area (else 404)."""
     return get_in_area_or_404(MemberList, list_id)
 
 
@@ -112,7 +113,7 @@ def _editable_list(list_id: int) -> MemberList:
 @roles_required(*AREA_ROLES)
 def upload(list_id: int):
     """Add the rows of a spreadsheet to the list as drafts, then show the preview."""
-    member_list = _editable_list(list_id)
+    member_list = _area_list(list_id)
     form = UploadForm()
     if not form.validate_on_submit():
         return render("lists/detail.html", status=400, **_page_context(member_list, upload_form=form))
@@ -151,7 +152,7 @@ def _release_held() -> None:
 @roles_required(*AREA_ROLES)
 def map_columns(list_id: int):
     """Say which column holds what, when the file's headers were not recognised."""
-    member_list = _editable_list(list_id)
+    member_list = _area_list(list_id)
     held = session.get(HELD_UPLOAD)
     data = services.held_upload(held["token"]) if held and held.get("list_id") == member_list.id else None
     if data is None:
@@ -191,7 +192,7 @@ def _entry_or_404(member_list: MemberList, entry_id: int) -> ListEntry:
 @roles_required(*AREA_ROLES)
 def add_entry(list_id: int):
     """Add one typed row; it is checked as it is saved."""
-    member_list = _editable_list(list_id)
+    member_list = _area_list(list_id)
     form = EntryForm()
     if not form.validate_on_submit():
         return render("lists/detail.html", block="workspace", status=400, **_page_context(member_list, entry_form=form))
@@ -231,7 +232,7 @@ def entry(list_id: int, entry_id: int):
 @roles_required(*AREA_ROLES)
 def edit_entry(list_id: int, entry_id: int):
     """Correct a draft or returned row; it is checked again as it is saved."""
-    member_list = _editable_list(list_id)
+    member_list = _area_list(list_id)
     entry = _entry_or_404(member_list, entry_id)
     if not services.is_editable(entry):
         flash(_("Baris ini sudah dikirim untuk verifikasi dan tidak dapat diubah."), "warning")
@@ -252,7 +253,7 @@ def edit_entry(list_id: int, entry_id: int):
 @roles_required(*AREA_ROLES)
 def delete_entry(list_id: int, entry_id: int):
     """Remove a draft or returned row from the list."""
-    member_list = _editable_list(list_id)
+    member_list = _area_list(list_id)
     entry = _entry_or_404(member_list, entry_id)
     form = CsrfOnlyForm()
     if form.validate_on_submit() and services.is_editable(entry):
@@ -267,7 +268,7 @@ def delete_entry(list_id: int, entry_id: int):
 @roles_required(*AREA_ROLES)
 def drop_errors(list_id: int):
     """Remove every draft row that still has errors."""
-    member_list = _editable_list(list_id)
+    member_list = _area_list(list_id)
     if CsrfOnlyForm().validate_on_submit():
         dropped = services.drop_rows_with_errors(member_list, current_user)
         db.session.commit()
@@ -279,7 +280,7 @@ def drop_errors(list_id: int):
 @roles_required(*AREA_ROLES)
 def submit(list_id: int):
     """Send the list's valid draft and corrected rows to staff for review."""
-    member_list = _editable_list(list_id)
+    member_list = _area_list(list_id)
     summary = services.list_summary(member_list)
     form = SubmitListForm(warnings=summary["with_warnings"])
     if not form.validate_on_submit():
