@@ -25,6 +25,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object((config_class or config_for_environment())())
     _refuse_unsafe_production(app)
+    _require_defusedxml()
     Path(app.instance_path).mkdir(exist_ok=True)
 
     _bind_extensions(app)
@@ -51,6 +52,14 @@ def _refuse_unsafe_production(app: Flask) -> None:
         )
 
 
+def _require_defusedxml() -> None:
+    """Uploaded spreadsheets are XML: openpyxl guards against entity expansion only with defusedxml."""
+    import openpyxl.xml
+
+    if not openpyxl.xml.DEFUSEDXML:
+        raise RuntimeError("defusedxml must be installed: uploaded XLSX files are parsed as XML.")
+
+
 def _bind_extensions(app: Flask) -> None:
     from portal import i18n
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -68,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.audit_cli import audit_cli
     from portal.accounts.routes import bp as accounts_bp
+    from portal.lists.cli import lists_cli
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.ops.cli import backup_cli
@@ -82,3 +92,4 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(lists_cli)

@@ -61,6 +61,11 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    # Member-list spreadsheets: data rows per web upload, and what an XLSX/ODS archive may
+    # expand to, checked before any parser sees it (a 300 KB file can expand to gigabytes).
+    UPLOAD_ROW_LIMIT = _int("UPLOAD_ROW_LIMIT", 5000)
+    SPREADSHEET_MAX_UNCOMPRESSED_BYTES = _int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", 64 * 1024 * 1024)
+    SPREADSHEET_MAX_ENTRIES = _int("SPREADSHEET_MAX_ENTRIES", 200)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     BABEL_DEFAULT_LOCALE = "id"

@@ -1,19 +1,30 @@
-"""Member lists of an area: the lists an RT/RW head or agent may see, and one list."""
+"""Member lists of an area: see them, fill them (upload or inline rows), fix and submit them."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
 
+from portal import audit
 from portal.access import area_clause, get_in_area_or_404, roles_required
 from portal.extensions import db
-from portal.hx import render
+from portal.forms import CsrfOnlyForm
+from portal.hx import render, wants_fragment
+from portal.lists import services
+from portal.lists.forms import EntryForm, NewListForm, SubmitListForm, UploadForm, column_mapping_form
+from portal.lists.reader import FileRejected, read_table
+from portal.lists.template import template_bytes
 from portal.models import ListEntry, MemberList, Role
 
 bp = Blueprint("lists", __name__, url_prefix="/daftar")
 
 LIST_ROLES = (Role.RT_RW, Role.AGENT, Role.STAFF, Role.ADMIN)
+# Only the area's own heads and agents fill and submit lists; staff review them.
+AREA_ROLES = (Role.RT_RW, Role.AGENT)
+PAGE_SIZE = 100
+HELD_UPLOAD = "list_upload"
 
 
 @bp.get("/")
@@ -35,9 +46,250 @@ def index():
     return render("lists/index.html", rows=rows)
 
 
+@bp.get("/templat.xlsx")
+@roles_required(*LIST_ROLES)
+def template():
+    """The XLSX template to fill in a spreadsheet program."""
+    response = make_response(template_bytes())
+    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response.headers["Content-Disposition"] = 'attachment; filename="templat-daftar-usulan.xlsx"'
+    return response
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@roles_required(*AREA_ROLES)
+def new():
+    """Start a list for the user's RW (or one RT of it)."""
+    form = NewListForm()
+    if form.validate_on_submit():
+        member_list = services.create_list(current_user, form.title.data, form.rt.data)
+        db.session.commit()
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    return render("lists/new.html", form=form)
+
+
+def _page_context(member_list: MemberList, *, page: int | None = None, entry_form: EntryForm | None = None, submit_form: SubmitListForm | None = None, upload_form: UploadForm | None = None) -> dict:
+    entries = member_list.entries
+    only_errors = request.args.get("tampil") == "bermasalah"
+    shown = [e for e in entries if e.errors] if only_errors else entries
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = page or request.args.get("halaman", 1, type=int)
+    page = min(max(page, 1), pages)
+    summary = services.list_summary(member_list)
+    can_edit = current_user.role in AREA_ROLES
+    return {
+        "member_list": member_list,
+        "entries": shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+        "page": page,
+        "pages": pages,
+        "only_errors": only_errors,
+        "summary": summary,
+        "can_edit": can_edit,
+        "entry_form": entry_form or EntryForm(formdata=None),
+        "submit_form": submit_form or SubmitListForm(formdata=None, warnings=summary["with_warnings"]),
+        "upload_form": upload_form or UploadForm(formdata=None),
+        "action_form": CsrfOnlyForm(formdata=None),
+        "is_editable": services.is_editable,
+        "category_names": services.category_names(),
+    }
+
+
 @bp.get("/<int:list_id>")
 @roles_required(*LIST_ROLES)
 def detail(list_id: int):
-    """One list and its entries with their review state."""
+    """One list: its rows with their findings and review state, upload, add, submit."""
     member_list = get_in_area_or_404(MemberList, list_id)
-    return render("lists/detail.html", member_list=member_list)
+    audit.record("list.view", "member_list", member_list.id, entries=len(member_list.entries))
+    db.session.commit()
+    return render("lists/detail.html", block="workspace", **_page_context(member_list))
+
+
+def _area_list(list_id: int) -> MemberList:
+    """The list, when it lies in the signed-in head's or agent's own area (else 404)."""
+    return get_in_area_or_404(MemberList, list_id)
+
+
+@bp.post("/<int:list_id>/unggah")
+@roles_required(*AREA_ROLES)
+def upload(list_id: int):
+    """Add the rows of a spreadsheet to the list as drafts, then show the preview."""
+    member_list = _area_list(list_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render("lists/detail.html", status=400, **_page_context(member_list, upload_form=form))
+    data = form.spreadsheet.data.read()
+    filename = form.spreadsheet.data.filename or ""
+    try:
+        result = services.import_upload(member_list, data, filename, current_user)
+    except services.ColumnsUnclear:
+        db.session.rollback()
+        _release_held()
+        session[HELD_UPLOAD] = {"list_id": member_list.id, "token": services.hold_upload(data), "filename": filename[:255]}
+        return redirect(url_for("lists.map_columns", list_id=member_list.id))
+    except FileRejected as error:
+        db.session.rollback()
+        form.spreadsheet.errors = [error.message]
+        return render("lists/detail.html", status=400, **_page_context(member_list, upload_form=form))
+    db.session.commit()
+    _flash_upload(result)
+    return redirect(url_for("lists.detail", list_id=member_list.id))
+
+
+def _flash_upload(result: services.UploadResult) -> None:
+    flash(
+        _("%(rows)d baris dibaca: %(valid)d siap dikirim, %(errors)d perlu diperbaiki.", rows=result.rows_read, valid=result.valid, errors=result.with_errors),
+        "warning" if result.with_errors else "info",
+    )
+
+
+def _release_held() -> None:
+    held = session.pop(HELD_UPLOAD, None)
+    if held:
+        services.release_upload(held.get("token"))
+
+
+@bp.route("/<int:list_id>/kolom", methods=["GET", "POST"])
+@roles_required(*AREA_ROLES)
+def map_columns(list_id: int):
+    """Say which column holds what, when the file's headers were not recognised."""
+    member_list = _area_list(list_id)
+    held = session.get(HELD_UPLOAD)
+    data = services.held_upload(held["token"]) if held and held.get("list_id") == member_list.id else None
+    if data is None:
+        flash(_("Unggah berkasnya lagi."), "warning")
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    try:
+        table = read_table(data, held["filename"], services.archive_limits())
+    except FileRejected as error:
+        _release_held()
+        flash(error.message, "error")
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    form = column_mapping_form(table.column_choices(), table.mapping)
+    if form.validate_on_submit():
+        try:
+            result = services.import_upload(member_list, data, held["filename"], current_user, mapping=form.mapping())
+        except FileRejected as error:
+            db.session.rollback()
+            _release_held()
+            flash(error.message, "error")
+            return redirect(url_for("lists.detail", list_id=member_list.id))
+        db.session.commit()
+        _release_held()
+        _flash_upload(result)
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    preview = table.rows[:3]
+    return render("lists/columns.html", member_list=member_list, form=form, table=table, preview=preview, filename=held["filename"])
+
+
+def _entry_or_404(member_list: MemberList, entry_id: int) -> ListEntry:
+    entry = db.session.get(ListEntry, entry_id)
+    if entry is None or entry.list_id != member_list.id:
+        abort(404)
+    return entry
+
+
+@bp.post("/<int:list_id>/baris")
+@roles_required(*AREA_ROLES)
+def add_entry(list_id: int):
+    """Add one typed row; it is checked as it is saved."""
+    member_list = _area_list(list_id)
+    form = EntryForm()
+    if not form.validate_on_submit():
+        return render("lists/detail.html", block="workspace", status=400, **_page_context(member_list, entry_form=form))
+    entry = services.add_entry(member_list, form.raw_values(), current_user)
+    db.session.commit()
+    page = -(-len(member_list.entries) // PAGE_SIZE)
+    if wants_fragment():
+        return render("lists/detail.html", block="workspace", **_page_context(member_list, page=page))
+    return redirect(url_for("lists.detail", list_id=member_list.id, halaman=page, _anchor=f"entry-{entry.id}"))
+
+
+def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: EntryForm | None = None, status: int = 200):
+    return render(
+        "lists/entry.html",
+        block="row",
+        status=status,
+        member_list=member_list,
+        entry=entry,
+        editing=editing,
+        form=form,
+        can_edit=current_user.role in AREA_ROLES,
+        is_editable=services.is_editable,
+        action_form=CsrfOnlyForm(formdata=None),
+        category_names=services.category_names(),
+    )
+
+
+@bp.get("/<int:list_id>/baris/<int:entry_id>")
+@roles_required(*LIST_ROLES)
+def entry(list_id: int, entry_id: int):
+    """One row of a list, with its findings."""
+    member_list = get_in_area_or_404(MemberList, list_id)
+    return _row(member_list, _entry_or_404(member_list, entry_id), editing=False)
+
+
+@bp.route("/<int:list_id>/baris/<int:entry_id>/ubah", methods=["GET", "POST"])
+@roles_required(*AREA_ROLES)
+def edit_entry(list_id: int, entry_id: int):
+    """Correct a draft or returned row; it is checked again as it is saved."""
+    member_list = _area_list(list_id)
+    entry = _entry_or_404(member_list, entry_id)
+    if not services.is_editable(entry):
+        flash(_("Baris ini sudah dikirim untuk verifikasi dan tidak dapat diubah."), "warning")
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    if request.method == "GET":
+        return _row(member_list, entry, editing=True, form=EntryForm.for_entry(entry, formdata=None))
+    form = EntryForm()
+    if not form.validate_on_submit():
+        return _row(member_list, entry, editing=True, form=form, status=400)
+    services.update_entry(entry, form.raw_values(), current_user)
+    db.session.commit()
+    if wants_fragment():
+        return _row(member_list, entry, editing=False)
+    return redirect(url_for("lists.detail", list_id=member_list.id, _anchor=f"entry-{entry.id}"))
+
+
+@bp.post("/<int:list_id>/baris/<int:entry_id>/hapus")
+@roles_required(*AREA_ROLES)
+def delete_entry(list_id: int, entry_id: int):
+    """Remove a draft or returned row from the list."""
+    member_list = _area_list(list_id)
+    entry = _entry_or_404(member_list, entry_id)
+    form = CsrfOnlyForm()
+    if form.validate_on_submit() and services.is_editable(entry):
+        services.delete_entry(entry, current_user)
+        db.session.commit()
+        if wants_fragment():
+            return ""
+    return redirect(url_for("lists.detail", list_id=member_list.id))
+
+
+@bp.post("/<int:list_id>/hapus-bermasalah")
+@roles_required(*AREA_ROLES)
+def drop_errors(list_id: int):
+    """Remove every draft row that still has errors."""
+    member_list = _area_list(list_id)
+    if CsrfOnlyForm().validate_on_submit():
+        dropped = services.drop_rows_with_errors(member_list, current_user)
+        db.session.commit()
+        flash(_("%(count)d baris bermasalah dihapus.", count=dropped), "info")
+    return redirect(url_for("lists.detail", list_id=member_list.id))
+
+
+@bp.post("/<int:list_id>/kirim")
+@roles_required(*AREA_ROLES)
+def submit(list_id: int):
+    """Send the list's valid draft and corrected rows to staff for review."""
+    member_list = _area_list(list_id)
+    summary = services.list_summary(member_list)
+    form = SubmitListForm(warnings=summary["with_warnings"])
+    if not form.validate_on_submit():
+        return render("lists/detail.html", status=400, **_page_context(member_list, submit_form=form))
+    sent = services.submit_list(member_list, current_user)
+    db.session.commit()
+    held_back = services.list_summary(member_list)["with_errors"]
+    if sent:
+        flash(_("%(count)d orang dikirim untuk diverifikasi petugas.", count=sent), "info")
+    if held_back or not sent:
+        flash(_("%(count)d baris masih bermasalah dan belum dikirim.", count=held_back), "warning")
+    return redirect(url_for("lists.detail", list_id=member_list.id))

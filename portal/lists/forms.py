@@ -1,0 +1,142 @@
+"""Forms of the member lists: a new list, an upload, one typed row, column mapping, submit."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.extensions import db
+from portal.models import Category, ListEntry
+
+# The fields of a row as the mapping form offers them, in the order of the template.
+MAPPABLE_COLUMNS = (
+    ("nik", _l("NIK")),
+    ("full_name", _l("Nama lengkap")),
+    ("birth_date", _l("Tanggal lahir")),
+    ("sex", _l("Jenis kelamin (L/P)")),
+    ("rt", _l("RT")),
+    ("rw", _l("RW")),
+    ("street", _l("Alamat")),
+    ("phone", _l("Nomor HP")),
+    ("category", _l("Kategori")),
+    ("occupation", _l("Pekerjaan")),
+    ("monthly_income", _l("Penghasilan per bulan")),
+)
+
+
+class NewListForm(FlaskForm):
+    title = StringField(
+        _l("Judul daftar"),
+        validators=[DataRequired(_l("Isi judul daftar.")), Length(max=200)],
+        render_kw={"placeholder": _l("mis. Usulan RW 002 tahap 1")},
+    )
+    rt = IntegerField(
+        _l("RT (boleh dikosongkan untuk seluruh RW)"),
+        validators=[Optional(), NumberRange(min=1, max=999, message=_l("Nomor RT antara 1 dan 999."))],
+    )
+
+
+class UploadForm(FlaskForm):
+    spreadsheet = FileField(
+        _l("Berkas daftar (XLSX, ODS atau CSV)"),
+        validators=[FileRequired(_l("Pilih berkas yang akan diunggah."))],
+        render_kw={"accept": ".xlsx,.ods,.csv,.xls"},
+    )
+
+
+def _category_choices() -> list[SelectChoice]:
+    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order))
+    return [SelectChoice("", _l("— pilih kategori —"))] + [SelectChoice(c.code, c.name_id) for c in categories]
+
+
+class EntryForm(FlaskForm):
+    """One person typed into the inline table; the row validator judges the values."""
+
+    nik = StringField(_l("NIK"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    full_name = StringField(_l("Nama lengkap sesuai KTP"), validators=[Length(max=120)], render_kw={"autocomplete": "off"})
+    birth_date = StringField(_l("Tanggal lahir"), validators=[Length(max=20)], render_kw={"placeholder": "13/02/1985"})
+    sex = SelectField(_l("Jenis kelamin"), choices=[SelectChoice("", "—"), SelectChoice("L", _l("Laki-laki")), SelectChoice("P", _l("Perempuan"))])
+    rt = StringField(_l("RT"), validators=[Length(max=5)], render_kw={"inputmode": "numeric"})
+    street = StringField(_l("Alamat (jalan, nomor rumah)"), validators=[Length(max=200)])
+    phone = StringField(_l("Nomor HP"), validators=[Length(max=20)], render_kw={"inputmode": "tel"})
+    category = SelectField(_l("Kategori"))
+    occupation = StringField(_l("Pekerjaan"), validators=[Length(max=120)])
+    monthly_income = StringField(_l("Penghasilan per bulan (Rp)"), validators=[Length(max=20)], render_kw={"inputmode": "numeric"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = _category_choices()
+
+    def raw_values(self) -> dict:
+        """The row as the validator reads it; the RW is the list's own."""
+        return {name: getattr(self, name).data for name in ("nik", "full_name", "birth_date", "sex", "rt", "street", "phone", "category", "occupation", "monthly_income")}
+
+    @classmethod
+    def for_entry(cls, entry: ListEntry, **kwargs) -> EntryForm:
+        return cls(
+            data={
+                "nik": entry.nik,
+                "full_name": entry.full_name,
+                "birth_date": entry.birth_date.strftime("%d/%m/%Y") if entry.birth_date else "",
+                "sex": entry.sex.value if entry.sex else "",
+                "rt": str(entry.rt) if entry.rt else "",
+                "street": entry.street,
+                "phone": entry.phone or "",
+                "category": entry.category_code or "",
+                "occupation": entry.occupation,
+                "monthly_income": str(entry.monthly_income) if entry.monthly_income is not None else "",
+            },
+            **kwargs,
+        )
+
+
+class ColumnMappingForm(FlaskForm):
+    """Which column of the uploaded file holds which field, when the headers did not say.
+
+    Build it with `column_mapping_form(choices)`: the choices are the file's own columns.
+    """
+
+    def columns(self) -> list:
+        return [self[name] for name, _label in MAPPABLE_COLUMNS]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        chosen = [f.data for f in self.columns() if f.data != -1]
+        if self.nik.data == -1 or self.full_name.data == -1:
+            self.nik.errors = [*self.nik.errors, _l("Pilih kolom NIK dan kolom nama.")]
+            valid = False
+        elif len(chosen) != len(set(chosen)):
+            self.nik.errors = [*self.nik.errors, _l("Satu kolom hanya boleh dipilih untuk satu isian.")]
+            valid = False
+        return valid
+
+    def mapping(self) -> dict[str, int]:
+        return {f.name: f.data for f in self.columns() if f.data != -1}
+
+
+def column_mapping_form(choices: list[tuple[int, str]], guessed: dict[str, int], **kwargs) -> ColumnMappingForm:
+    """A mapping form offering the file's columns, preset with what the reader guessed."""
+
+    class FileColumnMappingForm(ColumnMappingForm):
+        pass
+
+    options = [SelectChoice(-1, _l("(tidak ada)")), *(SelectChoice(index, label) for index, label in choices)]
+    for name, label in MAPPABLE_COLUMNS:
+        setattr(FileColumnMappingForm, name, SelectField(label, choices=options, coerce=int, default=guessed.get(name, -1)))
+    return FileColumnMappingForm(**kwargs)
+
+
+class SubmitListForm(FlaskForm):
+    acknowledge_warnings = BooleanField(_l("Saya sudah memeriksa peringatan pada baris-baris ini dan data sesuai KTP."))
+
+    def __init__(self, *args, warnings: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings = warnings
+
+    def validate_acknowledge_warnings(self, field):
+        if self.warnings and not field.data:
+            raise ValidationError(_l("Centang pernyataan ini setelah memeriksa baris yang berperingatan."))

@@ -1,0 +1,334 @@
+"""Member lists: creating them, filling them (upload, inline rows, bulk import) and submitting.
+
+Views and the CLI call these; callers commit. A file-level failure raises before anything
+is added, so the caller's transaction imports nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import insert
+
+from portal import audit
+from portal.extensions import db
+from portal.lists.reader import ArchiveLimits, FileRejected, Table, read_table, records
+from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
+from portal.models.base import utcnow
+from portal.nik import mask_nik
+from portal.validation import Area, RowValidator, entry_columns, recheck_entries
+
+EDITABLE_STATES = (EntryState.DRAFT, EntryState.RETURNED)
+
+
+class ColumnsUnclear(Exception):
+    """The reader could not tell which column holds the NIK or the name: ask the user."""
+
+    def __init__(self, table: Table):
+        super().__init__("columns_unclear")
+        self.table = table
+
+
+@dataclass
+class UploadResult:
+    rows_read: int = 0
+    valid: int = 0
+    with_errors: int = 0
+    with_warnings: int = 0
+
+
+@dataclass
+class ImportReport:
+    """What a bulk import read, accepted and refused; `issues` name the spreadsheet's rows."""
+
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    issues: list[dict] = field(default_factory=list)
+    list_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected, "issues": self.issues}
+
+
+def archive_limits() -> ArchiveLimits:
+    config = current_app.config
+    return ArchiveLimits(config["SPREADSHEET_MAX_UNCOMPRESSED_BYTES"], config["SPREADSHEET_MAX_ENTRIES"])
+
+
+def list_area(member_list: MemberList) -> Area:
+    return Area(member_list.kelurahan_code, member_list.rw, member_list.rt)
+
+
+def validator_for(member_list: MemberList) -> RowValidator:
+    return RowValidator(list_area(member_list), list_id=member_list.id)
+
+
+def category_names() -> dict[str, str]:
+    return dict(db.session.execute(db.select(Category.code, Category.name_id)).all())
+
+
+def is_editable(entry: ListEntry) -> bool:
+    return entry.state in EDITABLE_STATES
+
+
+def create_list(user: User, title: str, rt: int | None = None) -> MemberList:
+    """A new, empty list for the user's own RW (and RT: a head bound to one RT gets that RT)."""
+    member_list = MemberList(
+        title=title.strip(),
+        kelurahan_code=user.kelurahan_code,
+        rw=user.rw,
+        rt=user.rt if user.rt is not None else rt,
+        source=ListSource.INLINE,
+        created_by=user,
+    )
+    db.session.add(member_list)
+    db.session.flush()
+    audit.record("list.create", "member_list", member_list.id, actor=user)
+    return member_list
+
+
+def known_niks(member_list: MemberList, exclude_entry_id: int | None = None) -> dict[str, int | None]:
+    """NIKs already on the list (NIK -> spreadsheet row), rejected entries aside."""
+    rows = db.session.execute(
+        db.select(ListEntry.nik, ListEntry.row_number).where(
+            ListEntry.list_id == member_list.id,
+            ListEntry.state != EntryState.REJECTED,
+            ListEntry.id != (exclude_entry_id or 0),
+        )
+    )
+    return {nik: row for nik, row in rows}
+
+
+def _audit_entry(action: str, entry: ListEntry, user: User) -> None:
+    audit.record(action, "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id, nik=mask_nik(entry.nik or ""), issues=[i["code"] for i in entry.issues or []])
+
+
+def add_entry(member_list: MemberList, raw: Mapping, user: User) -> ListEntry:
+    """Validate one typed row and add it to the list as a draft, findings attached."""
+    row = validator_for(member_list).validate([(None, raw)], known_niks=known_niks(member_list))[0]
+    entry = ListEntry(member_list=member_list, state=EntryState.DRAFT, **entry_columns(row))
+    db.session.add(entry)
+    db.session.flush()
+    _audit_entry("entry.add", entry, user)
+    return entry
+
+
+def update_entry(entry: ListEntry, raw: Mapping, user: User) -> ListEntry:
+    """Validate a corrected row and store it; a returned entry stays returned until sent again."""
+    member_list = entry.member_list
+    row = validator_for(member_list).validate(
+        [(entry.row_number, raw)],
+        known_niks=known_niks(member_list, exclude_entry_id=entry.id),
+        exclude_entry_ids=[entry.id],
+    )[0]
+    for name, value in entry_columns(row).items():
+        if name != "row_number":
+            setattr(entry, name, value)
+    db.session.flush()
+    _audit_entry("entry.update", entry, user)
+    return entry
+
+
+def delete_entry(entry: ListEntry, user: User) -> None:
+    _audit_entry("entry.delete", entry, user)
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def read_upload(data: bytes, filename: str, mapping: Mapping[str, int] | None = None) -> tuple[Table, list[tuple[int, dict]]]:
+    """Read a file into rows; raises FileRejected, or ColumnsUnclear without a usable mapping."""
+    table = read_table(data, filename, archive_limits())
+    if mapping:
+        table.mapping = dict(mapping)
+    if table.needs_mapping:
+        raise ColumnsUnclear(table)
+    return table, list(records(table, current_app.config["UPLOAD_ROW_LIMIT"]))
+
+
+def import_upload(member_list: MemberList, data: bytes, filename: str, user: User, mapping: Mapping[str, int] | None = None) -> UploadResult:
+    """Add every row of an uploaded file to the list as drafts with their findings.
+
+    The whole file is read and checked before anything is added: a file-level problem
+    raises FileRejected (or ColumnsUnclear) and the list is left as it was.
+    """
+    _table, rows = read_upload(data, filename, mapping)
+    if not rows:
+        raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
+    checked = validator_for(member_list).validate(rows, known_niks=known_niks(member_list))
+    db.session.add_all(ListEntry(member_list=member_list, state=EntryState.DRAFT, **entry_columns(row)) for row in checked)
+    if member_list.source == ListSource.INLINE:
+        member_list.source = ListSource.UPLOAD
+    member_list.source_filename = filename[:255]
+    result = UploadResult(
+        rows_read=len(checked),
+        valid=sum(not r.has_errors for r in checked),
+        with_errors=sum(r.has_errors for r in checked),
+        with_warnings=sum(r.has_warnings and not r.has_errors for r in checked),
+    )
+    db.session.flush()
+    audit.record("list.upload", "member_list", member_list.id, actor=user, rows=result.rows_read, errors=result.with_errors)
+    return result
+
+
+def editable_entries(member_list: MemberList) -> list[ListEntry]:
+    return list(
+        db.session.scalars(
+            db.select(ListEntry).where(ListEntry.list_id == member_list.id, ListEntry.state.in_(EDITABLE_STATES)).order_by(ListEntry.id)
+        )
+    )
+
+
+def submit_list(member_list: MemberList, user: User) -> int:
+    """Check the draft and returned rows again and send those without errors to review."""
+    entries = editable_entries(member_list)
+    fixed = {
+        nik: row
+        for nik, row in db.session.execute(
+            db.select(ListEntry.nik, ListEntry.row_number).where(
+                ListEntry.list_id == member_list.id,
+                ListEntry.state.in_((EntryState.PENDING, EntryState.APPROVED)),
+            )
+        )
+    }
+    recheck_entries(validator_for(member_list), entries, known_niks=fixed)
+    now = utcnow()
+    sent = [e for e in entries if not e.errors]
+    for entry in sent:
+        entry.state = EntryState.PENDING
+        entry.submitted_at = now
+    if sent:
+        member_list.submitted_at = now
+    db.session.flush()
+    audit.record("list.submit", "member_list", member_list.id, actor=user, entries=len(sent), held_back=len(entries) - len(sent))
+    return len(sent)
+
+
+def drop_rows_with_errors(member_list: MemberList, user: User) -> int:
+    """Remove the draft rows that still have errors (the head chose not to fix them)."""
+    dropped = [e for e in editable_entries(member_list) if e.state == EntryState.DRAFT and e.errors]
+    for entry in dropped:
+        db.session.delete(entry)
+    db.session.flush()
+    audit.record("list.drop_errors", "member_list", member_list.id, actor=user, entries=len(dropped))
+    return len(dropped)
+
+
+def list_summary(member_list: MemberList) -> dict:
+    """Counts for the preview: per state, and among rows still editable the valid ones,
+    those with errors, and those with warnings to acknowledge."""
+    states = Counter(e.state for e in member_list.entries)
+    editable = [e for e in member_list.entries if is_editable(e)]
+    return {
+        "total": len(member_list.entries),
+        "states": {state: states.get(state, 0) for state in EntryState},
+        "editable": len(editable),
+        "ready": sum(not e.errors for e in editable),
+        "with_errors": sum(bool(e.errors) for e in editable),
+        "with_warnings": sum(bool(e.warnings) and not e.errors for e in editable),
+        "returned": states.get(EntryState.RETURNED, 0),
+    }
+
+
+def import_file(data: bytes, filename: str, user: User, *, area: Area | None, dry_run: bool) -> ImportReport:
+    """Staff bulk import: read and check a whole file; add the accepted rows for review.
+
+    Rows with errors are reported, never added. With `area`, every row must live there;
+    without it each row's kelurahan/RW columns decide, and one list is made per RW.
+    Raises FileRejected when the file cannot be used (nothing is added).
+    """
+    table = read_table(data, filename, archive_limits())
+    if table.needs_mapping:
+        found = ", ".join(h for h in table.headers if h) or "-"
+        raise FileRejected("columns_unclear", _("Kolom NIK dan nama tidak ditemukan (kolom yang ada: %(found)s).", found=found))
+    report = ImportReport()
+    accepted: list[dict] = []
+    for row in RowValidator(area).validate_stream(records(table)):
+        report.rows_read += 1
+        for finding in row.findings:
+            report.issues.append(
+                {"row": row.row_number, "column": finding.column, "severity": finding.severity, "code": finding.code, "message": finding.message}
+            )
+        if row.has_errors:
+            report.rejected += 1
+        else:
+            report.accepted += 1
+            if not dry_run:
+                accepted.append(entry_columns(row))
+    if not report.rows_read:
+        raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
+    if accepted:
+        report.list_ids = _add_imported(accepted, filename, user)
+    return report
+
+
+def _add_imported(accepted: list[dict], filename: str, user: User) -> list[int]:
+    now = utcnow()
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for values in accepted:
+        groups.setdefault((values["kelurahan_code"], values["rw"]), []).append(values)
+    list_ids = []
+    for (kelurahan_code, rw), rows in groups.items():
+        member_list = MemberList(
+            title=f"Impor {filename}"[:200],
+            kelurahan_code=kelurahan_code,
+            rw=rw,
+            source=ListSource.IMPORT,
+            source_filename=filename[:255],
+            created_by=user,
+            submitted_at=now,
+        )
+        db.session.add(member_list)
+        db.session.flush()
+        list_ids.append(member_list.id)
+        # One executemany per list: 50,000 ORM objects would cost seconds and memory.
+        db.session.execute(
+            insert(ListEntry),
+            [{**values, "list_id": member_list.id, "state": EntryState.PENDING, "submitted_at": now, "version": 1} for values in rows],
+        )
+        audit.record("list.import", "member_list", member_list.id, actor=user, entries=len(rows), filename=filename[:120])
+    return list_ids
+
+
+# -- an upload waiting for its column mapping --------------------------------------------
+# The file is kept in the instance folder under a random name only the uploader's session
+# knows, and deleted once imported or replaced.
+
+
+def _held_path(token: str) -> Path:
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{token}.upload"
+
+
+HELD_UPLOAD_HOURS = 2
+
+
+def hold_upload(data: bytes) -> str:
+    """Keep an upload until its columns are mapped; files abandoned for hours are removed."""
+    token = secrets.token_urlsafe(24)
+    cutoff = time.time() - HELD_UPLOAD_HOURS * 3600
+    for stale in _held_path(token).parent.glob("*.upload"):
+        if stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
+    _held_path(token).write_bytes(data)
+    return token
+
+
+def held_upload(token: str) -> bytes | None:
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        return None
+    path = _held_path(token)
+    return path.read_bytes() if path.exists() else None
+
+
+def release_upload(token: str | None) -> None:
+    if token and token.replace("-", "").replace("_", "").isalnum():
+        _held_path(token).unlink(missing_ok=True)

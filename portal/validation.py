@@ -1,0 +1,600 @@
+"""The one validator of a proposed person's row, shared by upload, inline entry, the CLI
+import and the staff review.
+
+It turns raw values (as a spreadsheet cell or a form field gave them) into the values a
+ListEntry stores, plus findings: errors that keep the row out of review and warnings that
+staff should look at, each with a stable code and an Indonesian message. NIK structure
+comes from portal.nik, eligibility from portal.eligibility; look-ups against the registry
+(already a member, proposed elsewhere, DTSEN desil) are batched, never one query per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+
+from portal.eligibility import ERROR, WARNING, Finding, check_eligibility, programme_year_for
+from portal.extensions import db
+from portal.models import (
+    Category,
+    DesilRecord,
+    EntryState,
+    Kelurahan,
+    ListEntry,
+    Membership,
+    MembershipStatus,
+    Person,
+    Sex,
+)
+from portal.names import name_key
+from portal.nik import NikError, parse_nik
+
+# Registry look-ups take this many NIKs per query (well under every driver's limit).
+BATCH_SIZE = 2000
+# Codes judged from what was typed, which the stored values can no longer show (a date
+# that could not be read is stored empty): kept when a saved entry is checked again.
+INPUT_CODES = frozenset({"nik_numeric_cell", "birth_date_invalid", "sex_invalid", "address_invalid", "income_invalid"})
+# States in which an entry is still being decided, so the same NIK elsewhere is a clash.
+IN_PROCESS_STATES = (EntryState.PENDING, EntryState.RETURNED)
+
+_INVISIBLE = dict.fromkeys(map(ord, "'\u2018\u2019`\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff \t\r\n"), None)
+_SCIENTIFIC = re.compile(r"^[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[0-9]+[.,][0-9]+$")
+_GROUPED = re.compile(r"^[0-9]+([.\-][0-9]+){2,}$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("jan", "januari", "january"), ("feb", "peb", "februari", "pebruari", "february"), ("mar", "maret", "march"),
+         ("apr", "april"), ("mei", "may"), ("jun", "juni", "june"), ("jul", "juli", "july"),
+         ("agu", "agt", "agus", "agustus", "aug", "august"), ("sep", "sept", "september"),
+         ("okt", "oktober", "oct", "october"), ("nov", "nopember", "november"), ("des", "desember", "dec", "december")),
+        start=1,
+    )
+    for name in names
+}
+_DATE_NUMERIC = re.compile(r"^(\d{1,4})[/\-.](\d{1,2})[/\-.](\d{1,4})$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d")
+_DATE_WORDS = re.compile(r"^(\d{1,2}) ([a-z]+) (\d{4})$")
+_SEX = {
+    "l": Sex.MALE, "lk": Sex.MALE, "laki": Sex.MALE, "laki laki": Sex.MALE, "pria": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE,
+    "p": Sex.FEMALE, "pr": Sex.FEMALE, "perempuan": Sex.FEMALE, "wanita": Sex.FEMALE, "f": Sex.FEMALE, "female": Sex.FEMALE,
+}
+# Words people write in a Kategori/Pekerjaan column, to the category they mean.
+_CATEGORY_WORDS = {
+    "honorer": "non_asn", "non asn": "non_asn", "tenaga non asn": "non_asn", "pppk paruh waktu": "non_asn",
+    "kader": "kader", "posyandu": "kader", "kader posyandu": "kader", "kader kb": "kader",
+    "pemilu": "penyelenggara_pemilu", "kpps": "penyelenggara_pemilu", "pps": "penyelenggara_pemilu", "ppk": "penyelenggara_pemilu",
+    "panwas": "penyelenggara_pemilu", "pantarlih": "penyelenggara_pemilu",
+    "ketua rt": "ketua_rt_rw", "ketua rw": "ketua_rt_rw", "rt rw": "ketua_rt_rw", "ketua rt rw": "ketua_rt_rw",
+    "imam": "pekerja_keagamaan", "marbot": "pekerja_keagamaan", "guru mengaji": "pekerja_keagamaan", "pekerja keagamaan": "pekerja_keagamaan",
+    "pedagang": "pekerja_rentan", "ojek": "pekerja_rentan", "pengemudi": "pekerja_rentan", "sopir": "pekerja_rentan",
+    "nelayan": "pekerja_rentan", "petani": "pekerja_rentan", "buruh": "pekerja_rentan", "pemulung": "pekerja_rentan",
+    "pekerja rentan": "pekerja_rentan", "tukang becak": "pekerja_rentan", "petani kota": "pekerja_rentan",
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where rows must live: a kelurahan and RW, and one RT for heads bound to an RT."""
+
+    kelurahan_code: str
+    rw: int
+    rt: int | None = None
+
+
+@dataclass
+class CheckedRow:
+    """A row after validation: the values a ListEntry stores and what was found."""
+
+    row_number: int | None
+    values: dict
+    findings: list[Finding] = field(default_factory=list)
+    # The DTSEN desil found for the NIK; used for eligibility, never copied onto the entry.
+    desil: int | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+    @property
+    def has_warnings(self) -> bool:
+        return any(not f.is_error for f in self.findings)
+
+    def issues(self) -> list[dict]:
+        return [f.as_dict() for f in self.findings]
+
+    def error(self, code: str, message: str, column: str, **params) -> None:
+        self.findings.append(Finding(code, ERROR, message, column, params))
+
+    def warn(self, code: str, message: str, column: str, **params) -> None:
+        self.findings.append(Finding(code, WARNING, message, column, params))
+
+
+class RowValidator:
+    """Validates rows against the year's settings, the city's regions and the registry.
+
+    Build one per request or import: it loads the settings, categories and kelurahan once.
+    `area` is where rows must live (None: each row's own kelurahan/RW columns decide);
+    `list_id` is the list the rows belong to, so its own entries are not 'elsewhere'.
+    """
+
+    def __init__(self, area: Area | None = None, *, list_id: int | None = None, today: date | None = None):
+        self.area = area
+        self.list_id = list_id
+        self.today = today or date.today()
+        self.programme_year = programme_year_for(self.today)
+        self.categories = _category_lookup()
+        self.kelurahan_names, self.kelurahan_by_key = _kelurahan_lookup()
+        self._folded: dict[str, str] = {}
+
+    def fold(self, text: str) -> str:
+        """name_key, remembered: a list repeats the same few sexes, categories and kelurahan."""
+        key = self._folded.get(text)
+        if key is None:
+            key = name_key(text)
+            if len(self._folded) < 10_000:
+                self._folded[text] = key
+        return key
+
+    # -- whole batches -------------------------------------------------------------------
+
+    def validate(
+        self,
+        rows: Iterable[tuple[int | None, Mapping]],
+        *,
+        known_niks: Mapping[str, int | None] | None = None,
+        exclude_entry_ids: Iterable[int] = (),
+    ) -> list[CheckedRow]:
+        """Check each (row number, raw values) and then the batch against the registry.
+
+        `known_niks` are NIKs already on the list (NIK -> row number): a row repeating one is
+        a duplicate. `exclude_entry_ids` are entries being re-checked, never their own clash.
+        """
+        return list(self.validate_stream(rows, known_niks=known_niks, exclude_entry_ids=exclude_entry_ids))
+
+    def validate_stream(
+        self,
+        rows: Iterable[tuple[int | None, Mapping]],
+        *,
+        known_niks: Mapping[str, int | None] | None = None,
+        exclude_entry_ids: Iterable[int] = (),
+    ) -> Iterator[CheckedRow]:
+        """Like `validate`, yielding rows batch by batch so a big file is never all in memory."""
+        seen: dict[str, int | None] = dict(known_niks or {})
+        excluded = set(exclude_entry_ids)
+        batch: list[CheckedRow] = []
+        for number, raw in rows:
+            batch.append(self.check_row(raw, number))
+            if len(batch) == BATCH_SIZE:
+                self.check_registry(batch, seen=seen, exclude_entry_ids=excluded)
+                yield from batch
+                batch = []
+        if batch:
+            self.check_registry(batch, seen=seen, exclude_entry_ids=excluded)
+            yield from batch
+
+    def check_registry(
+        self,
+        checked: list[CheckedRow],
+        *,
+        seen: dict[str, int | None],
+        exclude_entry_ids: set[int] = frozenset(),
+    ) -> None:
+        """Duplicates, members, entries in process elsewhere, desil and eligibility, batched.
+
+        `seen` (NIK -> first row) carries over between batches and is updated here.
+        """
+        excluded = exclude_entry_ids
+        usable = [row for row in checked if row.values.get("nik_valid")]
+        excluded = set(exclude_entry_ids)
+        for start in range(0, len(usable), BATCH_SIZE):
+            batch = usable[start:start + BATCH_SIZE]
+            niks = list({row.values["nik"] for row in batch})
+            members = _active_members(niks)
+            in_process = _in_process_elsewhere(niks, self.list_id, excluded)
+            desil = _desil(niks)
+            for row in batch:
+                nik = row.values["nik"]
+                if nik in seen:
+                    first = seen[nik]
+                    row.error(
+                        "duplicate_in_file",
+                        _("NIK ini sudah ada di daftar ini (baris %(row)s).", row=first) if first else _("NIK ini sudah ada di daftar ini."),
+                        "nik",
+                        first_row=first,
+                    )
+                else:
+                    seen[nik] = row.row_number
+                if nik in members:
+                    row.error("already_member", _("Orang ini sudah menjadi peserta aktif; tidak perlu diusulkan lagi."), "nik")
+                if nik in in_process:
+                    kelurahan, rw = in_process[nik]
+                    row.error(
+                        "pending_elsewhere",
+                        _("NIK ini sudah diusulkan di Kelurahan %(kelurahan)s RW %(rw)s dan sedang diproses.", kelurahan=kelurahan, rw=f"{rw:03d}"),
+                        "nik",
+                        kelurahan=kelurahan,
+                        rw=rw,
+                    )
+                row.desil = desil.get(nik)
+        for row in checked:
+            self._check_eligibility(row)
+
+    # -- one row -------------------------------------------------------------------------
+
+    def check_row(self, raw: Mapping, row_number: int | None = None) -> CheckedRow:
+        """Clean and check one row on its own (no registry look-ups)."""
+        row = CheckedRow(row_number, {})
+        nik_info = self._nik(row, raw.get("nik"))
+        self._name(row, raw.get("full_name"))
+        self._birth_date(row, raw.get("birth_date"), nik_info)
+        self._sex(row, raw.get("sex"), nik_info)
+        self._address(row, raw)
+        self._phone(row, raw.get("phone"))
+        self._category(row, raw.get("category"), raw.get("occupation"))
+        self._income(row, raw.get("monthly_income"))
+        return row
+
+    def _nik(self, row: CheckedRow, value):
+        text, from_number = clean_nik(value)
+        row.values["nik"] = text[:40]
+        row.values["nik_valid"] = False
+        if text == "":
+            row.error("nik_missing", _("NIK belum diisi."), "nik")
+            return None
+        if _SCIENTIFIC.match(text) or _DECIMAL.match(text):
+            row.error(
+                "nik_scientific_notation",
+                _(
+                    "NIK tertulis sebagai angka desimal atau notasi ilmiah (mis. 7,37101E+15). Excel hanya menyimpan 15 "
+                    "angka, sehingga angka terakhir NIK sudah hilang dan tidak dapat dipulihkan. Ubah format kolom NIK "
+                    "menjadi Teks (Format Cells > Text), ketik ulang NIK dari KTP, lalu unggah lagi."
+                ),
+                "nik",
+            )
+            return None
+        try:
+            info = parse_nik(text, self.today)
+        except NikError as error:
+            row.error(error.code, nik_message(error.code), "nik")
+            return None
+        row.values["nik_valid"] = True
+        if from_number and text.endswith("0"):
+            row.warn(
+                "nik_numeric_cell",
+                _(
+                    "NIK dibaca dari sel berformat angka dan berakhir dengan 0: Excel mungkin telah membulatkan angka "
+                    "ke-16. Cocokkan dengan KTP; sebaiknya format kolom NIK sebagai Teks."
+                ),
+                "nik",
+            )
+        return info
+
+    def _name(self, row: CheckedRow, value) -> None:
+        name = " ".join(str(value or "").split())
+        row.values["full_name"] = name[:120]
+        if not name:
+            row.error("name_missing", _("Nama belum diisi."), "full_name")
+
+    def _birth_date(self, row: CheckedRow, value, nik_info) -> None:
+        if value in (None, "") or (isinstance(value, str) and not value.strip()):
+            row.values["birth_date"] = nik_info.birth_date if nik_info else None
+            return
+        born = parse_date(value)
+        if born is None or born > self.today or born.year < 1900:
+            row.values["birth_date"] = None
+            row.error(
+                "birth_date_invalid",
+                _("Tanggal lahir tidak terbaca atau tidak mungkin. Tulis seperti 13/02/1985."),
+                "birth_date",
+            )
+            return
+        row.values["birth_date"] = born
+        if nik_info and (born.day, born.month, born.year % 100) != (
+            nik_info.birth_date.day, nik_info.birth_date.month, nik_info.birth_date.year % 100
+        ):
+            row.warn(
+                "birth_date_mismatch",
+                _("Tanggal lahir berbeda dengan tanggal lahir dalam NIK. Periksa KTP; petugas akan memeriksanya."),
+                "birth_date",
+            )
+
+    def _sex(self, row: CheckedRow, value, nik_info) -> None:
+        key = self.fold(str(value)) if value not in (None, "") else ""
+        if not key:
+            row.values["sex"] = nik_info.sex if nik_info else None
+            return
+        sex = _SEX.get(key)
+        row.values["sex"] = sex
+        if sex is None:
+            row.error("sex_invalid", _("Jenis kelamin tidak dikenal. Isi L (laki-laki) atau P (perempuan)."), "sex")
+        elif nik_info and sex != nik_info.sex:
+            row.warn(
+                "sex_mismatch",
+                _("Jenis kelamin berbeda dengan yang tertera dalam NIK. Periksa KTP; petugas akan memeriksanya."),
+                "sex",
+            )
+
+    def _address(self, row: CheckedRow, raw: Mapping) -> None:
+        area = self.area
+        kelurahan = self._kelurahan(raw.get("kelurahan"))
+        rw, rt = parse_small_number(raw.get("rw")), parse_small_number(raw.get("rt"))
+        invalid = kelurahan is False or rw is False or rt is False
+        kelurahan = None if kelurahan is False else kelurahan
+        rw = None if rw is False else rw
+        rt = None if rt is False else rt
+        if area:
+            kelurahan = kelurahan or area.kelurahan_code
+            rw = rw if rw is not None else area.rw
+            rt = rt if rt is not None else area.rt
+        row.values.update(kelurahan_code=kelurahan, rw=rw, rt=rt, street=" ".join(str(raw.get("street") or "").split())[:200])
+        if invalid:
+            row.error("address_invalid", _("Kelurahan, RW atau RT tidak dikenal. Tulis nomor RW/RT sebagai angka, mis. 2 atau 002."), "rw")
+        elif kelurahan is None or rw is None:
+            row.error("address_missing", _("Kelurahan dan RW tempat tinggal belum diisi."), "rw")
+        elif area and (kelurahan != area.kelurahan_code or rw != area.rw or (area.rt is not None and rt != area.rt)):
+            row.error(
+                "outside_area",
+                _("Alamat ini di luar wilayah daftar (%(area)s). Usulkan melalui ketua RT/RW wilayahnya.", area=self.area_label(area)),
+                "rw",
+            )
+
+    def area_label(self, area: Area) -> str:
+        label = f"{self.kelurahan_names.get(area.kelurahan_code, area.kelurahan_code)} RW {area.rw:03d}"
+        return label + (f" RT {area.rt:03d}" if area.rt is not None else "")
+
+    def _kelurahan(self, value):
+        """A kelurahan code from its code or name; None when empty, False when unknown."""
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        digits = text.replace(".", "")
+        if digits in self.kelurahan_names:
+            return digits
+        codes = self.kelurahan_by_key.get(self.fold(text), set())
+        return next(iter(codes)) if len(codes) == 1 else False
+
+    def _phone(self, row: CheckedRow, value) -> None:
+        text = clean_nik(value)[0] if isinstance(value, (int, float)) else str(value or "").strip()
+        if not text:
+            row.values["phone"] = None
+            return
+        digits = re.sub(r"[\s\-().]", "", text)
+        if digits.startswith("+62"):
+            digits = "0" + digits[3:]
+        elif digits.startswith("62"):
+            digits = "0" + digits[2:]
+        elif digits.startswith("8"):
+            digits = "0" + digits  # a number cell loses the leading 0
+        if digits.isdigit() and digits.startswith("08") and 10 <= len(digits) <= 13:
+            row.values["phone"] = digits
+        else:
+            row.values["phone"] = text[:20]
+            row.warn("phone_invalid", _("Nomor HP tidak lazim. Tulis seperti 081234567890."), "phone")
+
+    def _category(self, row: CheckedRow, value, occupation) -> None:
+        text = " ".join(str(value or "").split())
+        key = self.fold(text) if text else ""
+        row.values["category_code"] = self.categories.find(key) if key else None
+        occupation_text = " ".join(str(occupation or "").split())
+        if not occupation_text and text and row.values["category_code"] is None:
+            occupation_text = text
+        elif not occupation_text and text and key not in self.categories.exact:
+            occupation_text = text  # 'Pedagang' says more than the category it maps to
+        row.values["occupation"] = occupation_text[:120]
+
+    def _income(self, row: CheckedRow, value) -> None:
+        row.values["monthly_income"] = None
+        if value in (None, ""):
+            return
+        if isinstance(value, (int, float)):
+            amount = int(value)
+        else:
+            digits = re.sub(r"(?i)^rp\.?|[\s.,]|-$", "", str(value).strip())
+            if not digits.isdigit():
+                row.warn("income_invalid", _("Penghasilan per bulan tidak terbaca; tulis angka rupiah, mis. 1500000."), "monthly_income")
+                return
+            amount = int(digits)
+        if amount < 0 or amount > 2_000_000_000:
+            row.warn("income_invalid", _("Penghasilan per bulan tidak terbaca; tulis angka rupiah, mis. 1500000."), "monthly_income")
+            return
+        row.values["monthly_income"] = amount
+
+    def _check_eligibility(self, row: CheckedRow) -> None:
+        if self.programme_year is None:
+            return
+        codes = {f.code for f in row.findings}
+        findings = check_eligibility(
+            self.programme_year,
+            birth_date=row.values.get("birth_date"),
+            category_code=row.values.get("category_code"),
+            desil=row.desil,
+            today=self.today,
+        )
+        row.findings.extend(f for f in findings if f.code not in codes)
+
+
+class _CategoryLookup(dict):
+    """Folded text -> category code, with the exact names and codes kept apart."""
+
+    exact: set[str]
+
+    def find(self, key: str) -> str | None:
+        """The category of a folded text, also when it starts with a known word ('pedagang sayur')."""
+        if key in self:
+            return self[key]
+        starts = [word for word in self if key.startswith(word + " ")]
+        return self[max(starts, key=len)] if starts else None
+
+
+def _category_lookup() -> _CategoryLookup:
+    lookup = _CategoryLookup(_CATEGORY_WORDS)
+    lookup.exact = set()
+    for category in db.session.scalars(db.select(Category)):
+        for text in (category.code, category.code.replace("_", " "), category.name_id, category.name_en):
+            lookup[name_key(text)] = category.code
+            lookup.exact.add(name_key(text))
+    return lookup
+
+
+def _kelurahan_lookup() -> tuple[dict[str, str], dict[str, set[str]]]:
+    names: dict[str, str] = {}
+    by_key: dict[str, set[str]] = {}
+    for code, name in db.session.execute(db.select(Kelurahan.code, Kelurahan.name)):
+        names[code] = name
+        by_key.setdefault(name_key(name), set()).add(code)
+    return names, by_key
+
+
+def _active_members(niks: list[str]) -> set[str]:
+    return set(
+        db.session.scalars(
+            db.select(Person.nik)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Person.nik.in_(niks), Membership.status == MembershipStatus.ACTIVE)
+        )
+    )
+
+
+def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[int]) -> dict[str, tuple[str, int]]:
+    """NIK -> (kelurahan name, RW) of an entry still being decided on another list."""
+    query = (
+        db.select(ListEntry.id, ListEntry.nik, Kelurahan.name, ListEntry.rw)
+        .join(Kelurahan, Kelurahan.code == ListEntry.kelurahan_code)
+        .where(ListEntry.nik.in_(niks), ListEntry.state.in_(IN_PROCESS_STATES))
+    )
+    if list_id is not None:
+        query = query.where(ListEntry.list_id != list_id)
+    return {nik: (name, rw) for entry_id, nik, name, rw in db.session.execute(query) if entry_id not in excluded}
+
+
+def _desil(niks: list[str]) -> dict[str, int]:
+    return dict(db.session.execute(db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_(niks))).all())
+
+
+def clean_nik(value) -> tuple[str, bool]:
+    """The NIK as text, and whether it came from a number cell.
+
+    Strips apostrophes, spaces, non-breaking and zero-width characters; digits grouped
+    with dots or dashes (7371.0113.0285.0001) are joined. Scientific notation and decimals
+    are left as they are, for the validator to refuse: a rounded NIK is never 'repaired'.
+    """
+    if value is None:
+        return "", False
+    if isinstance(value, bool):
+        return str(value), False
+    if isinstance(value, int):
+        return str(value), True
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e17:
+            return str(int(value)), True
+        return repr(value), True
+    text = str(value).translate(_INVISIBLE)
+    if _GROUPED.match(text):
+        text = re.sub(r"[.\-]", "", text)
+    return text, False
+
+
+def nik_message(code: str) -> str:
+    """The Indonesian explanation of a NIK rule's error code."""
+    return {
+        "nik_not_digits": _("NIK hanya boleh berisi angka."),
+        "nik_length": _("NIK harus 16 angka."),
+        "nik_leading_zero": _("NIK tidak mungkin diawali angka 0. Periksa kembali dari KTP."),
+        "nik_bad_date": _("Angka ke-7 sampai ke-12 NIK bukan tanggal lahir yang mungkin. Periksa kembali dari KTP."),
+        "nik_serial_zero": _("Empat angka terakhir NIK tidak mungkin 0000. Periksa kembali dari KTP."),
+    }.get(code, _("NIK tidak sah."))
+
+
+def parse_date(value) -> date | None:
+    """A date from a date cell, an Excel serial number, or text (13/02/1985, 1985-02-13, 13 Februari 1985)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        # Excel serial days since 1899-12-30 (this covers every birth year from 1900).
+        return _EXCEL_EPOCH + timedelta(days=int(value)) if 1 <= value < 100_000 else None
+    text = str(value).strip()
+    if text.isdigit() and len(text) <= 5:
+        return _EXCEL_EPOCH + timedelta(days=int(text)) if int(text) >= 1 else None
+    if _DATE_TIME.match(text):  # 1985-02-13 00:00:00 from a CSV export of a date column
+        text = text.split(" ")[0]
+    try:
+        if match := _DATE_NUMERIC.match(text):
+            first, month, last = (int(g) for g in match.groups())
+            if len(match.group(1)) == 4:
+                return date(first, month, last)
+            if len(match.group(3)) == 4:
+                return date(last, month, first)
+            return None
+        if match := _DATE_WORDS.match(name_key(text)):
+            month = _MONTHS.get(match.group(2))
+            return date(int(match.group(3)), month, int(match.group(1))) if month else None
+    except ValueError:
+        return None
+    return None
+
+
+def parse_small_number(value):
+    """An RW/RT number from 2, 2.0, '002', 'RW 02'; None when empty, False when unreadable."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() and 0 < value < 1000 else False
+    digits = re.sub(r"(?i)^\s*(rw|rt)\.?\s*", "", str(value)).strip()
+    if not digits:
+        return None
+    return int(digits) if digits.isdigit() and 0 < int(digits) < 1000 else False
+
+
+def entry_raw_values(entry: ListEntry) -> dict:
+    """A saved entry's values in the validator's raw form, to check it again."""
+    return {
+        "nik": entry.nik,
+        "full_name": entry.full_name,
+        "birth_date": entry.birth_date,
+        "sex": entry.sex.value if entry.sex else None,
+        "kelurahan": entry.kelurahan_code,
+        "rw": entry.rw,
+        "rt": entry.rt,
+        "street": entry.street,
+        "phone": entry.phone,
+        "category": entry.category_code,
+        "occupation": entry.occupation,
+        "monthly_income": entry.monthly_income,
+    }
+
+
+def recheck_entries(validator: RowValidator, entries: list[ListEntry], *, known_niks: Mapping[str, int | None] | None = None) -> None:
+    """Check saved entries again (before submitting); findings only typed input shows are kept."""
+    checked = validator.validate(
+        ((entry.row_number, entry_raw_values(entry)) for entry in entries),
+        known_niks=known_niks,
+        exclude_entry_ids=[entry.id for entry in entries if entry.id],
+    )
+    for entry, row in zip(entries, checked):
+        kept = [i for i in entry.issues or [] if i.get("code") in INPUT_CODES]
+        fresh = [i for i in row.issues() if i["code"] not in INPUT_CODES]
+        issues = kept + fresh
+        if issues != (entry.issues or []):
+            entry.issues = issues
+
+
+def entry_columns(row: CheckedRow) -> dict:
+    """The values of a checked row as ListEntry columns."""
+    values = {k: v for k, v in row.values.items() if k != "nik_valid"}
+    values["issues"] = row.issues()
+    values["row_number"] = row.row_number
+    return values
