@@ -66,12 +66,22 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.accounts.routes import bp as accounts_bp
+    from portal.admin.routes import bp as admin_bp
+    from portal.bpjs.routes import bp as bpjs_bp
+    from portal.desil.cli import desil_cli
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
+    from portal.registry.routes import bp as registry_bp
+    from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(registry_bp)
+    app.register_blueprint(bpjs_bp)
+    app.register_blueprint(admin_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(desil_cli)
