@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
+from portal.forms import select_choices
 from portal.admin.services import YEAR_FIELDS
 from portal.models import Role
 
@@ -39,7 +40,7 @@ class UserDetailsForm(FlaskForm):
 
 class UserCreateForm(UserDetailsForm):
     username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(min=3, max=64)])
-    role = SelectField(_l("Peran"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Peran"), choices=select_choices(ROLE_CHOICES))
     password = PasswordField(_l("Kata sandi awal"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"})
 
 

@@ -13,16 +13,11 @@ from portal.accounts import services as accounts
 from portal.admin import services
 from portal.admin.forms import PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm
 from portal.extensions import db
-from portal.forms import CsrfOnlyForm
+from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
 from portal.hx import render
-from portal.models import Category, Kelurahan, ProgrammeYear, Role, User
+from portal.models import Category, ProgrammeYear, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _kelurahan_choices():
-    rows = db.session.scalars(db.select(Kelurahan).order_by(Kelurahan.name))
-    return [("", "-")] + [(k.code, k.label) for k in rows]
 
 
 def _area(form) -> dict:
@@ -46,7 +41,7 @@ def users():
 def create_user():
     """Create an RT/RW head, agent, staff or admin account bound to its area."""
     form = UserCreateForm()
-    form.kelurahan_code.choices = _kelurahan_choices()
+    form.kelurahan_code.choices = kelurahan_choices("-")
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -79,7 +74,7 @@ def edit_user(user_id: int):
     """Change an account's name, area and phone."""
     user = _user_or_404(user_id)
     form = UserDetailsForm(obj=user if request.method == "GET" else None)
-    form.kelurahan_code.choices = _kelurahan_choices()
+    form.kelurahan_code.choices = kelurahan_choices("-")
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -116,7 +111,7 @@ def reset_password(user_id: int):
             db.session.commit()
             flash(_("Kata sandi %(u)s diganti.", u=user.username), "success")
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 

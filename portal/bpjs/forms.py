@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from portal.forms import select_choices
 from wtforms import SelectField
 
 
 class BatchForm(FlaskForm):
-    file_format = SelectField(_l("Format berkas"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+    file_format = SelectField(_l("Format berkas"), choices=select_choices([("xlsx", "XLSX"), ("csv", "CSV")]))
 
 
 class AnswerForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from portal.forms import select_choices
 from portal.models import Sex
 from portal.registry.services import END_REASONS
 
@@ -30,7 +31,7 @@ class MemberSearchForm(FlaskForm):
     name = StringField(_l("Nama"), validators=[Optional(), Length(min=2, max=120)], render_kw={"autocomplete": "off"})
     kelurahan = SelectField(_l("Kelurahan"), validators=[Optional()], validate_choice=False)
     kategori = SelectField(_l("Kategori"), validators=[Optional()], validate_choice=False)
-    status = SelectField(_l("Status keanggotaan"), choices=STATUS_CHOICES, validators=[Optional()])
+    status = SelectField(_l("Status keanggotaan"), choices=select_choices(STATUS_CHOICES), validators=[Optional()])
     setelah = HiddenField()
 
     def filter_nik(self, value):
@@ -40,7 +41,7 @@ class MemberSearchForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
     birth_date = DateField(_l("Tanggal lahir"), validators=[DataRequired()])
-    sex = SelectField(_l("Jenis kelamin"), choices=[(Sex.MALE.value, _l("Laki-laki")), (Sex.FEMALE.value, _l("Perempuan"))])
+    sex = SelectField(_l("Jenis kelamin"), choices=select_choices([(Sex.MALE.value, _l("Laki-laki")), (Sex.FEMALE.value, _l("Perempuan"))]))
     kelurahan_code = SelectField(_l("Kelurahan"), validators=[DataRequired()])
     rw = IntegerField(_l("RW"), validators=[DataRequired(), NumberRange(1, 99)])
     rt = IntegerField(_l("RT"), validators=[Optional(), NumberRange(1, 99)])
@@ -70,7 +71,7 @@ class CorrectionForm(FlaskForm):
 class EndMembershipForm(FlaskForm):
     reason = SelectField(
         _l("Alasan berakhir"),
-        choices=[("", _l("Pilih alasan"))] + list(END_REASONS.items()),
+        choices=select_choices([("", _l("Pilih alasan"))] + list(END_REASONS.items())),
         validators=[DataRequired(_l("Pilih alasan berakhirnya keanggotaan."))],
     )
     note = TextAreaField(_l("Keterangan"), validators=[Length(max=500)])

@@ -9,7 +9,8 @@ from flask_login import current_user
 from portal.access import roles_required
 from portal.extensions import db
 from portal.hx import render
-from portal.models import Category, Kelurahan, Membership, Person, Role
+from portal.forms import category_choices, form_errors, kelurahan_choices
+from portal.models import Membership, Person, Role
 from portal.registry import services
 from portal.registry.forms import CorrectionForm, EndMembershipForm, MemberSearchForm
 
@@ -18,23 +19,13 @@ bp = Blueprint("registry", __name__, url_prefix="/anggota")
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
 
-def _kelurahan_choices(blank: bool = True):
-    rows = db.session.scalars(db.select(Kelurahan).order_by(Kelurahan.name))
-    return ([("", _("Semua"))] if blank else []) + [(k.code, k.label) for k in rows]
-
-
-def _category_choices(blank: bool = True):
-    rows = db.session.scalars(db.select(Category).order_by(Category.sort_order))
-    return ([("", _("Semua"))] if blank else []) + [(c.code, c.name_id) for c in rows]
-
-
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def index():
     """Find members by exact NIK or name (POST, never in a URL), or browse by filters (GET)."""
     form = MemberSearchForm(request.form if request.method == "POST" else request.args, meta={"csrf": request.method == "POST"})
-    form.kelurahan.choices = _kelurahan_choices()
-    form.kategori.choices = _category_choices()
+    form.kelurahan.choices = kelurahan_choices(_("Semua"))
+    form.kategori.choices = category_choices(_("Semua"))
     people, has_more = [], False
     if form.validate():
         search = services.MemberSearch(
@@ -77,8 +68,8 @@ def correct(person_id: int):
     form = CorrectionForm(obj=person if request.method == "GET" else None)
     if request.method == "GET":
         form.sex.data = person.sex.value
-    form.kelurahan_code.choices = _kelurahan_choices(blank=False)
-    form.category_code.choices = _category_choices(blank=False)
+    form.kelurahan_code.choices = kelurahan_choices()
+    form.category_code.choices = category_choices()
     if form.validate_on_submit():
         try:
             services.correct_person(person, form.changes(), form.reason.data, current_user)
@@ -100,7 +91,7 @@ def end_membership(person_id: int, membership_id: int):
         abort(404)
     form = EndMembershipForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
     else:
         try:
             services.end_membership(membership, form.reason.data, form.note.data or "", current_user)

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.forms import select_choices
 from portal.review.services import REJECT_REASONS
 
 FLAG_CHOICES = [
@@ -29,14 +30,14 @@ class QueueFilterForm(FlaskForm):
     rw = IntegerField(_l("RW"), validators=[Optional(), NumberRange(1, 99)])
     kategori = SelectField(_l("Kategori"), validators=[Optional()], validate_choice=False)
     daftar = IntegerField(_l("Nomor daftar"), validators=[Optional(), NumberRange(1)])
-    tanda = SelectField(_l("Tanda"), choices=FLAG_CHOICES, validators=[Optional()])
+    tanda = SelectField(_l("Tanda"), choices=select_choices(FLAG_CHOICES), validators=[Optional()])
     setelah = IntegerField(validators=[Optional()])
 
 
 class RejectForm(FlaskForm):
     reason_code = SelectField(
         _l("Alasan penolakan"),
-        choices=[("", _l("Pilih alasan"))] + list(REJECT_REASONS.items()),
+        choices=select_choices([("", _l("Pilih alasan"))] + list(REJECT_REASONS.items())),
         validators=[DataRequired(_l("Pilih alasan penolakan."))],
     )
     reason_text = TextAreaField(_l("Keterangan"), validators=[Length(max=500)])

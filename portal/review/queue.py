@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, case, func, select, tuple_
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, Kelurahan, ListEntry
@@ -32,6 +33,12 @@ class QueueFilter:
         }
 
 
+def _no_desil():
+    """No DTSEN record for the entry's NIK (an alias, so it never correlates with a join)."""
+    record = aliased(DesilRecord)
+    return ~select(record.id).where(record.nik == ListEntry.nik).exists()
+
+
 def _filtered(query: Select, queue_filter: QueueFilter, *, with_flag: bool = True) -> Select:
     query = query.where(ListEntry.state == EntryState.PENDING)
     if queue_filter.kelurahan:
@@ -55,7 +62,7 @@ def _filtered(query: Select, queue_filter: QueueFilter, *, with_flag: bool = Tru
     elif with_flag and queue_filter.flag == "duplicate":
         query = query.where(ListEntry.possible_duplicate.is_(True))
     elif with_flag and queue_filter.flag == "unknown_desil":
-        query = query.where(~select(DesilRecord.id).where(DesilRecord.nik == ListEntry.nik).exists())
+        query = query.where(_no_desil())
     return query
 
 
@@ -77,7 +84,7 @@ def queue_page(queue_filter: QueueFilter, after_id: int | None = None, size: int
 
 def queue_counts(queue_filter: QueueFilter) -> dict[str, int]:
     """How many pending entries the filter holds, in all and per flag."""
-    no_desil = ~select(DesilRecord.id).where(DesilRecord.nik == ListEntry.nik).exists()
+    no_desil = _no_desil()
     query = _filtered(
         select(
             func.count(),

@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.hx import render, wants_fragment
-from portal.models import Category, Kecamatan, Kelurahan, ListEntry, Role
+from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
+from portal.models import ListEntry, Role
 from portal.review import queue, services
 from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
 from portal.access import roles_required
@@ -20,16 +21,9 @@ BULK_LIMIT = 1000
 
 
 def _filter_choices(form: QueueFilterForm) -> None:
-    form.kecamatan.choices = [("", _("Semua"))] + [
-        (k.code, k.name) for k in db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.name))
-    ]
-    kelurahan = db.select(Kelurahan).order_by(Kelurahan.name)
-    if form.kecamatan.data:
-        kelurahan = kelurahan.where(Kelurahan.kecamatan_code == form.kecamatan.data)
-    form.kelurahan.choices = [("", _("Semua"))] + [(k.code, k.name) for k in db.session.scalars(kelurahan)]
-    form.kategori.choices = [("", _("Semua"))] + [
-        (c.code, c.name_id) for c in db.session.scalars(db.select(Category).order_by(Category.sort_order))
-    ]
+    form.kecamatan.choices = kecamatan_choices(_("Semua"))
+    form.kelurahan.choices = kelurahan_choices(_("Semua"), form.kecamatan.data or None)
+    form.kategori.choices = category_choices(_("Semua"))
 
 
 def _queue_filter(source) -> queue.QueueFilter:
@@ -107,7 +101,7 @@ def _after_decision(entry_id: int, decide, form):
         except services.DecisionError as problem:
             error = str(problem)
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = form_errors(form)
     entry = db.session.get(ListEntry, entry_id) or abort(404)
     if wants_fragment():
         return _entry_response(entry, message=message, error=error)
@@ -164,7 +158,7 @@ def bulk_approve():
     queue_filter = _queue_filter(request.form)
     target = url_for("review.queue_page", **queue_filter.as_args())
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(target)
     if form.mode.data == "selected":
         entry_ids = form.entry_ids.data[:BULK_LIMIT]
