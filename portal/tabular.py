@@ -55,8 +55,9 @@ def _csv_rows(data: bytes, max_rows: int) -> list[list]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # Indonesian Excel writes ";" (the comma is the decimal separator); a title line may come first.
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
     rows = []
     for row in csv.reader(io.StringIO(text), delimiter=delimiter):
         rows.append(row)

@@ -37,6 +37,8 @@ def index():
         )
         after = int(form.setelah.data) if (form.setelah.data or "").isdigit() else None
         people, has_more = services.search_members(search, after)
+    # The page never echoes a NIK back (an exact NIK finds one person: no next page needed).
+    form.nik.data = form.nik.raw_data = None
     return render("registry/index.html", form=form, people=people, has_more=has_more, searched=request.method == "POST")
 
 
