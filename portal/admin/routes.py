@@ -11,7 +11,7 @@ from flask_login import current_user
 from portal.access import roles_required
 from portal.accounts import services as accounts
 from portal.admin import services
-from portal.admin.forms import PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm
+from portal.admin.forms import ROLE_CHOICES, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
 from portal.hx import render
@@ -33,7 +33,7 @@ def _area(form) -> dict:
 def users():
     """Every account with its role, area and whether it is active."""
     rows = db.session.scalars(db.select(User).order_by(User.role, User.username)).all()
-    return render("admin/users.html", users=rows, action_form=CsrfOnlyForm())
+    return render("admin/users.html", users=rows, action_form=CsrfOnlyForm(), role_labels=dict(ROLE_CHOICES))
 
 
 @bp.route("/pengguna/baru", methods=["GET", "POST"])
@@ -61,7 +61,7 @@ def create_user():
             db.session.commit()
             flash(_("Akun %(u)s dibuat.", u=user.username), "success")
             return redirect(url_for("admin.users"))
-    return render("admin/user_form.html", form=form, user=None)
+    return render("admin/user_form.html", form=form, user=None, role_labels=dict(ROLE_CHOICES))
 
 
 def _user_or_404(user_id: int) -> User:
@@ -92,7 +92,7 @@ def edit_user(user_id: int):
             db.session.commit()
             flash(_("Akun %(u)s diperbarui.", u=user.username), "success")
             return redirect(url_for("admin.users"))
-    return render("admin/user_form.html", form=form, user=user, password_form=PasswordResetForm(), action_form=CsrfOnlyForm())
+    return render("admin/user_form.html", form=form, user=user, password_form=PasswordResetForm(), action_form=CsrfOnlyForm(), role_labels=dict(ROLE_CHOICES))
 
 
 @bp.post("/pengguna/<int:user_id>/sandi")

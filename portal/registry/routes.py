@@ -12,7 +12,7 @@ from portal.hx import render
 from portal.forms import category_choices, form_errors, kelurahan_choices
 from portal.models import Membership, Person, Role
 from portal.registry import services
-from portal.registry.forms import CorrectionForm, EndMembershipForm, MemberSearchForm
+from portal.registry.forms import STATUS_CHOICES, CorrectionForm, EndMembershipForm, MemberSearchForm
 
 bp = Blueprint("registry", __name__, url_prefix="/anggota")
 
@@ -39,7 +39,7 @@ def index():
         people, has_more = services.search_members(search, after)
     # The page never echoes a NIK back (an exact NIK finds one person: no next page needed).
     form.nik.data = form.nik.raw_data = None
-    return render("registry/index.html", form=form, people=people, has_more=has_more, searched=request.method == "POST")
+    return render("registry/index.html", form=form, people=people, has_more=has_more, searched=request.method == "POST", status_labels=dict(STATUS_CHOICES))
 
 
 def _person_or_404(person_id: int) -> Person:
@@ -59,6 +59,7 @@ def member(person_id: int):
         end_form=EndMembershipForm(),
         end_reasons=services.END_REASONS,
         audit_labels=services.AUDIT_LABELS,
+        status_labels=dict(STATUS_CHOICES),
     )
 
 

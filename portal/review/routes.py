@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.hx import render, wants_fragment
 from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
-from portal.models import ListEntry, Role
+from portal.models import Category, ListEntry, Role
 from portal.review import queue, services
 from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
 from portal.access import roles_required
@@ -44,6 +44,10 @@ def _queue_filter(source) -> queue.QueueFilter:
     )
 
 
+def _category_names() -> dict[str, str]:
+    return {c.code: c.name_id for c in db.session.scalars(db.select(Category))}
+
+
 def _back_to_queue(target: str | None = None):
     if not target or not target.startswith("/verifikasi") or target.startswith("//"):
         target = url_for("review.queue_page")
@@ -67,6 +71,7 @@ def queue_page():
         counts=queue.queue_counts(queue_filter),
         queue_filter=queue_filter,
         reject_reasons=services.REJECT_REASONS,
+        category_names=_category_names(),
         next_url=request.full_path.rstrip("?"),
     )
 
@@ -86,6 +91,7 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
         entry=entry,
         desil=services.desil_of(entry.nik),
         reject_reasons=services.REJECT_REASONS,
+        category_names=_category_names(),
         message=message,
         error=error,
         next_url=request.form.get("next") or url_for("review.entry", entry_id=entry.id),
