@@ -24,10 +24,12 @@ def kecamatan_choices(blank: str | None = None) -> list[SelectChoice]:
 
 def kelurahan_choices(blank: str | None = None, kecamatan_code: str | None = None) -> list[SelectChoice]:
     """The kelurahan (of one kecamatan, or all) for a select, labelled with their kecamatan."""
+    from sqlalchemy.orm import joinedload
+
     from portal.extensions import db
     from portal.models import Kelurahan
 
-    query = db.select(Kelurahan).order_by(Kelurahan.name)
+    query = db.select(Kelurahan).options(joinedload(Kelurahan.kecamatan)).order_by(Kelurahan.name)
     if kecamatan_code:
         query = query.where(Kelurahan.kecamatan_code == kecamatan_code)
     rows = db.session.scalars(query)

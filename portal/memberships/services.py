@@ -28,19 +28,24 @@ def next_membership_number(year: int) -> str:
     transaction commits, so two approvals never read the same value; SQLite serialises
     writers anyway.
     """
+    return reserve_membership_numbers(year, 1)[0]
+
+
+def reserve_membership_numbers(year: int, count: int) -> list[str]:
+    """`count` consecutive numbers of `year` in one UPDATE (bulk approvals), same locking."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(
         insert(MembershipNumberSequence)
         .values(year=year, last_value=0)
         .on_conflict_do_nothing(index_elements=["year"])
     )
-    value = db.session.execute(
+    last = db.session.execute(
         update(MembershipNumberSequence)
         .where(MembershipNumberSequence.year == year)
-        .values(last_value=MembershipNumberSequence.last_value + 1)
+        .values(last_value=MembershipNumberSequence.last_value + count)
         .returning(MembershipNumberSequence.last_value)
     ).scalar_one()
-    return f"MKS-{year}-{value:06d}"
+    return [f"MKS-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
 def add_months(day: date, months: int) -> date:
@@ -60,11 +65,15 @@ def grant_membership(
     starts_on: date,
     *,
     entry_id: int | None = None,
+    number: str | None = None,
 ) -> Membership:
-    """Create an active membership with the programmes the category gets in that year."""
+    """Create an active membership with the programmes the category gets in that year.
+
+    `number` is one reserved beforehand with reserve_membership_numbers (bulk approvals).
+    """
     start, end = coverage_period(starts_on, setting.programme_year.coverage_months)
     membership = Membership(
-        number=next_membership_number(setting.year),
+        number=number or next_membership_number(setting.year),
         person=person,
         year=setting.year,
         jkk=setting.jkk,

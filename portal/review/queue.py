@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, case, func, select, tuple_
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, Kelurahan, ListEntry
@@ -69,7 +69,9 @@ def _filtered(query: Select, queue_filter: QueueFilter, *, with_flag: bool = Tru
 def queue_page(queue_filter: QueueFilter, after_id: int | None = None, size: int = PAGE_SIZE):
     """One page of (entry, desil) rows after the entry `after_id`, and whether more follow."""
     query = _filtered(
-        select(ListEntry, DesilRecord.desil).outerjoin(DesilRecord, DesilRecord.nik == ListEntry.nik),
+        select(ListEntry, DesilRecord.desil)
+        .outerjoin(DesilRecord, DesilRecord.nik == ListEntry.nik)
+        .options(selectinload(ListEntry.kelurahan)),
         queue_filter,
     )
     if after_id is not None:

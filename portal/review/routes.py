@@ -44,6 +44,27 @@ def _queue_filter(source) -> queue.QueueFilter:
     )
 
 
+def _row_texts() -> dict:
+    """A queue row's fixed texts, translated once per page rather than once per row."""
+    return {
+        "pick": _("Pilih usulan"),
+        "list": _("Daftar"),
+        "unknown": _("belum diketahui"),
+        "none": _("Tidak ada"),
+        "approve": _("Setujui"),
+        "reject": _("Tolak"),
+        "reject_reason": _("Alasan penolakan"),
+        "choose_reason": _("Pilih alasan"),
+        "note": _("Keterangan"),
+        "reject_submit": _("Tolak usulan"),
+        "send_back": _("Kembalikan"),
+        "to_correct": _("Yang harus diperbaiki"),
+        "send_back_submit": _("Kembalikan ke pengusul"),
+        "view_member": _("Lihat peserta"),
+        "reasons": [(code, str(label)) for code, label in services.REJECT_REASONS.items()],
+    }
+
+
 def _category_names() -> dict[str, str]:
     return {c.code: c.name_id for c in db.session.scalars(db.select(Category))}
 
@@ -70,7 +91,7 @@ def queue_page():
         has_more=has_more,
         counts=queue.queue_counts(queue_filter),
         queue_filter=queue_filter,
-        reject_reasons=services.REJECT_REASONS,
+        text=_row_texts(),
         category_names=_category_names(),
         next_url=request.full_path.rstrip("?"),
     )
@@ -90,7 +111,7 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
         block="row",
         entry=entry,
         desil=services.desil_of(entry.nik),
-        reject_reasons=services.REJECT_REASONS,
+        text=_row_texts(),
         category_names=_category_names(),
         message=message,
         error=error,
@@ -170,11 +191,9 @@ def bulk_approve():
         entry_ids = form.entry_ids.data[:BULK_LIMIT]
     else:
         entry_ids = queue.warning_free_ids(queue_filter, BULK_LIMIT)
-    result = services.bulk_approve(entry_ids, current_user)
+    result = services.approve_entries(entry_ids, current_user)
     flash(_("%(n)d usulan disetujui.", n=len(result.approved)), "success")
     if result.skipped:
-        flash(
-            _("%(n)d usulan dilewati: %(why)s", n=len(result.skipped), why="; ".join(sorted({why for _id, why in result.skipped}))[:600]),
-            "warning",
-        )
+        reasons = "; ".join(sorted({str(why) for why in result.skipped.values()}))
+        flash(_("%(n)d usulan dilewati: %(why)s", n=len(result.skipped), why=reasons[:600]), "warning")
     return redirect(target)

@@ -14,13 +14,13 @@ from datetime import date
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import audit
 from portal.eligibility import category_setting, check_eligibility, programme_year_for
 from portal.extensions import db
-from portal.memberships.services import grant_membership
+from portal.memberships.services import grant_membership, reserve_membership_numbers
 from portal.models import (
     DesilRecord,
     EntryState,
@@ -109,15 +109,16 @@ def desil_of(nik: str) -> int | None:
     return db.session.scalar(db.select(DesilRecord.desil).where(DesilRecord.nik == nik))
 
 
-def _approval_blockers(entry: ListEntry, today: date):
-    """The year's settings for the entry, or a DecisionError saying why it cannot be approved."""
+@dataclass
+class BulkResult:
+    approved: dict[int, Membership] = field(default_factory=dict)  # entry id -> membership
+    skipped: dict[int, DecisionError] = field(default_factory=dict)  # entry id -> why
+
+
+def _approval_blocker(entry: ListEntry, programme_year, desil: int | None, today: date) -> DecisionError | None:
+    """Why the year's rules forbid approving the entry, or None."""
     if entry.birth_date is None or entry.sex is None or not entry.kelurahan_code or entry.rw is None:
-        raise DecisionError(_("Data usulan belum lengkap (tanggal lahir, jenis kelamin, alamat)."))
-    programme_year = programme_year_for(today)
-    if programme_year is None:
-        raise DecisionError(_("Pengaturan program tahun %(year)d belum ada.", year=today.year))
-    setting = category_setting(programme_year, entry.category_code)
-    desil = desil_of(entry.nik)
+        return DecisionError(_("Data usulan belum lengkap (tanggal lahir, jenis kelamin, alamat)."))
     findings = check_eligibility(
         programme_year,
         birth_date=entry.birth_date,
@@ -127,27 +128,21 @@ def _approval_blockers(entry: ListEntry, today: date):
     )
     errors = [f.message for f in findings if f.is_error]
     if errors:
-        raise DecisionError(" ".join(errors))
-    if (
-        setting.requires_desil
-        and desil is None
-        and programme_year.unknown_desil_blocks_approval
-    ):
-        raise DecisionError(
+        return DecisionError(" ".join(errors))
+    setting = category_setting(programme_year, entry.category_code)
+    if setting.requires_desil and desil is None and programme_year.unknown_desil_blocks_approval:
+        return DecisionError(
             _("Desil DTSEN belum diketahui; pengaturan tahun %(year)d tidak mengizinkan persetujuan tanpa desil.", year=programme_year.year)
         )
-    return setting
+    return None
 
 
-def _person_for(entry: ListEntry) -> tuple[Person, bool]:
-    """The registry's person with the entry's NIK, updated from the entry, or a new one."""
-    person = db.session.scalar(
-        db.select(Person).where(Person.nik == entry.nik).with_for_update()
-    )
-    created = person is None
-    if created:
-        person = Person(nik=entry.nik)
-        db.session.add(person)
+def _already_member(year: int, number: str) -> DecisionError:
+    return DecisionError(_("Orang ini sudah peserta aktif tahun %(year)d (%(number)s).", year=year, number=number))
+
+
+def _fill_person(person: Person, entry: ListEntry) -> None:
+    """The registry keeps the latest approved data of a person."""
     person.full_name = entry.full_name
     person.name_key = name_key(entry.full_name)
     person.birth_date = entry.birth_date
@@ -161,59 +156,174 @@ def _person_for(entry: ListEntry) -> tuple[Person, bool]:
     person.category_code = entry.category_code
     person.occupation = entry.occupation or ""
     person.monthly_income = entry.monthly_income
+
+
+def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkResult) -> None:
+    """Approve a few hundred entries in one transaction with a fixed number of statements.
+
+    Entries and persons are locked in id order (SELECT ... FOR UPDATE on PostgreSQL), so two
+    staff approving overlapping selections wait for each other instead of deadlocking, and
+    the loser sees the entries no longer pending.
+    """
+    programme_year = programme_year_for(today)
+    if programme_year is None:
+        error = DecisionError(_("Pengaturan program tahun %(year)d belum ada.", year=today.year))
+        result.skipped.update({entry_id: error for entry_id in entry_ids})
+        return
+    locked = db.session.scalars(
+        db.select(ListEntry)
+        .where(ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING)
+        .order_by(ListEntry.id)
+        .with_for_update()
+    ).all()
+    desil = dict(
+        db.session.execute(
+            db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_([e.nik for e in locked]))
+        ).all()
+    )
+    persons = {
+        p.nik: p
+        for p in db.session.scalars(
+            db.select(Person).where(Person.nik.in_([e.nik for e in locked])).order_by(Person.id).with_for_update()
+        )
+    }
+    covered = {
+        person_id: number
+        for person_id, number in db.session.execute(
+            db.select(Membership.person_id, Membership.number).where(
+                Membership.person_id.in_([p.id for p in persons.values()]),
+                Membership.year == programme_year.year,
+                Membership.status == MembershipStatus.ACTIVE,
+            )
+        ).all()
+    }
+    chosen: dict[str, ListEntry] = {}  # by NIK: one approval per person per chunk
+    repeated: list[ListEntry] = []
+    for entry in locked:
+        blocker = _approval_blocker(entry, programme_year, desil.get(entry.nik), today)
+        person = persons.get(entry.nik)
+        number = covered.get(person.id) if person else None
+        if blocker is None and number:
+            blocker = _already_member(programme_year.year, number)
+        if blocker is not None:
+            result.skipped[entry.id] = blocker
+        elif entry.nik in chosen:
+            repeated.append(entry)
+        else:
+            chosen[entry.nik] = entry
+    for entry in repeated:
+        # Filled in once the first entry of the same person has its number.
+        result.skipped[entry.id] = DecisionError("")
+    locked_ids = {e.id for e in locked}
+    for entry_id in entry_ids:
+        if entry_id not in locked_ids:
+            result.skipped[entry_id] = AlreadyDecided("")  # filled in with who decided below
+    if not chosen:
+        db.session.rollback()
+        return
+    chosen_entries = list(chosen.values())
+
+    decided_at = utcnow()
+    db.session.execute(
+        update(ListEntry)
+        .where(ListEntry.id.in_([e.id for e in chosen_entries]), ListEntry.state == EntryState.PENDING)
+        .values(
+            state=EntryState.APPROVED,
+            decided_at=decided_at,
+            decided_by_id=staff.id,
+            reason_code=None,
+            reason_text=None,
+            version=ListEntry.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    created = set()
+    for entry in chosen_entries:
+        person = persons.get(entry.nik)
+        if person is None:
+            person = persons[entry.nik] = Person(nik=entry.nik)
+            db.session.add(person)
+            created.add(entry.nik)
+        _fill_person(person, entry)
     db.session.flush()
-    return person, created
+    numbers = reserve_membership_numbers(programme_year.year, len(chosen_entries))
+    memberships = {}
+    for entry, number in zip(chosen_entries, numbers):
+        setting = category_setting(programme_year, entry.category_code)
+        memberships[entry.id] = grant_membership(persons[entry.nik], setting, today, entry_id=entry.id, number=number)
+    db.session.flush()
+    # Core executemany on the table: the entries were claimed above, no version check needed.
+    entries = ListEntry.__table__
+    db.session.execute(
+        update(entries).where(entries.c.id == bindparam("entry_id")).values(person_id=bindparam("person_id")),
+        [{"entry_id": entry.id, "person_id": persons[entry.nik].id} for entry in chosen_entries],
+    )
+    for entry in chosen_entries:
+        membership = memberships[entry.id]
+        audit.record(
+            "entry.approve",
+            "list_entry",
+            entry.id,
+            person_id=membership.person.id,
+            actor=staff,
+            list_id=entry.list_id,
+            membership=membership.number,
+            person_created=entry.nik in created,
+            programmes=membership.programmes,
+        )
+    db.session.commit()
+    result.approved.update(memberships)
+    for entry in repeated:
+        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
+
+
+CHUNK = 250
+
+
+def approve_entries(entry_ids: list[int], staff: User, today: date | None = None) -> BulkResult:
+    """Approve entries: persons, active memberships with numbers, audit events; exactly once.
+
+    Work goes in chunks of one transaction each. When a chunk collides with another
+    approval at commit (same new person, same membership), it is rolled back and its
+    entries are retried one by one, so one conflict never blocks the others.
+    """
+    today = today or date.today()
+    result = BulkResult()
+    for start in range(0, len(entry_ids), CHUNK):
+        chunk = entry_ids[start : start + CHUNK]
+        try:
+            _approve_chunk(chunk, staff, today, result)
+        except (IntegrityError, OperationalError):
+            db.session.rollback()
+            if len(chunk) == 1:
+                result.skipped[chunk[0]] = DecisionError(
+                    _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
+                )
+                continue
+            for entry_id in chunk:
+                result.skipped.pop(entry_id, None)
+                try:
+                    _approve_chunk([entry_id], staff, today, result)
+                except (IntegrityError, OperationalError):
+                    db.session.rollback()
+                    result.skipped[entry_id] = DecisionError(
+                        _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
+                    )
+    for entry_id, error in result.skipped.items():
+        if isinstance(error, AlreadyDecided) and not str(error):
+            entry = db.session.get(ListEntry, entry_id)
+            result.skipped[entry_id] = (
+                AlreadyDecided(already_decided_message(entry)) if entry else DecisionError(_("Usulan tidak ditemukan."))
+            )
+    return result
 
 
 def approve_entry(entry_id: int, staff: User, today: date | None = None) -> Membership:
-    """Approve a pending entry: the person, an active membership with its number, an audit event."""
-    today = today or date.today()
-    entry = _pending_entry(entry_id)
-    setting = _approval_blockers(entry, today)
-    _claim(entry_id, staff, EntryState.APPROVED, reason_code=None, reason_text=None)
-    try:
-        person, created = _person_for(entry)
-        current = db.session.scalar(
-            db.select(Membership).where(
-                Membership.person_id == person.id,
-                Membership.year == setting.year,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
-        if current is not None:
-            raise DecisionError(
-                _("Orang ini sudah peserta aktif tahun %(year)d (%(number)s).", year=setting.year, number=current.number)
-            )
-        membership = grant_membership(person, setting, today, entry_id=entry_id)
-        db.session.flush()
-    except IntegrityError:
-        # Another approval created the same person or membership a moment ago.
-        db.session.rollback()
-        raise DecisionError(
-            _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
-        ) from None
-    except DecisionError:
-        db.session.rollback()
-        raise
-    db.session.execute(
-        update(ListEntry)
-        .where(ListEntry.id == entry_id)
-        .values(person_id=person.id)
-        .execution_options(synchronize_session=False)
-    )
-    audit.record(
-        "entry.approve",
-        "list_entry",
-        entry_id,
-        person_id=person.id,
-        actor=staff,
-        list_id=entry.list_id,
-        membership=membership.number,
-        person_created=created,
-        programmes=membership.programmes,
-    )
-    db.session.commit()
-    return membership
+    """Approve one pending entry, or raise DecisionError (AlreadyDecided) saying why not."""
+    result = approve_entries([entry_id], staff, today)
+    if entry_id in result.skipped:
+        raise result.skipped[entry_id]
+    return result.approved[entry_id]
 
 
 def reject_entry(entry_id: int, staff: User, reason_code: str, reason_text: str = "") -> None:
@@ -255,21 +365,3 @@ def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
 
 def _person_id_for_nik(nik: str) -> int | None:
     return db.session.scalar(db.select(Person.id).where(Person.nik == nik))
-
-
-@dataclass
-class BulkResult:
-    approved: list[str] = field(default_factory=list)  # membership numbers
-    skipped: list[tuple[int, str]] = field(default_factory=list)  # (entry id, why)
-
-
-def bulk_approve(entry_ids: list[int], staff: User, today: date | None = None) -> BulkResult:
-    """Approve each entry in its own transaction; one refusal never undoes the others."""
-    result = BulkResult()
-    for entry_id in entry_ids:
-        try:
-            result.approved.append(approve_entry(entry_id, staff, today).number)
-        except DecisionError as error:
-            db.session.rollback()
-            result.skipped.append((entry_id, str(error)))
-    return result
