@@ -90,6 +90,7 @@ def queue_page():
         rows=rows,
         has_more=has_more,
         counts=queue.queue_counts(queue_filter),
+        count_cap=queue.COUNT_CAP,
         queue_filter=queue_filter,
         text=_row_texts(),
         category_names=_category_names(),
