@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.access import roles_required
 from portal.extensions import db
-from portal.hx import render, wants_fragment
 from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
+from portal.hx import render, wants_fragment
 from portal.models import Category, ListEntry, Role
 from portal.review import queue, services
 from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
-from portal.access import roles_required
 
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 

@@ -1,9 +1,12 @@
 """Staff decisions on pending entries: approve, reject, return; exactly once under concurrency.
 
-A decision first claims the entry with a conditional UPDATE (`... WHERE state = 'pending'`)
-inside the transaction that also writes the person and the membership. On PostgreSQL the
-UPDATE holds the row lock until commit, so a second decision waits and then matches no
-row: it changes nothing and tells its user who decided first and when.
+A decision claims its entries with a conditional UPDATE (`... WHERE state = 'pending'`)
+inside the transaction that also writes the person and the membership; it goes on only
+when the UPDATE matched every entry it meant to claim. On PostgreSQL the rows are locked
+(approvals lock them first with SELECT ... FOR UPDATE, in id order) until commit, so a
+second decision waits and then finds them decided: it changes nothing and tells its user
+who decided first and when. A partial unique index forbids a second active membership of
+a person in a year, whatever happens.
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ class DecisionError(ValueError):
 
 class AlreadyDecided(DecisionError):
     """Someone decided the entry first; nothing was changed."""
+
+
+class LostRace(Exception):
+    """A chunk of approvals met a concurrent decision; it is rolled back and retried."""
 
 
 def already_decided_message(entry: ListEntry) -> str:
@@ -224,7 +231,7 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     chosen_entries = list(chosen.values())
 
     decided_at = utcnow()
-    db.session.execute(
+    claimed = db.session.execute(
         update(ListEntry)
         .where(ListEntry.id.in_([e.id for e in chosen_entries]), ListEntry.state == EntryState.PENDING)
         .values(
@@ -237,6 +244,10 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
         )
         .execution_options(synchronize_session=False)
     )
+    if claimed.rowcount != len(chosen_entries):
+        # Someone decided one of them between our read and our write (possible where
+        # FOR UPDATE does not exist, as on SQLite): retry the entries one by one.
+        raise LostRace()
     created = set()
     for entry in chosen_entries:
         person = persons.get(entry.nik)
@@ -280,6 +291,19 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
 CHUNK = 250
 
 
+def _attempt(chunk: list[int], staff: User, today: date, result: BulkResult, tries: int) -> bool:
+    """Run one chunk, rolling back and trying again when it collided with another decision."""
+    for _try in range(tries):
+        for entry_id in chunk:
+            result.skipped.pop(entry_id, None)
+        try:
+            _approve_chunk(chunk, staff, today, result)
+            return True
+        except (IntegrityError, OperationalError, LostRace):
+            db.session.rollback()
+    return False
+
+
 def approve_entries(entry_ids: list[int], staff: User, today: date | None = None) -> BulkResult:
     """Approve entries: persons, active memberships with numbers, audit events; exactly once.
 
@@ -291,24 +315,13 @@ def approve_entries(entry_ids: list[int], staff: User, today: date | None = None
     result = BulkResult()
     for start in range(0, len(entry_ids), CHUNK):
         chunk = entry_ids[start : start + CHUNK]
-        try:
-            _approve_chunk(chunk, staff, today, result)
-        except (IntegrityError, OperationalError):
-            db.session.rollback()
-            if len(chunk) == 1:
-                result.skipped[chunk[0]] = DecisionError(
+        if _attempt(chunk, staff, today, result, tries=1):
+            continue
+        for entry_id in chunk:
+            if not _attempt([entry_id], staff, today, result, tries=2):
+                result.skipped[entry_id] = DecisionError(
                     _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
                 )
-                continue
-            for entry_id in chunk:
-                result.skipped.pop(entry_id, None)
-                try:
-                    _approve_chunk([entry_id], staff, today, result)
-                except (IntegrityError, OperationalError):
-                    db.session.rollback()
-                    result.skipped[entry_id] = DecisionError(
-                        _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
-                    )
     for entry_id, error in result.skipped.items():
         if isinstance(error, AlreadyDecided) and not str(error):
             entry = db.session.get(ListEntry, entry_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.memberships.services import grant_membership
 from portal.models import BpjsBatch, Role
 from tests.conftest import csrf_token
 from tests.factories import make_member, make_user

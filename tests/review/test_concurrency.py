@@ -75,3 +75,47 @@ def test_membership_numbers_stay_unique_under_concurrent_approvals(app, backend)
     numbers = sorted(o[1] for o in outcomes)
     assert len(set(numbers)) == 40
     assert [int(n[-6:]) for n in numbers] == list(range(1, 41))
+
+
+def test_overlapping_bulk_approvals_never_enrol_anyone_twice(app, backend):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_user("staff2", Role.STAFF)
+        entry_ids = pending_entries(30)
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def work(username: str, ids: list[int]):
+        with app.app_context():
+            staff = db.session.scalar(db.select(User).filter_by(username=username))
+            barrier.wait()
+            result = services.approve_entries(ids, staff)
+            results[username] = (len(result.approved), [str(e) for e in result.skipped.values()])
+            db.session.remove()
+
+    jobs = [("staff1", entry_ids), ("staff2", list(reversed(entry_ids)))]
+    if backend == "postgresql":
+        threads = [threading.Thread(target=work, args=job) for job in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    else:
+        barrier = threading.Barrier(1)
+        for job in jobs:
+            work(*job)
+    assert results["staff1"][0] + results["staff2"][0] == 30
+    assert all("sudah diputuskan" in why for _n, reasons in results.values() for why in reasons)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Membership)) == 30
+
+
+def test_one_person_twice_in_a_bulk_approval_gets_one_membership(app):
+    with app.app_context():
+        staff = make_user("staff1", Role.STAFF)
+        first, second = pending_entries(2, nik="7371015302850011")
+        result = services.approve_entries([first, second], staff)
+        assert list(result.approved) == [first]
+        assert "sudah peserta aktif" in str(result.skipped[second])
+        assert result.approved[first].number in str(result.skipped[second])
+        assert db.session.get(ListEntry, second).state.value == "pending"
