@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.access import roles_required
 from portal.accounts import services as accounts
@@ -18,6 +19,8 @@ from portal.hx import render
 from portal.models import Category, ProgrammeYear, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PAGE = 100
 
 
 def _area(form) -> dict:
@@ -31,9 +34,23 @@ def _area(form) -> dict:
 @bp.get("/pengguna")
 @roles_required(Role.ADMIN)
 def users():
-    """Every account with its role, area and whether it is active."""
-    rows = db.session.scalars(db.select(User).order_by(User.role, User.username)).all()
-    return render("admin/users.html", users=rows, action_form=CsrfOnlyForm(), role_labels=dict(ROLE_CHOICES))
+    """Accounts with their role, area and whether they are active, a page at a time."""
+    role = request.args.get("peran") if request.args.get("peran") in {r.value for r in Role} else None
+    after = request.args.get("setelah", "")
+    query = db.select(User).options(selectinload(User.kelurahan)).order_by(User.username)
+    if role:
+        query = query.where(User.role == role)
+    if after:
+        query = query.where(User.username > after)
+    rows = db.session.scalars(query.limit(USERS_PAGE + 1)).all()
+    return render(
+        "admin/users.html",
+        users=rows[:USERS_PAGE],
+        next_after=rows[USERS_PAGE - 1].username if len(rows) > USERS_PAGE else None,
+        role=role,
+        action_form=CsrfOnlyForm(),
+        role_labels=dict(ROLE_CHOICES),
+    )
 
 
 @bp.route("/pengguna/baru", methods=["GET", "POST"])

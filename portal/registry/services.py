@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from sqlalchemy.orm import selectinload
+
 from portal import audit
 from portal.extensions import db
 from portal.models import (
@@ -94,6 +96,9 @@ def search_members(search: MemberSearch, after_id: int | None = None, size: int 
         )
     if after_id:
         query = query.where(Person.id > after_id)
+    query = query.options(
+        selectinload(Person.kelurahan), selectinload(Person.category), selectinload(Person.memberships)
+    )
     people = list(db.session.scalars(query.order_by(Person.id).limit(size + 1)))
     return people[:size], len(people) > size
 

@@ -95,3 +95,13 @@ def test_staff_cannot_open_administration(app, client, auth):
         make_user("staff1", Role.STAFF)
     auth.login("staff1")
     assert client.get("/admin/pengguna").status_code == 404
+
+
+def test_account_list_filters_by_role(app, client, auth):
+    with app.app_context():
+        make_user("admin", Role.ADMIN)
+        make_user("agent1", Role.AGENT)
+        make_user("rtrw1", Role.RT_RW)
+    auth.login("admin")
+    page = client.get("/admin/pengguna?peran=agent").get_data(as_text=True)
+    assert ">agent1<" in page and ">rtrw1<" not in page
