@@ -75,21 +75,21 @@ def _bind_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
-    from portal.audit_cli import audit_cli
     from portal.accounts.routes import bp as accounts_bp
+    from portal.admin.routes import bp as admin_bp
+    from portal.audit_cli import audit_cli
+    from portal.bpjs.routes import bp as bpjs_bp
+    from portal.desil.cli import desil_cli
     from portal.lists.cli import lists_cli
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.ops.cli import backup_cli
     from portal.ops.routes import bp as ops_bp
+    from portal.registry.routes import bp as registry_bp
+    from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(lists_bp)
-    app.register_blueprint(ops_bp)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(seed_cli)
-    app.cli.add_command(audit_cli)
-    app.cli.add_command(backup_cli)
-    app.cli.add_command(lists_cli)
+    for blueprint in (main_bp, accounts_bp, lists_bp, review_bp, registry_bp, bpjs_bp, admin_bp, ops_bp):
+        app.register_blueprint(blueprint)
+    for command in (users_cli, seed_cli, lists_cli, desil_cli, audit_cli, backup_cli):
+        app.cli.add_command(command)

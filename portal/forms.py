@@ -1,7 +1,50 @@
 """Forms shared by several features."""
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 
 class CsrfOnlyForm(FlaskForm):
     """An empty form for bare POST buttons (logout, language switch, confirmations)."""
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def kecamatan_choices(blank: str | None = None) -> list[SelectChoice]:
+    """The city's kecamatan for a select, optionally after a blank 'all' choice."""
+    from portal.extensions import db
+    from portal.models import Kecamatan
+
+    rows = db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.name))
+    return select_choices(([("", blank)] if blank else []) + [(k.code, k.name) for k in rows])
+
+
+def kelurahan_choices(blank: str | None = None, kecamatan_code: str | None = None) -> list[SelectChoice]:
+    """The kelurahan (of one kecamatan, or all) for a select, labelled with their kecamatan."""
+    from sqlalchemy.orm import joinedload
+
+    from portal.extensions import db
+    from portal.models import Kelurahan
+
+    query = db.select(Kelurahan).options(joinedload(Kelurahan.kecamatan)).order_by(Kelurahan.name)
+    if kecamatan_code:
+        query = query.where(Kelurahan.kecamatan_code == kecamatan_code)
+    rows = db.session.scalars(query)
+    return select_choices(([("", blank)] if blank else []) + [(k.code, k.label) for k in rows])
+
+
+def category_choices(blank: str | None = None) -> list[SelectChoice]:
+    """The occupation categories for a select, in their reporting order."""
+    from portal.extensions import db
+    from portal.models import Category
+
+    rows = db.session.scalars(db.select(Category).order_by(Category.sort_order))
+    return select_choices(([("", blank)] if blank else []) + [(c.code, c.name_id) for c in rows])
+
+
+def form_errors(form) -> str:
+    """Every error of a form as one sentence, for a flash message."""
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)

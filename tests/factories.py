@@ -76,7 +76,7 @@ def make_entry(member_list: MemberList, *, state: EntryState = EntryState.PENDIN
         rt=fields.pop("rt", 1),
         category_code=fields.pop("category_code", "kader"),
         state=state,
-        issues=[],
+        issues=fields.pop("issues", []),
         **fields,
     )
     db.session.add(entry)

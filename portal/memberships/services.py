@@ -21,16 +21,12 @@ from portal.models import (
 )
 
 
-def membership_number(year: int, value: int) -> str:
-    return f"MKS-{year}-{value:06d}"
+def reserve_membership_numbers(year: int, count: int = 1) -> list[str]:
+    """`count` consecutive numbers of `year` (MKS-2026-000123), unique under concurrency.
 
-
-def reserve_membership_numbers(year: int, count: int = 1) -> range:
-    """Reserve `count` consecutive sequence values of `year`, unique under concurrency.
-
-    The UPDATE takes a row lock on PostgreSQL that is held until the approving
-    transaction commits, so two approvals never read the same value; SQLite serialises
-    writers anyway.
+    One UPDATE reserves the whole block (bulk approvals). It takes a row lock on
+    PostgreSQL that is held until the approving transaction commits, so two approvals
+    never read the same value; SQLite serialises writers anyway.
     """
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(
@@ -38,18 +34,18 @@ def reserve_membership_numbers(year: int, count: int = 1) -> range:
         .values(year=year, last_value=0)
         .on_conflict_do_nothing(index_elements=["year"])
     )
-    value = db.session.execute(
+    last = db.session.execute(
         update(MembershipNumberSequence)
         .where(MembershipNumberSequence.year == year)
         .values(last_value=MembershipNumberSequence.last_value + count)
         .returning(MembershipNumberSequence.last_value)
     ).scalar_one()
-    return range(value - count + 1, value + 1)
+    return [f"MKS-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
 def next_membership_number(year: int) -> str:
-    """The next number of `year` (MKS-2026-000123)."""
-    return membership_number(year, reserve_membership_numbers(year)[0])
+    """The next membership number of `year`."""
+    return reserve_membership_numbers(year, 1)[0]
 
 
 def add_months(day: date, months: int) -> date:
@@ -69,11 +65,15 @@ def grant_membership(
     starts_on: date,
     *,
     entry_id: int | None = None,
+    number: str | None = None,
 ) -> Membership:
-    """Create an active membership with the programmes the category gets in that year."""
+    """Create an active membership with the programmes the category gets in that year.
+
+    `number` is one reserved beforehand with reserve_membership_numbers (bulk approvals).
+    """
     start, end = coverage_period(starts_on, setting.programme_year.coverage_months)
     membership = Membership(
-        number=next_membership_number(setting.year),
+        number=number or next_membership_number(setting.year),
         person=person,
         year=setting.year,
         jkk=setting.jkk,

@@ -2,6 +2,7 @@
 
 from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, Role, User
 from portal.models.audit import AuditEvent
+from portal.models.bpjs import BpjsBatch, BpjsBatchItem
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
 from portal.models.memberships import (
     Certificate,
@@ -19,6 +20,8 @@ __all__ = [
     "OFFICE_ROLES",
     "PROGRAMMES",
     "AuditEvent",
+    "BpjsBatch",
+    "BpjsBatchItem",
     "Category",
     "CategorySetting",
     "Certificate",

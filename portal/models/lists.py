@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.extensions import db
 from portal.models.accounts import User
@@ -61,6 +61,13 @@ class ListEntry(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_list_entry_state_submitted", "state", "submitted_at"),
         Index("ix_list_entry_area", "kelurahan_code", "rw", "rt"),
+        # The staff review queue: pending entries oldest first, by each of its filters.
+        Index("ix_list_entry_queue", "state", "submitted_at", "id"),
+        Index("ix_list_entry_queue_area", "state", "kelurahan_code", "rw", "submitted_at", "id"),
+        Index("ix_list_entry_queue_category", "state", "category_code", "submitted_at", "id"),
+        Index("ix_list_entry_queue_list", "state", "list_id", "submitted_at", "id"),
+        Index("ix_list_entry_queue_warnings", "state", "has_warnings", "submitted_at", "id"),
+        Index("ix_list_entry_queue_duplicate", "state", "possible_duplicate", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +87,9 @@ class ListEntry(TimestampMixin, db.Model):
     monthly_income: Mapped[int | None] = mapped_column(Integer)
     # Validator findings: [{"code", "severity", "column", "message"}], refreshed on save.
     issues: Mapped[list] = mapped_column(JSON, default=list)
+    # Derived from `issues` whenever they are set, so the review queue filters on an index.
+    has_warnings: Mapped[bool] = mapped_column(Boolean, default=False)
+    possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[EntryState] = mapped_column(enum_column(EntryState), default=EntryState.DRAFT)
     reason_code: Mapped[str | None] = mapped_column(String(40))
     reason_text: Mapped[str | None] = mapped_column(Text)
@@ -96,6 +106,13 @@ class ListEntry(TimestampMixin, db.Model):
     decided_by: Mapped[User | None] = relationship()
     kelurahan: Mapped[Kelurahan | None] = relationship()
     person: Mapped[Person | None] = relationship()
+
+    @validates("issues")
+    def _derive_issue_flags(self, _key: str, issues: list | None) -> list:
+        issues = issues or []
+        self.has_warnings = any(i.get("severity") == "warning" for i in issues)
+        self.possible_duplicate = any("duplicate" in (i.get("code") or "") for i in issues)
+        return issues
 
     @property
     def errors(self) -> list[dict]:

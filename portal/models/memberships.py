@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -36,7 +36,18 @@ class MembershipNumberSequence(db.Model):
 
 
 class Membership(TimestampMixin, db.Model):
-    __table_args__ = (Index("ix_membership_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_membership_person_status", "person_id", "status"),
+        # Never two active memberships of one person in one year, whatever races.
+        Index(
+            "uq_membership_active_person_year",
+            "person_id",
+            "year",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, text
 from portal.accounts.passwords import hash_password
 from portal.audit_chain import mark_pending
 from portal.extensions import db
-from portal.memberships.services import coverage_period, membership_number, reserve_membership_numbers
+from portal.memberships.services import coverage_period, reserve_membership_numbers
 from portal.models import (
     AuditEvent,
     Certificate,
@@ -222,7 +222,7 @@ class CityGenerator:
                 membership_id = take(Membership)
                 rows[Membership].append(
                     dict(
-                        id=membership_id, number=membership_number(year, next(numbers)), person_id=person_id, year=year,
+                        id=membership_id, number=next(numbers), person_id=person_id, year=year,
                         jkk=setting.jkk, jkm=setting.jkm, jht=setting.jht, starts_on=starts_on, ends_on=ends_on,
                         status=status, end_reason=end_reason, entry_id=entry_id,
                         kpj_number=f"{26_000_000_000 + person_id:011d}" if self.random.random() < 0.7 else None,

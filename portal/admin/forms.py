@@ -1,0 +1,96 @@
+"""Forms of the administration pages: accounts and a year's programme settings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+
+from portal.forms import select_choices
+from portal.admin.services import YEAR_FIELDS
+from portal.models import Role
+
+ROLE_CHOICES = [
+    (Role.RT_RW.value, _l("Ketua RT/RW")),
+    (Role.AGENT.value, _l("Agen Perisai")),
+    (Role.STAFF.value, _l("Petugas Dinas Ketenagakerjaan")),
+    (Role.ADMIN.value, _l("Administrator")),
+]
+
+
+class UserDetailsForm(FlaskForm):
+    full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
+    kelurahan_code = SelectField(_l("Kelurahan (untuk RT/RW dan agen)"), validators=[Optional()], validate_choice=False)
+    rw = IntegerField(_l("RW"), validators=[Optional(), NumberRange(1, 99)])
+    rt = IntegerField(_l("RT (opsional, hanya ketua RT)"), validators=[Optional(), NumberRange(1, 99)])
+    phone = StringField(_l("Nomor HP"), validators=[Optional(), Regexp(r"^\+?\d{8,15}$", message=_l("Nomor HP 8-15 digit."))])
+    phone_public = BooleanField(_l("Nomor HP boleh ditampilkan kepada warga"))
+
+
+class UserCreateForm(UserDetailsForm):
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(min=3, max=64)])
+    role = SelectField(_l("Peran"), choices=select_choices(ROLE_CHOICES))
+    password = PasswordField(_l("Kata sandi awal"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"})
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(), EqualTo("password", message=_l("Kedua kata sandi tidak sama."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class CategorySettingForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    category_code = HiddenField()
+    eligible = BooleanField(_l("Termasuk program"))
+    jkk = BooleanField("JKK")
+    jkm = BooleanField("JKM")
+    jht = BooleanField("JHT")
+    requires_desil = BooleanField(_l("Perlu desil"))
+    target_population = IntegerField(_l("Target orang"), validators=[Optional(), NumberRange(0, 10_000_000)], default=0)
+
+
+class ProgrammeYearForm(FlaskForm):
+    min_age = IntegerField(_l("Usia minimum"), validators=[DataRequired(), NumberRange(0, 100)])
+    max_age = IntegerField(_l("Usia maksimum"), validators=[DataRequired(), NumberRange(1, 120)])
+    desil_max = IntegerField(_l("Desil tertinggi yang disasar"), validators=[DataRequired(), NumberRange(1, 10)])
+    unknown_desil_blocks_approval = BooleanField(_l("Desil yang belum diketahui menghalangi persetujuan"))
+    income_floor = IntegerField(_l("Batas bawah penghasilan (Rp/bulan)"), validators=[DataRequired(), NumberRange(0, 100_000_000)])
+    jkk_rate = DecimalField(_l("Tarif JKK (pecahan, mis. 0.01)"), places=4, validators=[DataRequired(), NumberRange(0, 1)])
+    jkm_monthly = IntegerField(_l("Iuran JKM (Rp/bulan)"), validators=[DataRequired(), NumberRange(0, 10_000_000)])
+    jht_rate = DecimalField(_l("Tarif JHT (pecahan, mis. 0.02)"), places=4, validators=[DataRequired(), NumberRange(0, 1)])
+    coverage_months = IntegerField(_l("Lama perlindungan (bulan)"), validators=[DataRequired(), NumberRange(1, 60)])
+    budget_ceiling = DecimalField(_l("Pagu anggaran (Rp/tahun)"), places=0, validators=[Optional(), NumberRange(0)])
+    categories = FieldList(FormField(CategorySettingForm))
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in YEAR_FIELDS}
+
+    def category_values(self) -> dict[str, dict]:
+        return {
+            entry.category_code.data: {
+                "eligible": entry.eligible.data,
+                "jkk": entry.jkk.data,
+                "jkm": entry.jkm.data,
+                "jht": entry.jht.data,
+                "requires_desil": entry.requires_desil.data,
+                "target_population": entry.target_population.data or 0,
+            }
+            for entry in self.categories
+        }

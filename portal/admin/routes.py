@@ -1,0 +1,208 @@
+"""Administration for admins: accounts bound to areas, password resets, yearly settings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.access import roles_required
+from portal.accounts import services as accounts
+from portal.admin import services
+from portal.admin.forms import ROLE_CHOICES, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm
+from portal.extensions import db
+from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
+from portal.hx import render
+from portal.models import Category, ProgrammeYear, Role, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PAGE = 100
+
+
+def _area(form) -> dict:
+    return {
+        "kelurahan_code": form.kelurahan_code.data or None,
+        "rw": form.rw.data,
+        "rt": form.rt.data,
+    }
+
+
+@bp.get("/pengguna")
+@roles_required(Role.ADMIN)
+def users():
+    """Accounts with their role, area and whether they are active, a page at a time."""
+    role = request.args.get("peran") if request.args.get("peran") in {r.value for r in Role} else None
+    after = request.args.get("setelah", "")
+    query = db.select(User).options(selectinload(User.kelurahan)).order_by(User.username)
+    if role:
+        query = query.where(User.role == role)
+    if after:
+        query = query.where(User.username > after)
+    rows = db.session.scalars(query.limit(USERS_PAGE + 1)).all()
+    return render(
+        "admin/users.html",
+        users=rows[:USERS_PAGE],
+        next_after=rows[USERS_PAGE - 1].username if len(rows) > USERS_PAGE else None,
+        role=role,
+        action_form=CsrfOnlyForm(),
+        role_labels=dict(ROLE_CHOICES),
+    )
+
+
+@bp.route("/pengguna/baru", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def create_user():
+    """Create an RT/RW head, agent, staff or admin account bound to its area."""
+    form = UserCreateForm()
+    form.kelurahan_code.choices = kelurahan_choices("-")
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.username.data,
+                Role(form.role.data),
+                form.password.data,
+                full_name=form.full_name.data,
+                phone=form.phone.data or None,
+                phone_public=form.phone_public.data,
+                actor=current_user,
+                **_area(form),
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.username.errors = list(form.username.errors) + [str(error)]
+        else:
+            db.session.commit()
+            flash(_("Akun %(u)s dibuat.", u=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render("admin/user_form.html", form=form, user=None, role_labels=dict(ROLE_CHOICES))
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    """Change an account's name, area and phone."""
+    user = _user_or_404(user_id)
+    form = UserDetailsForm(obj=user if request.method == "GET" else None)
+    form.kelurahan_code.choices = kelurahan_choices("-")
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                current_user,
+                full_name=form.full_name.data,
+                phone=form.phone.data or None,
+                phone_public=form.phone_public.data,
+                **_area(form),
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.kelurahan_code.errors = list(form.kelurahan_code.errors) + [str(error)]
+        else:
+            db.session.commit()
+            flash(_("Akun %(u)s diperbarui.", u=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render("admin/user_form.html", form=form, user=user, password_form=PasswordResetForm(), action_form=CsrfOnlyForm(), role_labels=dict(ROLE_CHOICES))
+
+
+@bp.post("/pengguna/<int:user_id>/sandi")
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    """Set a new password; every open session of the account ends."""
+    user = _user_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data, actor=current_user)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Kata sandi %(u)s diganti.", u=user.username), "success")
+    else:
+        flash(form_errors(form), "error")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.post("/pengguna/<int:user_id>/status")
+@roles_required(Role.ADMIN)
+def toggle_user(user_id: int):
+    """Disable an active account (its sessions end at once) or enable a disabled one."""
+    user = _user_or_404(user_id)
+    if CsrfOnlyForm().validate_on_submit():
+        try:
+            if user.active:
+                services.guard_self(user, current_user)
+                accounts.disable_user(user, actor=current_user)
+                message = _("Akun %(u)s dinonaktifkan.", u=user.username)
+            else:
+                services.enable_user(user, current_user)
+                message = _("Akun %(u)s diaktifkan kembali.", u=user.username)
+        except accounts.AccountError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(message, "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/tahun")
+@roles_required(Role.ADMIN)
+def years():
+    """The programme years and their settings."""
+    rows = db.session.scalars(db.select(ProgrammeYear).order_by(ProgrammeYear.year.desc())).all()
+    return render("admin/years.html", years=rows, action_form=CsrfOnlyForm())
+
+
+@bp.post("/tahun/baru")
+@roles_required(Role.ADMIN)
+def create_year():
+    """Start next year's settings as a copy of the latest year."""
+    if CsrfOnlyForm().validate_on_submit():
+        latest = db.session.scalar(db.select(ProgrammeYear).order_by(ProgrammeYear.year.desc()).limit(1))
+        year = (latest.year + 1) if latest else date.today().year
+        try:
+            services.copy_year(latest, year, current_user)
+        except ValueError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Pengaturan tahun %(year)d dibuat.", year=year), "success")
+            return redirect(url_for("admin.edit_year", year=year))
+    return redirect(url_for("admin.years"))
+
+
+@bp.route("/tahun/<int:year>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_year(year: int):
+    """Edit a year's rules, prices and the settings of each category."""
+    programme_year = db.session.get(ProgrammeYear, year) or abort(404)
+    settings = sorted(programme_year.categories, key=lambda s: s.category.sort_order)
+    if request.method == "GET":
+        form = ProgrammeYearForm(obj=programme_year)
+        form.categories.entries = []
+        for setting in settings:
+            form.categories.append_entry(setting)
+    else:
+        form = ProgrammeYearForm()
+    labels = {c.code: c.name_id for c in db.session.scalars(db.select(Category))}
+    if form.validate_on_submit():
+        try:
+            services.update_year(programme_year, form.values(), form.category_values(), current_user)
+        except ValueError as error:
+            db.session.rollback()
+            form.min_age.errors = list(form.min_age.errors) + [str(error)]
+        else:
+            db.session.commit()
+            flash(_("Pengaturan tahun %(year)d disimpan.", year=year), "success")
+            return redirect(url_for("admin.edit_year", year=year))
+    return render("admin/year_form.html", form=form, programme_year=programme_year, labels=labels)

@@ -1,0 +1,80 @@
+"""Administration: accounts bound to their areas, and the programme settings of each year."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.accounts.services import AccountError, check_area
+from portal.extensions import db
+from portal.models import CategorySetting, ProgrammeYear, User
+
+YEAR_FIELDS = (
+    "min_age",
+    "max_age",
+    "desil_max",
+    "unknown_desil_blocks_approval",
+    "income_floor",
+    "jkk_rate",
+    "jkm_monthly",
+    "jht_rate",
+    "coverage_months",
+    "budget_ceiling",
+)
+CATEGORY_FIELDS = ("eligible", "jkk", "jkm", "jht", "requires_desil", "target_population")
+
+
+def update_user(user: User, actor: User, *, full_name: str, kelurahan_code, rw, rt, phone, phone_public: bool) -> None:
+    """Change an account's name, area and phone; the area is checked against its role."""
+    check_area(user.role, kelurahan_code, rw, rt)
+    area_changed = (user.kelurahan_code, user.rw, user.rt) != (kelurahan_code, rw, rt)
+    user.full_name = full_name
+    user.kelurahan_code, user.rw, user.rt = kelurahan_code, rw, rt
+    user.phone = phone
+    user.phone_public = phone_public
+    if area_changed:
+        # Whoever holds a session for the old area must sign in again.
+        user.rotate_session_token()
+    audit.record("user.update", "user", user.id, actor=actor, username=user.username, area_changed=area_changed)
+
+
+def enable_user(user: User, actor: User) -> None:
+    user.active = True
+    audit.record("user.enable", "user", user.id, actor=actor, username=user.username)
+
+
+def guard_self(user: User, actor: User) -> None:
+    if user.id == actor.id:
+        raise AccountError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
+
+
+def update_year(programme_year: ProgrammeYear, values: dict, categories: dict[str, dict], actor: User) -> None:
+    """Save a year's rules and its categories' settings, with an audit event of what changed."""
+    if values["min_age"] >= values["max_age"]:
+        raise ValueError(_("Usia minimum harus lebih kecil dari usia maksimum."))
+    changed = [name for name in YEAR_FIELDS if getattr(programme_year, name) != values[name]]
+    for name in YEAR_FIELDS:
+        setattr(programme_year, name, values[name])
+    for setting in programme_year.categories:
+        new = categories.get(setting.category_code)
+        if new is None:
+            continue
+        for name in CATEGORY_FIELDS:
+            if getattr(setting, name) != new[name]:
+                setattr(setting, name, new[name])
+                changed.append(f"{setting.category_code}.{name}")
+    audit.record("settings.update", "programme_year", programme_year.year, actor=actor, fields=changed)
+
+
+def copy_year(source: ProgrammeYear, year: int, actor: User) -> ProgrammeYear:
+    """A new year with the settings of `source`, to adjust before it starts."""
+    if db.session.get(ProgrammeYear, year) is not None:
+        raise ValueError(_("Pengaturan tahun %(year)d sudah ada.", year=year))
+    new = ProgrammeYear(year=year, **{name: getattr(source, name) for name in YEAR_FIELDS})
+    new.categories = [
+        CategorySetting(category_code=s.category_code, **{name: getattr(s, name) for name in CATEGORY_FIELDS})
+        for s in source.categories
+    ]
+    db.session.add(new)
+    audit.record("settings.create", "programme_year", year, actor=actor, copied_from=source.year)
+    return new

@@ -1,0 +1,23 @@
+"""Forms of the BPJS exchange: a new registration batch and BPJS's answer file."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from portal.forms import select_choices
+from wtforms import SelectField
+
+
+class BatchForm(FlaskForm):
+    file_format = SelectField(_l("Format berkas"), choices=select_choices([("xlsx", "XLSX"), ("csv", "CSV")]))
+
+
+class AnswerForm(FlaskForm):
+    answer = FileField(
+        _l("Berkas jawaban BPJS (NIK dan nomor KPJ, .xlsx atau .csv)"),
+        validators=[
+            FileRequired(_l("Pilih berkas jawaban BPJS.")),
+            FileAllowed(["xlsx", "csv"], _l("Berkas harus berformat .csv atau .xlsx.")),
+        ],
+    )

@@ -1,0 +1,89 @@
+"""BPJS exchange for staff: registration files in numbered batches, KPJ answers back."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit
+from portal.access import roles_required
+from portal.bpjs import services
+from portal.bpjs.forms import AnswerForm, BatchForm
+from portal.extensions import db
+from portal.hx import render
+from portal.models import BpjsBatch, Role
+from portal.tabular import TabularError
+
+bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
+
+STAFF_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+def _index(answer_form: AnswerForm | None = None, report: services.KpjReport | None = None, status: int = 200):
+    batches = db.session.scalars(db.select(BpjsBatch).order_by(BpjsBatch.number.desc()).limit(100)).all()
+    return render(
+        "bpjs/index.html",
+        status=status,
+        batch_form=BatchForm(),
+        answer_form=answer_form or AnswerForm(),
+        batches=batches,
+        unsent=services.unsent_count(),
+        report=report,
+    )
+
+
+@bp.get("/")
+@roles_required(*STAFF_ROLES)
+def index():
+    """Members waiting to be sent, the batches sent so far, and the answer upload."""
+    return _index()
+
+
+@bp.post("/batch")
+@roles_required(*STAFF_ROLES)
+def create_batch():
+    """Put every approved member not yet sent into a new numbered batch."""
+    form = BatchForm()
+    if form.validate_on_submit():
+        try:
+            batch = services.create_batch(current_user, form.file_format.data)
+        except services.ExchangeError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Batch %(n)d dibuat dengan %(count)d peserta.", n=batch.number, count=batch.member_count), "success")
+    return redirect(url_for("bpjs.index"))
+
+
+@bp.get("/batch/<int:number>.<file_format>")
+@roles_required(*STAFF_ROLES)
+def download(number: int, file_format: str):
+    """The registration file of one batch, as XLSX or CSV (formula-safe)."""
+    if file_format not in services.FORMATS:
+        abort(404)
+    batch = db.session.scalar(db.select(BpjsBatch).filter_by(number=number)) or abort(404)
+    content, filename, mimetype = services.batch_file(batch, file_format)
+    audit.record("bpjs.download", "bpjs_batch", batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
+    db.session.commit()
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.post("/jawaban")
+@roles_required(*STAFF_ROLES)
+def import_answer():
+    """Record the KPJ numbers in BPJS's answer file and report unmatched or conflicting rows."""
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _index(answer_form=form, status=400)
+    upload = form.answer.data
+    try:
+        report = services.import_answer(upload.filename or "", upload.read(), current_user)
+    except (TabularError, services.ExchangeError) as error:
+        db.session.rollback()
+        form.answer.errors = [str(error)]
+        return _index(answer_form=form, status=400)
+    return _index(report=report)

@@ -1,0 +1,35 @@
+"""`flask desil import FILE`: load a DTSEN extract (CSV or XLSX: NIK, desil, source date)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from portal.desil import services
+from portal.tabular import TabularError
+
+desil_cli = AppGroup("desil", help="DTSEN welfare deciles.")
+
+
+@desil_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even when some rows are bad.")
+def import_extract(path: Path, skip_bad: bool):
+    """Import a DTSEN extract; bad rows are reported and, unless --skip-bad, nothing is saved."""
+    try:
+        result = services.read_extract(path.name, path.read_bytes())
+    except TabularError as error:
+        raise click.ClickException(str(error)) from None
+    for row_number, why in result.bad_rows:
+        click.echo(f"Row {row_number}: {why}", err=True)
+    if result.bad_rows and not skip_bad:
+        raise click.ClickException(
+            f"{len(result.bad_rows)} bad row(s); nothing imported. Fix them, or use --skip-bad."
+        )
+    services.save_extract(result, path.name)
+    click.echo(
+        f"Imported {len(result.records)} row(s): {result.inserted} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged; {len(result.bad_rows)} bad row(s) skipped."
+    )

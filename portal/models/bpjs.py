@@ -1,0 +1,40 @@
+"""Registration files handed to BPJS Ketenagakerjaan, in numbered batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.accounts import User
+from portal.models.base import utcnow
+from portal.models.memberships import Membership
+
+
+class BpjsBatch(db.Model):
+    """One registration file sent to BPJS: the memberships it carried, numbered 1, 2, ..."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    file_format: Mapped[str] = mapped_column(String(4), default="xlsx")
+
+    created_by: Mapped[User | None] = relationship()
+    items: Mapped[list[BpjsBatchItem]] = relationship(
+        back_populates="batch", order_by="BpjsBatchItem.id", cascade="all, delete-orphan"
+    )
+
+
+class BpjsBatchItem(db.Model):
+    """A membership sent in a batch; each membership is sent once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("bpjs_batch.id"), index=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"), unique=True)
+
+    batch: Mapped[BpjsBatch] = relationship(back_populates="items")
+    membership: Mapped[Membership] = relationship()

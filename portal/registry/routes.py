@@ -1,0 +1,106 @@
+"""The member registry for staff: search, a member's whole history, corrections, ending cover."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import roles_required
+from portal.extensions import db
+from portal.hx import render
+from portal.forms import category_choices, form_errors, kelurahan_choices
+from portal.models import Membership, Person, Role
+from portal.registry import services
+from portal.registry.forms import STATUS_CHOICES, CorrectionForm, EndMembershipForm, MemberSearchForm
+
+bp = Blueprint("registry", __name__, url_prefix="/anggota")
+
+STAFF_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def index():
+    """Find members by exact NIK or name (POST, never in a URL), or browse by filters (GET)."""
+    form = MemberSearchForm(request.form if request.method == "POST" else request.args, meta={"csrf": request.method == "POST"})
+    form.kelurahan.choices = kelurahan_choices(_("Semua"))
+    form.kategori.choices = category_choices(_("Semua"))
+    people, has_more = [], False
+    if form.validate():
+        search = services.MemberSearch(
+            nik=form.nik.data if request.method == "POST" else None,
+            name=form.name.data if request.method == "POST" else None,
+            kelurahan=form.kelurahan.data or None,
+            category=form.kategori.data or None,
+            status=form.status.data or None,
+        )
+        after = int(form.setelah.data) if (form.setelah.data or "").isdigit() else None
+        people, has_more = services.search_members(search, after)
+    # The page never echoes a NIK back (an exact NIK finds one person: no next page needed).
+    form.nik.data = form.nik.raw_data = None
+    return render("registry/index.html", form=form, people=people, has_more=has_more, searched=request.method == "POST", status_labels=dict(STATUS_CHOICES))
+
+
+def _person_or_404(person_id: int) -> Person:
+    return db.session.get(Person, person_id) or abort(404)
+
+
+@bp.get("/<int:person_id>")
+@roles_required(*STAFF_ROLES)
+def member(person_id: int):
+    """A member's page: data, desil, entries, decisions, memberships, certificates, audit trail."""
+    person = _person_or_404(person_id)
+    services.note_view(person, current_user)
+    return render(
+        "registry/member.html",
+        person=person,
+        history=services.member_history(person),
+        end_form=EndMembershipForm(),
+        end_reasons=services.END_REASONS,
+        audit_labels=services.AUDIT_LABELS,
+        status_labels=dict(STATUS_CHOICES),
+    )
+
+
+@bp.route("/<int:person_id>/koreksi", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def correct(person_id: int):
+    """Correct a member's data, with the reason recorded in the audit trail."""
+    person = _person_or_404(person_id)
+    form = CorrectionForm(obj=person if request.method == "GET" else None)
+    if request.method == "GET":
+        form.sex.data = person.sex.value
+    form.kelurahan_code.choices = kelurahan_choices()
+    form.category_code.choices = category_choices()
+    if form.validate_on_submit():
+        try:
+            services.correct_person(person, form.changes(), form.reason.data, current_user)
+        except services.RegistryError as error:
+            db.session.rollback()
+            form.reason.errors = list(form.reason.errors) + [str(error)]
+        else:
+            flash(_("Data peserta dikoreksi."), "success")
+            return redirect(url_for("registry.member", person_id=person_id))
+    return render("registry/correct.html", person=person, form=form)
+
+
+@bp.post("/<int:person_id>/keanggotaan/<int:membership_id>/akhiri")
+@roles_required(*STAFF_ROLES)
+def end_membership(person_id: int, membership_id: int):
+    """End an active membership with a reason (deceased, moved away, employer, other)."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.person_id != person_id:
+        abort(404)
+    form = EndMembershipForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+    else:
+        try:
+            services.end_membership(membership, form.reason.data, form.note.data or "", current_user)
+        except services.RegistryError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("Keanggotaan %(number)s diakhiri.", number=membership.number), "success")
+    return redirect(url_for("registry.member", person_id=person_id))

@@ -1,0 +1,182 @@
+"""The member registry: finding people, their whole history, corrections and ending cover."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    EndReason,
+    ListEntry,
+    Membership,
+    MembershipStatus,
+    Person,
+    User,
+)
+from portal.models.base import utcnow
+from portal.names import name_key
+
+PAGE_SIZE = 50
+
+END_REASONS = {
+    EndReason.DECEASED.value: _l("Meninggal dunia"),
+    EndReason.MOVED_AWAY.value: _l("Pindah domisili"),
+    EndReason.EMPLOYER_COVERED.value: _l("Kini didaftarkan pemberi kerja"),
+    EndReason.OTHER.value: _l("Alasan lain"),
+}
+
+AUDIT_LABELS = {
+    "person.view": _l("Melihat data"),
+    "person.correct": _l("Mengoreksi data"),
+    "entry.approve": _l("Menyetujui usulan"),
+    "entry.reject": _l("Menolak usulan"),
+    "entry.return": _l("Mengembalikan usulan"),
+    "membership.end": _l("Mengakhiri keanggotaan"),
+    "certificate.print": _l("Mencetak sertifikat"),
+    "bpjs.export": _l("Mengirim data ke BPJS"),
+    "bpjs.kpj": _l("Mencatat nomor KPJ dari BPJS"),
+}
+
+# Fields staff may correct, in the order the form shows them. The NIK is not among them:
+# a wrong NIK is a different person, handled by rejecting and proposing again.
+CORRECTABLE_FIELDS = (
+    "full_name",
+    "birth_date",
+    "sex",
+    "kelurahan_code",
+    "rw",
+    "rt",
+    "street",
+    "phone",
+    "category_code",
+    "occupation",
+    "monthly_income",
+)
+
+
+class RegistryError(ValueError):
+    """A registry change that cannot be made; the message is for the staff member."""
+
+
+@dataclass(frozen=True)
+class MemberSearch:
+    nik: str | None = None
+    name: str | None = None
+    kelurahan: str | None = None
+    category: str | None = None
+    status: str | None = None
+
+
+def search_members(search: MemberSearch, after_id: int | None = None, size: int = PAGE_SIZE):
+    """People matching the search, by id, one keyset page at a time; and whether more follow."""
+    query = db.select(Person)
+    if search.nik:
+        query = query.where(Person.nik == search.nik)
+    if search.name:
+        key = name_key(search.name)
+        query = query.where(Person.name_key.like(f"%{key.replace(' ', '%')}%"))
+    if search.kelurahan:
+        query = query.where(Person.kelurahan_code == search.kelurahan)
+    if search.category:
+        query = query.where(Person.category_code == search.category)
+    if search.status == "none":
+        query = query.where(~db.select(Membership.id).where(Membership.person_id == Person.id).exists())
+    elif search.status in {s.value for s in MembershipStatus}:
+        query = query.where(
+            db.select(Membership.id)
+            .where(Membership.person_id == Person.id, Membership.status == search.status)
+            .exists()
+        )
+    if after_id:
+        query = query.where(Person.id > after_id)
+    query = query.options(
+        selectinload(Person.kelurahan), selectinload(Person.category), selectinload(Person.memberships)
+    )
+    people = list(db.session.scalars(query.order_by(Person.id).limit(size + 1)))
+    return people[:size], len(people) > size
+
+
+@dataclass
+class MemberHistory:
+    entries: list[ListEntry]
+    memberships: list[Membership]
+    events: list[AuditEvent]
+
+
+def member_history(person: Person) -> MemberHistory:
+    """Everything the registry knows about a person: entries, memberships, the audit trail."""
+    entries = db.session.scalars(
+        db.select(ListEntry)
+        .where((ListEntry.person_id == person.id) | (ListEntry.nik == person.nik))
+        .order_by(ListEntry.id.desc())
+    ).all()
+    events = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.person_id == person.id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(500)
+    ).all()
+    return MemberHistory(entries=list(entries), memberships=list(person.memberships), events=list(events))
+
+
+def note_view(person: Person, actor: User) -> None:
+    """Write the access history (UU PDP): who opened this person's record."""
+    audit.record("person.view", "person", person.id, person_id=person.id, actor=actor)
+    db.session.commit()
+
+
+def correct_person(person: Person, changes: dict, reason: str, actor: User) -> list[str]:
+    """Apply staff corrections with a reason; return the names of the fields that changed."""
+    if not reason.strip():
+        raise RegistryError(_("Tuliskan alasan koreksi."))
+    changed = []
+    for name in CORRECTABLE_FIELDS:
+        if name in changes and getattr(person, name) != changes[name]:
+            setattr(person, name, changes[name])
+            changed.append(name)
+    if not changed:
+        raise RegistryError(_("Tidak ada data yang berubah."))
+    if "full_name" in changed:
+        person.name_key = name_key(person.full_name)
+    audit.record(
+        "person.correct",
+        "person",
+        person.id,
+        person_id=person.id,
+        actor=actor,
+        fields=changed,
+        reason=reason.strip()[:300],
+    )
+    db.session.commit()
+    return changed
+
+
+def end_membership(membership: Membership, reason: str, note: str, actor: User) -> None:
+    """End an active membership (deceased, moved away, employer cover, other) with a reason."""
+    if membership.status != MembershipStatus.ACTIVE:
+        raise RegistryError(_("Keanggotaan %(number)s sudah tidak aktif.", number=membership.number))
+    if reason not in END_REASONS:
+        raise RegistryError(_("Pilih alasan berakhirnya keanggotaan."))
+    if reason == EndReason.OTHER and not note.strip():
+        raise RegistryError(_("Tuliskan alasan berakhirnya keanggotaan."))
+    membership.status = MembershipStatus.ENDED
+    membership.end_reason = EndReason(reason)
+    membership.end_note = note.strip() or None
+    membership.ended_at = utcnow()
+    audit.record(
+        "membership.end",
+        "membership",
+        membership.id,
+        person_id=membership.person_id,
+        actor=actor,
+        number=membership.number,
+        reason=reason,
+    )
+    db.session.commit()

@@ -1,0 +1,79 @@
+"""Forms of the review queue: the filter, decisions and bulk approval."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.forms import select_choices
+from portal.review.services import REJECT_REASONS
+
+FLAG_CHOICES = [
+    ("", _l("Semua")),
+    ("warnings", _l("Ada peringatan")),
+    ("no_warnings", _l("Tanpa peringatan")),
+    ("duplicate", _l("Kemungkinan ganda")),
+    ("unknown_desil", _l("Desil belum diketahui")),
+]
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters, read from the query string (nothing personal in them)."""
+
+    class Meta:
+        csrf = False
+
+    kecamatan = SelectField(_l("Kecamatan"), validators=[Optional()], validate_choice=False)
+    kelurahan = SelectField(_l("Kelurahan"), validators=[Optional()], validate_choice=False)
+    rw = IntegerField(_l("RW"), validators=[Optional(), NumberRange(1, 99)])
+    kategori = SelectField(_l("Kategori"), validators=[Optional()], validate_choice=False)
+    daftar = IntegerField(_l("Nomor daftar"), validators=[Optional(), NumberRange(1)])
+    tanda = SelectField(_l("Tanda"), choices=select_choices(FLAG_CHOICES), validators=[Optional()])
+    setelah = IntegerField(validators=[Optional()])
+
+
+class RejectForm(FlaskForm):
+    reason_code = SelectField(
+        _l("Alasan penolakan"),
+        choices=select_choices([("", _l("Pilih alasan"))] + list(REJECT_REASONS.items())),
+        validators=[DataRequired(_l("Pilih alasan penolakan."))],
+    )
+    reason_text = TextAreaField(_l("Keterangan"), validators=[Length(max=500)])
+    next = HiddenField()
+
+    def validate_reason_text(self, field):
+        if self.reason_code.data == "other" and not (field.data or "").strip():
+            raise ValidationError(_l("Tuliskan alasan penolakan."))
+
+
+class ReturnForm(FlaskForm):
+    reason_text = TextAreaField(
+        _l("Yang harus diperbaiki"),
+        validators=[DataRequired(_l("Tuliskan apa yang harus diperbaiki.")), Length(max=500)],
+    )
+    next = HiddenField()
+
+
+class ApproveForm(FlaskForm):
+    next = HiddenField()
+
+
+class BulkApproveForm(FlaskForm):
+    """Approve the ticked entries, or every warning-free entry of the current filter."""
+
+    entry_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    mode = StringField(validators=[DataRequired()])
+    kecamatan = HiddenField()
+    kelurahan = HiddenField()
+    rw = HiddenField()
+    kategori = HiddenField()
+    daftar = HiddenField()
+    tanda = HiddenField()
+
+    def validate_mode(self, field):
+        if field.data not in ("selected", "warning_free"):
+            raise ValidationError(_l("Pilihan tidak dikenal."))
+        if field.data == "selected" and not self.entry_ids.data:
+            raise ValidationError(_l("Centang dulu usulan yang akan disetujui."))

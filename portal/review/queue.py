@@ -1,0 +1,113 @@
+"""The review queue: pending entries by filter, oldest first, one keyset page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.orm import aliased, selectinload
+
+from portal.extensions import db
+from portal.models import DesilRecord, EntryState, ListEntry
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+FLAGS = ("warnings", "duplicate", "unknown_desil")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    kecamatan: str | None = None
+    kelurahan: str | None = None
+    rw: int | None = None
+    category: str | None = None
+    list_id: int | None = None
+    flag: str | None = None
+
+    def as_args(self, with_flag: bool = True) -> dict:
+        """The filter as query-string arguments (none of them personal data)."""
+        names = {"kecamatan": "kecamatan", "kelurahan": "kelurahan", "rw": "rw", "category": "kategori", "list_id": "daftar", "flag": "tanda"}
+        return {
+            names[k]: v
+            for k, v in self.__dict__.items()
+            if v not in (None, "") and (with_flag or k != "flag")
+        }
+
+
+def _no_desil():
+    """No DTSEN record for the entry's NIK (an alias, so it never correlates with a join)."""
+    record = aliased(DesilRecord)
+    return ~select(record.id).where(record.nik == ListEntry.nik).exists()
+
+
+def _filtered(query: Select, queue_filter: QueueFilter, *, with_flag: bool = True) -> Select:
+    query = query.where(ListEntry.state == EntryState.PENDING)
+    if queue_filter.kelurahan:
+        query = query.where(ListEntry.kelurahan_code == queue_filter.kelurahan)
+    elif queue_filter.kecamatan and queue_filter.kecamatan.isdigit():
+        # A kelurahan's Kemendagri code is its kecamatan's code plus four digits: a range
+        # of the area index, rather than a join.
+        query = query.where(
+            ListEntry.kelurahan_code.between(queue_filter.kecamatan + "0000", queue_filter.kecamatan + "9999")
+        )
+    if queue_filter.rw is not None:
+        query = query.where(ListEntry.rw == queue_filter.rw)
+    if queue_filter.category:
+        query = query.where(ListEntry.category_code == queue_filter.category)
+    if queue_filter.list_id is not None:
+        query = query.where(ListEntry.list_id == queue_filter.list_id)
+    if with_flag and queue_filter.flag == "warnings":
+        query = query.where(ListEntry.has_warnings.is_(True))
+    elif with_flag and queue_filter.flag == "no_warnings":
+        query = query.where(ListEntry.has_warnings.is_(False))
+    elif with_flag and queue_filter.flag == "duplicate":
+        query = query.where(ListEntry.possible_duplicate.is_(True))
+    elif with_flag and queue_filter.flag == "unknown_desil":
+        query = query.where(_no_desil())
+    return query
+
+
+def queue_page(queue_filter: QueueFilter, after_id: int | None = None, size: int = PAGE_SIZE):
+    """One page of (entry, desil) rows after the entry `after_id`, and whether more follow."""
+    query = _filtered(
+        select(ListEntry, DesilRecord.desil)
+        .outerjoin(DesilRecord, DesilRecord.nik == ListEntry.nik)
+        .options(selectinload(ListEntry.kelurahan)),
+        queue_filter,
+    )
+    if after_id is not None:
+        after = db.session.scalar(select(ListEntry.submitted_at).where(ListEntry.id == after_id))
+        if after is not None:
+            query = query.where(tuple_(ListEntry.submitted_at, ListEntry.id) > tuple_(after, after_id))
+    rows = db.session.execute(
+        query.order_by(ListEntry.submitted_at, ListEntry.id).limit(size + 1)
+    ).all()
+    return rows[:size], len(rows) > size
+
+
+def queue_counts(queue_filter: QueueFilter, cap: int = COUNT_CAP) -> dict[str, int]:
+    """How many pending entries the filter holds, in all and per flag, counted up to `cap`.
+
+    Each count reads at most cap + 1 index entries, so the page stays fast at any queue
+    size; the page shows "10.000+" beyond the cap.
+    """
+
+    def capped(extra) -> int:
+        query = _filtered(select(ListEntry.id), queue_filter, with_flag=False)
+        if extra is not None:
+            query = query.where(extra)
+        return db.session.scalar(select(func.count()).select_from(query.limit(cap + 1).subquery()))
+
+    return {
+        "all": capped(None),
+        "warnings": capped(ListEntry.has_warnings.is_(True)),
+        "no_warnings": capped(ListEntry.has_warnings.is_(False)),
+        "duplicate": capped(ListEntry.possible_duplicate.is_(True)),
+        "unknown_desil": capped(_no_desil()),
+    }
+
+
+def warning_free_ids(queue_filter: QueueFilter, limit: int) -> list[int]:
+    """Ids of warning-free pending entries in the filter, oldest first."""
+    query = _filtered(select(ListEntry.id), queue_filter).where(ListEntry.has_warnings.is_(False))
+    return list(db.session.scalars(query.order_by(ListEntry.submitted_at, ListEntry.id).limit(limit)))

@@ -1,0 +1,200 @@
+"""Staff review queue: filter pending entries and decide them one by one or in bulk."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import roles_required
+from portal.extensions import db
+from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
+from portal.hx import render, wants_fragment
+from portal.models import Category, ListEntry, Role
+from portal.review import queue, services
+from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
+
+bp = Blueprint("review", __name__, url_prefix="/verifikasi")
+
+STAFF_ROLES = (Role.STAFF, Role.ADMIN)
+BULK_LIMIT = 1000
+
+
+def _filter_choices(form: QueueFilterForm) -> None:
+    form.kecamatan.choices = kecamatan_choices(_("Semua"))
+    form.kelurahan.choices = kelurahan_choices(_("Semua"), form.kecamatan.data or None)
+    form.kategori.choices = category_choices(_("Semua"))
+
+
+def _queue_filter(source) -> queue.QueueFilter:
+    """The filter from query-string or hidden-field values, ignoring what does not parse."""
+
+    def number(name):
+        value = (source.get(name) or "").strip()
+        return int(value) if value.isdigit() else None
+
+    flag = source.get("tanda") or None
+    return queue.QueueFilter(
+        kecamatan=source.get("kecamatan") or None,
+        kelurahan=source.get("kelurahan") or None,
+        rw=number("rw"),
+        category=source.get("kategori") or None,
+        list_id=number("daftar"),
+        flag=flag if flag in ("warnings", "no_warnings", "duplicate", "unknown_desil") else None,
+    )
+
+
+def _row_texts() -> dict:
+    """A queue row's fixed texts, translated once per page rather than once per row."""
+    return {
+        "pick": _("Pilih usulan"),
+        "list": _("Daftar"),
+        "unknown": _("belum diketahui"),
+        "none": _("Tidak ada"),
+        "approve": _("Setujui"),
+        "reject": _("Tolak"),
+        "reject_reason": _("Alasan penolakan"),
+        "choose_reason": _("Pilih alasan"),
+        "note": _("Keterangan"),
+        "reject_submit": _("Tolak usulan"),
+        "send_back": _("Kembalikan"),
+        "to_correct": _("Yang harus diperbaiki"),
+        "send_back_submit": _("Kembalikan ke pengusul"),
+        "view_member": _("Lihat peserta"),
+        "reasons": [(code, str(label)) for code, label in services.REJECT_REASONS.items()],
+    }
+
+
+def _category_names() -> dict[str, str]:
+    return {c.code: c.name_id for c in db.session.scalars(db.select(Category))}
+
+
+def _back_to_queue(target: str | None = None):
+    if not target or not target.startswith("/verifikasi") or target.startswith("//"):
+        target = url_for("review.queue_page")
+    return redirect(target)
+
+
+@bp.get("/")
+@roles_required(*STAFF_ROLES)
+def queue_page():
+    """Pending entries matching the filters, oldest first, with counts per flag."""
+    form = QueueFilterForm(request.args)
+    _filter_choices(form)
+    queue_filter = _queue_filter(request.args)
+    rows, has_more = queue.queue_page(queue_filter, form.setelah.data if form.validate() else None)
+    return render(
+        "review/queue.html",
+        block="results",
+        form=form,
+        rows=rows,
+        has_more=has_more,
+        counts=queue.queue_counts(queue_filter),
+        count_cap=queue.COUNT_CAP,
+        queue_filter=queue_filter,
+        text=_row_texts(),
+        category_names=_category_names(),
+        next_url=request.full_path.rstrip("?"),
+    )
+
+
+@bp.get("/<int:entry_id>")
+@roles_required(*STAFF_ROLES)
+def entry(entry_id: int):
+    """One entry with its findings and the decision forms."""
+    entry = db.session.get(ListEntry, entry_id) or abort(404)
+    return _entry_response(entry)
+
+
+def _entry_response(entry: ListEntry, message: str | None = None, error: str | None = None):
+    return render(
+        "review/entry.html",
+        block="row",
+        entry=entry,
+        desil=services.desil_of(entry.nik),
+        text=_row_texts(),
+        category_names=_category_names(),
+        message=message,
+        error=error,
+        next_url=request.form.get("next") or url_for("review.entry", entry_id=entry.id),
+    )
+
+
+def _after_decision(entry_id: int, decide, form):
+    """Run a decision; answer htmx with the re-rendered row, a browser with a redirect."""
+    message = error = None
+    if form.validate_on_submit():
+        try:
+            message = decide()
+        except services.DecisionError as problem:
+            error = str(problem)
+    else:
+        error = form_errors(form)
+    entry = db.session.get(ListEntry, entry_id) or abort(404)
+    if wants_fragment():
+        return _entry_response(entry, message=message, error=error)
+    if error:
+        flash(error, "error")
+    else:
+        flash(message, "success")
+    return _back_to_queue(form.next.data)
+
+
+@bp.post("/<int:entry_id>/setujui")
+@roles_required(*STAFF_ROLES)
+def approve(entry_id: int):
+    """Approve an entry: the person joins the registry with a membership number."""
+
+    def decide():
+        membership = services.approve_entry(entry_id, current_user)
+        return _("Disetujui: nomor keanggotaan %(number)s.", number=membership.number)
+
+    return _after_decision(entry_id, decide, ApproveForm())
+
+
+@bp.post("/<int:entry_id>/tolak")
+@roles_required(*STAFF_ROLES)
+def reject(entry_id: int):
+    """Reject an entry with a reason from the list and free text."""
+    form = RejectForm()
+
+    def decide():
+        services.reject_entry(entry_id, current_user, form.reason_code.data, form.reason_text.data or "")
+        return _("Usulan ditolak.")
+
+    return _after_decision(entry_id, decide, form)
+
+
+@bp.post("/<int:entry_id>/kembalikan")
+@roles_required(*STAFF_ROLES)
+def send_back(entry_id: int):
+    """Return an entry to its RT/RW head or agent for correction, saying why."""
+    form = ReturnForm()
+
+    def decide():
+        services.return_entry(entry_id, current_user, form.reason_text.data)
+        return _("Usulan dikembalikan untuk perbaikan.")
+
+    return _after_decision(entry_id, decide, form)
+
+
+@bp.post("/massal")
+@roles_required(*STAFF_ROLES)
+def bulk_approve():
+    """Approve the ticked entries, or every warning-free entry of the current filter."""
+    form = BulkApproveForm()
+    queue_filter = _queue_filter(request.form)
+    target = url_for("review.queue_page", **queue_filter.as_args())
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+        return redirect(target)
+    if form.mode.data == "selected":
+        entry_ids = form.entry_ids.data[:BULK_LIMIT]
+    else:
+        entry_ids = queue.warning_free_ids(queue_filter, BULK_LIMIT)
+    result = services.approve_entries(entry_ids, current_user)
+    flash(_("%(n)d usulan disetujui.", n=len(result.approved)), "success")
+    if result.skipped:
+        reasons = "; ".join(sorted({str(why) for why in result.skipped.values()}))
+        flash(_("%(n)d usulan dilewati: %(why)s", n=len(result.skipped), why=reasons[:600]), "warning")
+    return redirect(target)

@@ -1,0 +1,380 @@
+"""Staff decisions on pending entries: approve, reject, return; exactly once under concurrency.
+
+A decision claims its entries with a conditional UPDATE (`... WHERE state = 'pending'`)
+inside the transaction that also writes the person and the membership; it goes on only
+when the UPDATE matched every entry it meant to claim. On PostgreSQL the rows are locked
+(approvals lock them first with SELECT ... FOR UPDATE, in id order) until commit, so a
+second decision waits and then finds them decided: it changes nothing and tells its user
+who decided first and when. A partial unique index forbids a second active membership of
+a person in a year, whatever happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from portal import audit
+from portal.eligibility import category_setting, check_eligibility, programme_year_for
+from portal.extensions import db
+from portal.memberships.services import grant_membership, reserve_membership_numbers
+from portal.models import (
+    DesilRecord,
+    EntryState,
+    ListEntry,
+    Membership,
+    MembershipStatus,
+    Person,
+    User,
+)
+from portal.models.base import utcnow
+from portal.names import name_key
+
+REJECT_REASONS = {
+    "not_resident": _l("Bukan warga wilayah ini"),
+    "not_eligible": _l("Tidak memenuhi syarat program"),
+    "desil_above_cutoff": _l("Desil DTSEN di atas batas program"),
+    "employer_covered": _l("Sudah didaftarkan pemberi kerja"),
+    "civil_servant": _l("Aparatur sipil negara (ASN)"),
+    "duplicate": _l("Terdaftar ganda"),
+    "deceased": _l("Meninggal dunia"),
+    "other": _l("Alasan lain"),
+}
+RETURN_REASON = "returned"
+
+STATE_LABELS = {
+    EntryState.DRAFT: _l("Draf"),
+    EntryState.PENDING: _l("Menunggu verifikasi"),
+    EntryState.APPROVED: _l("Disetujui"),
+    EntryState.REJECTED: _l("Ditolak"),
+    EntryState.RETURNED: _l("Dikembalikan untuk perbaikan"),
+}
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be made; the message says why, for the staff member."""
+
+
+class AlreadyDecided(DecisionError):
+    """Someone decided the entry first; nothing was changed."""
+
+
+class LostRace(Exception):
+    """A chunk of approvals met a concurrent decision; it is rolled back and retried."""
+
+
+def already_decided_message(entry: ListEntry) -> str:
+    """Who decided the entry and when, in words."""
+    if entry.state == EntryState.DRAFT:
+        return _("Usulan ini belum diajukan untuk verifikasi.")
+    who = entry.decided_by.username if entry.decided_by else _("petugas lain")
+    when = format_datetime(entry.decided_at, "short") if entry.decided_at else "-"
+    return _(
+        "Usulan ini sudah diputuskan (%(state)s) oleh %(who)s pada %(when)s; tidak ada yang diubah.",
+        state=STATE_LABELS[entry.state],
+        who=who,
+        when=when,
+    )
+
+
+def _claim(entry_id: int, staff: User, state: EntryState, **values) -> None:
+    """Take the pending entry for this decision, or raise AlreadyDecided (nothing changed)."""
+    claimed = db.session.execute(
+        update(ListEntry)
+        .where(ListEntry.id == entry_id, ListEntry.state == EntryState.PENDING)
+        .values(
+            state=state,
+            decided_at=utcnow(),
+            decided_by_id=staff.id,
+            version=ListEntry.version + 1,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        entry = db.session.get(ListEntry, entry_id)
+        raise AlreadyDecided(already_decided_message(entry))
+
+
+def _pending_entry(entry_id: int) -> ListEntry:
+    entry = db.session.get(ListEntry, entry_id)
+    if entry is None:
+        raise DecisionError(_("Usulan tidak ditemukan."))
+    if entry.state != EntryState.PENDING:
+        raise AlreadyDecided(already_decided_message(entry))
+    return entry
+
+
+def desil_of(nik: str) -> int | None:
+    return db.session.scalar(db.select(DesilRecord.desil).where(DesilRecord.nik == nik))
+
+
+@dataclass
+class BulkResult:
+    approved: dict[int, Membership] = field(default_factory=dict)  # entry id -> membership
+    skipped: dict[int, DecisionError] = field(default_factory=dict)  # entry id -> why
+
+
+def _approval_blocker(entry: ListEntry, programme_year, desil: int | None, today: date) -> DecisionError | None:
+    """Why the year's rules forbid approving the entry, or None."""
+    if entry.birth_date is None or entry.sex is None or not entry.kelurahan_code or entry.rw is None:
+        return DecisionError(_("Data usulan belum lengkap (tanggal lahir, jenis kelamin, alamat)."))
+    findings = check_eligibility(
+        programme_year,
+        birth_date=entry.birth_date,
+        category_code=entry.category_code,
+        desil=desil,
+        today=today,
+    )
+    errors = [f.message for f in findings if f.is_error]
+    if errors:
+        return DecisionError(" ".join(errors))
+    setting = category_setting(programme_year, entry.category_code)
+    if setting.requires_desil and desil is None and programme_year.unknown_desil_blocks_approval:
+        return DecisionError(
+            _("Desil DTSEN belum diketahui; pengaturan tahun %(year)d tidak mengizinkan persetujuan tanpa desil.", year=programme_year.year)
+        )
+    return None
+
+
+def _already_member(year: int, number: str) -> DecisionError:
+    return DecisionError(_("Orang ini sudah peserta aktif tahun %(year)d (%(number)s).", year=year, number=number))
+
+
+def _fill_person(person: Person, entry: ListEntry) -> None:
+    """The registry keeps the latest approved data of a person."""
+    person.full_name = entry.full_name
+    person.name_key = name_key(entry.full_name)
+    person.birth_date = entry.birth_date
+    person.sex = entry.sex
+    person.kelurahan_code = entry.kelurahan_code
+    person.rw = entry.rw
+    person.rt = entry.rt
+    person.street = entry.street or ""
+    if entry.phone:
+        person.phone = entry.phone
+    person.category_code = entry.category_code
+    person.occupation = entry.occupation or ""
+    person.monthly_income = entry.monthly_income
+
+
+def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkResult) -> None:
+    """Approve a few hundred entries in one transaction with a fixed number of statements.
+
+    Entries and persons are locked in id order (SELECT ... FOR UPDATE on PostgreSQL), so two
+    staff approving overlapping selections wait for each other instead of deadlocking, and
+    the loser sees the entries no longer pending.
+    """
+    programme_year = programme_year_for(today)
+    if programme_year is None:
+        error = DecisionError(_("Pengaturan program tahun %(year)d belum ada.", year=today.year))
+        result.skipped.update({entry_id: error for entry_id in entry_ids})
+        return
+    locked = db.session.scalars(
+        db.select(ListEntry)
+        .where(ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING)
+        .order_by(ListEntry.id)
+        .with_for_update()
+    ).all()
+    desil = dict(
+        db.session.execute(
+            db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_([e.nik for e in locked]))
+        ).all()
+    )
+    persons = {
+        p.nik: p
+        for p in db.session.scalars(
+            db.select(Person).where(Person.nik.in_([e.nik for e in locked])).order_by(Person.id).with_for_update()
+        )
+    }
+    covered = {
+        person_id: number
+        for person_id, number in db.session.execute(
+            db.select(Membership.person_id, Membership.number).where(
+                Membership.person_id.in_([p.id for p in persons.values()]),
+                Membership.year == programme_year.year,
+                Membership.status == MembershipStatus.ACTIVE,
+            )
+        ).all()
+    }
+    chosen: dict[str, ListEntry] = {}  # by NIK: one approval per person per chunk
+    repeated: list[ListEntry] = []
+    for entry in locked:
+        blocker = _approval_blocker(entry, programme_year, desil.get(entry.nik), today)
+        person = persons.get(entry.nik)
+        number = covered.get(person.id) if person else None
+        if blocker is None and number:
+            blocker = _already_member(programme_year.year, number)
+        if blocker is not None:
+            result.skipped[entry.id] = blocker
+        elif entry.nik in chosen:
+            repeated.append(entry)
+        else:
+            chosen[entry.nik] = entry
+    for entry in repeated:
+        # Filled in once the first entry of the same person has its number.
+        result.skipped[entry.id] = DecisionError("")
+    locked_ids = {e.id for e in locked}
+    for entry_id in entry_ids:
+        if entry_id not in locked_ids:
+            result.skipped[entry_id] = AlreadyDecided("")  # filled in with who decided below
+    if not chosen:
+        db.session.rollback()
+        return
+    chosen_entries = list(chosen.values())
+
+    decided_at = utcnow()
+    claimed = db.session.execute(
+        update(ListEntry)
+        .where(ListEntry.id.in_([e.id for e in chosen_entries]), ListEntry.state == EntryState.PENDING)
+        .values(
+            state=EntryState.APPROVED,
+            decided_at=decided_at,
+            decided_by_id=staff.id,
+            reason_code=None,
+            reason_text=None,
+            version=ListEntry.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(chosen_entries):
+        # Someone decided one of them between our read and our write (possible where
+        # FOR UPDATE does not exist, as on SQLite): retry the entries one by one.
+        raise LostRace()
+    created = set()
+    for entry in chosen_entries:
+        person = persons.get(entry.nik)
+        if person is None:
+            person = persons[entry.nik] = Person(nik=entry.nik)
+            db.session.add(person)
+            created.add(entry.nik)
+        _fill_person(person, entry)
+    db.session.flush()
+    numbers = reserve_membership_numbers(programme_year.year, len(chosen_entries))
+    memberships = {}
+    for entry, number in zip(chosen_entries, numbers):
+        setting = category_setting(programme_year, entry.category_code)
+        memberships[entry.id] = grant_membership(persons[entry.nik], setting, today, entry_id=entry.id, number=number)
+    db.session.flush()
+    # Core executemany on the table: the entries were claimed above, no version check needed.
+    entries = ListEntry.__table__
+    db.session.execute(
+        update(entries).where(entries.c.id == bindparam("entry_id")).values(person_id=bindparam("person_id")),
+        [{"entry_id": entry.id, "person_id": persons[entry.nik].id} for entry in chosen_entries],
+    )
+    for entry in chosen_entries:
+        membership = memberships[entry.id]
+        audit.record(
+            "entry.approve",
+            "list_entry",
+            entry.id,
+            person_id=membership.person.id,
+            actor=staff,
+            list_id=entry.list_id,
+            membership=membership.number,
+            person_created=entry.nik in created,
+            programmes=membership.programmes,
+        )
+    db.session.commit()
+    result.approved.update(memberships)
+    for entry in repeated:
+        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
+
+
+CHUNK = 250
+
+
+def _attempt(chunk: list[int], staff: User, today: date, result: BulkResult, tries: int) -> bool:
+    """Run one chunk, rolling back and trying again when it collided with another decision."""
+    for _try in range(tries):
+        for entry_id in chunk:
+            result.skipped.pop(entry_id, None)
+        try:
+            _approve_chunk(chunk, staff, today, result)
+            return True
+        except (IntegrityError, OperationalError, LostRace):
+            db.session.rollback()
+    return False
+
+
+def approve_entries(entry_ids: list[int], staff: User, today: date | None = None) -> BulkResult:
+    """Approve entries: persons, active memberships with numbers, audit events; exactly once.
+
+    Work goes in chunks of one transaction each. When a chunk collides with another
+    approval at commit (same new person, same membership), it is rolled back and its
+    entries are retried one by one, so one conflict never blocks the others.
+    """
+    today = today or date.today()
+    result = BulkResult()
+    for start in range(0, len(entry_ids), CHUNK):
+        chunk = entry_ids[start : start + CHUNK]
+        if _attempt(chunk, staff, today, result, tries=1):
+            continue
+        for entry_id in chunk:
+            if not _attempt([entry_id], staff, today, result, tries=2):
+                result.skipped[entry_id] = DecisionError(
+                    _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
+                )
+    for entry_id, error in result.skipped.items():
+        if isinstance(error, AlreadyDecided) and not str(error):
+            entry = db.session.get(ListEntry, entry_id)
+            result.skipped[entry_id] = (
+                AlreadyDecided(already_decided_message(entry)) if entry else DecisionError(_("Usulan tidak ditemukan."))
+            )
+    return result
+
+
+def approve_entry(entry_id: int, staff: User, today: date | None = None) -> Membership:
+    """Approve one pending entry, or raise DecisionError (AlreadyDecided) saying why not."""
+    result = approve_entries([entry_id], staff, today)
+    if entry_id in result.skipped:
+        raise result.skipped[entry_id]
+    return result.approved[entry_id]
+
+
+def reject_entry(entry_id: int, staff: User, reason_code: str, reason_text: str = "") -> None:
+    """Reject a pending entry with a reason from the list (and free text)."""
+    if reason_code not in REJECT_REASONS:
+        raise DecisionError(_("Pilih alasan penolakan."))
+    if reason_code == "other" and not reason_text.strip():
+        raise DecisionError(_("Tuliskan alasan penolakan."))
+    entry = _pending_entry(entry_id)
+    _claim(entry_id, staff, EntryState.REJECTED, reason_code=reason_code, reason_text=reason_text.strip() or None)
+    audit.record(
+        "entry.reject",
+        "list_entry",
+        entry_id,
+        person_id=_person_id_for_nik(entry.nik),
+        actor=staff,
+        list_id=entry.list_id,
+        reason=reason_code,
+    )
+    db.session.commit()
+
+
+def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
+    """Send a pending entry back to its RT/RW head or agent, saying what to correct."""
+    if not reason_text.strip():
+        raise DecisionError(_("Tuliskan apa yang harus diperbaiki."))
+    entry = _pending_entry(entry_id)
+    _claim(entry_id, staff, EntryState.RETURNED, reason_code=RETURN_REASON, reason_text=reason_text.strip())
+    audit.record(
+        "entry.return",
+        "list_entry",
+        entry_id,
+        person_id=_person_id_for_nik(entry.nik),
+        actor=staff,
+        list_id=entry.list_id,
+    )
+    db.session.commit()
+
+
+def _person_id_for_nik(nik: str) -> int | None:
+    return db.session.scalar(db.select(Person.id).where(Person.nik == nik))

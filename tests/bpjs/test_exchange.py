@@ -1,0 +1,111 @@
+"""BPJS exchange: registration files in numbered batches and KPJ answers matched by NIK."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook, load_workbook
+
+from portal.extensions import db
+from portal.models import AuditEvent, BpjsBatch, Membership, Role
+from tests.factories import make_member, make_user, new_nik
+from tests.review.helpers import post
+
+HYPERLINK = '=HYPERLINK("http://evil.example/x","Klik")'
+
+
+def _xlsx(rows) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_export_batches_members_once_and_kpj_answer_round_trips(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        people = [make_member(name)[0] for name in ("Siti Aminah", "Budi Santoso", "Ani Wijaya")]
+        niks = [p.nik for p in people]
+    auth.login("staff1")
+    response = post(client, "/bpjs/batch", {"file_format": "xlsx"}, page="/bpjs/")
+    assert response.status_code == 302
+    download = client.get("/bpjs/batch/1.xlsx")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(download.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("NIK", "Nama", "Tanggal lahir", "Jenis kelamin")
+    assert sorted(r[0] for r in rows[1:]) == sorted(niks)
+    assert all(isinstance(r[0], str) for r in rows[1:])
+    assert {r[10] for r in rows[1:]} == {"JKK+JKM"}
+    assert {r[11] for r in rows[1:]} == {1_000_000}
+
+    # Nobody is sent twice: a second batch has nothing to carry.
+    post(client, "/bpjs/batch", {"file_format": "csv"}, page="/bpjs/")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(BpjsBatch)) == 1
+        exports = db.session.scalars(db.select(AuditEvent).filter_by(action="bpjs.export")).all()
+        assert {e.person_id for e in exports} == {p.id for p in people}
+
+    answer = _xlsx(
+        [
+            ["No", "NIK", "No KPJ"],
+            [1, niks[0], "12345678901"],
+            [2, niks[1], "1234567"],  # not 11 digits
+            [3, new_nik(), "12345678903"],  # nobody we know
+            [4, niks[2], "12345678901"],  # KPJ already given to niks[0] in this file
+        ]
+    )
+    response = post(
+        client,
+        "/bpjs/jawaban",
+        {"answer": (io.BytesIO(answer), "jawaban.xlsx")},
+        page="/bpjs/",
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "1 nomor KPJ dicatat" in page
+    assert "Baris 3" in page and "11 digit" in page
+    assert "Baris 4" in page and "tidak cocok" in page
+    assert "Baris 5" in page and "sudah dipakai" in page
+    for nik in niks:
+        assert nik not in page
+    with app.app_context():
+        kpj = dict(db.session.execute(db.select(Membership.person_id, Membership.kpj_number)).all())
+        assert kpj == {people[0].id: "12345678901", people[1].id: None, people[2].id: None}
+
+
+def test_exported_formula_cell_arrives_as_text(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_member("Siti Aminah", street=HYPERLINK)
+    auth.login("staff1")
+    post(client, "/bpjs/batch", {"file_format": "xlsx"}, page="/bpjs/")
+    sheet = load_workbook(io.BytesIO(client.get("/bpjs/batch/1.xlsx").data)).active
+    cell = sheet.cell(row=2, column=5)
+    assert cell.data_type == "s"
+    assert cell.value == HYPERLINK
+    rows = list(csv.reader(io.StringIO(client.get("/bpjs/batch/1.csv").data.decode("utf-8-sig"))))
+    assert rows[1][4] == "'" + HYPERLINK
+
+
+def test_answer_file_that_is_not_a_table_changes_nothing(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_member("Siti Aminah")
+    auth.login("staff1")
+    response = post(
+        client,
+        "/bpjs/jawaban",
+        {"answer": (io.BytesIO(b"PK\x03\x04 broken"), "jawaban.xlsx")},
+        page="/bpjs/",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "tidak dapat dibaca" in response.get_data(as_text=True) or "rusak" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(Membership.kpj_number)) is None

@@ -1,0 +1,64 @@
+"""Every staff URL answers 404 to RT/RW heads and agents, for GET and POST alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.extensions import db
+from portal.models import BpjsBatch, Role
+from tests.conftest import csrf_token
+from tests.factories import make_member, make_user
+from tests.review.helpers import pending_entries
+
+STAFF_BLUEPRINTS = ("review", "registry", "bpjs", "admin")
+
+
+def _staff_urls(app, ids: dict) -> list[tuple[str, str]]:
+    """Every URL rule of the staff blueprints, with real ids filled in."""
+    values = {
+        "entry_id": ids["entry"],
+        "person_id": ids["person"],
+        "membership_id": ids["membership"],
+        "user_id": ids["user"],
+        "year": ids["year"],
+        "number": 1,
+        "file_format": "xlsx",
+    }
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] not in STAFF_BLUEPRINTS:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<{name}>", str(values[name]))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            urls.append((method, path))
+    return urls
+
+
+@pytest.mark.parametrize("role", [Role.RT_RW, Role.AGENT])
+def test_area_users_get_404_on_every_staff_url(app, client, auth, role):
+    with app.app_context():
+        user = make_user("outsider", role)
+        (entry_id,) = pending_entries(1)
+        person, membership = make_member()
+        db.session.add(BpjsBatch(number=1, member_count=0))
+        db.session.commit()
+        ids = {"entry": entry_id, "person": person.id, "membership": membership.id, "user": user.id, "year": membership.year}
+        urls = _staff_urls(app, ids)
+    assert len(urls) >= 15
+    auth.login("outsider")
+    token = csrf_token(client, "/beranda")
+    for method, path in urls:
+        response = client.open(path, method=method, data={"csrf_token": token})
+        assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_staff_reach_review_registry_and_bpjs_but_not_administration(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+    auth.login("staff1")
+    for path in ("/verifikasi/", "/anggota/", "/bpjs/"):
+        assert client.get(path).status_code == 200
+    for path in ("/admin/pengguna", "/admin/tahun"):
+        assert client.get(path).status_code == 404
