@@ -52,9 +52,10 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 def _bind_extensions(app: Flask) -> None:
     from portal import i18n
-    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -68,10 +69,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
+    from portal.reports.routes import bp as reports_bp
     from portal.seed.cli import seed_cli
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(reports_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

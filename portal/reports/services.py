@@ -1,0 +1,524 @@
+"""Coverage, pipeline, certificate and budget figures: aggregated in SQL, cached briefly.
+
+Definitions the reports use everywhere (dashboard, /stats, exports, the monthly PDF):
+- a member of year Y is a person with a membership of year Y that staff did not end
+  (active, or expired after its period ran out); ended memberships (deceased, moved away,
+  covered by an employer) are left out;
+- certificates issued are Certificate rows (every print or reprint is one row);
+- the pipeline counts entries by the day they were submitted and by the day they were
+  decided, in the state they are in now;
+- premiums come from the year's settings (ProgrammeYear.monthly_premium), per person at
+  the income they declared; a year's cost is the monthly cost times the coverage months.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Date, cast, distinct, func
+
+from portal.extensions import cache, db
+from portal.models import (
+    Category,
+    CategorySetting,
+    Certificate,
+    EntryState,
+    Kecamatan,
+    KecamatanTarget,
+    Kelurahan,
+    ListEntry,
+    MemberList,
+    Membership,
+    MembershipStatus,
+    Person,
+    ProgrammeYear,
+)
+
+# Cells with fewer people than this are not published on the public page.
+SMALL_CELL = 5
+PIPELINE_WEEKS_SHOWN = 13
+WAITING_LISTS_SHOWN = 10
+DECISION_STATES = (EntryState.APPROVED, EntryState.REJECTED, EntryState.RETURNED)
+
+
+def report_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report covers: a year, optionally one kecamatan, one category, one month."""
+
+    year: int
+    kecamatan_code: str | None = None
+    category_code: str | None = None
+    month: int | None = None  # the monthly report: figures as of the month's last day
+
+    @property
+    def period(self) -> tuple[date, date]:
+        """First day and the day after the last day the pipeline and certificates cover."""
+        if self.month:
+            start = date(self.year, self.month, 1)
+            return start, start + timedelta(days=calendar.monthrange(self.year, self.month)[1])
+        return date(self.year, 1, 1), date(self.year + 1, 1, 1)
+
+    @property
+    def as_of(self) -> date | None:
+        return self.period[1] - timedelta(days=1) if self.month else None
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.kecamatan_code or self.category_code)
+
+    def query_args(self) -> dict:
+        """The filters as URL query parameters (no personal data)."""
+        args = {"year": self.year, "kecamatan": self.kecamatan_code, "category": self.category_code}
+        return {key: value for key, value in args.items() if value}
+
+    def cache_key(self) -> str:
+        return f"{self.year}:{self.kecamatan_code or '-'}:{self.category_code or '-'}:{self.month or '-'}"
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Members of one category or kecamatan against its target population."""
+
+    code: str
+    name: str
+    name_en: str
+    members: int
+    target: int | None
+
+    def label(self, language: str = "id") -> str:
+        return self.name_en if language == "en" else self.name
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.members / self.target if self.target else None
+
+
+@dataclass(frozen=True)
+class PipelineWeek:
+    week_start: date
+    submitted: int = 0
+    approved: int = 0
+    rejected: int = 0
+    returned: int = 0
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: date
+    count: int
+
+
+@dataclass(frozen=True)
+class WaitingList:
+    list_id: int
+    title: str
+    kelurahan: str
+    kecamatan: str
+    rw: int
+    pending: int
+    oldest_submitted_at: datetime
+
+    def days_waiting(self, now: datetime) -> int:
+        oldest = self.oldest_submitted_at
+        if oldest.tzinfo is None:  # SQLite hands back naive UTC
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        return max((now - oldest).days, 0)
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """The monthly premiums of one category's members, per programme, in rupiah."""
+
+    code: str
+    name: str
+    name_en: str
+    memberships: int
+    jkk_jkm_monthly: int
+    jht_monthly: int
+
+    def label(self, language: str = "id") -> str:
+        return self.name_en if language == "en" else self.name
+
+    @property
+    def monthly(self) -> int:
+        return self.jkk_jkm_monthly + self.jht_monthly
+
+
+@dataclass(frozen=True)
+class Budget:
+    rows: list[BudgetRow]
+    coverage_months: int
+    ceiling: int | None
+
+    @property
+    def memberships(self) -> int:
+        return sum(r.memberships for r in self.rows)
+
+    @property
+    def jkk_jkm_monthly(self) -> int:
+        return sum(r.jkk_jkm_monthly for r in self.rows)
+
+    @property
+    def jht_monthly(self) -> int:
+        return sum(r.jht_monthly for r in self.rows)
+
+    @property
+    def monthly(self) -> int:
+        return self.jkk_jkm_monthly + self.jht_monthly
+
+    @property
+    def jkk_jkm_yearly(self) -> int:
+        return self.jkk_jkm_monthly * self.coverage_months
+
+    @property
+    def jht_yearly(self) -> int:
+        return self.jht_monthly * self.coverage_months
+
+    @property
+    def yearly(self) -> int:
+        return self.monthly * self.coverage_months
+
+    @property
+    def ceiling_percent(self) -> float | None:
+        return 100 * self.yearly / self.ceiling if self.ceiling else None
+
+
+@dataclass(frozen=True)
+class Report:
+    filters: ReportFilters
+    computed_at: datetime
+    by_category: list[CoverageRow]
+    by_kecamatan: list[CoverageRow]
+    total: CoverageRow
+    pipeline: list[PipelineWeek]
+    certificates_by_month: list[MonthCount]
+    waiting_lists: list[WaitingList]
+    budget: Budget | None
+    cache_seconds: int = 0
+
+    @property
+    def certificates(self) -> int:
+        return sum(m.count for m in self.certificates_by_month)
+
+    @property
+    def recent_pipeline(self) -> list[PipelineWeek]:
+        return self.pipeline[-PIPELINE_WEEKS_SHOWN:]
+
+    @property
+    def pipeline_totals(self) -> PipelineWeek:
+        return PipelineWeek(
+            week_start=self.filters.period[0],
+            submitted=sum(w.submitted for w in self.pipeline),
+            approved=sum(w.approved for w in self.pipeline),
+            rejected=sum(w.rejected for w in self.pipeline),
+            returned=sum(w.returned for w in self.pipeline),
+        )
+
+
+# --- the years and choices reports can offer -------------------------------------------
+
+
+def report_years() -> list[int]:
+    """Years that have programme settings, newest first."""
+    return list(db.session.scalars(db.select(ProgrammeYear.year).order_by(ProgrammeYear.year.desc())))
+
+
+def default_year(years: list[int]) -> int:
+    today = date.today().year
+    return today if today in years or not years else years[0]
+
+
+# --- cached entry point ----------------------------------------------------------------
+
+GENERATION_KEY = "reports:generation"
+
+
+def invalidate_reports() -> None:
+    """Make every cached report stale at once (after targets or the ceiling change)."""
+    cache.set(GENERATION_KEY, time.time_ns(), timeout=0)
+
+
+def build_report(filters: ReportFilters) -> Report:
+    """The report for `filters`, from the cache when it is at most REPORTS_CACHE_SECONDS old."""
+    seconds = current_app.config["REPORTS_CACHE_SECONDS"]
+    if seconds <= 0:
+        return compute_report(filters)
+    key = f"reports:{cache.get(GENERATION_KEY) or 0}:{filters.cache_key()}"
+    report = cache.get(key)
+    if report is None:
+        report = replace(compute_report(filters), cache_seconds=seconds)
+        cache.set(key, report, timeout=seconds)
+    return report
+
+
+def compute_report(filters: ReportFilters) -> Report:
+    """Every figure of the report, counted in the database now."""
+    programme_year = db.session.get(ProgrammeYear, filters.year)
+    by_category, by_kecamatan, total = _coverage(filters)
+    return Report(
+        filters=filters,
+        computed_at=datetime.now(timezone.utc),
+        by_category=by_category,
+        by_kecamatan=by_kecamatan,
+        total=total,
+        pipeline=_pipeline(filters),
+        certificates_by_month=_certificates_by_month(filters),
+        waiting_lists=_waiting_lists(filters),
+        budget=_budget(filters, programme_year) if programme_year else None,
+    )
+
+
+# --- the queries -------------------------------------------------------------------------
+
+
+def _members_query(filters: ReportFilters, *columns):
+    """Memberships of the year that count (see the module docstring), with person and area."""
+    query = (
+        db.select(*columns)
+        .select_from(Membership)
+        .join(Person, Membership.person_id == Person.id)
+        .join(Kelurahan, Person.kelurahan_code == Kelurahan.code)
+        .where(Membership.year == filters.year, Membership.status != MembershipStatus.ENDED)
+    )
+    if filters.as_of:
+        query = query.where(Membership.starts_on <= filters.as_of)
+    if filters.kecamatan_code:
+        query = query.where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+    if filters.category_code:
+        query = query.where(Person.category_code == filters.category_code)
+    return query
+
+
+def _coverage(filters: ReportFilters) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow]:
+    counts = db.session.execute(
+        _members_query(
+            filters, Person.category_code, Kelurahan.kecamatan_code, func.count(distinct(Person.id))
+        ).group_by(Person.category_code, Kelurahan.kecamatan_code)
+    ).all()
+    per_category: dict[str, int] = defaultdict(int)
+    per_kecamatan: dict[str, int] = defaultdict(int)
+    for category_code, kecamatan_code, members in counts:
+        per_category[category_code] += members
+        per_kecamatan[kecamatan_code] += members
+
+    # Category targets are city-wide and kecamatan targets cover every category: a target
+    # applies only while the report is not narrowed along the other dimension.
+    category_targets = dict(
+        db.session.execute(
+            db.select(CategorySetting.category_code, CategorySetting.target_population).filter_by(
+                year=filters.year
+            )
+        ).all()
+    )
+    kecamatan_targets = dict(
+        db.session.execute(
+            db.select(KecamatanTarget.kecamatan_code, KecamatanTarget.target_population).filter_by(
+                year=filters.year
+            )
+        ).all()
+    )
+    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
+    by_category = [
+        CoverageRow(
+            c.code,
+            c.name_id,
+            c.name_en,
+            per_category.get(c.code, 0),
+            None if filters.kecamatan_code else category_targets.get(c.code),
+        )
+        for c in categories
+        if (not filters.category_code or c.code == filters.category_code)
+        and (c.code in category_targets or c.code in per_category)
+    ]
+    kecamatan = db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.code)).all()
+    by_kecamatan = [
+        CoverageRow(
+            k.code,
+            k.name,
+            k.name,
+            per_kecamatan.get(k.code, 0),
+            None if filters.category_code else kecamatan_targets.get(k.code),
+        )
+        for k in kecamatan
+        if not filters.kecamatan_code or k.code == filters.kecamatan_code
+    ]
+    if not filters.kecamatan_code:
+        total_target = sum(r.target or 0 for r in by_category) or None
+    elif not filters.category_code:
+        total_target = sum(r.target or 0 for r in by_kecamatan) or None
+    else:
+        total_target = None
+    total = CoverageRow("total", "Jumlah", "Total", sum(per_category.values()), total_target)
+    return by_category, by_kecamatan, total
+
+
+def local_day(column):
+    """The calendar day, in the report's time zone, of a timezone-aware timestamp column."""
+    zone = report_timezone()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone(zone.key, column), Date)
+    # SQLite stores UTC text; the city's zone (WITA) has no daylight saving time.
+    hours = int(datetime.now(zone).utcoffset().total_seconds() // 3600)
+    return func.date(column, f"{hours:+d} hours")
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _utc_bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
+    zone = report_timezone()
+    start, end = filters.period
+    return tuple(
+        datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(timezone.utc) for d in (start, end)
+    )
+
+
+def _entry_filters(query, filters: ReportFilters):
+    if filters.kecamatan_code:
+        query = query.join(Kelurahan, ListEntry.kelurahan_code == Kelurahan.code).where(
+            Kelurahan.kecamatan_code == filters.kecamatan_code
+        )
+    if filters.category_code:
+        query = query.where(ListEntry.category_code == filters.category_code)
+    return query
+
+
+def _pipeline(filters: ReportFilters) -> list[PipelineWeek]:
+    start, end = _utc_bounds(filters)
+    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def week_of(day) -> date:
+        day = _as_date(day)
+        return day - timedelta(days=day.weekday())
+
+    submitted_day = local_day(ListEntry.submitted_at)
+    submitted = _entry_filters(
+        db.select(submitted_day, func.count())
+        .select_from(ListEntry)
+        .where(ListEntry.submitted_at >= start, ListEntry.submitted_at < end),
+        filters,
+    ).group_by(submitted_day)
+    for day, count in db.session.execute(submitted):
+        weeks[week_of(day)]["submitted"] += count
+
+    decided_day = local_day(ListEntry.decided_at)
+    decided = _entry_filters(
+        db.select(decided_day, ListEntry.state, func.count())
+        .select_from(ListEntry)
+        .where(
+            ListEntry.decided_at >= start,
+            ListEntry.decided_at < end,
+            ListEntry.state.in_(DECISION_STATES),
+        ),
+        filters,
+    ).group_by(decided_day, ListEntry.state)
+    for day, state, count in db.session.execute(decided):
+        weeks[week_of(day)][EntryState(state).value] += count
+    return [PipelineWeek(week, **counts) for week, counts in sorted(weeks.items())]
+
+
+def _certificates_by_month(filters: ReportFilters) -> list[MonthCount]:
+    start, end = _utc_bounds(filters)
+    issued_day = local_day(Certificate.issued_at)
+    # Every print counts, also of memberships ended later.
+    query = (
+        db.select(issued_day, func.count(Certificate.id))
+        .select_from(Certificate)
+        .join(Membership, Certificate.membership_id == Membership.id)
+        .join(Person, Membership.person_id == Person.id)
+        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
+        .group_by(issued_day)
+    )
+    if filters.kecamatan_code:
+        query = query.join(Kelurahan, Person.kelurahan_code == Kelurahan.code).where(
+            Kelurahan.kecamatan_code == filters.kecamatan_code
+        )
+    if filters.category_code:
+        query = query.where(Person.category_code == filters.category_code)
+    months: dict[date, int] = defaultdict(int)
+    for day, count in db.session.execute(query):
+        months[_as_date(day).replace(day=1)] += count
+    return [MonthCount(month, count) for month, count in sorted(months.items())]
+
+
+def _waiting_lists(filters: ReportFilters) -> list[WaitingList]:
+    """Lists whose pending entries have waited longest for a decision (now, not per year)."""
+    oldest = func.min(ListEntry.submitted_at)
+    query = (
+        db.select(
+            MemberList.id,
+            MemberList.title,
+            Kelurahan.name,
+            Kecamatan.name,
+            MemberList.rw,
+            func.count(ListEntry.id),
+            oldest,
+        )
+        .select_from(ListEntry)
+        .join(MemberList, ListEntry.list_id == MemberList.id)
+        .join(Kelurahan, MemberList.kelurahan_code == Kelurahan.code)
+        .join(Kecamatan, Kelurahan.kecamatan_code == Kecamatan.code)
+        .where(ListEntry.state == EntryState.PENDING, ListEntry.submitted_at.is_not(None))
+        .group_by(MemberList.id, MemberList.title, Kelurahan.name, Kecamatan.name, MemberList.rw)
+        .order_by(oldest, MemberList.id)
+        .limit(WAITING_LISTS_SHOWN)
+    )
+    if filters.kecamatan_code:
+        query = query.where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+    if filters.category_code:
+        query = query.where(ListEntry.category_code == filters.category_code)
+    return [WaitingList(*row) for row in db.session.execute(query)]
+
+
+def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
+    """Premiums per category and programme; grouped by declared income so each person's
+    premium is exactly ProgrammeYear.monthly_premium, without loading 200,000 rows."""
+    groups = db.session.execute(
+        _members_query(
+            filters, Person.category_code, Person.monthly_income, Membership.jht, func.count()
+        ).group_by(Person.category_code, Person.monthly_income, Membership.jht)
+    ).all()
+    per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for category_code, income, jht, count in groups:
+        jkk_jkm = programme_year.monthly_premium(income, jht=False)
+        totals = per_category[category_code]
+        totals[0] += count
+        totals[1] += jkk_jkm * count
+        if jht:
+            totals[2] += (programme_year.monthly_premium(income, jht=True) - jkk_jkm) * count
+    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
+    rows = [
+        BudgetRow(c.code, c.name_id, c.name_en, *per_category[c.code])
+        for c in categories
+        if c.code in per_category
+    ]
+    ceiling = int(programme_year.budget_ceiling) if programme_year.budget_ceiling else None
+    return Budget(rows, programme_year.coverage_months, ceiling)
+
+
+# --- the public page -------------------------------------------------------------------
+
+
+def suppress_small_cells(values: list[int]) -> list[int | None]:
+    """Counts safe to publish: None where a cell holds 1-4 people.
+
+    Zero reveals nobody and is shown. When only one cell of a table would be hidden, the
+    next smallest is hidden too, so the published total cannot give it away by subtraction.
+    """
+    hidden = {i for i, v in enumerate(values) if 0 < v < SMALL_CELL}
+    if len(hidden) == 1:
+        others = sorted((v, i) for i, v in enumerate(values) if v > 0 and i not in hidden)
+        if others:
+            hidden.add(others[0][1])
+    return [None if i in hidden else v for i, v in enumerate(values)]
