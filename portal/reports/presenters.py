@@ -10,17 +10,14 @@ from flask_babel import gettext as _
 from portal.reports.charts import grouped_bar_chart, hbar_chart
 from portal.reports.services import CoverageRow, Report, suppress_small_cells
 
-SUPPRESSED = "<5"
-
-
-def _coverage_chart(rows: list[CoverageRow], language: str, published: list[int | None] | None = None):
+def _coverage_chart(rows: list[CoverageRow], language: str, published: list[int | str] | None = None):
     """Percent of target when every row has one, else the member counts."""
     counts = published if published is not None else [r.members for r in rows]
     with_targets = bool(rows) and all(r.target for r in rows)
     items = []
     for row, count in zip(rows, counts):
-        if count is None:
-            items.append((row.label(language), None, SUPPRESSED))
+        if isinstance(count, str):  # suppressed on the public page
+            items.append((row.label(language), None, count))
         elif with_targets:
             percent = 100 * count / row.target
             items.append((row.label(language), percent, f"{format_decimal(percent, '#,##0.0')} % ({format_decimal(count)})"))
@@ -72,11 +69,11 @@ def charts(report: Report, language: str) -> dict:
 @dataclass(frozen=True)
 class PublicRow:
     row: CoverageRow
-    members: int | None  # None: fewer than 5 people, not published
+    members: int | str  # "<5" or "≥5" where the count is not published
 
     @property
     def percent(self) -> float | None:
-        if self.members is None or not self.row.target:
+        if isinstance(self.members, str) or not self.row.target:
             return None
         return 100 * self.members / self.row.target
 

@@ -199,12 +199,18 @@ class Report:
     computed_at: datetime
     by_category: list[CoverageRow]
     by_kecamatan: list[CoverageRow]
-    total: CoverageRow
+    category_total: CoverageRow
+    kecamatan_total: CoverageRow
     pipeline: list[PipelineWeek]
     certificates_by_month: list[MonthCount]
     waiting_lists: list[WaitingList]
     budget: Budget | None
     cache_seconds: int = 0
+
+    @property
+    def total(self) -> CoverageRow:
+        """The headline: all members against the category targets, or the kecamatan's."""
+        return self.kecamatan_total if self.filters.kecamatan_code else self.category_total
 
     @property
     def certificates(self) -> int:
@@ -264,13 +270,14 @@ def build_report(filters: ReportFilters) -> Report:
 def compute_report(filters: ReportFilters) -> Report:
     """Every figure of the report, counted in the database now."""
     programme_year = db.session.get(ProgrammeYear, filters.year)
-    by_category, by_kecamatan, total = _coverage(filters)
+    by_category, by_kecamatan, category_total, kecamatan_total = _coverage(filters)
     return Report(
         filters=filters,
         computed_at=datetime.now(timezone.utc),
         by_category=by_category,
         by_kecamatan=by_kecamatan,
-        total=total,
+        category_total=category_total,
+        kecamatan_total=kecamatan_total,
         pipeline=_pipeline(filters),
         certificates_by_month=_certificates_by_month(filters),
         waiting_lists=_waiting_lists(filters),
@@ -299,7 +306,9 @@ def _members_query(filters: ReportFilters, *columns):
     return query
 
 
-def _coverage(filters: ReportFilters) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow]:
+def _coverage(
+    filters: ReportFilters,
+) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow, CoverageRow]:
     counts = db.session.execute(
         _members_query(
             filters, Person.category_code, Kelurahan.kecamatan_code, func.count(distinct(Person.id))
@@ -352,14 +361,16 @@ def _coverage(filters: ReportFilters) -> tuple[list[CoverageRow], list[CoverageR
         for k in kecamatan
         if not filters.kecamatan_code or k.code == filters.kecamatan_code
     ]
-    if not filters.kecamatan_code:
-        total_target = sum(r.target or 0 for r in by_category) or None
-    elif not filters.category_code:
-        total_target = sum(r.target or 0 for r in by_kecamatan) or None
-    else:
-        total_target = None
-    total = CoverageRow("total", "Jumlah", "Total", sum(per_category.values()), total_target)
-    return by_category, by_kecamatan, total
+    members = sum(per_category.values())
+    # Each table's total row sums its own targets; the headline uses the category targets
+    # (the programme's own figures) unless the report is narrowed to a kecamatan.
+    category_total = CoverageRow(
+        "total", "Jumlah", "Total", members, sum(r.target or 0 for r in by_category) or None
+    )
+    kecamatan_total = CoverageRow(
+        "total", "Jumlah", "Total", members, sum(r.target or 0 for r in by_kecamatan) or None
+    )
+    return by_category, by_kecamatan, category_total, kecamatan_total
 
 
 def local_day(column):
@@ -510,15 +521,20 @@ def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
 # --- the public page -------------------------------------------------------------------
 
 
-def suppress_small_cells(values: list[int]) -> list[int | None]:
-    """Counts safe to publish: None where a cell holds 1-4 people.
+SMALL = f"<{SMALL_CELL}"
+NOT_SMALL = f"≥{SMALL_CELL}"
+
+
+def suppress_small_cells(values: list[int]) -> list[int | str]:
+    """Counts safe to publish: "<5" where a cell holds 1-4 people.
 
     Zero reveals nobody and is shown. When only one cell of a table would be hidden, the
-    next smallest is hidden too, so the published total cannot give it away by subtraction.
+    next smallest is hidden too (as "≥5"), so the published total cannot give the small
+    one away by subtraction.
     """
-    hidden = {i for i, v in enumerate(values) if 0 < v < SMALL_CELL}
-    if len(hidden) == 1:
-        others = sorted((v, i) for i, v in enumerate(values) if v > 0 and i not in hidden)
+    published: list[int | str] = [SMALL if 0 < v < SMALL_CELL else v for v in values]
+    if published.count(SMALL) == 1:
+        others = sorted((v, i) for i, v in enumerate(values) if v >= SMALL_CELL)
         if others:
-            hidden.add(others[0][1])
-    return [None if i in hidden else v for i, v in enumerate(values)]
+            published[others[0][1]] = NOT_SMALL
+    return published
