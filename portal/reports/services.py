@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, cast, distinct, func
+from sqlalchemy import Date, cast, func
 
 from portal.extensions import cache, db
 from portal.models import (
@@ -288,37 +288,56 @@ def compute_report(filters: ReportFilters) -> Report:
 # --- the queries -------------------------------------------------------------------------
 
 
-def _members_query(filters: ReportFilters, *columns):
-    """Memberships of the year that count (see the module docstring), with person and area."""
-    query = (
-        db.select(*columns)
-        .select_from(Membership)
-        .join(Person, Membership.person_id == Person.id)
-        .join(Kelurahan, Person.kelurahan_code == Kelurahan.code)
-        .where(Membership.year == filters.year, Membership.status != MembershipStatus.ENDED)
-    )
+def _counted_memberships(filters: ReportFilters):
+    """WHERE clauses for the memberships of the year that count (see the module docstring)."""
+    clauses = [Membership.year == filters.year, Membership.status != MembershipStatus.ENDED]
     if filters.as_of:
-        query = query.where(Membership.starts_on <= filters.as_of)
+        clauses.append(Membership.starts_on <= filters.as_of)
+    return clauses
+
+
+def _person_filters(filters: ReportFilters):
+    """WHERE clauses on Person for the kecamatan and category asked for.
+
+    The kecamatan is matched through its kelurahan codes, so the big tables are never
+    joined to the region tables (hash aggregation on two person columns stays cheap).
+    """
+    clauses = []
     if filters.kecamatan_code:
-        query = query.where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+        clauses.append(
+            Person.kelurahan_code.in_(
+                db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+            )
+        )
     if filters.category_code:
-        query = query.where(Person.category_code == filters.category_code)
-    return query
+        clauses.append(Person.category_code == filters.category_code)
+    return clauses
+
+
+def _kecamatan_of_kelurahan() -> dict[str, str]:
+    return dict(db.session.execute(db.select(Kelurahan.code, Kelurahan.kecamatan_code)).all())
 
 
 def _coverage(
     filters: ReportFilters,
 ) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow, CoverageRow]:
+    # Persons with at least one counted membership: a semi-join counts each person once.
+    has_membership = (
+        db.select(Membership.id)
+        .where(Membership.person_id == Person.id, *_counted_memberships(filters))
+        .exists()
+    )
     counts = db.session.execute(
-        _members_query(
-            filters, Person.category_code, Kelurahan.kecamatan_code, func.count(distinct(Person.id))
-        ).group_by(Person.category_code, Kelurahan.kecamatan_code)
+        db.select(Person.category_code, Person.kelurahan_code, func.count())
+        .where(has_membership, *_person_filters(filters))
+        .group_by(Person.category_code, Person.kelurahan_code)
     ).all()
+    kecamatan_of = _kecamatan_of_kelurahan()
     per_category: dict[str, int] = defaultdict(int)
     per_kecamatan: dict[str, int] = defaultdict(int)
-    for category_code, kecamatan_code, members in counts:
+    for category_code, kelurahan_code, members in counts:
         per_category[category_code] += members
-        per_kecamatan[kecamatan_code] += members
+        per_kecamatan[kecamatan_of[kelurahan_code]] += members
 
     # Category targets are city-wide and kecamatan targets cover every category: a target
     # applies only while the report is not narrowed along the other dimension.
@@ -397,8 +416,10 @@ def _utc_bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
 
 def _entry_filters(query, filters: ReportFilters):
     if filters.kecamatan_code:
-        query = query.join(Kelurahan, ListEntry.kelurahan_code == Kelurahan.code).where(
-            Kelurahan.kecamatan_code == filters.kecamatan_code
+        query = query.where(
+            ListEntry.kelurahan_code.in_(
+                db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+            )
         )
     if filters.category_code:
         query = query.where(ListEntry.category_code == filters.category_code)
@@ -448,15 +469,9 @@ def _certificates_by_month(filters: ReportFilters) -> list[MonthCount]:
         .select_from(Certificate)
         .join(Membership, Certificate.membership_id == Membership.id)
         .join(Person, Membership.person_id == Person.id)
-        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
+        .where(Certificate.issued_at >= start, Certificate.issued_at < end, *_person_filters(filters))
         .group_by(issued_day)
     )
-    if filters.kecamatan_code:
-        query = query.join(Kelurahan, Person.kelurahan_code == Kelurahan.code).where(
-            Kelurahan.kecamatan_code == filters.kecamatan_code
-        )
-    if filters.category_code:
-        query = query.where(Person.category_code == filters.category_code)
     months: dict[date, int] = defaultdict(int)
     for day, count in db.session.execute(query):
         months[_as_date(day).replace(day=1)] += count
@@ -496,9 +511,11 @@ def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
     """Premiums per category and programme; grouped by declared income so each person's
     premium is exactly ProgrammeYear.monthly_premium, without loading 200,000 rows."""
     groups = db.session.execute(
-        _members_query(
-            filters, Person.category_code, Person.monthly_income, Membership.jht, func.count()
-        ).group_by(Person.category_code, Person.monthly_income, Membership.jht)
+        db.select(Person.category_code, Person.monthly_income, Membership.jht, func.count())
+        .select_from(Membership)
+        .join(Person, Membership.person_id == Person.id)
+        .where(*_counted_memberships(filters), *_person_filters(filters))
+        .group_by(Person.category_code, Person.monthly_income, Membership.jht)
     ).all()
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for category_code, income, jht, count in groups:
