@@ -57,8 +57,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
     LANGUAGES = ("id", "en")
 
-    # Report figures are cached this long (seconds); pages say how fresh they are.
-    REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 120)
+    # Report figures are never older than this (seconds); pages say how fresh they are.
+    REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 300)
     CACHE_KEY_PREFIX = "portal:"
 
     @property

@@ -24,6 +24,17 @@ class _GetForm(FlaskForm):
     class Meta:
         csrf = False
 
+    # Set when the query string held values the form does not offer (hand-edited URLs).
+    was_reset = False
+
+    def reset(self) -> None:
+        """Show the defaults again, with one clear message instead of the fields' errors."""
+        self.was_reset = True
+        for f in self:
+            f.errors = []
+            f.data = f.default
+        self.year.data = default_year(self.years)
+
     def __init__(self, formdata, **kwargs):
         super().__init__(formdata=formdata, **kwargs)
         self.years = report_years()
@@ -52,6 +63,7 @@ class ReportFilterForm(_GetForm):
     def filters(self) -> ReportFilters:
         """The filters asked for; anything invalid falls back to the whole city this year."""
         if not self.validate():
+            self.reset()
             return ReportFilters(year=default_year(self.years))
         return ReportFilters(
             year=self.year.data,
@@ -66,8 +78,9 @@ class PublicStatsForm(_GetForm):
     year = SelectField(_l("Tahun"), coerce=int)
 
     def filters(self) -> ReportFilters:
-        year = self.year.data if self.validate() else default_year(self.years)
-        return ReportFilters(year=year)
+        if not self.validate():
+            self.reset()
+        return ReportFilters(year=self.year.data)
 
 
 class MonthlyReportForm(_GetForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -101,7 +102,10 @@ def test_unknown_filter_values_fall_back_to_the_whole_city_without_error(app, cl
         make_member()
     auth.login("staff1")
     response = client.get("/laporan/", query_string={"year": "abc", "kecamatan": "999999", "category": "x"})
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
+    assert f"yang ditampilkan seluruh kota tahun {YEAR}" in page
+    assert "Not a valid" not in page and "Invalid" not in page
     assert members_column(csv_table(client, "kategori", year="1900"))["Jumlah"] == 1
 
 
@@ -265,3 +269,34 @@ def test_figures_are_cached_briefly_and_refreshed_after_targets_change(app_facto
     assert client.post(f"/laporan/target/{YEAR}", data=data).status_code == 302
     rows = {row[0]: row for row in csv_table(client, "kategori")}
     assert rows["Jumlah"][1:3] == ["2", "600"]
+
+
+def test_an_aging_report_is_served_and_recounted_after_the_response(app_factory):
+    from portal.extensions import cache
+    from portal.reports.services import ReportFilters, report_cache_key
+    from portal.seed.reference import seed_reference
+    from tests.conftest import AuthActions
+
+    app = app_factory(REPORTS_CACHE_SECONDS=300)
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+        make_user("staff1", Role.STAFF)
+        make_member()
+    client = app.test_client()
+    AuthActions(client).login("staff1")
+    assert members_column(csv_table(client, "kategori"))["Jumlah"] == 1
+    with app.app_context():
+        make_member()
+        key = report_cache_key(ReportFilters(year=YEAR))
+        report = cache.get(key)
+        cache.set(key, replace(report, computed_at=report.computed_at - timedelta(seconds=200)))
+    response = client.get("/laporan/ekspor/kategori.csv")
+    assert response.get_data().decode("utf-8-sig").splitlines()[-1].split(",")[1] == "1"  # served as is
+    response.close()  # the response has gone out: the recount runs now
+    assert members_column(csv_table(client, "kategori"))["Jumlah"] == 2
+    with app.app_context():
+        report = cache.get(key)
+        cache.set(key, replace(report, computed_at=report.computed_at - timedelta(seconds=301)))
+        make_member()
+    assert members_column(csv_table(client, "kategori"))["Jumlah"] == 3  # too old: recounted first
