@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-WIDTH = 640
+# Narrow enough that 12-13 px text stays readable on a 360 px phone; scales up in print.
+WIDTH = 420
 LABEL_HEIGHT = 18
 BAR_HEIGHT = 16
 ROW_GAP = 12
@@ -53,7 +54,7 @@ def hbar_chart(
     """Bars for (label, value or None, text shown at the bar's end)."""
     values = [v for _, v, _ in items if v is not None]
     top = max([scale_max or 0, marker or 0, *values, 1])
-    track = WIDTH - 80  # room for the value text after the longest bar
+    track = WIDTH - 90  # room for the value text after the longest bar
     bars = []
     row = LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
     for index, (label, value, text) in enumerate(items):
@@ -91,7 +92,7 @@ class GroupedBarChart:
     plot_left: int
     groups: list[Group]
     ticks: list[tuple[float, int]]
-    legend: list[tuple[str, str]]
+    legend: list[tuple[float, str, str]]  # x, colour, label
 
 
 def nice_ceiling(value: int) -> int:
@@ -132,5 +133,9 @@ def grouped_bar_chart(
             )
         drawn.append(Group(label, round(plot_left + index * slot + slot / 2, 1), bars))
     ticks = [(round(plot_bottom - plot_height * f, 1), int(top * f)) for f in (0, 0.5, 1)]
-    legend = [(SERIES_COLOURS.get(key, "#0b5d4b"), label) for key, label in series]
+    step = (WIDTH - plot_left) / max(len(series), 1)
+    legend = [
+        (round(plot_left + i * step, 1), SERIES_COLOURS.get(key, "#0b5d4b"), label)
+        for i, (key, label) in enumerate(series)
+    ]
     return GroupedBarChart(WIDTH, height, plot_top, plot_bottom, plot_left, drawn, ticks, legend)
