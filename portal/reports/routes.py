@@ -23,7 +23,7 @@ from portal.reports.forms import (
     ReportFilterForm,
     targets_form,
 )
-from portal.reports.services import ReportFilters, build_report, invalidate_reports
+from portal.reports.services import ReportFilters, build_report, invalidate_reports, save_targets
 
 bp = Blueprint("reports", __name__)
 
@@ -118,23 +118,26 @@ def targets(year: int):
         c for c in db.session.scalars(db.select(Category).order_by(Category.sort_order)) if c.code in settings
     ]
     kecamatan = db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.name)).all()
-    saved = {
-        t.kecamatan_code: t
-        for t in db.session.scalars(db.select(KecamatanTarget).filter_by(year=year))
-    }
+    saved = dict(
+        db.session.execute(
+            db.select(KecamatanTarget.kecamatan_code, KecamatanTarget.target_population).filter_by(year=year)
+        ).all()
+    )
     initial = {"budget_ceiling": int(programme_year.budget_ceiling or 0) or None}
     initial |= {f"category_{c.code}": settings[c.code].target_population for c in categories}
-    initial |= {
-        f"kecamatan_{k.code}": saved[k.code].target_population if k.code in saved else 0
-        for k in kecamatan
-    }
+    initial |= {f"kecamatan_{k.code}": saved.get(k.code, 0) for k in kecamatan}
     form = targets_form(
         [(c.code, c.label(language)) for c in categories],
         [(k.code, k.name) for k in kecamatan],
         data=initial,
     )
     if form.validate_on_submit():
-        changes = _save_targets(form, programme_year, settings, categories, kecamatan, saved)
+        changes = save_targets(
+            programme_year,
+            form.budget_ceiling.data,
+            {c.code: form[f"category_{c.code}"].data for c in categories},
+            {k.code: form[f"kecamatan_{k.code}"].data for k in kecamatan},
+        )
         audit.record("settings.targets", "programme_year", year, changed=changes)
         db.session.commit()
         invalidate_reports()
@@ -147,29 +150,6 @@ def targets(year: int):
         category_fields=[form[f"category_{c.code}"] for c in categories],
         kecamatan_fields=[form[f"kecamatan_{k.code}"] for k in kecamatan],
     )
-
-
-def _save_targets(form, programme_year, settings, categories, kecamatan, saved) -> list[str]:
-    """Write the form's values; returns the names of the settings that changed."""
-    changes = []
-    if (form.budget_ceiling.data or None) != (int(programme_year.budget_ceiling or 0) or None):
-        programme_year.budget_ceiling = form.budget_ceiling.data
-        changes.append("budget_ceiling")
-    for category in categories:
-        value = form[f"category_{category.code}"].data
-        if settings[category.code].target_population != value:
-            settings[category.code].target_population = value
-            changes.append(f"category:{category.code}")
-    for kec in kecamatan:
-        value = form[f"kecamatan_{kec.code}"].data
-        target = saved.get(kec.code)
-        if target is None:
-            target = KecamatanTarget(year=programme_year.year, kecamatan_code=kec.code, target_population=0)
-            db.session.add(target)
-        if target.target_population != value:
-            target.target_population = value
-            changes.append(f"kecamatan:{kec.code}")
-    return changes
 
 
 @bp.get("/stats")

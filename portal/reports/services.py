@@ -573,6 +573,40 @@ def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
     return Budget(rows, programme_year.coverage_months, ceiling)
 
 
+# --- targets -----------------------------------------------------------------------------
+
+
+def save_targets(
+    programme_year: ProgrammeYear,
+    budget_ceiling: int | None,
+    category_targets: dict[str, int],
+    kecamatan_targets: dict[str, int],
+) -> list[str]:
+    """Set a year's ceiling and targets; returns the names of the settings that changed."""
+    changes = []
+    if (budget_ceiling or None) != (int(programme_year.budget_ceiling or 0) or None):
+        programme_year.budget_ceiling = budget_ceiling or None
+        changes.append("budget_ceiling")
+    settings = {s.category_code: s for s in programme_year.categories}
+    for code, value in category_targets.items():
+        if settings[code].target_population != value:
+            settings[code].target_population = value
+            changes.append(f"category:{code}")
+    saved = {
+        t.kecamatan_code: t
+        for t in db.session.scalars(db.select(KecamatanTarget).filter_by(year=programme_year.year))
+    }
+    for code, value in kecamatan_targets.items():
+        target = saved.get(code)
+        if target is None:
+            target = KecamatanTarget(year=programme_year.year, kecamatan_code=code, target_population=0)
+            db.session.add(target)
+        if target.target_population != value:
+            target.target_population = value
+            changes.append(f"kecamatan:{code}")
+    return changes
+
+
 # --- the public page -------------------------------------------------------------------
 
 
