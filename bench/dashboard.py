@@ -49,7 +49,8 @@ from portal.models import (  # noqa: E402
     Role,
     Sex,
 )
-from portal.reports.services import ReportFilters, invalidate_reports, report_cache_key  # noqa: E402
+from portal.reports.figures import ReportFilters  # noqa: E402
+from portal.reports.services import invalidate_reports, report_cache_key  # noqa: E402
 from portal.seed.reference import CATEGORIES, seed_reference  # noqa: E402
 
 PASSWORD = "bench-password-2026"

@@ -12,7 +12,8 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.extensions import db
 from portal.models import Category, Kecamatan
-from portal.reports.services import ReportFilters, default_year, report_years
+from portal.reports.figures import ReportFilters
+from portal.reports.services import default_year, report_years
 
 MAX_TARGET = 10_000_000
 MAX_CEILING = 10**15

@@ -8,7 +8,8 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from portal.reports.charts import grouped_bar_chart, hbar_chart
-from portal.reports.services import CoverageRow, Report, suppress_small_cells
+from portal.reports.figures import CoverageRow, Report
+from portal.reports.services import suppress_small_cells
 
 def _coverage_chart(rows: list[CoverageRow], language: str, published: list[int | str] | None = None):
     """Percent of target when every row has one, else the member counts."""

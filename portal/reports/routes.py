@@ -23,7 +23,8 @@ from portal.reports.forms import (
     ReportFilterForm,
     targets_form,
 )
-from portal.reports.services import ReportFilters, build_report, invalidate_reports, save_targets
+from portal.reports.figures import ReportFilters
+from portal.reports.services import build_report, invalidate_reports, save_targets
 
 bp = Blueprint("reports", __name__)
 

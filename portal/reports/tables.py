@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from portal.exports import csv_bytes, xlsx_bytes
-from portal.reports.services import CoverageRow, Report
+from portal.reports.figures import CoverageRow, Report
 
 TABLES = ("kategori", "kecamatan", "alur", "sertifikat", "antrean", "anggaran")
 

@@ -273,7 +273,8 @@ def test_figures_are_cached_briefly_and_refreshed_after_targets_change(app_facto
 
 def test_an_aging_report_is_served_and_recounted_after_the_response(app_factory):
     from portal.extensions import cache
-    from portal.reports.services import ReportFilters, report_cache_key
+    from portal.reports.figures import ReportFilters
+    from portal.reports.services import report_cache_key
     from portal.seed.reference import seed_reference
     from tests.conftest import AuthActions
 
