@@ -62,9 +62,10 @@ def _require_defusedxml() -> None:
 
 def _bind_extensions(app: Flask) -> None:
     from portal import i18n
-    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -86,10 +87,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.ops.cli import backup_cli
     from portal.ops.routes import bp as ops_bp
     from portal.registry.routes import bp as registry_bp
+    from portal.reports.routes import bp as reports_bp
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, lists_bp, review_bp, registry_bp, bpjs_bp, admin_bp, ops_bp):
+    for blueprint in (main_bp, accounts_bp, lists_bp, review_bp, registry_bp, bpjs_bp, admin_bp, reports_bp, ops_bp):
         app.register_blueprint(blueprint)
     for command in (users_cli, seed_cli, lists_cli, desil_cli, audit_cli, backup_cli):
         app.cli.add_command(command)

@@ -72,9 +72,21 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
     LANGUAGES = ("id", "en")
 
+    # Report figures are never older than this (seconds); pages say how fresh they are.
+    REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 300)
+    CACHE_KEY_PREFIX = "portal:"
+
     @property
     def RATELIMIT_STORAGE_URI(self) -> str:  # noqa: N802 - Flask config name
         return self.REDIS_URL or "memory://"
+
+    @property
+    def CACHE_TYPE(self) -> str:  # noqa: N802 - Flask-Caching config name
+        return "RedisCache" if self.REDIS_URL else "SimpleCache"
+
+    @property
+    def CACHE_REDIS_URL(self) -> str | None:  # noqa: N802 - Flask-Caching config name
+        return self.REDIS_URL
 
 
 class ProductionConfig(Config):

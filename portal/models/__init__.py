@@ -14,6 +14,7 @@ from portal.models.memberships import (
 from portal.models.persons import DesilRecord, Person, Sex
 from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
 from portal.models.regions import Kecamatan, Kelurahan
+from portal.models.reports import KecamatanTarget
 
 __all__ = [
     "AREA_ROLES",
@@ -29,6 +30,7 @@ __all__ = [
     "EndReason",
     "EntryState",
     "Kecamatan",
+    "KecamatanTarget",
     "Kelurahan",
     "ListEntry",
     "ListSource",

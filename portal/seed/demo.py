@@ -18,6 +18,8 @@ from portal.extensions import db
 from portal.memberships.services import grant_membership, issue_certificate
 from portal.models import (
     CategorySetting,
+    KecamatanTarget,
+    Kelurahan,
     EndReason,
     EntryState,
     ListEntry,
@@ -97,6 +99,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
         # Demo choice, not a rule: JHT for cadres and religious workers.
         if setting.category_code in ("kader", "pekerja_keagamaan"):
             setting.jht = True
+    _demo_targets(programme_year)
     passwords = {}
     users = {}
     for account in DEMO_ACCOUNTS:
@@ -120,6 +123,34 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
             mfa.enable(user, mfa.new_secret())
     _DemoPopulation(users, programme_year.categories, today).create()
     return passwords
+
+
+# Demo figure, not an official one: about the 2024 enrolment at Rp 16,800 a month for 12
+# months (Rp 20.45 billion) plus room for JHT.
+DEMO_BUDGET_CEILING = 25_000_000_000
+
+
+def _demo_targets(programme_year) -> None:
+    """Demo kecamatan targets: the year's category targets spread by number of kelurahan.
+
+    No per-kecamatan figure is published (DOMAIN.md); an admin sets real ones.
+    """
+    programme_year.budget_ceiling = DEMO_BUDGET_CEILING
+    total = sum(s.target_population for s in programme_year.categories)
+    per_kecamatan = dict(
+        db.session.execute(
+            db.select(Kelurahan.kecamatan_code, db.func.count()).group_by(Kelurahan.kecamatan_code)
+        ).all()
+    )
+    kelurahan_count = sum(per_kecamatan.values()) or 1
+    for code, count in sorted(per_kecamatan.items()):
+        db.session.add(
+            KecamatanTarget(
+                year=programme_year.year,
+                kecamatan_code=code,
+                target_population=round(total * count / kelurahan_count),
+            )
+        )
 
 
 class _DemoPopulation:

@@ -1,0 +1,288 @@
+"""Benchmark: staff dashboard and public /stats server time with N members in PostgreSQL.
+
+    .venv/bin/python bench/dashboard.py --members 200000
+
+Creates (and afterwards drops) its own PostgreSQL database, bulk-inserts N persons with a
+membership each, list entries across the year (about 1.2 per member), certificates for
+half of them, then times requests through the app in this process (server time: routing,
+SQL, rendering; no network). "cold" empties the report cache before every request, so each
+one counts everything in the database; "warm" is what visitors get within the cache TTL;
+"aging" is a request for a report past half its maximum age: served from the cache, then
+recounted after the response has gone out (what keeps steady-state pages fast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import current_app  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.accounts.services import create_user  # noqa: E402
+from portal.config import Config, database_url  # noqa: E402
+from portal.extensions import cache, db  # noqa: E402
+from portal.models import (  # noqa: E402
+    Certificate,
+    EntryState,
+    Kelurahan,
+    ListEntry,
+    ListSource,
+    MemberList,
+    Membership,
+    MembershipStatus,
+    Person,
+    Role,
+    Sex,
+)
+from portal.reports.figures import ReportFilters  # noqa: E402
+from portal.reports.services import invalidate_reports, report_cache_key  # noqa: E402
+from portal.seed.reference import CATEGORIES, seed_reference  # noqa: E402
+
+PASSWORD = "bench-password-2026"
+CHUNK = 10_000
+
+
+def recreate_database(url: str) -> str:
+    parsed = make_url(database_url(url))
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{parsed.database}"')
+    return parsed.render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(database_url(url))
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+
+
+def bench_config(url: str) -> type[Config]:
+    return type(
+        "BenchConfig",
+        (Config,),
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "REDIS_URL": None,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+        },
+    )
+
+
+def _insert(model, rows: list[dict]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(model), rows[start : start + CHUNK])
+
+
+def populate(members: int, year: int, seed: int = 7371) -> None:
+    """N persons with one membership each, their list entries and certificates (Core inserts)."""
+    rng = random.Random(seed)
+    kelurahan = list(db.session.execute(db.select(Kelurahan.code)).scalars())
+    codes = [c.code for c in CATEGORIES]
+    weights = [c.target_2024 for c in CATEGORIES]
+    staff = create_user("bench-staff", Role.STAFF, PASSWORD, full_name="Bench Staff")
+    db.session.flush()
+    year_start = datetime(year, 1, 1, tzinfo=timezone.utc)
+    span = max((min(datetime.now(timezone.utc), datetime(year, 12, 31, tzinfo=timezone.utc)) - year_start).days, 1)
+
+    lists = []
+    for number in range(members // 35 + 1):
+        lists.append(
+            {
+                "id": number + 1,
+                "title": f"Usulan bench {number + 1}",
+                "kelurahan_code": rng.choice(kelurahan),
+                "rw": rng.randint(1, 12),
+                "source": ListSource.UPLOAD,
+                "created_by_id": staff.id,
+                "created_at": year_start,
+                "updated_at": year_start,
+            }
+        )
+    _insert(MemberList, lists)
+
+    persons, memberships, entries, certificates = [], [], [], []
+    now = datetime.now(timezone.utc)
+    for i in range(1, members + 1):
+        category = rng.choices(codes, weights)[0]
+        kel = rng.choice(kelurahan)
+        submitted = year_start + timedelta(days=rng.randrange(span), hours=rng.randrange(24))
+        decided = min(submitted + timedelta(days=rng.randint(1, 10)), now)
+        persons.append(
+            {
+                "id": i,
+                "nik": f"73{i:014d}",
+                "full_name": f"Peserta {i}",
+                "name_key": f"peserta {i}",
+                "birth_date": date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                "sex": Sex.FEMALE if i % 2 else Sex.MALE,
+                "kelurahan_code": kel,
+                "rw": rng.randint(1, 12),
+                "rt": rng.randint(1, 8),
+                "category_code": category,
+                "monthly_income": rng.choice([None, 1_000_000, 1_500_000, 2_000_000, 2_500_000]),
+                "created_at": decided,
+                "updated_at": decided,
+            }
+        )
+        status = MembershipStatus.ENDED if rng.random() < 0.03 else MembershipStatus.ACTIVE
+        memberships.append(
+            {
+                "id": i,
+                "number": f"MKS-{year}-{i:07d}",
+                "person_id": i,
+                "year": year,
+                "jkk": True,
+                "jkm": True,
+                "jht": category in ("kader", "pekerja_keagamaan"),
+                "starts_on": decided.date(),
+                "ends_on": decided.date() + timedelta(days=364),
+                "status": status,
+                "created_at": decided,
+                "updated_at": decided,
+            }
+        )
+        entries.append(_entry(rng, lists, kel, category, i, submitted, decided, EntryState.APPROVED, staff.id, person_id=i))
+        if i % 5 == 0:  # one more entry per five members still pending, rejected or returned
+            state = rng.choice([EntryState.PENDING, EntryState.REJECTED, EntryState.RETURNED])
+            entries.append(_entry(rng, lists, kel, category, members + i, submitted, decided, state, staff.id))
+        if i % 2 == 0:
+            certificates.append(
+                {"membership_id": i, "code": f"bench-{i:012d}", "issued_at": decided, "issued_by_id": staff.id}
+            )
+    _insert(Person, persons)
+    _insert(Membership, memberships)
+    _insert(ListEntry, entries)
+    _insert(Certificate, certificates)
+    db.session.commit()
+    for table in ("person", "membership", "list_entry", "certificate", "member_list"):
+        db.session.execute(db.text(f"ANALYZE {table}"))
+    db.session.commit()
+
+
+def _entry(rng, lists, kel, category, number, submitted, decided, state, staff_id, person_id=None) -> dict:
+    pending = state == EntryState.PENDING
+    return {
+        "list_id": rng.choice(lists)["id"],
+        "nik": f"73{number:014d}",
+        "full_name": f"Peserta {number}",
+        "kelurahan_code": kel,
+        "rw": 1,
+        "rt": 1,
+        "category_code": category,
+        "issues": [],
+        "state": state,
+        "submitted_at": submitted,
+        "decided_at": None if pending else decided,
+        "decided_by_id": None if pending else staff_id,
+        "person_id": person_id,
+        "version": 1,
+        "created_at": submitted,
+        "updated_at": submitted,
+    }
+
+
+def age_cached_report(filters: ReportFilters, seconds: float) -> None:
+    """Make the cached report of `filters` look `seconds` older."""
+    key = report_cache_key(filters)
+    report = cache.get(key)
+    if report is not None:
+        cache.set(key, replace(report, computed_at=report.computed_at - timedelta(seconds=seconds)))
+
+
+def timed(client, path: str, filters: ReportFilters, rounds: int, mode: str) -> list[float]:
+    """Server times of `rounds` requests: "cold" counts in the database every time, "warm"
+    is served from the cache, "aging" is served from the cache and recounted after it."""
+    times = []
+    for _ in range(rounds):
+        if mode == "cold":
+            invalidate_reports()
+        elif mode == "aging":
+            age_cached_report(filters, current_app.config["REPORTS_CACHE_SECONDS"] * 0.6)
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+        response.close()  # an aging report is recounted here, after the response went out
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=200_000)
+    parser.add_argument("--cold-rounds", type=int, default=7)
+    parser.add_argument("--warm-rounds", type=int, default=30)
+    parser.add_argument(
+        "--database-url", default="postgresql://postgres@127.0.0.1:5432/portal_bench_dashboard"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    url = recreate_database(args.database_url)
+    app = create_app(bench_config(url))
+    year = date.today().year
+    try:
+        with app.app_context():
+            upgrade()
+            seed_reference(year)
+            db.session.commit()
+            started = time.perf_counter()
+            populate(args.members, year)
+            print(f"inserted {args.members:,} members in {time.perf_counter() - started:.1f} s")
+        client = app.test_client()
+        login = client.get("/masuk").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', login).group(1)
+        client.post("/masuk", data={"username": "bench-staff", "password": PASSWORD, "csrf_token": token})
+        pages = {
+            "dashboard": ("/laporan/", ReportFilters(year)),
+            "dashboard, one kecamatan and category": (
+                "/laporan/?kecamatan=737110&category=pekerja_rentan",
+                ReportFilters(year, "737110", "pekerja_rentan"),
+            ),
+            "/stats": ("/stats", ReportFilters(year)),
+        }
+        print(f"server time in ms, {args.members:,} members (median / p95):")
+        with app.app_context():
+            for label, (path, filters) in pages.items():
+                timed(client, path, filters, 1, "cold")  # the first request warms SQLAlchemy and Jinja
+                cold = timed(client, path, filters, args.cold_rounds, "cold")
+                warm = timed(client, path, filters, args.warm_rounds, "warm")
+                aging = timed(client, path, filters, args.cold_rounds, "aging")
+                print(
+                    f"  {label:38} cold {statistics.median(cold):7.1f} / {p95(cold):7.1f}"
+                    f"   warm {statistics.median(warm):6.1f} / {p95(warm):6.1f}"
+                    f"   aging {statistics.median(aging):6.1f} / {p95(aging):6.1f}"
+                )
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if not args.keep:
+            drop_database(url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Coverage dashboard, budget and progress reports, the public /stats page, exports."""

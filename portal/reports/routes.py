@@ -1,0 +1,168 @@
+"""Staff coverage dashboard, exports, the monthly PDF, targets, and the public /stats page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit
+from portal.access import roles_required
+from portal.extensions import db
+from portal.hx import render
+from portal.i18n import current_language
+from portal.models import Category, Kecamatan, KecamatanTarget, ProgrammeYear, Role
+from portal.pdf import render_pdf
+from portal.reports import presenters, tables
+from portal.reports.forms import (
+    MonthlyReportForm,
+    PublicStatsForm,
+    ReportFilterForm,
+    targets_form,
+)
+from portal.reports.figures import ReportFilters
+from portal.reports.services import build_report, invalidate_reports, save_targets
+
+bp = Blueprint("reports", __name__)
+
+OFFICE = (Role.STAFF, Role.ADMIN)
+
+
+@bp.app_template_filter("percent")
+def percent_filter(value: float | None) -> str:
+    return "—" if value is None else format_decimal(value, "#,##0.0") + " %"
+
+
+@bp.app_template_filter("rupiah")
+def rupiah_filter(value: int | None) -> str:
+    return "—" if value is None else "Rp " + format_decimal(value, "#,##0")
+
+
+@bp.app_template_filter("format_datetime_local")
+def format_datetime_local(value: datetime) -> str:
+    """A moment in the portal's time zone (WITA), e.g. 21 Nov 2026 16.05."""
+    return format_datetime(value, "d MMM yyyy HH.mm")
+
+
+@bp.get("/laporan/")
+@roles_required(*OFFICE)
+def dashboard():
+    """Coverage against targets, the review pipeline, certificates and the budget."""
+    form = ReportFilterForm(request.args, language=current_language())
+    filters = form.filters()
+    report = build_report(filters)
+    return render(
+        "reports/dashboard.html",
+        block="report",
+        form=form,
+        report=report,
+        charts=presenters.charts(report, current_language()),
+        monthly_form=MonthlyReportForm(None),
+        now=datetime.now(timezone.utc),
+    )
+
+
+@bp.get("/laporan/ekspor/<table>.<fmt>")
+@roles_required(*OFFICE)
+def export(table: str, fmt: str):
+    """One table of the dashboard as XLSX or CSV, with the dashboard's filters."""
+    if table not in tables.TABLES or fmt not in ("xlsx", "csv"):
+        abort(404)
+    filters = ReportFilterForm(request.args, language=current_language()).filters()
+    report = build_report(filters)
+    headers, rows = tables.rows_of(table, report, current_language())
+    audit.record("report.export", "report", table, format=fmt, **filters.query_args())
+    db.session.commit()
+    body, mimetype = tables.encode(headers, rows, fmt, title=table)
+    filename = f"makassar-berjasa-{table}-{filters.year}.{fmt}"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@bp.get("/laporan/bulanan.pdf")
+@roles_required(*OFFICE)
+def monthly_pdf():
+    """The monthly report for the mayor's office, as a PDF with the charts and tables."""
+    form = MonthlyReportForm(request.args)
+    if not form.validate():
+        flash(_("Pilih tahun dan bulan laporan yang tersedia."), "error")
+        return redirect(url_for("reports.dashboard"))
+    filters = ReportFilters(year=form.year.data, month=form.month.data)
+    report = build_report(filters)
+    pdf = render_pdf(
+        "reports/monthly.html",
+        report=report,
+        charts=presenters.charts(report, current_language()),
+        month_start=date(filters.year, filters.month, 1),
+        printed_by=current_user.full_name or current_user.username,
+    )
+    audit.record("report.print", "report", "monthly", year=filters.year, month=filters.month)
+    db.session.commit()
+    filename = f"laporan-makassar-berjasa-{filters.year}-{filters.month:02d}.pdf"
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
+
+
+@bp.route("/laporan/target/<int:year>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def targets(year: int):
+    """The year's target population per category and kecamatan, and its budget ceiling."""
+    programme_year = db.get_or_404(ProgrammeYear, year)
+    language = current_language()
+    settings = {s.category_code: s for s in programme_year.categories}
+    categories = [
+        c for c in db.session.scalars(db.select(Category).order_by(Category.sort_order)) if c.code in settings
+    ]
+    kecamatan = db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.name)).all()
+    saved = dict(
+        db.session.execute(
+            db.select(KecamatanTarget.kecamatan_code, KecamatanTarget.target_population).filter_by(year=year)
+        ).all()
+    )
+    initial = {"budget_ceiling": int(programme_year.budget_ceiling or 0) or None}
+    initial |= {f"category_{c.code}": settings[c.code].target_population for c in categories}
+    initial |= {f"kecamatan_{k.code}": saved.get(k.code, 0) for k in kecamatan}
+    form = targets_form(
+        [(c.code, c.label(language)) for c in categories],
+        [(k.code, k.name) for k in kecamatan],
+        data=initial,
+    )
+    if form.validate_on_submit():
+        changes = save_targets(
+            programme_year,
+            form.budget_ceiling.data,
+            {c.code: form[f"category_{c.code}"].data for c in categories},
+            {k.code: form[f"kecamatan_{k.code}"].data for k in kecamatan},
+        )
+        audit.record("settings.targets", "programme_year", year, changed=changes)
+        db.session.commit()
+        invalidate_reports()
+        flash(_("Target dan pagu tahun %(year)s disimpan.", year=year), "success")
+        return redirect(url_for("reports.targets", year=year))
+    return render(
+        "reports/targets.html",
+        form=form,
+        year=year,
+        category_fields=[form[f"category_{c.code}"] for c in categories],
+        kecamatan_fields=[form[f"kecamatan_{k.code}"] for k in kecamatan],
+    )
+
+
+@bp.get("/stats")
+def public_stats():
+    """Coverage per kecamatan and category for everyone: no personal data, small cells hidden."""
+    form = PublicStatsForm(request.args)
+    report = build_report(form.filters())
+    return render(
+        "reports/stats.html",
+        block="report",
+        form=form,
+        report=report,
+        public=presenters.public_tables(report),
+        charts=presenters.public_charts(report, current_language()),
+    )

@@ -1,0 +1,457 @@
+"""Coverage, pipeline, certificate and budget figures: aggregated in SQL, cached briefly.
+
+Definitions the reports use everywhere (dashboard, /stats, exports, the monthly PDF):
+- a member of year Y is a person with a membership of year Y that staff did not end
+  (active, or expired after its period ran out); ended memberships (deceased, moved away,
+  covered by an employer) are left out;
+- certificates issued are Certificate rows (every print or reprint is one row);
+- the pipeline counts entries by the day they were submitted and by the day they were
+  decided, in the state they are in now;
+- premiums come from the year's settings (ProgrammeYear.monthly_premium), per person at
+  the income they declared; a year's cost is the monthly cost times the coverage months.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import after_this_request, current_app, has_request_context
+from sqlalchemy import Date, cast, func
+
+from portal.extensions import cache, db
+from portal.reports.figures import (
+    Budget,
+    BudgetRow,
+    CoverageRow,
+    MonthCount,
+    PipelineWeek,
+    Report,
+    ReportFilters,
+    WaitingList,
+)
+from portal.models import (
+    Category,
+    CategorySetting,
+    Certificate,
+    EntryState,
+    Kecamatan,
+    KecamatanTarget,
+    Kelurahan,
+    ListEntry,
+    MemberList,
+    Membership,
+    MembershipStatus,
+    Person,
+    ProgrammeYear,
+)
+
+# Cells with fewer people than this are not published on the public page.
+SMALL_CELL = 5
+WAITING_LISTS_SHOWN = 10
+DECISION_STATES = (EntryState.APPROVED, EntryState.REJECTED, EntryState.RETURNED)
+
+
+def report_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+# --- the years and choices reports can offer -------------------------------------------
+
+
+def report_years() -> list[int]:
+    """Years that have programme settings, newest first."""
+    return list(db.session.scalars(db.select(ProgrammeYear.year).order_by(ProgrammeYear.year.desc())))
+
+
+def default_year(years: list[int]) -> int:
+    today = date.today().year
+    return today if today in years or not years else years[0]
+
+
+# --- cached entry point ----------------------------------------------------------------
+
+GENERATION_KEY = "reports:generation"
+
+
+def invalidate_reports() -> None:
+    """Make every cached report stale at once (after targets or the ceiling change)."""
+    cache.set(GENERATION_KEY, time.time_ns(), timeout=0)
+
+
+def report_cache_key(filters: ReportFilters) -> str:
+    return f"reports:{cache.get(GENERATION_KEY) or 0}:{filters.cache_key()}"
+
+
+def build_report(filters: ReportFilters) -> Report:
+    """The report for `filters`, never older than REPORTS_CACHE_SECONDS.
+
+    Past half that age a cached report is still served, and recounted once the response has
+    gone out, so visitors seldom wait for the count itself (about a second at 200,000
+    members); past the full age it is recounted before answering.
+    """
+    max_age = current_app.config["REPORTS_CACHE_SECONDS"]
+    if max_age <= 0:
+        return compute_report(filters)
+    key = report_cache_key(filters)
+    report = cache.get(key)
+    age = (datetime.now(timezone.utc) - report.computed_at).total_seconds() if report else None
+    if report is None or age >= max_age:
+        return _count_and_store(key, filters, max_age)
+    if age >= max_age / 2 and has_request_context() and cache.add(f"{key}:recounting", 1, timeout=60):
+        _recount_after_response(key, filters, max_age)
+    return report
+
+
+def _count_and_store(key: str, filters: ReportFilters, max_age: int) -> Report:
+    report = replace(compute_report(filters), cache_seconds=max_age)
+    cache.set(key, report, timeout=max_age)
+    return report
+
+
+def _recount_after_response(key: str, filters: ReportFilters, max_age: int) -> None:
+    app = current_app._get_current_object()
+
+    def recount() -> None:
+        with app.app_context():
+            try:
+                _count_and_store(key, filters, max_age)
+            except Exception:  # the visitor has their page; log and let the next one recount
+                app.logger.exception("Recounting report %s failed", filters.cache_key())
+            finally:
+                cache.delete(f"{key}:recounting")
+
+    @after_this_request
+    def recount_on_close(response):
+        response.call_on_close(recount)
+        return response
+
+
+def compute_report(filters: ReportFilters) -> Report:
+    """Every figure of the report, counted in the database now."""
+    programme_year = db.session.get(ProgrammeYear, filters.year)
+    by_category, by_kecamatan, category_total, kecamatan_total = _coverage(filters)
+    return Report(
+        filters=filters,
+        computed_at=datetime.now(timezone.utc),
+        by_category=by_category,
+        by_kecamatan=by_kecamatan,
+        category_total=category_total,
+        kecamatan_total=kecamatan_total,
+        pipeline=_pipeline(filters),
+        certificates_by_month=_certificates_by_month(filters),
+        waiting_lists=_waiting_lists(filters),
+        budget=_budget(filters, programme_year) if programme_year else None,
+    )
+
+
+# --- the queries -------------------------------------------------------------------------
+
+
+def _counted_memberships(filters: ReportFilters):
+    """WHERE clauses for the memberships of the year that count (see the module docstring)."""
+    clauses = [Membership.year == filters.year, Membership.status != MembershipStatus.ENDED]
+    if filters.as_of:
+        clauses.append(Membership.starts_on <= filters.as_of)
+    return clauses
+
+
+def _person_filters(filters: ReportFilters):
+    """WHERE clauses on Person for the kecamatan and category asked for.
+
+    The kecamatan is matched through its kelurahan codes, so the big tables are never
+    joined to the region tables (hash aggregation on two person columns stays cheap).
+    """
+    clauses = []
+    if filters.kecamatan_code:
+        clauses.append(
+            Person.kelurahan_code.in_(
+                db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+            )
+        )
+    if filters.category_code:
+        clauses.append(Person.category_code == filters.category_code)
+    return clauses
+
+
+def _kecamatan_of_kelurahan() -> dict[str, str]:
+    return dict(db.session.execute(db.select(Kelurahan.code, Kelurahan.kecamatan_code)).all())
+
+
+def _coverage(
+    filters: ReportFilters,
+) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow, CoverageRow]:
+    # Persons with at least one counted membership: a semi-join counts each person once.
+    has_membership = (
+        db.select(Membership.id)
+        .where(Membership.person_id == Person.id, *_counted_memberships(filters))
+        .exists()
+    )
+    counts = db.session.execute(
+        db.select(Person.category_code, Person.kelurahan_code, func.count())
+        .where(has_membership, *_person_filters(filters))
+        .group_by(Person.category_code, Person.kelurahan_code)
+    ).all()
+    kecamatan_of = _kecamatan_of_kelurahan()
+    per_category: dict[str, int] = defaultdict(int)
+    per_kecamatan: dict[str, int] = defaultdict(int)
+    for category_code, kelurahan_code, members in counts:
+        per_category[category_code] += members
+        per_kecamatan[kecamatan_of[kelurahan_code]] += members
+
+    # Category targets are city-wide and kecamatan targets cover every category: a target
+    # applies only while the report is not narrowed along the other dimension.
+    category_targets = dict(
+        db.session.execute(
+            db.select(CategorySetting.category_code, CategorySetting.target_population).filter_by(
+                year=filters.year
+            )
+        ).all()
+    )
+    kecamatan_targets = dict(
+        db.session.execute(
+            db.select(KecamatanTarget.kecamatan_code, KecamatanTarget.target_population).filter_by(
+                year=filters.year
+            )
+        ).all()
+    )
+    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
+    by_category = [
+        CoverageRow(
+            c.code,
+            c.name_id,
+            c.name_en,
+            per_category.get(c.code, 0),
+            None if filters.kecamatan_code else category_targets.get(c.code),
+        )
+        for c in categories
+        if (not filters.category_code or c.code == filters.category_code)
+        and (c.code in category_targets or c.code in per_category)
+    ]
+    kecamatan = db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.code)).all()
+    by_kecamatan = [
+        CoverageRow(
+            k.code,
+            k.name,
+            k.name,
+            per_kecamatan.get(k.code, 0),
+            None if filters.category_code else kecamatan_targets.get(k.code),
+        )
+        for k in kecamatan
+        if not filters.kecamatan_code or k.code == filters.kecamatan_code
+    ]
+    members = sum(per_category.values())
+    # Each table's total row sums its own targets; the headline uses the category targets
+    # (the programme's own figures) unless the report is narrowed to a kecamatan.
+    category_total = CoverageRow(
+        "total", "Jumlah", "Total", members, sum(r.target or 0 for r in by_category) or None
+    )
+    kecamatan_total = CoverageRow(
+        "total", "Jumlah", "Total", members, sum(r.target or 0 for r in by_kecamatan) or None
+    )
+    return by_category, by_kecamatan, category_total, kecamatan_total
+
+
+def local_day(column):
+    """The calendar day, in the report's time zone, of a timezone-aware timestamp column."""
+    zone = report_timezone()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone(zone.key, column), Date)
+    # SQLite stores UTC text; the city's zone (WITA) has no daylight saving time.
+    hours = int(datetime.now(zone).utcoffset().total_seconds() // 3600)
+    return func.date(column, f"{hours:+d} hours")
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _utc_bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
+    zone = report_timezone()
+    start, end = filters.period
+    return tuple(
+        datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(timezone.utc) for d in (start, end)
+    )
+
+
+def _entry_filters(query, filters: ReportFilters):
+    if filters.kecamatan_code:
+        query = query.where(
+            ListEntry.kelurahan_code.in_(
+                db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+            )
+        )
+    if filters.category_code:
+        query = query.where(ListEntry.category_code == filters.category_code)
+    return query
+
+
+def _pipeline(filters: ReportFilters) -> list[PipelineWeek]:
+    start, end = _utc_bounds(filters)
+    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def week_of(day) -> date:
+        day = _as_date(day)
+        return day - timedelta(days=day.weekday())
+
+    submitted_day = local_day(ListEntry.submitted_at)
+    submitted = _entry_filters(
+        db.select(submitted_day, func.count())
+        .select_from(ListEntry)
+        .where(ListEntry.submitted_at >= start, ListEntry.submitted_at < end),
+        filters,
+    ).group_by(submitted_day)
+    for day, count in db.session.execute(submitted):
+        weeks[week_of(day)]["submitted"] += count
+
+    decided_day = local_day(ListEntry.decided_at)
+    decided = _entry_filters(
+        db.select(decided_day, ListEntry.state, func.count())
+        .select_from(ListEntry)
+        .where(
+            ListEntry.decided_at >= start,
+            ListEntry.decided_at < end,
+            ListEntry.state.in_(DECISION_STATES),
+        ),
+        filters,
+    ).group_by(decided_day, ListEntry.state)
+    for day, state, count in db.session.execute(decided):
+        weeks[week_of(day)][EntryState(state).value] += count
+    return [PipelineWeek(week, **counts) for week, counts in sorted(weeks.items())]
+
+
+def _certificates_by_month(filters: ReportFilters) -> list[MonthCount]:
+    start, end = _utc_bounds(filters)
+    issued_day = local_day(Certificate.issued_at)
+    # Every print counts, also of memberships ended later.
+    query = (
+        db.select(issued_day, func.count(Certificate.id))
+        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
+        .group_by(issued_day)
+    )
+    if filters.is_filtered:
+        query = (
+            query.join(Membership, Certificate.membership_id == Membership.id)
+            .join(Person, Membership.person_id == Person.id)
+            .where(*_person_filters(filters))
+        )
+    months: dict[date, int] = defaultdict(int)
+    for day, count in db.session.execute(query):
+        months[_as_date(day).replace(day=1)] += count
+    return [MonthCount(month, count) for month, count in sorted(months.items())]
+
+
+def _waiting_lists(filters: ReportFilters) -> list[WaitingList]:
+    """Lists whose pending entries have waited longest for a decision (now, not per year)."""
+    oldest = func.min(ListEntry.submitted_at)
+    query = (
+        db.select(
+            MemberList.id,
+            MemberList.title,
+            Kelurahan.name,
+            Kecamatan.name,
+            MemberList.rw,
+            func.count(ListEntry.id),
+            oldest,
+        )
+        .select_from(ListEntry)
+        .join(MemberList, ListEntry.list_id == MemberList.id)
+        .join(Kelurahan, MemberList.kelurahan_code == Kelurahan.code)
+        .join(Kecamatan, Kelurahan.kecamatan_code == Kecamatan.code)
+        .where(ListEntry.state == EntryState.PENDING, ListEntry.submitted_at.is_not(None))
+        .group_by(MemberList.id, MemberList.title, Kelurahan.name, Kecamatan.name, MemberList.rw)
+        .order_by(oldest, MemberList.id)
+        .limit(WAITING_LISTS_SHOWN)
+    )
+    if filters.kecamatan_code:
+        query = query.where(Kelurahan.kecamatan_code == filters.kecamatan_code)
+    if filters.category_code:
+        query = query.where(ListEntry.category_code == filters.category_code)
+    return [WaitingList(*row) for row in db.session.execute(query)]
+
+
+def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
+    """Premiums per category and programme; grouped by declared income so each person's
+    premium is exactly ProgrammeYear.monthly_premium, without loading 200,000 rows."""
+    groups = db.session.execute(
+        db.select(Person.category_code, Person.monthly_income, Membership.jht, func.count())
+        .select_from(Membership)
+        .join(Person, Membership.person_id == Person.id)
+        .where(*_counted_memberships(filters), *_person_filters(filters))
+        .group_by(Person.category_code, Person.monthly_income, Membership.jht)
+    ).all()
+    per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for category_code, income, jht, count in groups:
+        jkk_jkm = programme_year.monthly_premium(income, jht=False)
+        totals = per_category[category_code]
+        totals[0] += count
+        totals[1] += jkk_jkm * count
+        if jht:
+            totals[2] += (programme_year.monthly_premium(income, jht=True) - jkk_jkm) * count
+    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
+    rows = [
+        BudgetRow(c.code, c.name_id, c.name_en, *per_category[c.code])
+        for c in categories
+        if c.code in per_category
+    ]
+    ceiling = int(programme_year.budget_ceiling) if programme_year.budget_ceiling else None
+    return Budget(rows, programme_year.coverage_months, ceiling)
+
+
+# --- targets -----------------------------------------------------------------------------
+
+
+def save_targets(
+    programme_year: ProgrammeYear,
+    budget_ceiling: int | None,
+    category_targets: dict[str, int],
+    kecamatan_targets: dict[str, int],
+) -> list[str]:
+    """Set a year's ceiling and targets; returns the names of the settings that changed."""
+    changes = []
+    if (budget_ceiling or None) != (int(programme_year.budget_ceiling or 0) or None):
+        programme_year.budget_ceiling = budget_ceiling or None
+        changes.append("budget_ceiling")
+    settings = {s.category_code: s for s in programme_year.categories}
+    for code, value in category_targets.items():
+        if settings[code].target_population != value:
+            settings[code].target_population = value
+            changes.append(f"category:{code}")
+    saved = {
+        t.kecamatan_code: t
+        for t in db.session.scalars(db.select(KecamatanTarget).filter_by(year=programme_year.year))
+    }
+    for code, value in kecamatan_targets.items():
+        target = saved.get(code)
+        if target is None:
+            target = KecamatanTarget(year=programme_year.year, kecamatan_code=code, target_population=0)
+            db.session.add(target)
+        if target.target_population != value:
+            target.target_population = value
+            changes.append(f"kecamatan:{code}")
+    return changes
+
+
+# --- the public page -------------------------------------------------------------------
+
+
+SMALL = f"<{SMALL_CELL}"
+NOT_SMALL = f"≥{SMALL_CELL}"
+
+
+def suppress_small_cells(values: list[int]) -> list[int | str]:
+    """Counts safe to publish: "<5" where a cell holds 1-4 people.
+
+    Zero reveals nobody and is shown. When only one cell of a table would be hidden, the
+    next smallest is hidden too (as "≥5"), so the published total cannot give the small
+    one away by subtraction.
+    """
+    published: list[int | str] = [SMALL if 0 < v < SMALL_CELL else v for v in values]
+    if published.count(SMALL) == 1:
+        others = sorted((v, i) for i, v in enumerate(values) if v >= SMALL_CELL)
+        if others:
+            published[others[0][1]] = NOT_SMALL
+    return published
