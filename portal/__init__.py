@@ -66,6 +66,9 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.accounts.routes import bp as accounts_bp
+    from portal.api.cli import apikeys_cli
+    from portal.api.routes import bp as api_bp
+    from portal.citizen.routes import bp as citizen_bp
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.seed.cli import seed_cli
@@ -73,5 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(citizen_bp)
+    app.register_blueprint(api_bp)
+    app.cli.add_command(apikeys_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

@@ -43,6 +43,12 @@ class Config:
     # Failed-login throttling (Flask-Limiter syntax); only failed attempts count.
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Public status check (Cek Status): every POST counts, per client address and per NIK
+    # (the NIK limit is shared with the API); the API also counts per key.
+    STATUS_LIMIT_PER_ADDRESS = os.environ.get("STATUS_LIMIT_PER_ADDRESS", "20 per 10 minutes")
+    STATUS_LIMIT_PER_NIK = os.environ.get("STATUS_LIMIT_PER_NIK", "10 per hour")
+    ELIGIBILITY_LIMIT_PER_ADDRESS = os.environ.get("ELIGIBILITY_LIMIT_PER_ADDRESS", "60 per 10 minutes")
+    API_LIMIT_PER_KEY = os.environ.get("API_LIMIT_PER_KEY", "600 per minute")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True
 
