@@ -8,7 +8,7 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.citizen import services
@@ -22,7 +22,12 @@ NIK_MESSAGES = {
     "nik_bad_date": _l("NIK ini tidak sah. Periksa kembali angka pada KTP Anda."),
     "nik_serial_zero": _l("NIK ini tidak sah. Periksa kembali angka pada KTP Anda."),
 }
-YES_NO = [("tidak", _l("Tidak")), ("ya", _l("Ya"))]
+YES_NO = [SelectChoice("tidak", _l("Tidak")), SelectChoice("ya", _l("Ya"))]
+
+
+def _choices(prompt, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """A drop-down's options: an empty prompt first, then (value, label) pairs."""
+    return [SelectChoice("", prompt)] + [SelectChoice(value, label) for value, label in pairs]
 
 
 class StatusCheckForm(FlaskForm):
@@ -82,7 +87,7 @@ class EligibilityForm(FlaskForm):
     civil_servant = RadioField(_l("Aparatur sipil negara (PNS/PPPK)?"), choices=YES_NO, default="tidak")
     desil = SelectField(
         _l("Desil DTSEN rumah tangga"),
-        choices=[("", _l("Tidak tahu"))] + [(str(n), str(n)) for n in range(1, 11)],
+        choices=[SelectChoice("", _l("Tidak tahu"))] + [SelectChoice(str(n)) for n in range(1, 11)],
         validators=[Optional()],
         default="",
     )
@@ -91,23 +96,23 @@ class EligibilityForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         kecamatan = services.kecamatan_choices()
-        chosen = self.kecamatan.data if self.kecamatan.data in {code for code, _ in kecamatan} else None
-        self.kecamatan.choices = [("", _l("Pilih kecamatan"))] + kecamatan
+        chosen = self.kecamatan.data if self.kecamatan.data in dict(kecamatan) else None
+        self.kecamatan.choices = _choices(_l("Pilih kecamatan"), kecamatan)
         # With htmx, choosing a kecamatan swaps in its kelurahan list (a GET of the same page).
         self.kecamatan.render_kw = {
             "hx-get": url_for("citizen.eligibility"),
             "hx-target": "#kelurahan-field",
             "hx-swap": "outerHTML",
         }
-        self.kelurahan.choices = [("", _l("Pilih kelurahan"))] + services.kelurahan_choices(chosen)
-        self.category.choices = [("", _l("Pilih pekerjaan"))] + services.category_choices(str(get_locale()))
+        self.kelurahan.choices = _choices(_l("Pilih kelurahan"), services.kelurahan_choices(chosen))
+        self.category.choices = _choices(_l("Pilih pekerjaan"), services.category_choices(str(get_locale())))
 
     @property
     def only_choosing_kecamatan(self) -> bool:
         return bool(self.choose_kecamatan.data)
 
     def validate_kelurahan(self, field):
-        if field.data and field.data not in {code for code, _ in field.choices}:
+        if field.data and field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Pilih kelurahan di kecamatan yang dipilih."))
 
     def validate_birth_date(self, field):
