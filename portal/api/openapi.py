@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from portal.citizen.services import StatusOutcome
 
+# Dukcapil's structure: no leading 0, a day of 01-31 (41-71 for women), a month, a serial
+# from 0001. Calendar validity (31 February, a date not yet reached) is the server's check.
+NIK_PATTERN = (
+    r"^[1-9][0-9]{5}(0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])(0[1-9]|1[0-2])[0-9]{2}"
+    r"([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])$"
+)
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _DATE = {"type": "string", "format": "date"}
 
@@ -101,12 +107,18 @@ OPENAPI_DOCUMENT: dict = {
                 "properties": {
                     "nik": {
                         "type": "string",
-                        "description": "The 16-digit NIK; spaces are ignored.",
+                        "pattern": NIK_PATTERN,
+                        "description": (
+                            "The 16-digit NIK: issuing kecamatan, birth date DDMMYY (day + 40 for "
+                            "women), serial from 0001. A NIK that breaks these rules (also an "
+                            "impossible date such as 31 February) gets 400."
+                        ),
                         "examples": ["7371011302850003"],
                     },
                     "name": {
                         "type": "string",
                         "maxLength": 120,
+                        "pattern": "[A-Za-z]",
                         "description": "Full name as on the KTP; case, spaces and punctuation are ignored.",
                         "examples": ["Budi Santoso"],
                     },

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -19,6 +19,7 @@ from portal.api.openapi import OPENAPI_DOCUMENT
 from portal.citizen.forms import StatusCheckForm
 from portal.citizen.services import StatusAnswer, check_status, clean_nik, nik_limit_key, record_status_check
 from portal.extensions import csrf, db, limiter
+from portal.models import ApiKey
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies, no session: a Bearer key authenticates each request
@@ -31,20 +32,25 @@ def _bearer_key() -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _api_key_limit_key() -> str:
-    key = _bearer_key()
-    return "api-key:" + (services.hash_key(key) if key else "none")
+def _client() -> ApiKey | None:
+    """The active key of this request, looked up once (the limits ask before the view does)."""
+    if "api_client" not in g:
+        g.api_client = services.authenticate(_bearer_key())
+    return g.api_client
+
+
+def _unauthenticated() -> bool:
+    return _client() is None
+
+
+def _client_limit_key() -> str:
+    return f"api-key:{_client().id}"
 
 
 def _body_nik() -> str:
     body = request.get_json(silent=True)
     nik = body.get("nik") if isinstance(body, dict) else None
     return clean_nik(nik) if isinstance(nik, str) else ""
-
-
-def _not_unauthorised(response: Response) -> bool:
-    # Requests without a valid key do not use up a citizen's NIK budget.
-    return response.status_code != 401
 
 
 def _json_error(status: int, code: str, message: str, **extra) -> Response:
@@ -57,17 +63,24 @@ def _json_error(status: int, code: str, message: str, **extra) -> Response:
 
 
 @bp.post("/status")
-@limiter.limit(lambda: current_app.config["API_LIMIT_PER_KEY"], key_func=_api_key_limit_key)
+# Authentication comes first: requests without a valid key are counted per address (like
+# failed sign-ins) and never touch a client's or a citizen's budget.
+@limiter.limit(
+    lambda: current_app.config["STATUS_LIMIT_PER_ADDRESS"],
+    exempt_when=lambda: not _unauthenticated(),
+)
+@limiter.limit(
+    lambda: current_app.config["API_LIMIT_PER_KEY"], key_func=_client_limit_key, exempt_when=_unauthenticated
+)
 @limiter.shared_limit(
     lambda: current_app.config["STATUS_LIMIT_PER_NIK"],
     scope="status-nik",
     key_func=lambda: nik_limit_key(_body_nik()),
-    exempt_when=lambda: not _body_nik(),
-    deduct_when=_not_unauthorised,
+    exempt_when=lambda: _unauthenticated() or not _body_nik(),
 )
 def status():
     """A person's status from their NIK and KTP name, for an authenticated client."""
-    client = services.authenticate(_bearer_key())
+    client = _client()
     if client is None:
         abort(401)
     body = request.get_json(silent=True)
@@ -120,7 +133,6 @@ def _retry_after_seconds() -> int:
     return max(1, int(limit.reset_at - time.time())) if limit else 60
 
 
-@bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     """Every HTTP error of the API answers in JSON, never with an HTML page."""
     code = error.code or 500
@@ -141,6 +153,13 @@ def http_error(error: HTTPException):
     if code >= 500:
         db.session.rollback()
         # The type only: an exception's text can quote the submitted NIK.
-        current_app.logger.error("Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule)
+        original = getattr(error, "original_exception", None) or error
+        current_app.logger.error("Unhandled %s on %s %s", type(original).__name__, request.method, request.url_rule)
         return _json_error(500, "server_error", _("Terjadi kesalahan pada sistem. Coba lagi nanti."))
     return _json_error(code, "http_error", error.name)
+
+
+# Registered per code: the app's HTML pages are registered per code too, and Flask prefers
+# a handler for the exact code over one for the exception class.
+for _code in (400, 401, 403, 404, 405, 413, 415, 429, 500):
+    bp.register_error_handler(_code, http_error)
