@@ -16,7 +16,22 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, exists, select, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    literal_column,
+    null,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 
 from portal import audit
 from portal.eligibility import Finding, category_setting, check_eligibility, programme_year_for
@@ -172,24 +187,35 @@ NOT_FOUND = StatusAnswer(StatusOutcome.NOT_FOUND)
 
 _NIK = bindparam("nik")
 
-# The person with this NIK and their most relevant membership: active first, then latest.
-# Built once: the status check is the portal's hottest path.
-_MEMBERSHIP_ROW = (
+
+def _null(type_):
+    """A typed NULL: PostgreSQL reads a bare NULL in a subquery as text, which a UNION refuses."""
+    return cast(null(), type_)
+
+
+# One statement, one round trip, whatever the registry holds: the person with this NIK and
+# their most relevant membership (active first, then latest), then the submitted entries
+# with this NIK that have not (yet) become a membership, newest first. Built once: the
+# status check is the portal's hottest path.
+_MEMBERSHIP = (
     select(
+        literal_column("1").label("from_registry"),
         Person.id,
         Person.full_name,
         Person.name_key,
-        Kelurahan.name.label("kelurahan"),
-        Kecamatan.name.label("kecamatan"),
-        Membership.status,
+        type_coerce(Membership.status, String).label("state"),
+        _null(String).label("reason_code"),
+        _null(DateTime(timezone=True)).label("submitted_at"),
+        Membership.starts_on,
+        Membership.ends_on,
         Membership.jkk,
         Membership.jkm,
         Membership.jht,
-        Membership.starts_on,
-        Membership.ends_on,
         exists()
         .where(Certificate.membership_id == Membership.id, Certificate.revoked_at.is_(None))
         .label("card_printed"),
+        Kelurahan.name.label("kelurahan"),
+        Kecamatan.name.label("kecamatan"),
     )
     .join(Kelurahan, Kelurahan.code == Person.kelurahan_code)
     .join(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
@@ -197,16 +223,23 @@ _MEMBERSHIP_ROW = (
     .where(Person.nik == _NIK)
     .order_by((Membership.status == MembershipStatus.ACTIVE).desc(), Membership.starts_on.desc())
     .limit(1)
+    .subquery()
 )
-
-# Submitted entries with this NIK that have not (yet) become a membership, newest first.
-_ENTRY_ROWS = (
+_ENTRIES = (
     select(
+        literal_column("0").label("from_registry"),
         ListEntry.id,
         ListEntry.full_name,
-        ListEntry.state,
+        _null(String).label("name_key"),
+        type_coerce(ListEntry.state, String).label("state"),
         ListEntry.reason_code,
         ListEntry.submitted_at,
+        _null(Date).label("starts_on"),
+        _null(Date).label("ends_on"),
+        _null(Boolean).label("jkk"),
+        _null(Boolean).label("jkm"),
+        _null(Boolean).label("jht"),
+        _null(Boolean).label("card_printed"),
         Kelurahan.name.label("kelurahan"),
         Kecamatan.name.label("kecamatan"),
     )
@@ -218,23 +251,23 @@ _ENTRY_ROWS = (
     )
     .order_by(ListEntry.submitted_at.desc(), ListEntry.id.desc())
     .limit(MAX_ENTRIES)
+    .subquery()
 )
+_STATUS_ROWS = union_all(select(_MEMBERSHIP), select(_ENTRIES))
 
 
 def check_status(nik: str, full_name: str, today: date | None = None) -> StatusAnswer:
     """The status of the person with this NIK if `full_name` is theirs, else NOT_FOUND."""
     today = today or date.today()
     key = name_key(full_name)
-    # Both queries run every time: skipping the second one when the NIK is unknown would
+    # The same statement runs for every NIK: an early exit when the NIK is unknown would
     # let response times tell unknown NIKs from known ones.
-    connection = db.session.connection()
-    member = connection.execute(_MEMBERSHIP_ROW, {"nik": nik}).first()
-    entries = connection.execute(_ENTRY_ROWS, {"nik": nik}).all()
-    if member is not None and member.name_key != key:
-        member = None
+    rows = db.session.connection().execute(_STATUS_ROWS, {"nik": nik}).all()
+    member = next((r for r in rows if r.from_registry == 1 and r.name_key == key), None)
+    entries = [r for r in rows if r.from_registry == 0]
     entry = next((e for e in entries if name_key(e.full_name) == key), None)
 
-    if member is not None and member.status is not None:
+    if member is not None and member.state is not None:
         membership_answer = _membership_answer(member, today)
         newer_entry = entry is not None and entry.submitted_at is not None and (
             entry.submitted_at.date() > member.starts_on
@@ -243,7 +276,7 @@ def check_status(nik: str, full_name: str, today: date | None = None) -> StatusA
             return membership_answer
     if entry is not None:
         return StatusAnswer(
-            StatusOutcome(entry.state.value),
+            StatusOutcome(entry.state),
             masked_name=mask_name(entry.full_name),
             kelurahan=entry.kelurahan,
             kecamatan=entry.kecamatan,
@@ -255,9 +288,9 @@ def check_status(nik: str, full_name: str, today: date | None = None) -> StatusA
 
 
 def _membership_answer(member, today: date) -> StatusAnswer:
-    if member.status == MembershipStatus.ENDED:
+    if member.state == MembershipStatus.ENDED:
         outcome = StatusOutcome.ENDED
-    elif member.status == MembershipStatus.EXPIRED or member.ends_on < today:
+    elif member.state == MembershipStatus.EXPIRED or member.ends_on < today:
         outcome = StatusOutcome.EXPIRED
     else:
         outcome = StatusOutcome.ACTIVE
