@@ -1,7 +1,7 @@
 """What a citizen may learn: their own status (NIK and name) and whether they may qualify.
 
 `check_status` is the one place that decides a status answer; the page and the JSON API
-both call it. It runs the same two indexed queries whatever the registry holds, so an
+both call it. It runs the same indexed statement whatever the registry holds, so an
 unknown NIK and a known NIK with the wrong name cost the same and answer the same.
 """
 
