@@ -78,8 +78,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.api.cli import apikeys_cli
+    from portal.api.routes import bp as api_bp
     from portal.audit_cli import audit_cli
     from portal.bpjs.routes import bp as bpjs_bp
+    from portal.citizen.routes import bp as citizen_bp
     from portal.desil.cli import desil_cli
     from portal.lists.cli import lists_cli
     from portal.lists.routes import bp as lists_bp
@@ -91,7 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, lists_bp, review_bp, registry_bp, bpjs_bp, admin_bp, reports_bp, ops_bp):
+    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, bpjs_bp, admin_bp, reports_bp, ops_bp):
         app.register_blueprint(blueprint)
-    for command in (users_cli, seed_cli, lists_cli, desil_cli, audit_cli, backup_cli):
+    for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, audit_cli, backup_cli):
         app.cli.add_command(command)

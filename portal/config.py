@@ -32,7 +32,8 @@ class Config:
     # SECRET_KEY, or `flask audit verify` reports every older event as changed.
     AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or None
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: SQL log lines and database errors never quote a NIK or a name.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
@@ -49,6 +50,12 @@ class Config:
     # Roles that must sign in with a second factor (TOTP); others may opt in.
     MFA_REQUIRED_ROLES = tuple(os.environ.get("MFA_REQUIRED_ROLES", "admin,staff").split(","))
     MFA_CODE_LIMIT = os.environ.get("MFA_CODE_LIMIT", "5 per 15 minutes")
+    # Public status check (Cek Status): every POST counts, per client address and per NIK
+    # (the NIK limit is shared with the API); the API also counts per key.
+    STATUS_LIMIT_PER_ADDRESS = os.environ.get("STATUS_LIMIT_PER_ADDRESS", "20 per 10 minutes")
+    STATUS_LIMIT_PER_NIK = os.environ.get("STATUS_LIMIT_PER_NIK", "10 per hour")
+    ELIGIBILITY_LIMIT_PER_ADDRESS = os.environ.get("ELIGIBILITY_LIMIT_PER_ADDRESS", "60 per 10 minutes")
+    API_LIMIT_PER_KEY = os.environ.get("API_LIMIT_PER_KEY", "600 per minute")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True
 

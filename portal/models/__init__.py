@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, Role, User
+from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
@@ -20,6 +21,7 @@ __all__ = [
     "AREA_ROLES",
     "OFFICE_ROLES",
     "PROGRAMMES",
+    "ApiKey",
     "AuditEvent",
     "BpjsBatch",
     "BpjsBatchItem",

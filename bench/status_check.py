@@ -1,0 +1,317 @@
+"""Benchmark: Cek Status against a bare Flask endpoint doing one indexed look-up.
+
+    .venv/bin/python bench/status_check.py [--persons 200000] [--duration 10] [--rounds 3]
+
+What it does, all on 127.0.0.1 and bounded in time:
+1. (Re)creates a PostgreSQL database (default portal_bench_status), migrates it, loads the
+   reference data and bulk-inserts N persons with one active membership each (Core inserts).
+2. Serves the portal with gunicorn (4 sync workers, RATELIMIT_ENABLED=0) and, on another
+   port, a bare Flask app defined in this file (`bare_app`) that answers a form POST with one
+   indexed look-up of person.nik on the same database.
+3. Drives both with wrk (1 thread, 16 connections) for --duration seconds each, per round:
+   - bare: POST nik=... -> SELECT id, full_name FROM person WHERE nik = ...
+   - status: the real Cek Status form POST (nik, name and a CSRF token taken from the page,
+     with its session cookie), as htmx sends it (HX-Request: the answer fragment). Every
+     request matches a person, so each one also writes its access-history (audit) row.
+   - status-page: the same POST without HX-Request (the whole page, as without JavaScript).
+   Each request picks the next of 1,000 persons sampled across the table.
+4. Prints each round and the medians: requests/s, p50/p95/p99 latency, and the ratio of
+   status to bare throughput (target: >= 1/3, p95 < 25 ms).
+
+Needs: wrk (Debian package `wrk`), PostgreSQL on 127.0.0.1:5432 (user postgres, trust).
+The machine is shared and has 2 cores that wrk, gunicorn and PostgreSQL all use: compare
+the ratio measured in one run, not absolute figures between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/portal_bench_status"
+PORTAL_PORT, BARE_PORT = 8961, 8962
+SAMPLE = 1000
+CHUNK = 10_000
+
+
+def bare_app(database_url: str | None = None):
+    """The baseline: Flask, one engine, one indexed look-up per form POST. Nothing else."""
+    from flask import Flask, request
+    from sqlalchemy import create_engine, text
+
+    from portal.config import database_url as normalise
+
+    engine = create_engine(normalise(database_url or os.environ["DATABASE_URL"]), pool_size=2)
+    query = text("SELECT id, full_name FROM person WHERE nik = :nik")
+    app = Flask("bare")
+
+    @app.post("/lookup")
+    def lookup():
+        with engine.connect() as connection:
+            row = connection.execute(query, {"nik": request.form["nik"]}).first()
+        return f"<p>{row.full_name if row else '-'}</p>"
+
+    return app
+
+
+def recreate_database(url: str, *, create: bool = True) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from portal.config import database_url
+
+    parsed = make_url(database_url(url))
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        if create:
+            connection.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def populate(url: str, persons: int) -> list[tuple[str, str]]:
+    """Migrate, load reference data and insert the persons; returns a sample of (NIK, name)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, text
+
+    from portal import create_app
+    from portal.config import Config, database_url
+    from portal.extensions import db
+    from portal.memberships.services import coverage_period
+    from portal.models import Membership, Person, Sex
+    from portal.names import name_key
+    from portal.nik import make_nik
+    from portal.seed.reference import seed_reference
+
+    config = type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": database_url(url)})
+    app = create_app(config)
+    today = date.today()
+    with app.app_context():
+        upgrade()
+        seed_reference()
+        db.session.commit()
+        kelurahan = [code for (code,) in db.session.execute(text("SELECT code FROM kelurahan ORDER BY code"))]
+        starts_on, ends_on = coverage_period(date(today.year, 1, 1), 12)
+        started = time.perf_counter()
+        for first in range(1, persons + 1, CHUNK):
+            people, memberships = [], []
+            for i in range(first, min(first + CHUNK, persons + 1)):
+                sex = Sex.FEMALE if i % 2 else Sex.MALE
+                born = date(1961, 1, 1) + timedelta(days=i % 15_000)
+                name = f"Peserta Uji {i}"
+                people.append(
+                    {
+                        "id": i,
+                        "nik": make_nik("737101", born, sex, i // 15_000 + 1),
+                        "full_name": name,
+                        "name_key": name_key(name),
+                        "birth_date": born,
+                        "sex": sex,
+                        "kelurahan_code": kelurahan[i % len(kelurahan)],
+                        "rw": i % 12 + 1,
+                        "rt": i % 8 + 1,
+                        "category_code": "kader",
+                    }
+                )
+                memberships.append(
+                    {
+                        "id": i,
+                        "number": f"MKS-{today.year}-{i:07d}",
+                        "person_id": i,
+                        "year": today.year,
+                        "starts_on": starts_on,
+                        "ends_on": ends_on,
+                    }
+                )
+            db.session.execute(insert(Person), people)
+            db.session.execute(insert(Membership), memberships)
+            db.session.commit()
+        for table in ("person", "membership"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {persons})"))
+        db.session.commit()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        print(f"inserted {persons:,} persons and memberships in {time.perf_counter() - started:.1f} s")
+        rng = random.Random(7371)
+        ids = sorted(rng.sample(range(1, persons + 1), min(SAMPLE, persons)))
+        sample = db.session.execute(
+            text("SELECT nik, full_name FROM person WHERE id = ANY(:ids)"), {"ids": ids}
+        ).all()
+        db.engine.dispose()
+    return [(nik, name) for nik, name in sample]
+
+
+def start_gunicorn(app_spec: str, port: int, env: dict, log: Path) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--workers", "4",
+        "--worker-class", "sync",
+        "--bind", f"127.0.0.1:{port}",
+        "--chdir", str(ROOT),
+        "--pythonpath", str(ROOT / "bench"),
+        "--error-logfile", str(log),
+        app_spec,
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except urllib.error.HTTPError:
+            return process  # it answers (404/405 is fine): it is up
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError(f"gunicorn on port {port} did not start; see {log}")
+
+
+def status_session(port: int) -> tuple[str, str]:
+    """A session cookie and its CSRF token, as a browser gets them from the Cek Status page."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{port}/status").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, token
+
+
+def lua_script(bodies: list[str], headers: dict[str, str]) -> str:
+    lines = ["local bodies = {"]
+    lines += [f"  {lua_string(body)}," for body in bodies]
+    lines.append("}")
+    lines.append('wrk.method = "POST"')
+    for name, value in headers.items():
+        lines.append(f"wrk.headers[{lua_string(name)}] = {lua_string(value)}")
+    lines.append(
+        """
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+    )
+    return "\n".join(lines)
+
+
+def lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_wrk(url: str, script: Path, duration: int, connections: int) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "-s", str(script), url],
+        capture_output=True, text=True, timeout=duration + 30,
+    ).stdout
+    match = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", output, re.M)
+    if not match:
+        raise RuntimeError(f"wrk gave no result:\n{output}")
+    requests, duration_us, errors, p50, p95, p99, worst = map(int, match.groups())
+    return {
+        "rps": requests / (duration_us / 1e6),
+        "errors": errors,
+        "p50": p50 / 1000,
+        "p95": p95 / 1000,
+        "p99": p99 / 1000,
+        "max": worst / 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=200_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--keep-database", action="store_true", help="do not drop the database afterwards")
+    args = parser.parse_args()
+
+    recreate_database(args.database_url)
+    sample = populate(args.database_url, args.persons)
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "RATELIMIT_ENABLED": "0",
+        "PORTAL_ENV": "development",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("REDIS_URL", None)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-status-"))
+    servers = [
+        start_gunicorn("wsgi:app", PORTAL_PORT, env, workdir / "portal.log"),
+        start_gunicorn("status_check:bare_app()", BARE_PORT, env, workdir / "bare.log"),
+    ]
+    try:
+        cookie, token = status_session(PORTAL_PORT)
+        form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        status_bodies = [urllib.parse.urlencode({"nik": nik, "name": name, "csrf_token": token}) for nik, name in sample]
+        bare_bodies = [urllib.parse.urlencode({"nik": nik}) for nik, _ in sample]
+        scripts = {
+            "bare": (f"http://127.0.0.1:{BARE_PORT}/lookup", lua_script(bare_bodies, {"Content-Type": form["Content-Type"]})),
+            "status": (f"http://127.0.0.1:{PORTAL_PORT}/status", lua_script(status_bodies, {**form, "HX-Request": "true"})),
+            "status-page": (f"http://127.0.0.1:{PORTAL_PORT}/status", lua_script(status_bodies, form)),
+        }
+        check = urllib.request.Request(
+            f"http://127.0.0.1:{PORTAL_PORT}/status", data=status_bodies[0].encode(), headers={**form, "HX-Request": "true"}
+        )
+        answer = urllib.request.urlopen(check).read().decode()
+        assert "Terdaftar dan terlindungi" in answer, answer[:500]
+        paths = {}
+        for name, (url, script) in scripts.items():
+            paths[name] = workdir / f"{name}.lua"
+            paths[name].write_text(script)
+            run_wrk(url, paths[name], 2, args.connections)  # warm-up: imports, pools, caches
+
+        results: dict[str, list[dict]] = {name: [] for name in scripts}
+        for round_number in range(1, args.rounds + 1):
+            for name, (url, _) in scripts.items():
+                result = run_wrk(url, paths[name], args.duration, args.connections)
+                results[name].append(result)
+                print(
+                    f"round {round_number} {name:12} {result['rps']:8.0f} req/s  p50 {result['p50']:6.2f} ms  "
+                    f"p95 {result['p95']:6.2f} ms  p99 {result['p99']:6.2f} ms  non-2xx/errors {result['errors']}"
+                )
+        print(f"\nmedians of {args.rounds} rounds, {args.persons:,} persons, gunicorn 4 sync workers, wrk -t1 -c{args.connections} -d{args.duration}s")
+        medians = {
+            name: {key: statistics.median(r[key] for r in rounds) for key in ("rps", "p50", "p95", "p99")}
+            for name, rounds in results.items()
+        }
+        for name, median in medians.items():
+            print(f"{name:12} {median['rps']:8.0f} req/s  p50 {median['p50']:6.2f} ms  p95 {median['p95']:6.2f} ms  p99 {median['p99']:6.2f} ms")
+        for name in ("status", "status-page"):
+            ratios = [s["rps"] / b["rps"] for s, b in zip(results[name], results["bare"])]
+            print(f"ratio {name}/bare (median of per-round ratios): {statistics.median(ratios):.2f}  (target >= 0.33; p95 target < 25 ms)")
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
+        if not args.keep_database:
+            recreate_database(args.database_url, create=False)
+
+
+if __name__ == "__main__":
+    main()

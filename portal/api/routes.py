@@ -1,0 +1,165 @@
+"""The JSON API for the city's super-app: POST /api/v1/status with a Bearer key.
+
+The same answer as the Cek Status page (portal.citizen.services.check_status), the same
+privacy rules (NIK and name only in the body; unknown NIK and wrong name answer alike),
+and JSON errors: 400 bad body, 401 bad key, 429 too many requests.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+
+from portal.api import services
+from portal.api.openapi import OPENAPI_DOCUMENT
+from portal.citizen.forms import StatusCheckForm
+from portal.citizen.services import StatusAnswer, check_status, clean_nik, nik_limit_key, record_status_check
+from portal.extensions import csrf, db, limiter
+from portal.models import ApiKey
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies, no session: a Bearer key authenticates each request
+
+BODY_FIELDS = ("nik", "name")
+
+
+def _bearer_key() -> str | None:
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _client() -> ApiKey | None:
+    """The active key of this request, looked up once (the limits ask before the view does)."""
+    if "api_client" not in g:
+        g.api_client = services.authenticate(_bearer_key())
+    return g.api_client
+
+
+def _unauthenticated() -> bool:
+    return _client() is None
+
+
+def _client_limit_key() -> str:
+    return f"api-key:{_client().id}"
+
+
+def _body_nik() -> str:
+    body = request.get_json(silent=True)
+    nik = body.get("nik") if isinstance(body, dict) else None
+    return clean_nik(nik) if isinstance(nik, str) else ""
+
+
+def _json_error(status: int, code: str, message: str, **extra) -> Response:
+    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="makassar-berjasa"'
+    return response
+
+
+@bp.post("/status")
+# Authentication comes first: requests without a valid key are counted per address (like
+# failed sign-ins) and never touch a client's or a citizen's budget.
+@limiter.limit(
+    lambda: current_app.config["STATUS_LIMIT_PER_ADDRESS"],
+    exempt_when=lambda: not _unauthenticated(),
+)
+@limiter.limit(
+    lambda: current_app.config["API_LIMIT_PER_KEY"], key_func=_client_limit_key, exempt_when=_unauthenticated
+)
+@limiter.shared_limit(
+    lambda: current_app.config["STATUS_LIMIT_PER_NIK"],
+    scope="status-nik",
+    key_func=lambda: nik_limit_key(_body_nik()),
+    exempt_when=lambda: _unauthenticated() or not _body_nik(),
+)
+def status():
+    """A person's status from their NIK and KTP name, for an authenticated client."""
+    client = _client()
+    if client is None:
+        abort(401)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name."))
+    not_text = {name: [_("Harus berupa teks.")] for name in BODY_FIELDS if name in body and not isinstance(body[name], str)}
+    if not_text:
+        return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=not_text)
+    form = StatusCheckForm(formdata=MultiDict({name: body.get(name) or "" for name in BODY_FIELDS}), meta={"csrf": False})
+    if not form.validate():
+        return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=form.errors)
+    answer = check_status(form.nik.data, form.name.data)
+    record_status_check(answer, channel=f"api:{client.name}")
+    response = jsonify(status_document(answer))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    return jsonify(OPENAPI_DOCUMENT)
+
+
+def status_document(answer: StatusAnswer) -> dict:
+    """The API's JSON form of a status answer (described in openapi.py)."""
+    return {
+        "found": answer.found,
+        "status": answer.outcome.value,
+        "title": answer.title,
+        "explanation": answer.explanation,
+        "name_masked": answer.masked_name,
+        "kelurahan": answer.kelurahan,
+        "kecamatan": answer.kecamatan,
+        "programmes": list(answer.programmes),
+        "coverage": {"starts_on": answer.starts_on.isoformat(), "ends_on": answer.ends_on.isoformat()}
+        if answer.starts_on and answer.ends_on
+        else None,
+        "submitted_on": answer.submitted_on.isoformat() if answer.submitted_on else None,
+        "reason": {"code": answer.reason_category, "label": answer.reason_label}
+        if answer.reason_category
+        else None,
+        "card": answer.card_advice,
+        "next_step": answer.next_step,
+    }
+
+
+def _retry_after_seconds() -> int:
+    limit = limiter.current_limit
+    return max(1, int(limit.reset_at - time.time())) if limit else 60
+
+
+def http_error(error: HTTPException):
+    """Every HTTP error of the API answers in JSON, never with an HTML page."""
+    code = error.code or 500
+    if code == 401:
+        return _json_error(401, "unauthorized", _("Kunci API tidak ada, salah atau sudah dicabut."))
+    if code == 429:
+        seconds = _retry_after_seconds()
+        return _json_error(
+            429,
+            "rate_limited",
+            _("Terlalu banyak permintaan. Coba lagi dalam %(seconds)s detik.", seconds=seconds),
+            retry_after=seconds,
+        )
+    if code == 400:
+        return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name."))
+    if code == 413:
+        return _json_error(413, "too_large", _("Isi permintaan terlalu besar."))
+    if code >= 500:
+        db.session.rollback()
+        # The type only: an exception's text can quote the submitted NIK.
+        original = getattr(error, "original_exception", None) or error
+        current_app.logger.error("Unhandled %s on %s %s", type(original).__name__, request.method, request.url_rule)
+        return _json_error(500, "server_error", _("Terjadi kesalahan pada sistem. Coba lagi nanti."))
+    return _json_error(code, "http_error", error.name)
+
+
+# Registered per code: the app's HTML pages are registered per code too, and Flask prefers
+# a handler for the exact code over one for the exception class.
+for _code in (400, 401, 403, 404, 405, 413, 415, 429, 500):
+    bp.register_error_handler(_code, http_error)

@@ -1,0 +1,124 @@
+"""The citizens' forms: status check (also validates the API's body) and eligibility self-check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.citizen import services
+from portal.names import name_key
+from portal.nik import NikError, parse_nik
+
+NIK_MESSAGES = {
+    "nik_not_digits": _l("NIK hanya berisi angka."),
+    "nik_length": _l("NIK terdiri dari 16 angka."),
+    "nik_leading_zero": _l("NIK tidak diawali angka 0. Periksa kembali KTP Anda."),
+    "nik_bad_date": _l("NIK ini tidak sah. Periksa kembali angka pada KTP Anda."),
+    "nik_serial_zero": _l("NIK ini tidak sah. Periksa kembali angka pada KTP Anda."),
+}
+YES_NO = [SelectChoice("tidak", _l("Tidak")), SelectChoice("ya", _l("Ya"))]
+
+
+def _choices(prompt, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """A drop-down's options: an empty prompt first, then (value, label) pairs."""
+    return [SelectChoice("", prompt)] + [SelectChoice(value, label) for value, label in pairs]
+
+
+class StatusCheckForm(FlaskForm):
+    """NIK and full name as on the KTP; the name is the second factor the NIK does not hold."""
+
+    nik = StringField(
+        _l("NIK (16 angka)"),
+        filters=[services.clean_nik],
+        validators=[DataRequired(_l("Isi NIK sesuai KTP."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24},
+    )
+    name = StringField(
+        _l("Nama lengkap sesuai KTP"),
+        filters=[lambda value: (value or "").strip()],
+        validators=[DataRequired(_l("Isi nama lengkap sesuai KTP.")), Length(max=120, message=_l("Nama paling banyak 120 huruf."))],
+        render_kw={"autocomplete": "name", "maxlength": 120},
+    )
+    submit = SubmitField(_l("Cek status"))
+
+    def validate_nik(self, field):
+        try:
+            parse_nik(field.data)
+        except NikError as error:
+            raise ValidationError(NIK_MESSAGES[error.code]) from None
+
+    def validate_name(self, field):
+        if not name_key(field.data):
+            raise ValidationError(_l("Isi nama lengkap sesuai KTP."))
+
+
+class EligibilityForm(FlaskForm):
+    """A visitor's short answers; the kelurahan list depends on the kecamatan chosen."""
+
+    kecamatan = SelectField(_l("Kecamatan domisili"), validators=[InputRequired(_l("Pilih kecamatan."))])
+    kelurahan = SelectField(
+        _l("Kelurahan domisili"), validators=[InputRequired(_l("Pilih kelurahan."))], validate_choice=False
+    )
+    # Without JavaScript this button reloads the form with the chosen kecamatan's kelurahan.
+    choose_kecamatan = SubmitField(_l("Tampilkan kelurahan"))
+    rw = IntegerField(
+        _l("Nomor RW"),
+        validators=[
+            InputRequired(_l("Isi nomor RW tempat Anda tinggal.")),
+            NumberRange(min=1, max=99, message=_l("Nomor RW antara 1 dan 99.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": 99},
+    )
+    birth_date = DateField(
+        _l("Tanggal lahir"),
+        validators=[InputRequired(_l("Isi tanggal lahir."))],
+        render_kw={"autocomplete": "bday"},
+    )
+    category = SelectField(_l("Pekerjaan"), validators=[InputRequired(_l("Pilih pekerjaan."))])
+    employer_covered = RadioField(
+        _l("Sudah didaftarkan BPJS Ketenagakerjaan oleh pemberi kerja?"), choices=YES_NO, default="tidak"
+    )
+    civil_servant = RadioField(_l("Aparatur sipil negara (PNS/PPPK)?"), choices=YES_NO, default="tidak")
+    desil = SelectField(
+        _l("Desil DTSEN rumah tangga"),
+        choices=[SelectChoice("", _l("Tidak tahu"))] + [SelectChoice(str(n)) for n in range(1, 11)],
+        validators=[Optional()],
+        default="",
+    )
+    submit = SubmitField(_l("Cek kelayakan"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kecamatan = services.kecamatan_choices()
+        chosen = self.kecamatan.data if self.kecamatan.data in dict(kecamatan) else None
+        self.kecamatan.choices = _choices(_l("Pilih kecamatan"), kecamatan)
+        # With htmx, choosing a kecamatan swaps in its kelurahan list (a GET of the same page).
+        self.kecamatan.render_kw = {
+            "hx-get": url_for("citizen.eligibility"),
+            "hx-target": "#kelurahan-field",
+            "hx-swap": "outerHTML",
+        }
+        self.kelurahan.choices = _choices(_l("Pilih kelurahan"), services.kelurahan_choices(chosen))
+        self.category.choices = _choices(_l("Pilih pekerjaan"), services.category_choices(str(get_locale())))
+
+    @property
+    def only_choosing_kecamatan(self) -> bool:
+        return bool(self.choose_kecamatan.data)
+
+    def validate_kelurahan(self, field):
+        if field.data and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Pilih kelurahan di kecamatan yang dipilih."))
+
+    def validate_birth_date(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("Tanggal lahir tidak boleh di masa depan."))
+
+    @property
+    def desil_value(self) -> int | None:
+        return int(self.desil.data) if self.desil.data else None

@@ -1,0 +1,74 @@
+"""Public pages for citizens: Cek Status (NIK and name) and Cek Kelayakan (self-check).
+
+NIK and name travel only in POST bodies, never in a URL or a log line. Both pages answer
+under the form: htmx swaps in the `answer` block, and without JavaScript the same POST
+returns the whole page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from portal.citizen import services
+from portal.citizen.forms import EligibilityForm, StatusCheckForm
+from portal.extensions import limiter
+from portal.hx import render
+
+bp = Blueprint("citizen", __name__)
+
+
+def _form_nik_key() -> str:
+    return services.nik_limit_key(services.clean_nik(request.form.get("nik")))
+
+
+def _form_without_nik() -> bool:
+    return not services.clean_nik(request.form.get("nik"))
+
+
+def _private(response: Response) -> Response:
+    """Answers about a person are never kept by a browser or proxy cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["STATUS_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.shared_limit(
+    lambda: current_app.config["STATUS_LIMIT_PER_NIK"],
+    scope="status-nik",
+    key_func=_form_nik_key,
+    methods=["POST"],
+    exempt_when=_form_without_nik,
+)
+def status():
+    """Cek Status: a person's coverage or proposal status from their NIK and KTP name."""
+    form = StatusCheckForm()
+    answer = None
+    if form.validate_on_submit():
+        answer = services.check_status(form.nik.data, form.name.data)
+        services.record_status_check(answer, channel="web")
+    return _private(render("citizen/status.html", block="answer", form=form, answer=answer))
+
+
+@bp.route("/eligibility", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ELIGIBILITY_LIMIT_PER_ADDRESS"], methods=["POST"])
+def eligibility():
+    """Cek Kelayakan: whether a visitor may qualify this year, and whom in their RW to ask."""
+    if request.method == "GET":
+        # The kecamatan is not personal: it may come in the URL, which is how the
+        # kelurahan drop-down refreshes itself through htmx.
+        form = EligibilityForm(kecamatan=request.args.get("kecamatan", ""))
+        return render("citizen/eligibility.html", block="kelurahan_field", form=form, answer=None)
+    form = EligibilityForm()
+    answer = None
+    if not form.only_choosing_kecamatan and form.validate_on_submit():
+        answer = services.judge_eligibility(
+            kelurahan_code=form.kelurahan.data,
+            rw=form.rw.data,
+            birth_date=form.birth_date.data,
+            category_code=form.category.data,
+            desil=form.desil_value,
+            employer_covered=form.employer_covered.data == "ya",
+            civil_servant=form.civil_servant.data == "ya",
+        )
+    return _private(render("citizen/eligibility.html", block="answer", form=form, answer=answer))

@@ -1,0 +1,442 @@
+"""What a citizen may learn: their own status (NIK and name) and whether they may qualify.
+
+`check_status` is the one place that decides a status answer; the page and the JSON API
+both call it. It runs the same indexed statement whatever the registry holds, so an
+unknown NIK and a known NIK with the wrong name cost the same and answer the same.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    literal_column,
+    null,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
+
+from portal import audit
+from portal.eligibility import Finding, category_setting, check_eligibility, programme_year_for
+from portal.extensions import db
+from portal.models import (
+    AREA_ROLES,
+    Category,
+    Certificate,
+    EntryState,
+    Kecamatan,
+    Kelurahan,
+    ListEntry,
+    Membership,
+    MembershipStatus,
+    Person,
+    ProgrammeYear,
+    User,
+)
+from portal.names import mask_name, name_key
+
+_SPACES = re.compile(r"[\s\u200b\u200c\u200d\ufeff]+")
+
+
+def clean_nik(raw: str | None) -> str:
+    """The NIK as typed, without the spaces people put between digit groups."""
+    return _SPACES.sub("", raw or "")
+
+
+def nik_limit_key(nik: str) -> str:
+    """A rate-limit key for a NIK: an HMAC, because limiter keys are stored (Redis) in clear."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "nik:" + hmac.new(secret, nik.encode(), hashlib.sha256).hexdigest()
+
+
+class StatusOutcome(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # submitted by the area, being verified by the labour office
+    RETURNED = "returned"  # sent back to the RT/RW head for correction
+    REJECTED = "rejected"
+    ENDED = "ended"
+    EXPIRED = "expired"
+    NOT_FOUND = "not_found"
+
+
+# Reason categories a person may read. Review decisions use these codes, and so do the
+# shared eligibility rules; anything else reads as "another reason".
+REASON_LABELS = {
+    "not_eligible_category": _l("Kategori pekerjaan tidak termasuk program tahun ini."),
+    "category_not_eligible": _l("Kategori pekerjaan tidak termasuk program tahun ini."),
+    "category_unknown": _l("Kategori pekerjaan tidak dikenal."),
+    "already_covered": _l("Sudah terdaftar melalui pemberi kerja atau program lain."),
+    "employer_covered": _l("Sudah terdaftar melalui pemberi kerja atau program lain."),
+    "civil_servant": _l("Aparatur sipil negara (ASN) dilindungi oleh program lain."),
+    "age_out_of_range": _l("Usia di luar batas program."),
+    "desil_above_cutoff": _l("Desil DTSEN rumah tangga di atas batas program."),
+    "duplicate": _l("Sudah diusulkan atau terdaftar sebelumnya."),
+    "data_mismatch": _l("Data tidak sesuai dengan KTP atau KK."),
+    "not_domiciled": _l("Tidak berdomisili di wilayah RT/RW yang mengusulkan."),
+}
+OTHER_REASON = _l("Alasan lain; tanyakan kepada ketua RT/RW Anda.")
+
+TITLES = {
+    StatusOutcome.ACTIVE: _l("Terdaftar dan terlindungi"),
+    StatusOutcome.PENDING: _l("Sedang diverifikasi"),
+    StatusOutcome.RETURNED: _l("Dikembalikan ke ketua RT/RW"),
+    StatusOutcome.REJECTED: _l("Tidak disetujui"),
+    StatusOutcome.ENDED: _l("Kepesertaan sudah berakhir"),
+    StatusOutcome.EXPIRED: _l("Masa perlindungan sudah habis"),
+    StatusOutcome.NOT_FOUND: _l("Data tidak ditemukan"),
+}
+EXPLANATIONS = {
+    StatusOutcome.ACTIVE: _l("Iuran BPJS Ketenagakerjaan Anda dibayar oleh Pemerintah Kota Makassar untuk masa perlindungan di bawah ini."),
+    StatusOutcome.PENDING: _l("Usulan dari ketua RT/RW atau Agen Perisai sudah diterima dan sedang diverifikasi oleh Dinas Ketenagakerjaan. Anda belum terlindungi sampai usulan disetujui."),
+    StatusOutcome.RETURNED: _l("Usulan Anda dikembalikan kepada ketua RT/RW atau Agen Perisai untuk diperbaiki, lalu dikirim lagi untuk diverifikasi."),
+    StatusOutcome.REJECTED: _l("Usulan Anda tidak disetujui oleh Dinas Ketenagakerjaan."),
+    StatusOutcome.ENDED: _l("Kepesertaan Anda dalam program ini sudah diakhiri. Iuran tidak lagi dibayar oleh Pemerintah Kota Makassar."),
+    StatusOutcome.EXPIRED: _l("Masa perlindungan Anda sudah habis dan belum diperpanjang."),
+    StatusOutcome.NOT_FOUND: _l("Kami tidak menemukan peserta atau usulan dengan NIK dan nama tersebut. Periksa kembali NIK dan nama lengkap sesuai KTP."),
+}
+NEXT_STEPS = {
+    StatusOutcome.ACTIVE: _l("Jika terjadi kecelakaan kerja, segera ke rumah sakit mitra BPJS Ketenagakerjaan dan tunjukkan KTP."),
+    StatusOutcome.PENDING: _l("Tidak perlu mendaftar ulang. Cek lagi status Anda dalam beberapa hari."),
+    StatusOutcome.RETURNED: _l("Hubungi ketua RT/RW atau Agen Perisai di RW Anda dan siapkan KTP serta KK untuk memperbaiki data."),
+    StatusOutcome.REJECTED: _l("Jika menurut Anda keputusan ini keliru, hubungi ketua RT/RW atau Agen Perisai di RW Anda."),
+    StatusOutcome.ENDED: _l("Jika Anda masih memenuhi syarat, minta ketua RT/RW atau Agen Perisai di RW Anda untuk mengusulkan Anda lagi."),
+    StatusOutcome.EXPIRED: _l("Minta ketua RT/RW atau Agen Perisai di RW Anda untuk mengusulkan perpanjangan."),
+    StatusOutcome.NOT_FOUND: _l("Jika Anda belum pernah diusulkan, cek kelayakan Anda lalu hubungi ketua RT/RW atau Agen Perisai di RW Anda."),
+}
+CARD_PRINTED = _l("Kartu peserta sudah dicetak. Ambil kartu Anda melalui ketua RT/RW atau Agen Perisai di RW Anda dengan menunjukkan KTP.")
+CARD_PENDING = _l("Kartu peserta sedang disiapkan oleh Dinas Ketenagakerjaan dan akan dibagikan melalui ketua RT/RW atau Agen Perisai. Perlindungan sudah berlaku tanpa kartu.")
+
+# A person's entries are few; the cap only bounds a pathological NIK.
+MAX_ENTRIES = 20
+
+
+@dataclass(frozen=True)
+class StatusAnswer:
+    """What the person may be told about their NIK; nothing in it identifies them in clear."""
+
+    outcome: StatusOutcome
+    masked_name: str | None = None
+    kelurahan: str | None = None
+    kecamatan: str | None = None
+    programmes: tuple[str, ...] = ()
+    starts_on: date | None = None
+    ends_on: date | None = None
+    submitted_on: date | None = None
+    reason_code: str | None = None
+    card_printed: bool | None = None
+    # Which record answered, for the access history; never shown.
+    person_id: int | None = field(default=None, compare=False)
+    entry_id: int | None = field(default=None, compare=False)
+
+    @property
+    def found(self) -> bool:
+        return self.outcome != StatusOutcome.NOT_FOUND
+
+    @property
+    def title(self) -> str:
+        return str(TITLES[self.outcome])
+
+    @property
+    def explanation(self) -> str:
+        return str(EXPLANATIONS[self.outcome])
+
+    @property
+    def next_step(self) -> str:
+        return str(NEXT_STEPS[self.outcome])
+
+    @property
+    def reason_category(self) -> str | None:
+        """The reason's code if it is one people may read about, else "other"."""
+        if self.outcome not in (StatusOutcome.REJECTED, StatusOutcome.RETURNED):
+            return None
+        return self.reason_code if self.reason_code in REASON_LABELS else "other"
+
+    @property
+    def reason_label(self) -> str | None:
+        category = self.reason_category
+        if category is None:
+            return None
+        return str(REASON_LABELS.get(category, OTHER_REASON))
+
+    @property
+    def card_advice(self) -> str | None:
+        if self.outcome != StatusOutcome.ACTIVE:
+            return None
+        return str(CARD_PRINTED if self.card_printed else CARD_PENDING)
+
+
+NOT_FOUND = StatusAnswer(StatusOutcome.NOT_FOUND)
+
+
+_NIK = bindparam("nik")
+
+
+def _null(type_):
+    """A typed NULL: PostgreSQL reads a bare NULL in a subquery as text, which a UNION refuses."""
+    return cast(null(), type_)
+
+
+# One statement, one round trip, whatever the registry holds: the person with this NIK and
+# their most relevant membership (active first, then latest), then the submitted entries
+# with this NIK that have not (yet) become a membership, newest first. Built once: the
+# status check is the portal's hottest path.
+_MEMBERSHIP = (
+    select(
+        literal_column("1").label("from_registry"),
+        Person.id,
+        Person.full_name,
+        Person.name_key,
+        type_coerce(Membership.status, String).label("state"),
+        _null(String).label("reason_code"),
+        _null(DateTime(timezone=True)).label("submitted_at"),
+        Membership.starts_on,
+        Membership.ends_on,
+        Membership.jkk,
+        Membership.jkm,
+        Membership.jht,
+        exists()
+        .where(Certificate.membership_id == Membership.id, Certificate.revoked_at.is_(None))
+        .label("card_printed"),
+        Kelurahan.name.label("kelurahan"),
+        Kecamatan.name.label("kecamatan"),
+    )
+    .join(Kelurahan, Kelurahan.code == Person.kelurahan_code)
+    .join(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
+    .outerjoin(Membership, Membership.person_id == Person.id)
+    .where(Person.nik == _NIK)
+    .order_by((Membership.status == MembershipStatus.ACTIVE).desc(), Membership.starts_on.desc())
+    .limit(1)
+    .subquery()
+)
+_ENTRIES = (
+    select(
+        literal_column("0").label("from_registry"),
+        ListEntry.id,
+        ListEntry.full_name,
+        _null(String).label("name_key"),
+        type_coerce(ListEntry.state, String).label("state"),
+        ListEntry.reason_code,
+        ListEntry.submitted_at,
+        _null(Date).label("starts_on"),
+        _null(Date).label("ends_on"),
+        _null(Boolean).label("jkk"),
+        _null(Boolean).label("jkm"),
+        _null(Boolean).label("jht"),
+        _null(Boolean).label("card_printed"),
+        Kelurahan.name.label("kelurahan"),
+        Kecamatan.name.label("kecamatan"),
+    )
+    .outerjoin(Kelurahan, Kelurahan.code == ListEntry.kelurahan_code)
+    .outerjoin(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
+    .where(
+        ListEntry.nik == _NIK,
+        ListEntry.state.in_((EntryState.PENDING, EntryState.RETURNED, EntryState.REJECTED)),
+    )
+    .order_by(ListEntry.submitted_at.desc(), ListEntry.id.desc())
+    .limit(MAX_ENTRIES)
+    .subquery()
+)
+_STATUS_ROWS = union_all(select(_MEMBERSHIP), select(_ENTRIES))
+
+
+def check_status(nik: str, full_name: str, today: date | None = None) -> StatusAnswer:
+    """The status of the person with this NIK if `full_name` is theirs, else NOT_FOUND."""
+    today = today or date.today()
+    key = name_key(full_name)
+    # The same statement runs for every NIK: an early exit when the NIK is unknown would
+    # let response times tell unknown NIKs from known ones.
+    rows = db.session.connection().execute(_STATUS_ROWS, {"nik": nik}).all()
+    member = next((r for r in rows if r.from_registry == 1 and r.name_key == key), None)
+    entries = [r for r in rows if r.from_registry == 0]
+    entry = next((e for e in entries if name_key(e.full_name) == key), None)
+
+    if member is not None and member.state is not None:
+        membership_answer = _membership_answer(member, today)
+        newer_entry = entry is not None and entry.submitted_at is not None and (
+            entry.submitted_at.date() > member.starts_on
+        )
+        if membership_answer.outcome == StatusOutcome.ACTIVE or not newer_entry:
+            return membership_answer
+    if entry is not None:
+        return StatusAnswer(
+            StatusOutcome(entry.state),
+            masked_name=mask_name(entry.full_name),
+            kelurahan=entry.kelurahan,
+            kecamatan=entry.kecamatan,
+            submitted_on=entry.submitted_at.date() if entry.submitted_at else None,
+            reason_code=entry.reason_code,
+            entry_id=entry.id,
+        )
+    return NOT_FOUND
+
+
+def _membership_answer(member, today: date) -> StatusAnswer:
+    if member.state == MembershipStatus.ENDED:
+        outcome = StatusOutcome.ENDED
+    elif member.state == MembershipStatus.EXPIRED or member.ends_on < today:
+        outcome = StatusOutcome.EXPIRED
+    else:
+        outcome = StatusOutcome.ACTIVE
+    programmes = tuple(
+        name for name, on in (("JKK", member.jkk), ("JKM", member.jkm), ("JHT", member.jht)) if on
+    )
+    return StatusAnswer(
+        outcome,
+        masked_name=mask_name(member.full_name),
+        kelurahan=member.kelurahan,
+        kecamatan=member.kecamatan,
+        programmes=programmes,
+        starts_on=member.starts_on,
+        ends_on=member.ends_on,
+        card_printed=bool(member.card_printed),
+        person_id=member.id,
+    )
+
+
+def record_status_check(answer: StatusAnswer, channel: str) -> None:
+    """Add a found answer to the person's access history (who looked, through which door)."""
+    if not answer.found:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A read's access record need not wait for the disk: a crash may lose the last
+        # fraction of a second of them, never corrupt anything, and the check stays fast.
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    event = audit.record(
+        "status.checked",
+        "person" if answer.person_id else "list_entry",
+        answer.person_id or answer.entry_id,
+        person_id=answer.person_id,
+        outcome=answer.outcome.value,
+        channel=channel,
+    )
+    event.actor_name = channel
+    db.session.commit()
+
+
+# --- Eligibility self-check -------------------------------------------------------------
+
+
+def kecamatan_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(db.select(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name))
+    return [(code, name) for code, name in rows]
+
+
+def kelurahan_choices(kecamatan_code: str | None) -> list[tuple[str, str]]:
+    if not kecamatan_code:
+        return []
+    rows = db.session.execute(
+        db.select(Kelurahan.code, Kelurahan.name)
+        .where(Kelurahan.kecamatan_code == kecamatan_code)
+        .order_by(Kelurahan.name)
+    )
+    return [(code, name) for code, name in rows]
+
+
+def category_choices(locale: str) -> list[tuple[str, str]]:
+    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order))
+    return [(c.code, c.label(locale)) for c in categories]
+
+
+@dataclass(frozen=True)
+class AreaContact:
+    """Someone a citizen may ask to be proposed: their role and area, a phone if they agreed."""
+
+    role: str
+    area: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class EligibilityAnswer:
+    year: int | None
+    findings: list[Finding]
+    programmes: list[str]
+    contacts: list[AreaContact]
+    kelurahan: str
+
+    @property
+    def configured(self) -> bool:
+        return self.year is not None
+
+    @property
+    def likely_eligible(self) -> bool:
+        return self.configured and not any(f.is_error for f in self.findings)
+
+    @property
+    def reasons(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+
+def area_contacts(kelurahan_code: str, rw: int) -> list[AreaContact]:
+    """The active RT/RW heads and agents bound to this kelurahan and RW."""
+    users = db.session.scalars(
+        db.select(User)
+        .where(
+            User.role.in_(AREA_ROLES),
+            User.active.is_(True),
+            and_(User.kelurahan_code == kelurahan_code, User.rw == rw),
+        )
+        .order_by(User.role.desc(), User.rt, User.id)
+    )
+    return [
+        AreaContact(
+            role=str(_l("Ketua RT/RW") if user.role.value == "rt_rw" else _l("Agen Perisai")),
+            area=user.area_label,
+            phone=user.phone if user.phone_public and user.phone else None,
+        )
+        for user in users
+    ]
+
+
+def judge_eligibility(
+    *,
+    kelurahan_code: str,
+    rw: int,
+    birth_date: date,
+    category_code: str,
+    desil: int | None,
+    employer_covered: bool,
+    civil_servant: bool,
+    today: date | None = None,
+) -> EligibilityAnswer:
+    """Judge a visitor's answers by the shared rules of the year in force, and whom to ask."""
+    today = today or date.today()
+    programme_year: ProgrammeYear | None = programme_year_for(today)
+    kelurahan = db.session.get(Kelurahan, kelurahan_code)
+    contacts = area_contacts(kelurahan_code, rw)
+    area = f"{kelurahan.name} RW {rw:03d}" if kelurahan else ""
+    if programme_year is None:
+        return EligibilityAnswer(None, [], [], contacts, area)
+    findings = check_eligibility(
+        programme_year,
+        birth_date=birth_date,
+        category_code=category_code,
+        desil=desil,
+        employer_covered=employer_covered,
+        civil_servant=civil_servant,
+        today=today,
+    )
+    setting = category_setting(programme_year, category_code)
+    programmes = setting.programmes if setting and setting.eligible else []
+    return EligibilityAnswer(programme_year.year, findings, programmes, contacts, area)
