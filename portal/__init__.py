@@ -66,6 +66,8 @@ def _bind_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.accounts.routes import bp as accounts_bp
+    from portal.certificates.cli import worker_command
+    from portal.certificates.routes import bp as certificates_bp
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.seed.cli import seed_cli
@@ -73,5 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(certificates_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(worker_command)
