@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.certificates.jobs import count_batch
@@ -17,8 +18,8 @@ from portal.models import Category, Kelurahan, PrintDocument
 
 def document_choices():
     return [
-        (PrintDocument.CARD.value, _l("Kartu peserta (10 kartu per lembar A4, depan dan belakang)")),
-        (PrintDocument.CERTIFICATE.value, _l("Sertifikat Kepesertaan (A4)")),
+        SelectChoice(PrintDocument.CARD.value, _l("Kartu peserta (10 kartu per lembar A4, depan dan belakang)")),
+        SelectChoice(PrintDocument.CERTIFICATE.value, _l("Sertifikat Kepesertaan (A4)")),
     ]
 
 
@@ -38,12 +39,12 @@ class BatchPrintForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         kelurahan = db.session.scalars(db.select(Kelurahan).order_by(Kelurahan.name)).all()
-        self.kelurahan_code.choices = [("", _l("— pilih kelurahan —"))] + [
-            (k.code, k.label) for k in kelurahan
+        self.kelurahan_code.choices = [SelectChoice("", _l("— pilih kelurahan —"))] + [
+            SelectChoice(k.code, k.label) for k in kelurahan
         ]
         categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
-        self.category_code.choices = [("", _l("Semua kategori"))] + [
-            (c.code, c.name_id) for c in categories
+        self.category_code.choices = [SelectChoice("", _l("Semua kategori"))] + [
+            SelectChoice(c.code, c.name_id) for c in categories
         ]
         self.matching = 0
 
@@ -82,10 +83,10 @@ class RevokeForm(FlaskForm):
     reason = SelectField(
         _l("Alasan"),
         choices=[
-            ("lost", _l("Kartu hilang")),
-            ("damaged", _l("Kartu rusak")),
-            ("data_corrected", _l("Data diperbaiki")),
-            ("other", _l("Lainnya")),
+            SelectChoice("lost", _l("Kartu hilang")),
+            SelectChoice("damaged", _l("Kartu rusak")),
+            SelectChoice("data_corrected", _l("Data diperbaiki")),
+            SelectChoice("other", _l("Lainnya")),
         ],
         validators=[DataRequired(_l("Pilih alasan pencabutan."))],
     )

@@ -235,6 +235,8 @@ def _render_job(job_id: int) -> None:
 
     config = current_app.config
     chunk_size = config["PRINT_CHUNK_SIZE"]
+    if document == PrintDocument.CARD:  # whole sheets only, or chunks would leave gaps
+        chunk_size = max(CARDS_PER_SHEET, chunk_size - chunk_size % CARDS_PER_SHEET)
     processes = config["PRINT_RENDER_PROCESSES"]
     static_folder = current_app.static_folder
     work_dir = output_dir() / f".job-{job_id}-{secrets.token_hex(4)}"
