@@ -13,12 +13,13 @@ import secrets
 import shutil
 import traceback
 from collections import deque
+from dataclasses import dataclass
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy.orm import selectinload
 
 from portal import audit, pdf
@@ -226,6 +227,18 @@ def _renderer(processes: int, static_folder: str) -> Executor:
     )
 
 
+@dataclass
+class _Chunk:
+    """One rendered part of a batch: its PDF file and, for cards, the cards on each sheet."""
+
+    path: str
+    sheet_sizes: list[int] | None = None
+
+
+def _sheet_sizes(cards: int) -> list[int]:
+    return [min(CARDS_PER_SHEET, cards - start) for start in range(0, cards, CARDS_PER_SHEET)]
+
+
 def _render_job(job_id: int) -> None:
     job = db.session.get(PrintJob, job_id)
     membership_ids = list(db.session.scalars(_job_query(job)))
@@ -239,39 +252,49 @@ def _render_job(job_id: int) -> None:
         chunk_size = max(CARDS_PER_SHEET, chunk_size - chunk_size % CARDS_PER_SHEET)
     processes = config["PRINT_RENDER_PROCESSES"]
     static_folder = current_app.static_folder
+    render_options = {"stylesheet": PRINT_STYLESHEET, "static_folder": static_folder}
     work_dir = output_dir() / f".job-{job_id}-{secrets.token_hex(4)}"
     work_dir.mkdir()
     printed: list[tuple[int, int, int]] = []  # (certificate, membership, person) ids
-    chunk_files: list[str] = []
+    chunks: list[_Chunk] = []
+    # Every back is the same, so each back sheet (by number of cards) is rendered once.
+    backs: dict[int, Future] = {}
     try:
         with _renderer(processes, static_folder) as renderer:
             in_flight: deque[tuple[Future, int]] = deque()
+            sheets_done = 0
             for start in range(0, len(membership_ids), chunk_size):
                 chunk_ids = membership_ids[start:start + chunk_size]
-                html, chunk_printed = _chunk_html(
-                    chunk_ids, document, requested_by_id, start // CARDS_PER_SHEET
-                )
+                html, chunk_printed = _chunk_html(chunk_ids, document, requested_by_id, sheets_done)
                 printed.extend(chunk_printed)
-                path = str(work_dir / f"{len(chunk_files):05d}.pdf")
-                chunk_files.append(path)
-                future = renderer.submit(
-                    pdf.write_pdf_file, html, path,
-                    stylesheet=PRINT_STYLESHEET, static_folder=static_folder,
-                )
+                if not chunk_printed:  # all ended since the job was listed
+                    _advance(job_id, len(chunk_ids))
+                    continue
+                chunk = _Chunk(str(work_dir / f"{len(chunks):05d}.pdf"))
+                if document == PrintDocument.CARD:
+                    chunk.sheet_sizes = _sheet_sizes(len(chunk_printed))
+                    sheets_done += len(chunk.sheet_sizes)
+                    for size in set(chunk.sheet_sizes) - backs.keys():
+                        back_html = render_template("certificates/pdf/card_backs.html", count=size)
+                        path = str(work_dir / f"back-{size}.pdf")
+                        backs[size] = renderer.submit(pdf.write_pdf_file, back_html, path, **render_options)
+                chunks.append(chunk)
+                future = renderer.submit(pdf.write_pdf_file, html, chunk.path, **render_options)
                 in_flight.append((future, len(chunk_ids)))
                 while len(in_flight) > max(processes, 1):
                     _finish_chunk(job_id, *in_flight.popleft())
             while in_flight:
                 _finish_chunk(job_id, *in_flight.popleft())
+            back_files = {size: future.result() for size, future in backs.items()}
         file_name = f"{secrets.token_urlsafe(12)}.pdf"
-        _merge(chunk_files, output_dir() / file_name, empty=not membership_ids)
+        _merge(chunks, back_files, output_dir() / file_name)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     _complete(job_id, file_name, printed)
 
 
 def _chunk_html(
-    membership_ids: list[int], document: PrintDocument, requested_by_id: int | None, first_sheet: int
+    membership_ids: list[int], document: PrintDocument, requested_by_id: int | None, sheets_before: int
 ) -> tuple[str, list[tuple[int, int, int]]]:
     """Issue missing certificates for a chunk and render its HTML."""
     issuer = db.session.get(User, requested_by_id) if requested_by_id else None
@@ -296,25 +319,37 @@ def _chunk_html(
     db.session.expunge_all()
     if document == PrintDocument.CARD:
         sheets = [facts[i:i + CARDS_PER_SHEET] for i in range(0, len(facts), CARDS_PER_SHEET)]
-        html = render_template("certificates/pdf/card_sheets.html", sheets=sheets, first_sheet=first_sheet)
+        html = render_template("certificates/pdf/card_fronts.html", sheets=sheets, first_sheet=sheets_before)
     else:
         html = render_template("certificates/pdf/certificate.html", documents=facts)
     return html, printed
 
 
-def _finish_chunk(job_id: int, future: Future, size: int) -> None:
-    future.result()
+def _advance(job_id: int, count: int) -> None:
     job = db.session.get(PrintJob, job_id)
-    job.done = min(job.total, job.done + size)
+    job.done = min(job.total, job.done + count)
     db.session.commit()
 
 
-def _merge(chunk_files: list[str], target: Path, *, empty: bool) -> None:
+def _finish_chunk(job_id: int, future: Future, size: int) -> None:
+    future.result()
+    _advance(job_id, size)
+
+
+def _merge(chunks: list[_Chunk], back_files: dict[int, str], target: Path) -> None:
+    """One PDF: certificates in order, or each front sheet followed by its back sheet."""
     writer = PdfWriter()
-    if empty:
-        writer.add_blank_page(width=595.28, height=841.89)
-    for path in chunk_files:
-        writer.append(path)
+    backs = {size: PdfReader(path).pages[0] for size, path in back_files.items()}
+    for chunk in chunks:
+        reader = PdfReader(chunk.path)
+        if chunk.sheet_sizes is None:
+            writer.append(reader)
+            continue
+        for front, size in zip(reader.pages, chunk.sheet_sizes, strict=True):
+            writer.add_page(front)
+            writer.add_page(backs[size])
+    if not chunks:
+        writer.add_blank_page(width=595.28, height=841.89)  # A4: nobody was printable
     partial = target.with_suffix(".part")
     with partial.open("wb") as stream:
         writer.write(stream)

@@ -68,7 +68,7 @@ def pooled_app(app_factory, print_config):
 def test_batch_of_cards_runs_in_the_background_with_progress_and_gives_one_duplex_pdf(pooled_app):
     client = pooled_app.test_client()
     with pooled_app.app_context():
-        numbers = [m.number for m in _members(12)]
+        numbers = [m.number for m in _members(13)]
         make_member("Orang Lain", kelurahan_code=PABAENG)
     from tests.conftest import AuthActions
 
@@ -80,29 +80,34 @@ def test_batch_of_cards_runs_in_the_background_with_progress_and_gives_one_duple
     seen = _watch_progress(client, job_id)
 
     total, done, final = seen[-1]
-    assert (total, done) == (12, 12)
-    dones = [d for t, d, _ in seen if t == 12]
+    assert (total, done) == (13, 13)
+    dones = [d for t, d, _ in seen if t == 13]
     assert dones == sorted(dones)  # progress only moves forward
     assert "Unduh PDF" in final
     pdf = _download(client, job_id)
     reader = read_pdf(pdf)
-    # 12 cards: two sheets, each front followed by its back.
+    # 13 cards: two sheets, each front followed by its back.
     assert [page_size_mm(p) for p in reader.pages] == [(210.0, 297.0)] * 4
     text = all_text(reader)
     assert all(number in text for number in numbers)
     assert "Orang Lain" not in text
     front, back = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert numbers[0] in front and "depan" in front
-    assert f"{numbers[0]}-01" in back and "belakang" in back
-    assert _x_of(reader.pages[0], numbers[0]) < 105 * MM < _x_of(reader.pages[1], f"{numbers[0]}-01")
+    assert "belakang" in back and "kecelakaan kerja" in back
+    assert _positions(reader.pages[0], numbers[0])[0][0] < 105 * MM  # first card: left column
+    # The second sheet holds 3 cards; on its back they sit mirrored for long-edge duplex.
+    backs = sorted(_positions(reader.pages[3], "Kartu ini bukti"), key=lambda xy: -xy[1])
+    assert len(backs) == 3, backs
+    (x1, y1), (x2, y2), (x3, y3) = backs
+    assert y1 == y2 > y3 and x3 > 105 * MM
     assert len(decode_qr_codes(pdf, 0, dpi=200)) == 10
     with pooled_app.app_context():
         job = db.session.get(PrintJob, job_id)
         assert job.status == PrintJobStatus.DONE
-        assert db.session.scalar(db.select(db.func.count()).select_from(PrintRecord).where(PrintRecord.job_id == job_id)) == 12
+        assert db.session.scalar(db.select(db.func.count()).select_from(PrintRecord).where(PrintRecord.job_id == job_id)) == 13
         assert db.session.scalar(
             db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "print")
-        ) == 12
+        ) == 13
         assert not any(p.name.startswith(".job") for p in Path(pooled_app.config["PRINT_OUTPUT_DIR"]).iterdir())
 
     # The same page after a reload still offers the file; "never printed" now finds nobody.
@@ -112,17 +117,19 @@ def test_batch_of_cards_runs_in_the_background_with_progress_and_gives_one_duple
     assert "Tidak ada kepesertaan aktif" in response.get_data(as_text=True)
 
 
-def _x_of(page, needle: str) -> float:
-    """Where on the page (points from the left) a text run starts."""
+def _positions(page, needle: str) -> list[tuple[float, float]]:
+    """Where on the page (points from the bottom left) each text run holding `needle` starts."""
     found = []
 
     def visitor(text, cm, tm, font, size):
         if needle in text:
-            found.append(cm[4] + tm[4])
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((round(x, 1), round(y, 1)))
 
     page.extract_text(visitor_text=visitor)
     assert found, needle
-    return found[0]
+    return found
 
 
 def test_batch_filters_by_rw_and_category_and_prints_certificates(app, staff):
