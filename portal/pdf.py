@@ -8,6 +8,9 @@ taking `static_folder` work without a Flask app, so render processes stay light.
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
+import gc
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,7 +97,26 @@ def write_pdf_file(html: str, path: str, *, stylesheet: str | None, static_folde
     Path(path).write_bytes(
         html_to_pdf(html, stylesheet=stylesheet, static_folder=static_folder)
     )
+    _release_memory()
     return path
+
+
+def _release_memory() -> None:
+    """Hand a finished document's memory back to the OS, so long-lived renderers do not creep."""
+    gc.collect()
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None  # glibc only
+    except OSError:
+        return None
+
+
+_libc = _load_libc()
 
 
 def render_pdf(template: str, *, stylesheet: str | None = None, **context) -> bytes:

@@ -6,9 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal import pdf
 from portal.certificates.jobs import redis_connection
-from portal.certificates.services import PRINT_STYLESHEET
 
 
 @click.command("worker")
@@ -21,7 +19,5 @@ def worker_command(burst: bool) -> None:
     app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: without it print jobs run inside the web process.")
-    # Forked work horses inherit this process: load WeasyPrint once, here.
-    pdf.preload(app.static_folder, (PRINT_STYLESHEET,))
     worker = Worker([app.config["PRINT_QUEUE_NAME"]], connection=redis_connection(app))
     worker.work(burst=burst, with_scheduler=False)
