@@ -63,6 +63,7 @@ class Config:
     PRINT_BATCH_MAX = _int("PRINT_BATCH_MAX", 5000)
     PRINT_JOB_TIMEOUT = _int("PRINT_JOB_TIMEOUT", 1800)  # seconds, for RQ
     PRINT_JOB_STALE_SECONDS = _int("PRINT_JOB_STALE_SECONDS", 600)
+    PRINT_FILE_RETENTION_DAYS = _int("PRINT_FILE_RETENTION_DAYS", 7)  # batch PDFs hold names
     # Import WeasyPrint and parse fonts at start-up, so the first PDF is as fast as the rest.
     PDF_PRELOAD = os.environ.get("PDF_PRELOAD", "1") == "1"
 

@@ -2,8 +2,10 @@
 
 A job lists the memberships once, then renders them in chunks (~100 cards per PDF) in a
 pool of render processes and merges the chunks with pypdf. Each chunk is its own small
-WeasyPrint document, so memory stays flat whatever the batch size; state and progress
-live in the PrintJob row, so a page reload or a restarted web process loses nothing.
+WeasyPrint document, so memory stays flat whatever the batch size; card backs are all
+alike, so one back sheet is rendered per job and placed behind every front sheet. State
+and progress live in the PrintJob row, so a page reload or a restarted web process loses
+nothing. Finished PDFs hold names, so they are deleted after PRINT_FILE_RETENTION_DAYS.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import secrets
 import shutil
 import traceback
 from collections import deque
-from dataclasses import dataclass
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -54,7 +56,18 @@ def output_dir() -> Path:
 
 
 def output_path(job: PrintJob) -> Path | None:
-    return output_dir() / job.file_name if job.file_name else None
+    return Path(current_app.config["PRINT_OUTPUT_DIR"]) / job.file_name if job.file_name else None
+
+
+def delete_expired_files() -> None:
+    """Delete finished batch PDFs older than the retention period (they hold names)."""
+    cutoff = utcnow() - timedelta(days=current_app.config["PRINT_FILE_RETENTION_DAYS"])
+    expired = db.session.scalars(
+        db.select(PrintJob).where(PrintJob.file_name.is_not(None), PrintJob.finished_at < cutoff)
+    ).all()
+    for job in expired:
+        _remove_output(job)
+    db.session.commit()
 
 
 def batch_query(
@@ -175,6 +188,7 @@ def _run_in_app_context(app: Flask, job_id: int) -> None:
 
 def run_print_job(job_id: int) -> None:
     """Render a batch job's PDF (runs inside an app context, in RQ or the local worker)."""
+    delete_expired_files()
     job = db.session.get(PrintJob, job_id)
     if job is None or (job.status not in UNFINISHED) or (
         job.status == PrintJobStatus.RUNNING and not is_stale(job)

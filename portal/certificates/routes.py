@@ -71,6 +71,7 @@ def membership_documents(membership_id: int):
         current=services.current_certificate(membership),
         printable=services.is_printable(membership),
         counts=services.print_counts(membership.certificates),
+        scans=services.scan_counts(membership.certificates),
         number_of=services.certificate_number,
         print_form=CsrfOnlyForm(),
         revoke_form=RevokeForm(),

@@ -207,10 +207,14 @@ def count_scan(certificate: Certificate) -> None:
     )
 
 
-def scan_count(certificate: Certificate) -> int:
-    return db.session.scalar(
-        db.select(CertificateScan.scans).where(CertificateScan.certificate_id == certificate.id)
-    ) or 0
+def scan_counts(certificates: list[Certificate]) -> dict[int, int]:
+    """How often each certificate's QR code was looked up."""
+    rows = db.session.execute(
+        db.select(CertificateScan.certificate_id, CertificateScan.scans).where(
+            CertificateScan.certificate_id.in_([c.id for c in certificates])
+        )
+    ).all()
+    return dict(rows)
 
 
 def never_printed_clause(document: PrintDocument):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,22 @@ def test_worker_command_needs_redis(runner):
 
     assert result.exit_code != 0
     assert "REDIS_URL" in result.output
+
+
+def test_finished_batch_pdfs_are_deleted_after_the_retention_period(app, staff):
+    with app.app_context():
+        _members(1)
+    first = _start_batch(staff)
+    _watch_progress(staff, first)
+    with app.app_context():
+        job = db.session.get(PrintJob, first)
+        path = Path(app.config["PRINT_OUTPUT_DIR"]) / job.file_name
+        assert path.exists()
+        job.finished_at = job.finished_at - timedelta(days=app.config["PRINT_FILE_RETENTION_DAYS"] + 1)
+        db.session.commit()
+
+    _watch_progress(staff, _start_batch(staff))  # any job run cleans up
+
+    assert not path.exists()
+    assert staff.get(f"/cetak/batch/{first}/unduh").status_code == 404
+    assert "sudah dihapus" in staff.get(f"/cetak/batch/{first}").get_data(as_text=True)

@@ -72,7 +72,7 @@ def test_cover_that_ran_out_is_expired_even_before_the_status_is_updated(app, cl
     assert "Tidak berlaku lagi" in client.get(f"/v/{code}").get_data(as_text=True)
 
 
-def test_revoking_a_lost_card_makes_its_old_qr_say_revoked_and_issues_a_new_valid_code(app, staff, client):
+def test_revoking_a_lost_card_makes_its_old_qr_say_revoked_and_issues_a_new_valid_code(app, staff):
     with app.app_context():
         _, membership, certificate = _certified_member()
         old_code, certificate_id, membership_id = certificate.code, certificate.id, membership.id
@@ -89,6 +89,7 @@ def test_revoking_a_lost_card_makes_its_old_qr_say_revoked_and_issues_a_new_vali
         assert old.revoked_at is not None and old.revoked_reason == "lost: hilang di pasar"
         assert new.revoked_at is None and new.code != old_code
         new_code = new.code
+    client = app.test_client()  # a visitor scanning the card
     old_page = client.get(f"/v/{old_code}").get_data(as_text=True)
     assert "Dicabut" in old_page and "Sah dan berlaku" not in old_page
     new_page = client.get(f"/v/{new_code}").get_data(as_text=True)
@@ -129,6 +130,19 @@ def test_every_scan_is_counted(app, client):
 
     with app.app_context():
         assert db.session.get(CertificateScan, certificate_id).scans == 3
+
+
+def test_staff_see_how_often_a_card_was_scanned(app, staff):
+    with app.app_context():
+        _, membership, certificate = _certified_member()
+        code, membership_id = certificate.code, membership.id
+    visitor = app.test_client()
+    visitor.get(f"/v/{code}")
+    visitor.get(f"/v/{code}")
+
+    page = staff.get(f"/cetak/anggota/{membership_id}").get_data(as_text=True)
+
+    assert "Dipindai" in page and "<td>2×</td>" in page
 
 
 def test_verify_page_is_rate_limited(app_factory, print_config):
