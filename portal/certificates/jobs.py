@@ -115,6 +115,15 @@ def create_print_job(user: User, **filters) -> PrintJob:
     return job
 
 
+def recent_jobs(limit: int = 20) -> list[PrintJob]:
+    return db.session.scalars(
+        db.select(PrintJob)
+        .options(selectinload(PrintJob.kelurahan), selectinload(PrintJob.requested_by))
+        .order_by(PrintJob.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def is_stale(job: PrintJob) -> bool:
     """An unfinished job nobody has worked on for too long (its worker died): offer a retry."""
     if job.status not in UNFINISHED:

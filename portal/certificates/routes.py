@@ -8,8 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.access import roles_required
@@ -26,9 +25,7 @@ from portal.models import (
     PrintDocument,
     PrintJob,
     PrintJobStatus,
-    PrintRecord,
     Role,
-    User,
 )
 from portal.pdf import render_pdf
 
@@ -147,13 +144,7 @@ def batch():
         db.session.commit()
         jobs.start_print_job(job.id)
         return redirect(url_for(".job", job_id=job.id))
-    recent = db.session.scalars(
-        db.select(PrintJob)
-        .options(selectinload(PrintJob.kelurahan), selectinload(PrintJob.requested_by))
-        .order_by(PrintJob.id.desc())
-        .limit(20)
-    ).all()
-    return render("certificates/batch.html", form=form, recent=recent)
+    return render("certificates/batch.html", form=form, recent=jobs.recent_jobs())
 
 
 @bp.get("/cetak/batch/<int:job_id>")
@@ -207,37 +198,12 @@ def job_download(job_id: int):
 def print_log():
     """Who printed which certificate when, with each print's number (reprints counted)."""
     page = max(request.args.get("page", 1, type=int), 1)
-    print_number = (
-        func.row_number()
-        .over(
-            partition_by=(Certificate.membership_id, PrintRecord.document),
-            order_by=(PrintRecord.printed_at, PrintRecord.id),
-        )
-        .label("print_number")
-    )
-    numbered = (
-        db.select(PrintRecord.id.label("record_id"), print_number)
-        .join(PrintRecord.certificate)
-        .subquery()
-    )
-    printer = aliased(User)
-    rows = db.session.execute(
-        db.select(PrintRecord, numbered.c.print_number, Membership, Person, printer.username)
-        .join(numbered, numbered.c.record_id == PrintRecord.id)
-        .join(PrintRecord.certificate)
-        .join(Certificate.membership)
-        .join(Membership.person)
-        .outerjoin(printer, printer.id == PrintRecord.printed_by_id)
-        .options(selectinload(PrintRecord.certificate).selectinload(Certificate.membership).selectinload(Membership.certificates))
-        .order_by(PrintRecord.printed_at.desc(), PrintRecord.id.desc())
-        .limit(LOG_PAGE_SIZE + 1)
-        .offset((page - 1) * LOG_PAGE_SIZE)
-    ).all()
+    rows, has_next = services.print_log_page(page, LOG_PAGE_SIZE)
     return render(
         "certificates/log.html",
-        rows=rows[:LOG_PAGE_SIZE],
+        rows=rows,
         page=page,
-        has_next=len(rows) > LOG_PAGE_SIZE,
+        has_next=has_next,
         number_of=services.certificate_number,
         format_datetime=format_datetime,
     )

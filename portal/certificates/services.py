@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import exists, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from portal import audit
 from portal.extensions import db
@@ -167,6 +167,46 @@ def print_counts(certificates: list[Certificate]) -> dict[tuple[int, PrintDocume
         .group_by(PrintRecord.certificate_id, PrintRecord.document)
     ).all()
     return {(certificate_id, document): count for certificate_id, document, count in rows}
+
+
+def print_log_page(page: int, page_size: int) -> tuple[list, bool]:
+    """A page of the print log, newest first, and whether another page follows.
+
+    Rows are (record, print number, membership, person, printer's username).
+    The print number counts prints of the same membership and document, so 2 and more are
+    reprints (a replacement certificate after a revocation continues the count).
+    """
+    print_number = (
+        func.row_number()
+        .over(
+            partition_by=(Certificate.membership_id, PrintRecord.document),
+            order_by=(PrintRecord.printed_at, PrintRecord.id),
+        )
+        .label("print_number")
+    )
+    numbered = (
+        db.select(PrintRecord.id.label("record_id"), print_number)
+        .join(PrintRecord.certificate)
+        .subquery()
+    )
+    printer = aliased(User)
+    rows = db.session.execute(
+        db.select(PrintRecord, numbered.c.print_number, Membership, Person, printer.username)
+        .join(numbered, numbered.c.record_id == PrintRecord.id)
+        .join(PrintRecord.certificate)
+        .join(Certificate.membership)
+        .join(Membership.person)
+        .outerjoin(printer, printer.id == PrintRecord.printed_by_id)
+        .options(
+            selectinload(PrintRecord.certificate)
+            .selectinload(Certificate.membership)
+            .selectinload(Membership.certificates)
+        )
+        .order_by(PrintRecord.printed_at.desc(), PrintRecord.id.desc())
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+    ).all()
+    return rows[:page_size], len(rows) > page_size
 
 
 def verification_status(certificate: Certificate | None, today: date | None = None) -> VerificationStatus:

@@ -94,7 +94,7 @@ def test_revoking_a_lost_card_makes_its_old_qr_say_revoked_and_issues_a_new_vali
     assert "Dicabut" in old_page and "Sah dan berlaku" not in old_page
     new_page = client.get(f"/v/{new_code}").get_data(as_text=True)
     assert "Sah dan berlaku" in new_page
-    assert f"-02" in new_page
+    assert "-02" in new_page
 
 
 def test_revoking_with_a_nik_in_the_note_is_refused_and_changes_nothing(app, staff):
