@@ -82,6 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.routes import bp as api_bp
     from portal.audit_cli import audit_cli
     from portal.bpjs.routes import bp as bpjs_bp
+    from portal.certificates.cli import worker_command
+    from portal.certificates.routes import bp as certificates_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.desil.cli import desil_cli
     from portal.lists.cli import lists_cli
@@ -94,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, bpjs_bp, admin_bp, reports_bp, ops_bp):
+    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp):
         app.register_blueprint(blueprint)
-    for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, audit_cli, backup_cli):
+    for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli):
         app.cli.add_command(command)

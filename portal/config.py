@@ -75,6 +75,20 @@ class Config:
     SPREADSHEET_MAX_ENTRIES = _int("SPREADSHEET_MAX_ENTRIES", 200)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Cards and certificates (portal/certificates).
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    PRINT_OUTPUT_DIR = os.environ.get("PRINT_OUTPUT_DIR", str(INSTANCE_DIR / "prints"))
+    PRINT_QUEUE_NAME = os.environ.get("PRINT_QUEUE_NAME", "printing")
+    PRINT_RENDER_PROCESSES = _int("PRINT_RENDER_PROCESSES", 2)
+    PRINT_CHUNK_SIZE = _int("PRINT_CHUNK_SIZE", 100)  # memberships per WeasyPrint document
+    PRINT_CHUNKS_PER_PROCESS = _int("PRINT_CHUNKS_PER_PROCESS", 5)  # then the process is recycled
+    PRINT_BATCH_MAX = _int("PRINT_BATCH_MAX", 5000)
+    PRINT_JOB_TIMEOUT = _int("PRINT_JOB_TIMEOUT", 1800)  # seconds, for RQ
+    PRINT_JOB_STALE_SECONDS = _int("PRINT_JOB_STALE_SECONDS", 600)
+    PRINT_FILE_RETENTION_DAYS = _int("PRINT_FILE_RETENTION_DAYS", 7)  # batch PDFs hold names
+    # Import WeasyPrint and parse fonts at start-up, so the first PDF is as fast as the rest.
+    PDF_PRELOAD = os.environ.get("PDF_PRELOAD", "1") == "1"
+
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
     LANGUAGES = ("id", "en")

@@ -13,6 +13,13 @@ from portal.models.memberships import (
     MembershipStatus,
 )
 from portal.models.persons import DesilRecord, Person, Sex
+from portal.models.printing import (
+    CertificateScan,
+    PrintDocument,
+    PrintJob,
+    PrintJobStatus,
+    PrintRecord,
+)
 from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
 from portal.models.regions import Kecamatan, Kelurahan
 from portal.models.reports import KecamatanTarget
@@ -28,6 +35,7 @@ __all__ = [
     "Category",
     "CategorySetting",
     "Certificate",
+    "CertificateScan",
     "DesilRecord",
     "EndReason",
     "EntryState",
@@ -41,6 +49,10 @@ __all__ = [
     "MembershipNumberSequence",
     "MembershipStatus",
     "Person",
+    "PrintDocument",
+    "PrintJob",
+    "PrintJobStatus",
+    "PrintRecord",
     "ProgrammeYear",
     "Role",
     "Sex",

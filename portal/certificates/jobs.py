@@ -1,0 +1,405 @@
+"""Batch printing in the background: one job function for RQ workers and the local worker.
+
+A job lists the memberships once, then renders them in chunks (~100 cards per PDF) in a
+pool of render processes and merges the chunks with pypdf. Each chunk is its own small
+WeasyPrint document, so memory stays flat whatever the batch size; card backs are all
+alike, so one back sheet is rendered per job and placed behind every front sheet. State
+and progress live in the PrintJob row, so a page reload or a restarted web process loses
+nothing. Finished PDFs hold names, so they are deleted after PRINT_FILE_RETENTION_DAYS.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import secrets
+import shutil
+import traceback
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, render_template
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy.orm import selectinload
+
+from portal import audit, pdf
+from portal.certificates.services import (
+    PRINT_STYLESHEET,
+    document_facts,
+    ensure_certificate,
+    is_printable,
+    never_printed_clause,
+)
+from portal.extensions import db
+from portal.models import (
+    Membership,
+    MembershipStatus,
+    Person,
+    PrintDocument,
+    PrintJob,
+    PrintJobStatus,
+    PrintRecord,
+    User,
+)
+from portal.models.base import utcnow
+
+CARDS_PER_SHEET = 10
+UNFINISHED = (PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)
+
+
+def output_dir() -> Path:
+    folder = Path(current_app.config["PRINT_OUTPUT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def output_path(job: PrintJob) -> Path | None:
+    return Path(current_app.config["PRINT_OUTPUT_DIR"]) / job.file_name if job.file_name else None
+
+
+def delete_expired_files() -> None:
+    """Delete finished batch PDFs older than the retention period (they hold names)."""
+    cutoff = utcnow() - timedelta(days=current_app.config["PRINT_FILE_RETENTION_DAYS"])
+    expired = db.session.scalars(
+        db.select(PrintJob).where(PrintJob.file_name.is_not(None), PrintJob.finished_at < cutoff)
+    ).all()
+    for job in expired:
+        _remove_output(job)
+    db.session.commit()
+
+
+def batch_query(
+    kelurahan_code: str,
+    rw: int | None,
+    category_code: str | None,
+    never_printed: bool,
+    document: PrintDocument,
+):
+    """Active memberships matching a batch's filters, in delivery order (RW, RT, name)."""
+    query = (
+        db.select(Membership.id)
+        .join(Membership.person)
+        .where(
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.ends_on >= date.today(),
+            Person.kelurahan_code == kelurahan_code,
+        )
+        .order_by(Person.rw, Person.rt, Person.name_key, Membership.id)
+    )
+    if rw is not None:
+        query = query.where(Person.rw == rw)
+    if category_code:
+        query = query.where(Person.category_code == category_code)
+    if never_printed:
+        query = query.where(never_printed_clause(document))
+    return query
+
+
+def _job_query(job: PrintJob):
+    return batch_query(job.kelurahan_code, job.rw, job.category_code, job.never_printed, job.document)
+
+
+def count_batch(**filters) -> int:
+    query = batch_query(**filters)
+    return db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+
+
+def create_print_job(user: User, **filters) -> PrintJob:
+    """Record a new batch job (the caller commits, then starts it)."""
+    job = PrintJob(requested_by=user, total=count_batch(**filters), **filters)
+    db.session.add(job)
+    db.session.flush()
+    audit.record("create", "print_job", job.id, document=job.document.value, total=job.total)
+    return job
+
+
+def recent_jobs(limit: int = 20) -> list[PrintJob]:
+    return db.session.scalars(
+        db.select(PrintJob)
+        .options(selectinload(PrintJob.kelurahan), selectinload(PrintJob.requested_by))
+        .order_by(PrintJob.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def is_stale(job: PrintJob) -> bool:
+    """An unfinished job nobody has worked on for too long (its worker died): offer a retry."""
+    if job.status not in UNFINISHED:
+        return False
+    updated = job.updated_at
+    if updated.tzinfo is None:  # SQLite hands back naive UTC
+        updated = updated.replace(tzinfo=utcnow().tzinfo)
+    return utcnow() - updated > timedelta(seconds=current_app.config["PRINT_JOB_STALE_SECONDS"])
+
+
+def can_retry(job: PrintJob) -> bool:
+    return job.status == PrintJobStatus.FAILED or is_stale(job)
+
+
+def reset_for_retry(job: PrintJob) -> None:
+    """Put a failed (or abandoned) job back in the queue from the start."""
+    _remove_output(job)
+    job.status = PrintJobStatus.QUEUED
+    job.done = 0
+    job.error = None
+    job.started_at = job.finished_at = None
+    audit.record("retry", "print_job", job.id)
+
+
+def _remove_output(job: PrintJob) -> None:
+    path = output_path(job)
+    if path:
+        path.unlink(missing_ok=True)
+    job.file_name = None
+
+
+# -- Starting jobs ---------------------------------------------------------------------------
+
+
+def start_print_job(job_id: int) -> None:
+    """Hand a committed job to RQ (REDIS_URL set) or to the app's local worker thread."""
+    app = current_app._get_current_object()
+    if app.config["REDIS_URL"]:
+        from rq import Queue
+
+        Queue(app.config["PRINT_QUEUE_NAME"], connection=redis_connection(app)).enqueue_call(
+            run_print_job, args=(job_id,), timeout=app.config["PRINT_JOB_TIMEOUT"]
+        )
+    else:
+        local_worker(app).submit(_run_in_app_context, app, job_id)
+
+
+def redis_connection(app: Flask):
+    from redis import Redis
+
+    return Redis.from_url(app.config["REDIS_URL"])
+
+
+def local_worker(app: Flask) -> ThreadPoolExecutor:
+    """One background thread per app runs jobs one after the other (embedded setup)."""
+    worker = app.extensions.get("print_worker")
+    if worker is None:
+        worker = app.extensions["print_worker"] = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="print-job"
+        )
+    return worker
+
+
+def _run_in_app_context(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        run_print_job(job_id)
+
+
+# -- The job ---------------------------------------------------------------------------------
+
+
+def run_print_job(job_id: int) -> None:
+    """Render a batch job's PDF (runs inside an app context, in RQ or the local worker)."""
+    delete_expired_files()
+    job = db.session.get(PrintJob, job_id)
+    if job is None or (job.status not in UNFINISHED) or (
+        job.status == PrintJobStatus.RUNNING and not is_stale(job)
+    ):
+        return
+    job.status = PrintJobStatus.RUNNING
+    job.started_at = utcnow()
+    job.done = 0
+    db.session.commit()
+    try:
+        _render_job(job_id)
+    except Exception as error:  # noqa: BLE001 - every failure is shown to staff with a retry
+        db.session.rollback()
+        # Type and frames only: exception messages can quote database values.
+        current_app.logger.error(
+            "print job %s failed: %s\n%s",
+            job_id,
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        job = db.session.get(PrintJob, job_id)
+        job.status = PrintJobStatus.FAILED
+        job.error = type(error).__name__[:200]
+        job.finished_at = utcnow()
+        db.session.commit()
+
+
+class _InlineRenderer(Executor):
+    """Renders in the job's own process (PRINT_RENDER_PROCESSES = 0: tests, tiny setups)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - handed over like a pool would
+            future.set_exception(error)
+        return future
+
+
+def _renderer(processes: int, static_folder: str) -> Executor:
+    if processes <= 0:
+        return _InlineRenderer()
+    # Spawned (not forked) processes: the job may run in a thread of a web server.
+    return ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=pdf.preload,
+        initargs=(static_folder, (PRINT_STYLESHEET,)),
+        max_tasks_per_child=current_app.config["PRINT_CHUNKS_PER_PROCESS"],
+    )
+
+
+@dataclass
+class _Chunk:
+    """One rendered part of a batch: its PDF file and, for cards, the cards on each sheet."""
+
+    path: str
+    sheet_sizes: list[int] | None = None
+
+
+def _sheet_sizes(cards: int) -> list[int]:
+    return [min(CARDS_PER_SHEET, cards - start) for start in range(0, cards, CARDS_PER_SHEET)]
+
+
+def _render_job(job_id: int) -> None:
+    job = db.session.get(PrintJob, job_id)
+    membership_ids = list(db.session.scalars(_job_query(job)))
+    job.total = len(membership_ids)
+    document, requested_by_id = job.document, job.requested_by_id
+    db.session.commit()
+
+    config = current_app.config
+    chunk_size = config["PRINT_CHUNK_SIZE"]
+    if document == PrintDocument.CARD:  # whole sheets only, or chunks would leave gaps
+        chunk_size = max(CARDS_PER_SHEET, chunk_size - chunk_size % CARDS_PER_SHEET)
+    processes = config["PRINT_RENDER_PROCESSES"]
+    static_folder = current_app.static_folder
+    render_options = {"stylesheet": PRINT_STYLESHEET, "static_folder": static_folder}
+    work_dir = output_dir() / f".job-{job_id}-{secrets.token_hex(4)}"
+    work_dir.mkdir()
+    printed: list[tuple[int, int, int]] = []  # (certificate, membership, person) ids
+    chunks: list[_Chunk] = []
+    # Every back is the same, so each back sheet (by number of cards) is rendered once.
+    backs: dict[int, Future] = {}
+    try:
+        with _renderer(processes, static_folder) as renderer:
+            in_flight: deque[tuple[Future, int]] = deque()
+            sheets_done = 0
+            for start in range(0, len(membership_ids), chunk_size):
+                chunk_ids = membership_ids[start:start + chunk_size]
+                html, chunk_printed = _chunk_html(chunk_ids, document, requested_by_id, sheets_done)
+                printed.extend(chunk_printed)
+                if not chunk_printed:  # all ended since the job was listed
+                    _advance(job_id, len(chunk_ids))
+                    continue
+                chunk = _Chunk(str(work_dir / f"{len(chunks):05d}.pdf"))
+                if document == PrintDocument.CARD:
+                    chunk.sheet_sizes = _sheet_sizes(len(chunk_printed))
+                    sheets_done += len(chunk.sheet_sizes)
+                    for size in set(chunk.sheet_sizes) - backs.keys():
+                        back_html = render_template("certificates/pdf/card_backs.html", count=size)
+                        path = str(work_dir / f"back-{size}.pdf")
+                        backs[size] = renderer.submit(pdf.write_pdf_file, back_html, path, **render_options)
+                chunks.append(chunk)
+                future = renderer.submit(pdf.write_pdf_file, html, chunk.path, **render_options)
+                in_flight.append((future, len(chunk_ids)))
+                while len(in_flight) > max(processes, 1):
+                    _finish_chunk(job_id, *in_flight.popleft())
+            while in_flight:
+                _finish_chunk(job_id, *in_flight.popleft())
+            back_files = {size: future.result() for size, future in backs.items()}
+        file_name = f"{secrets.token_urlsafe(12)}.pdf"
+        _merge(chunks, back_files, output_dir() / file_name)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    _complete(job_id, file_name, printed)
+
+
+def _chunk_html(
+    membership_ids: list[int], document: PrintDocument, requested_by_id: int | None, sheets_before: int
+) -> tuple[str, list[tuple[int, int, int]]]:
+    """Issue missing certificates for a chunk and render its HTML."""
+    issuer = db.session.get(User, requested_by_id) if requested_by_id else None
+    memberships = db.session.scalars(
+        db.select(Membership)
+        .where(Membership.id.in_(membership_ids))
+        .options(
+            selectinload(Membership.certificates),
+            selectinload(Membership.person).selectinload(Person.kelurahan),
+        )
+    ).all()
+    by_id = {m.id: m for m in memberships}
+    certificates = [
+        ensure_certificate(by_id[i], issuer)
+        for i in membership_ids
+        if i in by_id and is_printable(by_id[i])
+    ]
+    facts = [document_facts(c) for c in certificates]
+    printed = [(c.id, c.membership_id, c.membership.person_id) for c in certificates]
+    # The codes exist before any PDF shows them.
+    db.session.commit()
+    db.session.expunge_all()
+    if document == PrintDocument.CARD:
+        sheets = [facts[i:i + CARDS_PER_SHEET] for i in range(0, len(facts), CARDS_PER_SHEET)]
+        html = render_template("certificates/pdf/card_fronts.html", sheets=sheets, first_sheet=sheets_before)
+    else:
+        html = render_template("certificates/pdf/certificate.html", documents=facts)
+    return html, printed
+
+
+def _advance(job_id: int, count: int) -> None:
+    job = db.session.get(PrintJob, job_id)
+    job.done = min(job.total, job.done + count)
+    db.session.commit()
+
+
+def _finish_chunk(job_id: int, future: Future, size: int) -> None:
+    future.result()
+    _advance(job_id, size)
+
+
+def _merge(chunks: list[_Chunk], back_files: dict[int, str], target: Path) -> None:
+    """One PDF: certificates in order, or each front sheet followed by its back sheet."""
+    writer = PdfWriter()
+    backs = {size: PdfReader(path).pages[0] for size, path in back_files.items()}
+    for chunk in chunks:
+        reader = PdfReader(chunk.path)
+        if chunk.sheet_sizes is None:
+            writer.append(reader)
+            continue
+        for front, size in zip(reader.pages, chunk.sheet_sizes, strict=True):
+            writer.add_page(front)
+            writer.add_page(backs[size])
+    if not chunks:
+        writer.add_blank_page(width=595.28, height=841.89)  # A4: nobody was printable
+    partial = target.with_suffix(".part")
+    with partial.open("wb") as stream:
+        writer.write(stream)
+    partial.replace(target)
+
+
+def _complete(job_id: int, file_name: str, printed: list[tuple[int, int, int]]) -> None:
+    """Log every print and mark the job done, in one transaction."""
+    job = db.session.get(PrintJob, job_id)
+    actor = job.requested_by
+    db.session.add_all(
+        PrintRecord(certificate_id=certificate_id, document=job.document, printed_by=actor, job_id=job.id)
+        for certificate_id, _, _ in printed
+    )
+    for certificate_id, membership_id, person_id in printed:
+        audit.record(
+            "print",
+            "membership",
+            membership_id,
+            person_id=person_id,
+            actor=actor,
+            document=job.document.value,
+            certificate_id=certificate_id,
+            job_id=job.id,
+        )
+    job.file_name = file_name
+    job.done = job.total
+    job.status = PrintJobStatus.DONE
+    job.finished_at = utcnow()
+    db.session.commit()

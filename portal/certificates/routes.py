@@ -1,0 +1,244 @@
+"""Printing cards and certificates (staff), the print log, and the public verify page /v/<code>."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.access import roles_required
+from portal.certificates import jobs, services
+from portal.certificates.forms import BatchPrintForm, RevokeForm
+from portal.certificates.services import PRINT_STYLESHEET, PrintRefused, VerificationStatus
+from portal.extensions import db, limiter
+from portal.forms import CsrfOnlyForm
+from portal.hx import render
+from portal.models import (
+    Certificate,
+    Membership,
+    Person,
+    PrintDocument,
+    PrintJob,
+    PrintJobStatus,
+    Role,
+)
+from portal.pdf import render_pdf
+
+bp = Blueprint("certificates", __name__)
+
+OFFICE_ROLES = (Role.STAFF, Role.ADMIN)
+DOCUMENTS = "any(card, certificate)"
+# What new_verification_code() produces (URL-safe base64); anything else is not looked up.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,43}")
+LOG_PAGE_SIZE = 50
+
+
+def _membership_or_404(membership_id: int) -> Membership:
+    membership = db.session.scalar(
+        db.select(Membership)
+        .where(Membership.id == membership_id)
+        .options(
+            selectinload(Membership.certificates),
+            selectinload(Membership.person).selectinload(Person.kelurahan),
+        )
+    )
+    if membership is None:
+        abort(404)
+    return membership
+
+
+# -- One member's documents ------------------------------------------------------------------
+
+
+@bp.get("/cetak/anggota/<int:membership_id>")
+@roles_required(*OFFICE_ROLES)
+def membership_documents(membership_id: int):
+    """A member's card and certificate: print, download, revoke, and their print history."""
+    membership = _membership_or_404(membership_id)
+    audit.record("view", "membership_documents", membership.id, person_id=membership.person_id)
+    db.session.commit()
+    return render(
+        "certificates/membership.html",
+        membership=membership,
+        current=services.current_certificate(membership),
+        printable=services.is_printable(membership),
+        counts=services.print_counts(membership.certificates),
+        scans=services.scan_counts(membership.certificates),
+        number_of=services.certificate_number,
+        print_form=CsrfOnlyForm(),
+        revoke_form=RevokeForm(),
+    )
+
+
+@bp.post(f"/cetak/anggota/<int:membership_id>/<{DOCUMENTS}:document>")
+@roles_required(*OFFICE_ROLES)
+def print_document(membership_id: int, document: str):
+    """Log a print of the card or certificate (issuing a certificate if none is valid), then download it."""
+    membership = _membership_or_404(membership_id)
+    if not CsrfOnlyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.print_document(membership, PrintDocument(document), current_user)
+    except PrintRefused:
+        flash(_("Kepesertaan ini tidak aktif, jadi kartu dan sertifikat tidak dapat dicetak."), "error")
+        return redirect(url_for(".membership_documents", membership_id=membership.id))
+    db.session.commit()
+    return redirect(url_for(".download_document", membership_id=membership.id, document=document), 303)
+
+
+@bp.get(f"/cetak/anggota/<int:membership_id>/<{DOCUMENTS}:document>.pdf")
+@roles_required(*OFFICE_ROLES)
+def download_document(membership_id: int, document: str):
+    """The PDF of the member's valid certificate, as card (ID-1) or A4 certificate."""
+    membership = _membership_or_404(membership_id)
+    certificate = services.current_certificate(membership)
+    if certificate is None or not services.is_printable(membership):
+        abort(404)
+    template = "certificates/pdf/card.html" if document == "card" else "certificates/pdf/certificate.html"
+    pdf = render_pdf(template, stylesheet=PRINT_STYLESHEET, documents=[services.document_facts(certificate)])
+    audit.record("download", "membership", membership.id, person_id=membership.person_id, document=document)
+    db.session.commit()
+    name = "kartu" if document == "card" else "sertifikat"
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}-{membership.number}.pdf"'
+    return response
+
+
+@bp.post("/cetak/sertifikat/<int:certificate_id>/cabut")
+@roles_required(*OFFICE_ROLES)
+def revoke(certificate_id: int):
+    """Revoke a certificate (lost or damaged card) and issue a replacement with a new code."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    membership = _membership_or_404(certificate.membership_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for(".membership_documents", membership_id=membership.id))
+    try:
+        services.revoke_certificate(certificate, form.reason_text, current_user)
+    except PrintRefused:
+        flash(_("Sertifikat ini sudah dicabut."), "error")
+        return redirect(url_for(".membership_documents", membership_id=membership.id))
+    db.session.commit()
+    flash(_("Sertifikat dicabut. Kode QR lama kini tertulis \"dicabut\"; cetak kartu baru untuk peserta."), "success")
+    return redirect(url_for(".membership_documents", membership_id=membership.id))
+
+
+# -- Batches ---------------------------------------------------------------------------------
+
+
+@bp.route("/cetak/batch", methods=["GET", "POST"])
+@roles_required(*OFFICE_ROLES)
+def batch():
+    """Choose a kelurahan (RW, category, never printed) and start a background print job."""
+    form = BatchPrintForm()
+    if form.validate_on_submit():
+        job = jobs.create_print_job(current_user, **form.filters)
+        db.session.commit()
+        jobs.start_print_job(job.id)
+        return redirect(url_for(".job", job_id=job.id))
+    return render("certificates/batch.html", form=form, recent=jobs.recent_jobs())
+
+
+@bp.get("/cetak/batch/<int:job_id>")
+@roles_required(*OFFICE_ROLES)
+def job(job_id: int):
+    """A print job's progress; htmx polls the progress block every second until it ends."""
+    print_job = db.get_or_404(PrintJob, job_id)
+    return render(
+        "certificates/job.html",
+        block="progress",
+        job=print_job,
+        stale=jobs.is_stale(print_job),
+        can_retry=jobs.can_retry(print_job),
+        retry_form=CsrfOnlyForm(),
+    )
+
+
+@bp.post("/cetak/batch/<int:job_id>/ulang")
+@roles_required(*OFFICE_ROLES)
+def retry(job_id: int):
+    """Run a failed (or abandoned) print job again."""
+    print_job = db.get_or_404(PrintJob, job_id)
+    if not CsrfOnlyForm().validate_on_submit():
+        abort(400)
+    if jobs.can_retry(print_job):
+        jobs.reset_for_retry(print_job)
+        db.session.commit()
+        jobs.start_print_job(print_job.id)
+    return redirect(url_for(".job", job_id=print_job.id))
+
+
+@bp.get("/cetak/batch/<int:job_id>/unduh")
+@roles_required(*OFFICE_ROLES)
+def job_download(job_id: int):
+    """The finished batch PDF."""
+    print_job = db.get_or_404(PrintJob, job_id)
+    path = jobs.output_path(print_job)
+    if print_job.status != PrintJobStatus.DONE or path is None or not path.exists():
+        abort(404)
+    audit.record("download", "print_job", print_job.id, document=print_job.document.value)
+    db.session.commit()
+    name = "kartu" if print_job.document == PrintDocument.CARD else "sertifikat"
+    return send_file(path, mimetype="application/pdf", download_name=f"{name}-batch-{print_job.id}.pdf")
+
+
+# -- Print log -------------------------------------------------------------------------------
+
+
+@bp.get("/cetak/log")
+@roles_required(*OFFICE_ROLES)
+def print_log():
+    """Who printed which certificate when, with each print's number (reprints counted)."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, has_next = services.print_log_page(page, LOG_PAGE_SIZE)
+    return render(
+        "certificates/log.html",
+        rows=rows,
+        page=page,
+        has_next=has_next,
+        number_of=services.certificate_number,
+        format_datetime=format_datetime,
+    )
+
+
+# -- Public verification ---------------------------------------------------------------------
+
+
+@bp.get("/v/<code>")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
+def verify(code: str):
+    """Public: is the card behind this QR code genuine and valid? Masked name, never the NIK."""
+    certificate = services.find_certificate(code) if CODE_PATTERN.fullmatch(code) else None
+    status = services.verification_status(certificate)
+    if certificate is not None:
+        services.count_scan(certificate)
+        db.session.commit()
+    response = render(
+        "certificates/verify.html",
+        status=404 if certificate is None else 200,
+        verification=status,
+        statuses=VerificationStatus,
+        certificate=certificate,
+        number=services.certificate_number(certificate) if certificate else None,
+    )
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.record_once
+def _preload_weasyprint(state) -> None:
+    """Load WeasyPrint, fonts and the print stylesheet when the server starts (not in tests)."""
+    app = state.app
+    if app.config["PDF_PRELOAD"] and not app.testing:
+        from portal import pdf
+
+        pdf.preload(app.static_folder, (PRINT_STYLESHEET,))
