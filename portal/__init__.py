@@ -30,6 +30,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     _bind_extensions(app)
     _register_blueprints(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from portal import request_log, security, templating
     from portal.main.errors import register_error_handlers

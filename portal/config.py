@@ -35,6 +35,9 @@ class Config:
     # hide_parameters: SQL log lines and database errors never quote a NIK or a name.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are
+    # trusted, so rate limits count real client addresses; 0 trusts none.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     SESSION_COOKIE_NAME = "portal_session"

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.extensions import db
-from portal.seed.demo import DEMO_ACCOUNTS, seed_demo
+from portal.seed.demo import DEMO_ACCOUNTS, demo_citizens, seed_demo
 from portal.seed.reference import seed_reference
 from portal.seed.scale import iter_counts, seed_scale
 
@@ -45,6 +45,9 @@ def demo(password):
         click.echo(f"  {account.username:8} {account.role.value:6} {area:18} {passwords[account.username]}")
     click.echo("admin, staff1 and staff2 sign in with a second factor: get the current code with")
     click.echo("  flask --app wsgi users totp-code staff1")
+    click.echo("Made-up citizens to try Cek Status with (NIK / name / expected answer):")
+    for nik, name, outcome in demo_citizens():
+        click.echo(f"  {nik}  {name:32} {outcome}")
 
 
 @seed_cli.command("scale")

@@ -25,6 +25,7 @@ from portal.models import (
     ListEntry,
     ListSource,
     MemberList,
+    Membership,
     MembershipStatus,
     Person,
     Role,
@@ -151,6 +152,27 @@ def _demo_targets(programme_year) -> None:
                 target_population=round(total * count / kelurahan_count),
             )
         )
+
+
+def demo_citizens() -> list[tuple[str, str, str]]:
+    """One made-up person per status answer, for trying the public status check."""
+    examples = []
+    member = db.session.execute(
+        db.select(Person.nik, Person.full_name)
+        .join(Person.memberships)
+        .where(Membership.status == MembershipStatus.ACTIVE)
+        .order_by(Person.id)
+        .limit(1)
+    ).first()
+    if member:
+        examples.append((member.nik, member.full_name, "active member"))
+    for state in (EntryState.PENDING, EntryState.RETURNED, EntryState.REJECTED):
+        entry = db.session.execute(
+            db.select(ListEntry.nik, ListEntry.full_name).filter_by(state=state).order_by(ListEntry.id).limit(1)
+        ).first()
+        if entry:
+            examples.append((entry.nik, entry.full_name, state.value))
+    return examples
 
 
 class _DemoPopulation:

@@ -37,3 +37,18 @@ def test_request_log_names_the_route_pattern_never_the_values(client, caplog):
     assert json.loads(lines[1])["endpoint"] == "/daftar/<int:list_id>"
     text = "\n".join(lines) + caplog.text
     assert "7371011302850003" not in text and "Siti" not in text and "12345" not in text
+
+
+def test_behind_a_trusted_proxy_limits_count_the_real_client_address(app_factory):
+    app = app_factory(TRUSTED_PROXIES=1)
+    client = app.test_client()
+    from flask import request
+
+    @app.get("/_address")
+    def address():
+        return request.remote_addr
+
+    assert client.get("/_address", headers={"X-Forwarded-For": "203.0.113.7"}).get_data(as_text=True) == "203.0.113.7"
+    untrusted = app_factory().test_client()
+    untrusted.application.add_url_rule("/_address", view_func=address)
+    assert untrusted.get("/_address", headers={"X-Forwarded-For": "203.0.113.7"}).get_data(as_text=True) == "127.0.0.1"

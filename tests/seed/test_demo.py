@@ -1,10 +1,13 @@
 """`flask seed demo`: demo accounts and realistic data, never in production."""
 
+import re
+
 from sqlalchemy import func
 
 from portal.extensions import db
 from portal.models import Certificate, EntryState, ListEntry, Membership, Person, Role, User
 from portal.nik import parse_nik
+from tests.conftest import csrf_token
 
 
 def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, client, auth):
@@ -27,6 +30,13 @@ def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, cl
         assert db.session.scalar(db.select(func.count()).select_from(Membership)) == len(persons)
         assert db.session.scalar(db.select(func.count()).select_from(Certificate)) > 0
     assert auth.login("rtrw2", "demo-password-2026").status_code == 302
+    assert "Made-up citizens" in result.output
+    for outcome in ("active member", "pending", "returned", "rejected"):
+        assert outcome in result.output
+    nik, name = re.search(r"  (\d{16})  (.+?)\s+active member", result.output).groups()
+    token = csrf_token(client, "/status")
+    answer = client.post("/status", data={"nik": nik, "name": name, "csrf_token": token})
+    assert "Masa perlindungan" in answer.get_data(as_text=True)
 
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0
