@@ -60,6 +60,7 @@ def bench_config(url: str) -> type[Config]:
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
             "RATELIMIT_ENABLED": False,
+            "MFA_REQUIRED_ROLES": (),  # the bench signs in with a password only
         },
     )
 
