@@ -1,5 +1,9 @@
 """Coverage, pipeline, certificate and budget figures: aggregated in SQL, cached briefly.
 
+Dashboard and /stats reports are added up from a year's counts in fine groups
+(category x kecamatan x week or month, see YearCounts), which `flask reports refresh`
+recounts every few minutes; the monthly report (as of a month's end) is counted directly.
+
 Definitions the reports use everywhere (dashboard, /stats, exports, the monthly PDF):
 - a member of year Y is a person with a membership of year Y that staff did not end
   (active, or expired after its period ran out); ended memberships (deceased, moved away,
