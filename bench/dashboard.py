@@ -5,15 +5,22 @@
 Creates (and afterwards drops) its own PostgreSQL database, bulk-inserts N persons with a
 membership each, list entries across the year (about 1.2 per member), certificates for
 half of them, then times requests through the app in this process (server time: routing,
-SQL, rendering; no network). "cold" empties the report cache before every request, so each
-one counts everything in the database; "warm" is what visitors get within the cache TTL;
-"aging" is a request for a report past half its maximum age: served from the cache, then
-recounted after the response has gone out (what keeps steady-state pages fast).
+SQL, rendering; no network). Modes:
+- "cold": the cache is emptied before every request, so each one counts the year in the
+  database (what a request pays when no refresh job runs and the cache has lapsed);
+- "job": the year's counts were just recounted by the refresh job (`flask reports refresh`,
+  timed separately), and the page for its filters is added up from them (what every page
+  gets, for any kecamatan and category, while the job runs every few minutes);
+- "warm": later requests within the cache's lifetime;
+- "aging": counts past half their maximum age, served, then recounted after the response.
+Prints medians and p95 of wall time, the median CPU time of this process per request,
+and the load average (the machine may be shared: compare CPU times).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -50,7 +57,7 @@ from portal.models import (  # noqa: E402
     Sex,
 )
 from portal.reports.figures import ReportFilters  # noqa: E402
-from portal.reports.services import invalidate_reports, report_cache_key  # noqa: E402
+from portal.reports.services import invalidate_reports, refresh_year_counts, report_cache_key  # noqa: E402
 from portal.seed.reference import CATEGORIES, seed_reference  # noqa: E402
 
 PASSWORD = "bench-password-2026"
@@ -80,6 +87,7 @@ def bench_config(url: str) -> type[Config]:
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_ENABLED": False,
+            "MFA_REQUIRED_ROLES": (),  # the bench signs in with a password only
             "REDIS_URL": None,
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
@@ -174,7 +182,7 @@ def populate(members: int, year: int, seed: int = 7371) -> None:
     _insert(Certificate, certificates)
     db.session.commit()
     for table in ("person", "membership", "list_entry", "certificate", "member_list"):
-        db.session.execute(db.text(f"ANALYZE {table}"))
+        db.session.execute(db.text(f"ANALYZE {table}"))  # what autovacuum does in production
     db.session.commit()
 
 
@@ -208,21 +216,25 @@ def age_cached_report(filters: ReportFilters, seconds: float) -> None:
         cache.set(key, replace(report, computed_at=report.computed_at - timedelta(seconds=seconds)))
 
 
-def timed(client, path: str, filters: ReportFilters, rounds: int, mode: str) -> list[float]:
-    """Server times of `rounds` requests: "cold" counts in the database every time, "warm"
-    is served from the cache, "aging" is served from the cache and recounted after it."""
-    times = []
+def timed(client, path: str, filters: ReportFilters, rounds: int, mode: str) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of `rounds` requests in `mode` (see the module docstring)."""
+    times, cpu = [], []
     for _ in range(rounds):
         if mode == "cold":
             invalidate_reports()
+        elif mode == "job":
+            invalidate_reports()
+            refresh_year_counts(filters.year)
+            db.session.remove()
         elif mode == "aging":
             age_cached_report(filters, current_app.config["REPORTS_CACHE_SECONDS"] * 0.6)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200, (path, response.status_code)
         response.close()  # an aging report is recounted here, after the response went out
-    return times
+    return times, cpu
 
 
 def p95(values: list[float]) -> float:
@@ -239,19 +251,24 @@ def main() -> None:
         "--database-url", default="postgresql://postgres@127.0.0.1:5432/portal_bench_dashboard"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use the database a --keep run left (no loading)")
     args = parser.parse_args()
 
-    url = recreate_database(args.database_url)
+    if args.reuse:
+        url = make_url(database_url(args.database_url)).render_as_string(hide_password=False)
+    else:
+        url = recreate_database(args.database_url)
     app = create_app(bench_config(url))
     year = date.today().year
     try:
-        with app.app_context():
-            upgrade()
-            seed_reference(year)
-            db.session.commit()
-            started = time.perf_counter()
-            populate(args.members, year)
-            print(f"inserted {args.members:,} members in {time.perf_counter() - started:.1f} s")
+        if not args.reuse:
+            with app.app_context():
+                upgrade()
+                seed_reference(year)
+                db.session.commit()
+                started = time.perf_counter()
+                populate(args.members, year)
+                print(f"inserted {args.members:,} members in {time.perf_counter() - started:.1f} s")
         client = app.test_client()
         login = client.get("/masuk").get_data(as_text=True)
         token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', login).group(1)
@@ -264,18 +281,26 @@ def main() -> None:
             ),
             "/stats": ("/stats", ReportFilters(year)),
         }
-        print(f"server time in ms, {args.members:,} members (median / p95):")
+        print(f"server time in ms, {args.members:,} members (median / p95, median CPU of this process)")
+        print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         with app.app_context():
+            job = []
+            for _ in range(3):
+                invalidate_reports()
+                started, started_cpu = time.perf_counter(), time.process_time()
+                refresh_year_counts(year)
+                job.append(((time.perf_counter() - started) * 1000, (time.process_time() - started_cpu) * 1000))
+                db.session.remove()
+            print(f"  refresh job (counts the year): {statistics.median(j[0] for j in job):.0f} ms, "
+                  f"CPU {statistics.median(j[1] for j in job):.0f} ms (median of 3)")
             for label, (path, filters) in pages.items():
                 timed(client, path, filters, 1, "cold")  # the first request warms SQLAlchemy and Jinja
-                cold = timed(client, path, filters, args.cold_rounds, "cold")
-                warm = timed(client, path, filters, args.warm_rounds, "warm")
-                aging = timed(client, path, filters, args.cold_rounds, "aging")
-                print(
-                    f"  {label:38} cold {statistics.median(cold):7.1f} / {p95(cold):7.1f}"
-                    f"   warm {statistics.median(warm):6.1f} / {p95(warm):6.1f}"
-                    f"   aging {statistics.median(aging):6.1f} / {p95(aging):6.1f}"
-                )
+                results = []
+                for mode, rounds in (("cold", args.cold_rounds), ("job", args.cold_rounds), ("warm", args.warm_rounds), ("aging", args.cold_rounds)):
+                    wall, cpu = timed(client, path, filters, rounds, mode)
+                    results.append(f"{mode} {statistics.median(wall):6.1f} / {p95(wall):6.1f} ({statistics.median(cpu):5.1f})")
+                print(f"  {label:38} " + "   ".join(results))
+        print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     finally:
         with app.app_context():
             db.session.remove()

@@ -60,6 +60,7 @@ def bench_config(url: str) -> type[Config]:
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
             "RATELIMIT_ENABLED": False,
+            "MFA_REQUIRED_ROLES": (),  # the bench signs in with a password only
         },
     )
 
@@ -121,8 +122,14 @@ def load(entries: int) -> None:
     for i in range(0, len(desil), 5000):
         db.session.execute(insert(DesilRecord), desil[i : i + 5000])
     db.session.commit()
-    db.session.execute(text("ANALYZE"))
     db.session.commit()
+
+
+def vacuum(url: str) -> None:
+    """What autovacuum does in production: statistics, and the visibility map that lets the
+    capped counts read the indexes alone."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -135,15 +142,19 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--bulk", type=int, default=1000)
+    parser.add_argument("--reuse", action="store_true", help="use the database an earlier run left (no loading)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    fresh_database(url)
+    if not args.reuse:
+        fresh_database(url)
     app = create_app(bench_config(url))
     with app.app_context():
-        upgrade()
-        began = time.perf_counter()
-        load(args.entries)
-        print(f"loaded {args.entries} pending entries in {time.perf_counter() - began:.1f} s")
+        if not args.reuse:
+            upgrade()
+            began = time.perf_counter()
+            load(args.entries)
+            print(f"loaded {args.entries} pending entries in {time.perf_counter() - began:.1f} s")
+        vacuum(url)
         kelurahan = [k.code for k in db.session.scalars(db.select(Kelurahan))]
     client = app.test_client()
     client.post("/masuk", data={"username": "benchstaff", "password": PASSWORD})
@@ -155,15 +166,21 @@ def main() -> None:
         "category+unknown_desil": lambda: "/verifikasi/?kategori=kader&tanda=unknown_desil",
         "no filter, page 2": lambda: "/verifikasi/?setelah=50",
     }
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for name, make_path in scenarios.items():
-        timings = []
+        timings, cpu = [], []
         for _ in range(args.requests):
             path = make_path()
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             response = client.get(path)
             timings.append((time.perf_counter() - began) * 1000)
+            cpu.append((time.process_time() - began_cpu) * 1000)
             assert response.status_code == 200, path
-        print(f"queue page [{name}]: median {statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms ({args.requests} requests)")
+        print(
+            f"queue page [{name}]: median {statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms, "
+            f"CPU of this process median {statistics.median(cpu):.1f} ms ({args.requests} requests)"
+        )
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     with app.app_context():
         staff = db.session.scalar(db.select(User).filter_by(username="benchstaff"))
         ids = list(

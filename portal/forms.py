@@ -24,16 +24,21 @@ def kecamatan_choices(blank: str | None = None) -> list[SelectChoice]:
 
 def kelurahan_choices(blank: str | None = None, kecamatan_code: str | None = None) -> list[SelectChoice]:
     """The kelurahan (of one kecamatan, or all) for a select, labelled with their kecamatan."""
-    from sqlalchemy.orm import joinedload
-
     from portal.extensions import db
-    from portal.models import Kelurahan
+    from portal.models import Kecamatan, Kelurahan
 
-    query = db.select(Kelurahan).options(joinedload(Kelurahan.kecamatan)).order_by(Kelurahan.name)
+    # Plain columns, not 153 ORM objects: busy pages (the review queue) build this every time.
+    query = (
+        db.select(Kelurahan.code, Kelurahan.name, Kecamatan.name)
+        .join(Kecamatan, Kelurahan.kecamatan_code == Kecamatan.code)
+        .order_by(Kelurahan.name)
+    )
     if kecamatan_code:
         query = query.where(Kelurahan.kecamatan_code == kecamatan_code)
-    rows = db.session.scalars(query)
-    return select_choices(([("", blank)] if blank else []) + [(k.code, k.label) for k in rows])
+    rows = db.session.execute(query)
+    return select_choices(
+        ([("", blank)] if blank else []) + [(code, f"{name}, {kecamatan}") for code, name, kecamatan in rows]
+    )
 
 
 def category_choices(blank: str | None = None) -> list[SelectChoice]:

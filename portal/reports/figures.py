@@ -190,3 +190,26 @@ class Report:
             rejected=sum(w.rejected for w in self.pipeline),
             returned=sum(w.returned for w in self.pipeline),
         )
+
+
+@dataclass(frozen=True)
+class YearCounts:
+    """A year's heavy counts in fine groups, from which the report of any kecamatan and
+    category of that year is added up without touching the registry again.
+
+    Kecamatan are Kemendagri codes; weeks start on Monday and months on their first day,
+    both in the portal's time zone.
+    """
+
+    year: int
+    computed_at: datetime
+    # (category, kecamatan, persons with a counted membership)
+    coverage: tuple[tuple[str, str, int], ...]
+    # (category, kecamatan, declared monthly income, jht, counted memberships)
+    memberships: tuple[tuple[str, str, int | None, bool, int], ...]
+    # (week start, kecamatan, category, entries submitted)
+    submitted: tuple[tuple[date, str, str, int], ...]
+    # (week start, state, kecamatan, category, entries decided)
+    decided: tuple[tuple[date, str, str, str, int], ...]
+    # (month, kecamatan, category, certificates issued)
+    certificates: tuple[tuple[date, str, str, int], ...]

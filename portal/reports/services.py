@@ -1,5 +1,9 @@
 """Coverage, pipeline, certificate and budget figures: aggregated in SQL, cached briefly.
 
+Dashboard and /stats reports are added up from a year's counts in fine groups
+(category x kecamatan x week or month, see YearCounts), which `flask reports refresh`
+recounts every few minutes; the monthly report (as of a month's end) is counted directly.
+
 Definitions the reports use everywhere (dashboard, /stats, exports, the monthly PDF):
 - a member of year Y is a person with a membership of year Y that staff did not end
   (active, or expired after its period ran out); ended memberships (deceased, moved away,
@@ -20,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import after_this_request, current_app, has_request_context
-from sqlalchemy import Date, cast, func
+from sqlalchemy import Date, cast, func, text
 
 from portal.extensions import cache, db
 from portal.reports.figures import (
@@ -32,6 +36,7 @@ from portal.reports.figures import (
     Report,
     ReportFilters,
     WaitingList,
+    YearCounts,
 )
 from portal.models import (
     Category,
@@ -52,6 +57,7 @@ from portal.models import (
 # Cells with fewer people than this are not published on the public page.
 SMALL_CELL = 5
 WAITING_LISTS_SHOWN = 10
+REPORT_WORK_MEM = "64MB"
 DECISION_STATES = (EntryState.APPROVED, EntryState.REJECTED, EntryState.RETURNED)
 
 
@@ -83,44 +89,64 @@ def invalidate_reports() -> None:
 
 
 def report_cache_key(filters: ReportFilters) -> str:
-    return f"reports:{cache.get(GENERATION_KEY) or 0}:{filters.cache_key()}"
+    """Where the figures `filters` are made from are cached: the year's counts, shared by
+    every kecamatan and category, or (for a monthly report) the report itself."""
+    scope = filters.cache_key() if filters.month else f"year:{filters.year}"
+    return f"reports:{cache.get(GENERATION_KEY) or 0}:{scope}"
 
 
 def build_report(filters: ReportFilters) -> Report:
-    """The report for `filters`, never older than REPORTS_CACHE_SECONDS.
+    """The report for `filters`, from counts never older than REPORTS_CACHE_SECONDS.
 
-    Past half that age a cached report is still served, and recounted once the response has
-    gone out, so visitors seldom wait for the count itself (about a second at 200,000
-    members); past the full age it is recounted before answering.
+    The year's counts are kept in fine groups, so any kecamatan and category is added up
+    from them in milliseconds. `flask reports refresh`, run every few minutes, recounts
+    them, so pages do not wait for the count itself (about a second at 200,000 members).
+    Without the job, past half the maximum age cached counts are still served and recounted
+    once the response has gone out; past the full age they are recounted before answering.
     """
     max_age = current_app.config["REPORTS_CACHE_SECONDS"]
+    if filters.month:
+        return _cached_or_counted(filters, lambda: compute_report(filters), max_age)
+    counts = _cached_or_counted(filters, lambda: count_year(filters.year), max_age)
+    return report_from_counts(filters, counts, max_age)
+
+
+def refresh_year_counts(year: int) -> YearCounts:
+    """Recount the year's figures now and cache them (the job behind `flask reports refresh`)."""
+    max_age = current_app.config["REPORTS_CACHE_SECONDS"]
+    return _count_and_store(report_cache_key(ReportFilters(year)), lambda: count_year(year), max(max_age, 1))
+
+
+def _cached_or_counted(filters: ReportFilters, count, max_age: int):
     if max_age <= 0:
-        return compute_report(filters)
+        return count()
     key = report_cache_key(filters)
-    report = cache.get(key)
-    age = (datetime.now(timezone.utc) - report.computed_at).total_seconds() if report else None
-    if report is None or age >= max_age:
-        return _count_and_store(key, filters, max_age)
+    figures = cache.get(key)
+    age = (datetime.now(timezone.utc) - figures.computed_at).total_seconds() if figures else None
+    if figures is None or age >= max_age:
+        return _count_and_store(key, count, max_age)
     if age >= max_age / 2 and has_request_context() and cache.add(f"{key}:recounting", 1, timeout=60):
-        _recount_after_response(key, filters, max_age)
-    return report
+        _recount_after_response(key, count, max_age)
+    return figures
 
 
-def _count_and_store(key: str, filters: ReportFilters, max_age: int) -> Report:
-    report = replace(compute_report(filters), cache_seconds=max_age)
-    cache.set(key, report, timeout=max_age)
-    return report
+def _count_and_store(key: str, count, max_age: int):
+    figures = count()
+    if isinstance(figures, Report):
+        figures = replace(figures, cache_seconds=max_age)
+    cache.set(key, figures, timeout=max_age)
+    return figures
 
 
-def _recount_after_response(key: str, filters: ReportFilters, max_age: int) -> None:
+def _recount_after_response(key: str, count, max_age: int) -> None:
     app = current_app._get_current_object()
 
     def recount() -> None:
         with app.app_context():
             try:
-                _count_and_store(key, filters, max_age)
+                _count_and_store(key, count, max_age)
             except Exception:  # the visitor has their page; log and let the next one recount
-                app.logger.exception("Recounting report %s failed", filters.cache_key())
+                app.logger.exception("Recounting report figures %s failed", key)
             finally:
                 cache.delete(f"{key}:recounting")
 
@@ -201,7 +227,13 @@ def _coverage(
     for category_code, kelurahan_code, members in counts:
         per_category[category_code] += members
         per_kecamatan[kecamatan_of[kelurahan_code]] += members
+    return _coverage_rows(filters, per_category, per_kecamatan)
 
+
+def _coverage_rows(
+    filters: ReportFilters, per_category: dict[str, int], per_kecamatan: dict[str, int]
+) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow, CoverageRow]:
+    """Members per category and kecamatan against the year's targets, and the totals."""
     # Category targets are city-wide and kecamatan targets cover every category: a target
     # applies only while the report is not narrowed along the other dimension.
     category_targets = dict(
@@ -383,6 +415,11 @@ def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
         .where(*_counted_memberships(filters), *_person_filters(filters))
         .group_by(Person.category_code, Person.monthly_income, Membership.jht)
     ).all()
+    return _budget_rows(groups, programme_year)
+
+
+def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
+    """The budget from (category, declared income, jht, memberships) groups."""
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for category_code, income, jht, count in groups:
         jkk_jkm = programme_year.monthly_premium(income, jht=False)
@@ -399,6 +436,136 @@ def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
     ]
     ceiling = int(programme_year.budget_ceiling) if programme_year.budget_ceiling else None
     return Budget(rows, programme_year.coverage_months, ceiling)
+
+
+# --- the year's counts, and reports added up from them ----------------------------------
+
+
+def _kecamatan_code(kelurahan_code_column):
+    """A kelurahan's Kemendagri code is its kecamatan's code plus four digits."""
+    return func.substr(kelurahan_code_column, 1, 6)
+
+
+def _local_period_start(column, unit: str):
+    """The Monday ("week") or first day ("month") of a timestamp's day in the city's time."""
+    zone = report_timezone()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc(unit, func.timezone(zone.key, column)), Date)
+    hours = int(datetime.now(zone).utcoffset().total_seconds() // 3600)
+    if unit == "week":
+        return func.date(column, f"{hours:+d} hours", "-6 days", "weekday 1")
+    return func.date(column, f"{hours:+d} hours", "start of month")
+
+
+def count_year(year: int) -> YearCounts:
+    """Count the year's members, premiums, pipeline and certificates in fine groups."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A few hundred thousand narrow rows hashed in memory rather than in temporary
+        # files (the default 4 MB spills at 200,000 members); this transaction only.
+        db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+    filters = ReportFilters(year)
+    start, end = _utc_bounds(filters)
+    has_membership = (
+        db.select(Membership.id)
+        .where(Membership.person_id == Person.id, *_counted_memberships(filters))
+        .exists()
+    )
+    person_kecamatan = _kecamatan_code(Person.kelurahan_code)
+    coverage = db.session.execute(
+        db.select(Person.category_code, person_kecamatan, func.count())
+        .where(has_membership)
+        .group_by(Person.category_code, person_kecamatan)
+    ).all()
+    memberships = db.session.execute(
+        db.select(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht, func.count())
+        .select_from(Membership)
+        .join(Person, Membership.person_id == Person.id)
+        .where(*_counted_memberships(filters))
+        .group_by(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht)
+    ).all()
+    entry_kecamatan = _kecamatan_code(ListEntry.kelurahan_code)
+    submitted_week = _local_period_start(ListEntry.submitted_at, "week")
+    submitted = db.session.execute(
+        db.select(submitted_week, entry_kecamatan, ListEntry.category_code, func.count())
+        .where(ListEntry.submitted_at >= start, ListEntry.submitted_at < end)
+        .group_by(submitted_week, entry_kecamatan, ListEntry.category_code)
+    ).all()
+    decided_week = _local_period_start(ListEntry.decided_at, "week")
+    decided = db.session.execute(
+        db.select(decided_week, ListEntry.state, entry_kecamatan, ListEntry.category_code, func.count())
+        .where(ListEntry.decided_at >= start, ListEntry.decided_at < end, ListEntry.state.in_(DECISION_STATES))
+        .group_by(decided_week, ListEntry.state, entry_kecamatan, ListEntry.category_code)
+    ).all()
+    issued_month = _local_period_start(Certificate.issued_at, "month")
+    certificates = db.session.execute(
+        db.select(issued_month, person_kecamatan, Person.category_code, func.count(Certificate.id))
+        .join(Membership, Certificate.membership_id == Membership.id)
+        .join(Person, Membership.person_id == Person.id)
+        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
+        .group_by(issued_month, person_kecamatan, Person.category_code)
+    ).all()
+    return YearCounts(
+        year=year,
+        computed_at=datetime.now(timezone.utc),
+        coverage=tuple(tuple(row) for row in coverage),
+        memberships=tuple((c, k, income, bool(jht), n) for c, k, income, jht, n in memberships),
+        submitted=tuple((_as_date(w), k, c, n) for w, k, c, n in submitted),
+        decided=tuple((_as_date(w), EntryState(state).value, k, c, n) for w, state, k, c, n in decided),
+        certificates=tuple((_as_date(m), k, c, n) for m, k, c, n in certificates),
+    )
+
+
+def report_from_counts(filters: ReportFilters, counts: YearCounts, cache_seconds: int = 0) -> Report:
+    """The report for a year's kecamatan and category, added up from the year's counts;
+    only the targets, the settings and the lists waiting now are read from the database."""
+
+    def wanted(kecamatan_code: str, category_code: str) -> bool:
+        return (not filters.kecamatan_code or kecamatan_code == filters.kecamatan_code) and (
+            not filters.category_code or category_code == filters.category_code
+        )
+
+    per_category: dict[str, int] = defaultdict(int)
+    per_kecamatan: dict[str, int] = defaultdict(int)
+    for category_code, kecamatan_code, persons in counts.coverage:
+        if wanted(kecamatan_code, category_code):
+            per_category[category_code] += persons
+            per_kecamatan[kecamatan_code] += persons
+    by_category, by_kecamatan, category_total, kecamatan_total = _coverage_rows(
+        filters, per_category, per_kecamatan
+    )
+    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for week, kecamatan_code, category_code, n in counts.submitted:
+        if wanted(kecamatan_code, category_code):
+            weeks[week]["submitted"] += n
+    for week, state, kecamatan_code, category_code, n in counts.decided:
+        if wanted(kecamatan_code, category_code):
+            weeks[week][state] += n
+    months: dict[date, int] = defaultdict(int)
+    for month, kecamatan_code, category_code, n in counts.certificates:
+        if wanted(kecamatan_code, category_code):
+            months[month] += n
+    budget_groups: dict[tuple, int] = defaultdict(int)
+    for category_code, kecamatan_code, income, jht, n in counts.memberships:
+        if wanted(kecamatan_code, category_code):
+            budget_groups[category_code, income, jht] += n
+    programme_year = db.session.get(ProgrammeYear, filters.year)
+    return Report(
+        filters=filters,
+        computed_at=counts.computed_at,
+        by_category=by_category,
+        by_kecamatan=by_kecamatan,
+        category_total=category_total,
+        kecamatan_total=kecamatan_total,
+        pipeline=[PipelineWeek(week, **n) for week, n in sorted(weeks.items())],
+        certificates_by_month=[MonthCount(month, n) for month, n in sorted(months.items())],
+        waiting_lists=_waiting_lists(filters),
+        budget=(
+            _budget_rows([(*key, n) for key, n in budget_groups.items()], programme_year)
+            if programme_year
+            else None
+        ),
+        cache_seconds=cache_seconds,
+    )
 
 
 # --- targets -----------------------------------------------------------------------------

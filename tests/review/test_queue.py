@@ -49,6 +49,19 @@ def test_queue_filters_by_area_flag_and_desil_with_counts(app, client, auth):
     assert "Desil belum diketahui: 2" in page
 
 
+def test_flag_counts_stop_at_their_cap_and_say_so(app, client, auth, monkeypatch):
+    monkeypatch.setattr(queue, "FLAG_COUNT_CAP", 2)
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        pending_entries(3)
+    auth.login("staff1")
+    page = client.get("/verifikasi/").get_data(as_text=True)
+    assert "Menunggu verifikasi: 3" in page
+    assert "Tanpa peringatan: 2+" in page
+    assert "Desil belum diketahui: 2+" in page
+    assert "Ada peringatan: 0" in page
+
+
 def test_filter_request_from_htmx_gets_only_the_results_block(app, client, auth):
     with app.app_context():
         make_user("staff1", Role.STAFF)
