@@ -12,7 +12,7 @@ from flask import url_for
 
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, Role
+from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, Role
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -81,6 +81,9 @@ def test_rt_head_probing_other_areas_ids_gets_404_on_every_url_that_takes_an_id(
             answers[(endpoint, method)] = response.status_code
             assert response.status_code == expected, f"{method} {url} ({endpoint}) answered {response.status_code}"
     assert set(answers.values()) <= {404, 405}
+    with app.app_context():
+        refused = db.session.scalars(db.select(AuditEvent).filter_by(action="access.refused", actor_name="rtrw1")).all()
+        assert {e.details["reason"] for e in refused} == {"role", "area"}
 
 
 def test_the_probed_ids_exist_the_other_areas_head_opens_their_own_list(app, client, auth):
