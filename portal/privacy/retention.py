@@ -14,11 +14,13 @@ What is kept and why:
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import and_, bindparam, exists, not_, or_, update
 
+from portal import audit
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -47,15 +49,9 @@ def is_anonymised(nik: str | None) -> bool:
 
 def months_before(day: date, months: int) -> date:
     """The same day `months` calendar months earlier (clamped to the month's last day)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass
@@ -189,8 +185,6 @@ def _anonymise_persons(person_ids: list[int]) -> None:
 
 def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int) -> AuditEvent:
     """Anonymise what the plan found and write one audit event for the run, in one transaction."""
-    from portal import audit
-
     _anonymise_entries(plan.rejected_entry_ids)
     _anonymise_entries(plan.person_entry_ids)
     _anonymise_persons(plan.person_ids)
