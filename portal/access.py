@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, true
 
@@ -18,6 +18,16 @@ from portal.extensions import db
 from portal.models import Role, User
 
 ModelT = TypeVar("ModelT")
+
+
+def refuse(**details):
+    """Answer 404, recording the refusal in the audit trail (route and ids only, nothing personal)."""
+    from portal import audit
+
+    if current_user.is_authenticated:
+        audit.record("access.refused", "endpoint", request.endpoint, **details)
+        db.session.commit()
+    abort(404)
 
 
 def roles_required(*roles: Role):
@@ -28,7 +38,7 @@ def roles_required(*roles: Role):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                abort(404)
+                refuse(reason="role")
             return view(*args, **kwargs)
 
         return wrapped
@@ -64,5 +74,7 @@ def get_in_area_or_404(model: type[ModelT], record_id: int, user: User | None = 
         db.select(model).where(model.id == record_id, area_clause(user, model))
     )
     if record is None:
+        if db.session.get(model, record_id) is not None:
+            refuse(reason="area", record=model.__tablename__, record_id=record_id)
         abort(404)
     return record

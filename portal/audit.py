@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import has_request_context
 from flask_login import current_user
 
 from portal.audit_chain import mark_pending
 from portal.extensions import db
 from portal.models import AuditEvent, User
+from portal.nik import mask_nik
+
+# Free text in details (a correction's reason, a revocation note, a file name) may quote
+# personal data; these are masked whatever the caller passed.
+_NIK_LIKE = re.compile(r"(?<!\d)\d{16}(?!\d)")
+_PHONE_LIKE = re.compile(r"(?<![\d+])(?:\+62|62|0)8(?:[ \-]?\d){7,11}(?!\d)")
+_TYPED_DATE = re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.](?:\d{4}|\d{2})(?!\d)")
+
+
+def _mask_phone(match: re.Match) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return digits[:4] + "*" * (len(digits) - 6) + digits[-2:]
+
+
+def mask_text(text: str) -> str:
+    """Mask NIK-like numbers, phone numbers and typed dates (13/02/1985) in free text."""
+    text = _NIK_LIKE.sub(lambda m: mask_nik(m.group()), text)
+    text = _PHONE_LIKE.sub(_mask_phone, text)
+    return _TYPED_DATE.sub("**/**/****", text)
+
+
+def masked(value):
+    """`value` with every string inside it passed through mask_text."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked(item) for item in value]
+    return value
 
 
 def record(
@@ -21,7 +53,8 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session; it commits with the change it describes.
 
-    Callers pass details already masked: no NIK, birth date, address or phone in clear.
+    Callers pass details already masked: no NIK, birth date, address or phone in clear;
+    free text is masked again here (mask_text) in case it quotes one.
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
@@ -32,7 +65,7 @@ def record(
         target_type=target_type,
         target_id=str(target_id) if target_id is not None else None,
         person_id=person_id,
-        details=details,
+        details=masked(details),
     )
     db.session.add(event)
     mark_pending(db.session())

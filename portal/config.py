@@ -92,6 +92,14 @@ class Config:
     # Import WeasyPrint and parse fonts at start-up, so the first PDF is as fast as the rest.
     PDF_PRELOAD = os.environ.get("PDF_PRELOAD", "1") == "1"
 
+    # Retention of personal data (UU PDP): `flask privacy purge` anonymises rejected entries
+    # decided, and people whose every membership ended, more than this many months ago. A
+    # city-wide policy of the data controller (its archive retention schedule), the same for
+    # every budget year, applied by the operator's scheduled purge: so configuration, not a
+    # per-year programme setting.
+    RETENTION_REJECTED_MONTHS = _int("RETENTION_REJECTED_MONTHS", 12)
+    RETENTION_ENDED_MONTHS = _int("RETENTION_ENDED_MONTHS", 24)
+
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
     LANGUAGES = ("id", "en")

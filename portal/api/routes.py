@@ -7,6 +7,7 @@ and JSON errors: 400 bad body, 401 bad key, 429 too many requests.
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
@@ -25,6 +26,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies, no session: a Bearer key authenticates each request
 
 BODY_FIELDS = ("nik", "name")
+# The document's `pattern` for the name: KTP names are written in Latin letters.
+NAME_PATTERN = re.compile(r"[A-Za-z]")
 
 
 def _bearer_key() -> str | None:
@@ -89,6 +92,9 @@ def status():
     not_text = {name: [_("Harus berupa teks.")] for name in BODY_FIELDS if name in body and not isinstance(body[name], str)}
     if not_text:
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=not_text)
+    if isinstance(body.get("name"), str) and body["name"] and not NAME_PATTERN.search(body["name"]):
+        errors = {"name": [_("Nama harus memuat huruf A-Z seperti pada KTP.")]}
+        return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
     form = StatusCheckForm(formdata=MultiDict({name: body.get(name) or "" for name in BODY_FIELDS}), meta={"csrf": False})
     if not form.validate():
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=form.errors)

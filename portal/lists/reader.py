@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -150,7 +151,7 @@ def _zip_kind(data: bytes) -> str | None:
                 return "xlsx"
             if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
                 return "ods"
-    except (zipfile.BadZipFile, RuntimeError, ValueError):
+    except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError, zlib.error):
         raise FileRejected("file_corrupt", _("Berkas rusak atau tidak lengkap. Simpan ulang lalu unggah lagi.")) from None
     return None
 
@@ -184,7 +185,7 @@ def check_archive(data: bytes, limits: ArchiveLimits) -> None:
                             raise too_big
     except FileRejected:
         raise
-    except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError):
+    except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError, zlib.error):
         raise FileRejected("file_corrupt", _("Berkas rusak, terkunci kata sandi atau tidak lengkap. Simpan ulang lalu unggah lagi.")) from None
 
 

@@ -225,7 +225,9 @@ def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: Entr
 def entry(list_id: int, entry_id: int):
     """One row of a list, with its findings."""
     member_list = get_in_area_or_404(MemberList, list_id)
-    return _row(member_list, _entry_or_404(member_list, entry_id), editing=False)
+    entry = _entry_or_404(member_list, entry_id)
+    services.note_entry_view(entry, current_user)
+    return _row(member_list, entry, editing=False)
 
 
 @bp.route("/<int:list_id>/baris/<int:entry_id>/ubah", methods=["GET", "POST"])

@@ -111,6 +111,12 @@ def _audit_entry(action: str, entry: ListEntry, user: User) -> None:
     audit.record(action, "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id, nik=mask_nik(entry.nik or ""), issues=[i["code"] for i in entry.issues or []])
 
 
+def note_entry_view(entry: ListEntry, user: User) -> None:
+    """Write the access history (UU PDP): who opened this row of a list."""
+    audit.record("entry.view", "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id)
+    db.session.commit()
+
+
 def add_entry(member_list: MemberList, raw: Mapping, user: User) -> ListEntry:
     """Validate one typed row and add it to the list as a draft, findings attached."""
     row = validator_for(member_list).validate([(None, raw)], known_niks=known_niks(member_list))[0]

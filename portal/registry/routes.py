@@ -37,6 +37,8 @@ def index():
         )
         after = int(form.setelah.data) if (form.setelah.data or "").isdigit() else None
         people, has_more = services.search_members(search, after)
+        if search.nik or search.name:
+            services.note_search(people, current_user)
     # The page never echoes a NIK back (an exact NIK finds one person: no next page needed).
     form.nik.data = form.nik.raw_data = None
     return render("registry/index.html", form=form, people=people, has_more=has_more, searched=request.method == "POST", status_labels=dict(STATUS_CHOICES))
@@ -71,6 +73,7 @@ def correct(person_id: int):
     form = CorrectionForm(obj=person if request.method == "GET" else None)
     if request.method == "GET":
         form.sex.data = person.sex.value
+        services.note_view(person, current_user)
     form.kelurahan_code.choices = kelurahan_choices()
     form.category_code.choices = category_choices()
     if form.validate_on_submit():

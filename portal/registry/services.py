@@ -34,6 +34,10 @@ END_REASONS = {
 
 AUDIT_LABELS = {
     "person.view": _l("Melihat data"),
+    "person.search": _l("Menemukan lewat pencarian"),
+    "entry.view": _l("Melihat usulan"),
+    "privacy.report": _l("Membuat laporan data pribadi"),
+    "print": _l("Mencetak kartu atau sertifikat"),
     "person.correct": _l("Mengoreksi data"),
     "entry.approve": _l("Menyetujui usulan"),
     "entry.reject": _l("Menolak usulan"),
@@ -129,6 +133,13 @@ def member_history(person: Person) -> MemberHistory:
 def note_view(person: Person, actor: User) -> None:
     """Write the access history (UU PDP): who opened this person's record."""
     audit.record("person.view", "person", person.id, person_id=person.id, actor=actor)
+    db.session.commit()
+
+
+def note_search(people: list[Person], actor: User) -> None:
+    """A search by NIK or name shows each person found: each enters their access history."""
+    for person in people:
+        audit.record("person.search", "person", person.id, person_id=person.id, actor=actor)
     db.session.commit()
 
 

@@ -104,6 +104,7 @@ def queue_page():
 def entry(entry_id: int):
     """One entry with its findings and the decision forms."""
     entry = db.session.get(ListEntry, entry_id) or abort(404)
+    services.note_entry_view(entry, current_user)
     return _entry_response(entry)
 
 

@@ -376,5 +376,18 @@ def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
     db.session.commit()
 
 
+def note_entry_view(entry: ListEntry, staff: User) -> None:
+    """Write the access history (UU PDP): who opened this entry's data."""
+    audit.record(
+        "entry.view",
+        "list_entry",
+        entry.id,
+        person_id=entry.person_id or _person_id_for_nik(entry.nik),
+        actor=staff,
+        list_id=entry.list_id,
+    )
+    db.session.commit()
+
+
 def _person_id_for_nik(nik: str) -> int | None:
     return db.session.scalar(db.select(Person.id).where(Person.nik == nik))

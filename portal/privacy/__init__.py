@@ -1,0 +1,1 @@
+"""Data-subject reports (UU PDP) and retention of personal data."""

@@ -1,0 +1,202 @@
+"""Retention: personal data of rejected entries and of people whose cover ended long ago is
+anonymised, while every aggregate the reports count stays the same.
+
+What is kept and why:
+- rows are anonymised, never deleted: audit events (sealed in a hash chain that must not
+  break) name the person and the entry by id, and the reports count rows;
+- kept columns are the ones counts group or sum by: review state and its dates, kelurahan
+  and RW, category, sex, and a person's declared income (past years' budget figures);
+- cleared: NIK (replaced by a marker that is never a valid NIK), name, birth date (a
+  person keeps only the year), RT, street, phone, occupation, free-text reasons, the BPJS
+  KPJ number and notes on ended memberships;
+- audit events stay as they are: their details hold masked values and ids only.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import and_, bindparam, exists, not_, or_, update
+
+from portal import audit
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Certificate,
+    EntryState,
+    ListEntry,
+    Membership,
+    MembershipStatus,
+    Person,
+)
+
+# An anonymised row's NIK: "X" and the row id, 16 characters, never a valid NIK (digits only).
+ANONYMISED_PREFIX = "X"
+# Entries still being prepared or reviewed keep a person's data, whatever their age.
+OPEN_STATES = (EntryState.DRAFT, EntryState.PENDING, EntryState.RETURNED)
+CHUNK = 500
+
+
+def anonymised_nik(row_id: int) -> str:
+    return f"{ANONYMISED_PREFIX}{row_id:015d}"
+
+
+def is_anonymised(nik: str | None) -> bool:
+    return bool(nik) and nik.startswith(ANONYMISED_PREFIX)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (clamped to the month's last day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass
+class PurgePlan:
+    """What a purge run would anonymise, by id (ids are not personal data)."""
+
+    rejected_before: date
+    ended_before: date
+    rejected_entry_ids: list[int]
+    person_ids: list[int]
+    person_entry_ids: list[int]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.rejected_entry_ids or self.person_ids)
+
+    def summary(self) -> dict:
+        """Counts and cut-off dates, for the audit event and the command's output."""
+        return {
+            "rejected_before": self.rejected_before.isoformat(),
+            "ended_before": self.ended_before.isoformat(),
+            "rejected_entries": len(self.rejected_entry_ids),
+            "persons": len(self.person_ids),
+            "person_entries": len(self.person_entry_ids),
+        }
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def plan_purge(today: date, rejected_months: int, ended_months: int) -> PurgePlan:
+    """Find rejected entries decided, and people whose every membership ended, before the cut-offs."""
+    rejected_before = months_before(today, rejected_months)
+    ended_before = months_before(today, ended_months)
+    rejected_ids = list(
+        db.session.scalars(
+            db.select(ListEntry.id)
+            .where(
+                ListEntry.state == EntryState.REJECTED,
+                ListEntry.decided_at < _start_of(rejected_before),
+                ~ListEntry.nik.startswith(ANONYMISED_PREFIX),
+            )
+            .order_by(ListEntry.id)
+        )
+    )
+    # A membership is over when staff ended it, or when its coverage period ran out.
+    past = or_(
+        and_(Membership.status == MembershipStatus.ENDED, Membership.ended_at < _start_of(ended_before)),
+        and_(Membership.status != MembershipStatus.ENDED, Membership.ends_on < ended_before),
+    )
+    has_membership = exists().where(Membership.person_id == Person.id)
+    has_recent_membership = exists().where(Membership.person_id == Person.id, not_(past))
+    has_open_entry = exists().where(ListEntry.nik == Person.nik, ListEntry.state.in_(OPEN_STATES))
+    person_ids = list(
+        db.session.scalars(
+            db.select(Person.id)
+            .where(has_membership, ~has_recent_membership, ~has_open_entry, ~Person.nik.startswith(ANONYMISED_PREFIX))
+            .order_by(Person.id)
+        )
+    )
+    person_entry_ids: list[int] = []
+    for start in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[start:start + CHUNK]
+        niks = db.select(Person.nik).where(Person.id.in_(chunk)).scalar_subquery()
+        person_entry_ids += db.session.scalars(
+            db.select(ListEntry.id).where(
+                or_(ListEntry.person_id.in_(chunk), ListEntry.nik.in_(niks)),
+                ListEntry.state == EntryState.APPROVED,
+            )
+        )
+    return PurgePlan(rejected_before, ended_before, rejected_ids, person_ids, sorted(set(person_entry_ids)))
+
+
+def _anonymise_entries(entry_ids: list[int]) -> None:
+    table = ListEntry.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("entry_id"))
+        .values(
+            nik=bindparam("marker"),
+            full_name="",
+            birth_date=None,
+            rt=None,
+            street="",
+            phone=None,
+            occupation="",
+            monthly_income=None,
+            reason_text=None,
+            issues=[],
+            has_warnings=False,
+            possible_duplicate=False,
+        )
+    )
+    for start in range(0, len(entry_ids), CHUNK):
+        chunk = entry_ids[start:start + CHUNK]
+        db.session.execute(statement, [{"entry_id": i, "marker": anonymised_nik(i)} for i in chunk])
+
+
+def _anonymise_persons(person_ids: list[int]) -> None:
+    table = Person.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("person_id"))
+        .values(
+            nik=bindparam("marker"),
+            full_name="",
+            name_key="",
+            birth_date=bindparam("birth_year"),
+            rt=None,
+            street="",
+            phone=None,
+            occupation="",
+        )
+    )
+    for start in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[start:start + CHUNK]
+        born = db.session.execute(db.select(Person.id, Person.birth_date).where(Person.id.in_(chunk))).all()
+        db.session.execute(
+            statement,
+            [{"person_id": i, "marker": anonymised_nik(i), "birth_year": date(b.year, 1, 1)} for i, b in born],
+        )
+        db.session.execute(
+            update(Membership).where(Membership.person_id.in_(chunk)).values(kpj_number=None, end_note=None)
+        )
+        memberships = db.select(Membership.id).where(Membership.person_id.in_(chunk))
+        db.session.execute(
+            update(Certificate).where(Certificate.membership_id.in_(memberships)).values(revoked_reason=None)
+        )
+
+
+def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int) -> AuditEvent:
+    """Anonymise what the plan found and write one audit event for the run, in one transaction."""
+    _anonymise_entries(plan.rejected_entry_ids)
+    _anonymise_entries(plan.person_entry_ids)
+    _anonymise_persons(plan.person_ids)
+    event = audit.record(
+        "privacy.purge",
+        "retention",
+        None,
+        rejected_months=rejected_months,
+        ended_months=ended_months,
+        **plan.summary(),
+    )
+    event.actor_name = actor_name[:64]
+    db.session.commit()
+    db.session.expire_all()
+    return event

@@ -1,0 +1,93 @@
+"""An RT/RW head probing the IDs of other areas on every URL that takes an ID: always 404.
+
+The URLs are not listed by hand: every rule of the app's URL map with an integer part is
+probed, so a new route is covered the day it is added (or this test asks for an ID for it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import url_for
+
+from portal.extensions import db
+from portal.memberships.services import issue_certificate
+from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, Role
+from tests.conftest import csrf_token
+from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
+
+# Values for the URL parts that are not IDs.
+OTHER_PARTS = {"document": "card", "file_format": "csv"}
+
+
+def _records_of_another_area(app) -> dict[str, int]:
+    """One record of every kind a URL names by ID, all outside Lette RW 002."""
+    with app.app_context():
+        make_user("rtrw1", Role.RT_RW, kelurahan_code=LETTE, rw=2)
+        other_head = make_user("rtrw2", Role.RT_RW, kelurahan_code=PABAENG, rw=5)
+        member_list = make_list(other_head)
+        entry = make_entry(member_list)
+        person, membership = make_member("Orang Tamalate", kelurahan_code=PABAENG, rw=5)
+        certificate = issue_certificate(membership, issued_by=None)
+        job = PrintJob(document=PrintDocument.CARD, kelurahan_code=PABAENG, rw=5, total=1)
+        batch = BpjsBatch(number=1, member_count=1, file_format="csv")
+        db.session.add_all([job, batch])
+        db.session.flush()
+        db.session.add(BpjsBatchItem(batch_id=batch.id, membership_id=membership.id))
+        db.session.commit()
+        return {
+            "user_id": other_head.id,
+            "list_id": member_list.id,
+            "entry_id": entry.id,
+            "person_id": person.id,
+            "membership_id": membership.id,
+            "certificate_id": certificate.id,
+            "job_id": job.id,
+            "number": batch.number,
+            "year": date.today().year,
+        }
+
+
+def _urls_taking_an_id(app, ids: dict[str, int]) -> list[tuple[str, str, set[str]]]:
+    """(endpoint, URL, allowed methods) for every rule with an integer part."""
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            integer_parts = [name for name, converter in rule._converters.items() if type(converter).__name__ == "IntegerConverter"]
+            if not integer_parts:
+                continue
+            values = {}
+            for name in rule.arguments:
+                assert name in ids or name in OTHER_PARTS, f"{rule.rule}: give this test a record for <{name}>"
+                values[name] = ids.get(name, OTHER_PARTS.get(name))
+            found.append((rule.endpoint, url_for(rule.endpoint, **values), set(rule.methods) - {"HEAD", "OPTIONS"}))
+    return found
+
+
+def test_rt_head_probing_other_areas_ids_gets_404_on_every_url_that_takes_an_id(app, client, auth):
+    ids = _records_of_another_area(app)
+    urls = _urls_taking_an_id(app, ids)
+    assert len(urls) >= 25
+    auth.login("rtrw1")
+    token = csrf_token(client, "/")
+    answers = {}
+    for endpoint, url, methods in urls:
+        for method in ("GET", "POST"):
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": token})
+            expected = 404 if method in methods else 405
+            answers[(endpoint, method)] = response.status_code
+            assert response.status_code == expected, f"{method} {url} ({endpoint}) answered {response.status_code}"
+    assert set(answers.values()) <= {404, 405}
+    with app.app_context():
+        refused = db.session.scalars(db.select(AuditEvent).filter_by(action="access.refused", actor_name="rtrw1")).all()
+        assert {e.details["reason"] for e in refused} == {"role", "area"}
+
+
+def test_the_probed_ids_exist_the_other_areas_head_opens_their_own_list(app, client, auth):
+    ids = _records_of_another_area(app)
+    auth.login("rtrw2")
+    assert client.get(f"/daftar/{ids['list_id']}").status_code == 200
+    assert client.get(f"/daftar/{ids['list_id']}/baris/{ids['entry_id']}").status_code == 200
