@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 import segno
 from flask import current_app
-from markupsafe import Markup
 from sqlalchemy import exists, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -58,7 +57,7 @@ class DocumentFacts:
     ends_on: date
     issued_at: datetime
     verify_url: str
-    qr_svg: Markup
+    qr_image: str
 
 
 def is_printable(membership: Membership, today: date | None = None) -> bool:
@@ -84,13 +83,15 @@ def verify_url(code: str) -> str:
     return f"{current_app.config['BASE_URL']}/v/{code}"
 
 
-def qr_svg(url: str) -> Markup:
-    """The QR code as one SVG path, sized by the stylesheet."""
-    svg = segno.make(url, error="m").svg_inline(
-        border=0, omitsize=True, svgclass="qr", lineclass=None
-    )
-    # segno writes only path data (the URL is encoded in it, never copied as text).
-    return Markup(svg)  # nosec B704
+def qr_image(url: str) -> str:
+    """The QR code as a tiny PNG data URI, one pixel per module.
+
+    The stylesheet scales it up with `image-rendering: pixelated`, so modules stay sharp
+    squares in print. An image is drawn in well under a millisecond, where WeasyPrint takes
+    ~10 ms to parse and draw the same code as an SVG path; and a fixed mask pattern (any
+    mask is valid QR) saves segno ~4 ms of scoring the eight masks, per card.
+    """
+    return segno.make(url, error="m", mask=0).png_data_uri(scale=1, border=0)
 
 
 def document_facts(certificate: Certificate) -> DocumentFacts:
@@ -108,7 +109,7 @@ def document_facts(certificate: Certificate) -> DocumentFacts:
         ends_on=membership.ends_on,
         issued_at=certificate.issued_at,
         verify_url=url,
-        qr_svg=qr_svg(url),
+        qr_image=qr_image(url),
     )
 
 
