@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
+from io import BytesIO
 
 import segno
 from flask import current_app
+from PIL import Image
 from sqlalchemy import exists, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -83,15 +86,25 @@ def verify_url(code: str) -> str:
     return f"{current_app.config['BASE_URL']}/v/{code}"
 
 
+# Module value (1 = dark) to grey level, for a PNG of one pixel per module.
+_MODULE_GREY = bytes([255, 0]) + bytes(254)
+
+
 def qr_image(url: str) -> str:
     """The QR code as a tiny PNG data URI, one pixel per module.
 
     The stylesheet scales it up with `image-rendering: pixelated`, so modules stay sharp
     squares in print. An image is drawn in well under a millisecond, where WeasyPrint takes
-    ~10 ms to parse and draw the same code as an SVG path; and a fixed mask pattern (any
-    mask is valid QR) saves segno ~4 ms of scoring the eight masks, per card.
+    ~10 ms to parse and draw the same code as an SVG path; a fixed mask pattern (any mask
+    is valid QR) saves segno ~4 ms of scoring the eight masks, and Pillow writes the PNG
+    ~5x faster than segno's pure-Python writer: per card, in thousands of cards.
     """
-    return segno.make(url, error="m", mask=0).png_data_uri(scale=1, border=0)
+    qr = segno.make(url, error="m", mask=0)
+    size = len(qr.matrix)
+    pixels = b"".join(qr.matrix).translate(_MODULE_GREY)
+    png = BytesIO()
+    Image.frombytes("L", (size, size), pixels).save(png, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def document_facts(certificate: Certificate) -> DocumentFacts:
@@ -120,6 +133,13 @@ def ensure_certificate(membership: Membership, user: User | None) -> Certificate
         certificate = issue_certificate(membership, issued_by=user)
         db.session.flush()
     return certificate
+
+
+def ensure_certificates(memberships: list[Membership], user: User | None) -> list[Certificate]:
+    """The valid certificate of each membership, issuing the missing ones in one flush."""
+    certificates = [current_certificate(m) or issue_certificate(m, issued_by=user) for m in memberships]
+    db.session.flush()
+    return certificates
 
 
 def print_document(membership: Membership, document: PrintDocument, user: User) -> Certificate:
