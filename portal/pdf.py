@@ -53,7 +53,9 @@ def _document_stylesheet(static_folder: str, stylesheet: str):
 
 
 # Images from files (the emblem, crop marks) decoded once per process and shared by every
-# document; images in data: URIs (QR codes) are cached only for their own document.
+# document; images in data: URIs (QR codes, one per card) are cached only for their own
+# document, so a long-lived renderer does not grow with every card it has drawn. (A raster
+# file image keeps the dict of the document that first loaded it: bounded, not growing.)
 _image_cache: dict = {}
 
 
