@@ -2,12 +2,13 @@
 
 Runs against a throw-away SQLite database in a temporary folder:
 
-    .venv/bin/python bench/printing.py                   # 1,000-card batch
-    .venv/bin/python bench/printing.py --cards 250,1000  # memory should stay flat
+    .venv/bin/python bench/printing.py                # batches of 250, 1,000, 2,000 cards
+    .venv/bin/python bench/printing.py --cards 1000   # one batch
 
-For each batch: wall time of the job function (as an RQ worker runs it) and the peak
-resident memory summed over the job's process and its render processes (sampled from
-/proc every 50 ms). Then medians in milliseconds for single documents. Targets (issue 5):
+For each batch: wall time of the job function (as an RQ worker runs it), CPU seconds of
+the job's process and of its render processes, and the peak resident memory summed over
+all of them (sampled from /proc every 50 ms): it should stay flat as batches grow. Then
+median wall and CPU milliseconds for single documents, each with the load average. Targets (issue 5):
 1,000 cards <= 20 s and <= 400 MB; one card or certificate <= 150 ms. On a shared machine
 the wall times swing with the load; the CPU seconds printed beside them do not.
 """
@@ -123,12 +124,13 @@ def bench_batch(app, size: int, index: int) -> None:
     db.session.add(job)
     db.session.commit()
     job_id = job.id
-    cpu_before = cpu_seconds()
+    own_before, children_before = cpu_seconds()
     with PeakMemory() as memory:
         start = time.perf_counter()
         jobs.run_print_job(job_id)
         seconds = time.perf_counter() - start
-    cpu = cpu_seconds() - cpu_before
+    own, children = cpu_seconds()
+    own, children = own - own_before, children - children_before
     db.session.expire_all()
     job = db.session.get(PrintJob, job_id)
     assert job.status.value == "done", job.error
@@ -137,25 +139,34 @@ def bench_batch(app, size: int, index: int) -> None:
         f"batch of {size} cards ({app.config['PRINT_RENDER_PROCESSES']} render processes, "
         f"chunks of {app.config['PRINT_CHUNK_SIZE']}): {seconds:.1f} s, "
         f"peak {memory.peak_kb / 1024:.0f} MB across processes, PDF {megabytes:.1f} MB; "
-        f"{cpu:.1f} CPU seconds in all (on an idle 2-core machine the wall time is about half)",
+        f"CPU {own + children:.1f} s in all (job process {own:.1f} s, render processes "
+        f"{children:.1f} s; on an idle 2-core machine the wall time is about half); "
+        f"{load_average()}",
         flush=True,
     )
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the render processes)."""
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process and of its finished children (the render processes)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def median_ms(render, repeats: int) -> float:
+def median_ms(render, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `render`, after a warm-up."""
     render()  # warm-up: imports, fonts, stylesheet
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         render()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def bench_single_documents(repeats: int) -> None:
@@ -172,16 +183,19 @@ def bench_single_documents(repeats: int) -> None:
     db.session.commit()
     facts = [services.document_facts(certificate)]
     for label, template in (("card (front + back)", "card"), ("A4 certificate", "certificate")):
-        median = median_ms(
+        wall, cpu = median_ms(
             lambda: render_pdf(f"certificates/pdf/{template}.html", stylesheet=services.PRINT_STYLESHEET, documents=facts),
             repeats,
         )
-        print(f"one {label}, warm: median {median:.0f} ms over {repeats}", flush=True)
+        print(
+            f"one {label}, warm: median {wall:.0f} ms (CPU {cpu:.0f} ms) over {repeats}; {load_average()}",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cards", default="1000", help="batch sizes, comma-separated")
+    parser.add_argument("--cards", default="250,1000,2000", help="batch sizes, comma-separated")
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
 

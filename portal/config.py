@@ -84,7 +84,7 @@ class Config:
     PRINT_QUEUE_NAME = os.environ.get("PRINT_QUEUE_NAME", "printing")
     PRINT_RENDER_PROCESSES = _int("PRINT_RENDER_PROCESSES", 2)
     PRINT_CHUNK_SIZE = _int("PRINT_CHUNK_SIZE", 100)  # memberships per WeasyPrint document
-    PRINT_CHUNKS_PER_PROCESS = _int("PRINT_CHUNKS_PER_PROCESS", 5)  # then the process is recycled
+    PRINT_CHUNKS_PER_PROCESS = _int("PRINT_CHUNKS_PER_PROCESS", 20)  # then the process is recycled
     PRINT_BATCH_MAX = _int("PRINT_BATCH_MAX", 5000)
     PRINT_JOB_TIMEOUT = _int("PRINT_JOB_TIMEOUT", 1800)  # seconds, for RQ
     PRINT_JOB_STALE_SECONDS = _int("PRINT_JOB_STALE_SECONDS", 600)

@@ -52,7 +52,10 @@ def _document_stylesheet(static_folder: str, stylesheet: str):
     return CSS(filename=str(path), base_url=str(path), font_config=font_config)
 
 
-# Images (the emblem) decoded once per process, shared by every document.
+# Images from files (the emblem, crop marks) decoded once per process and shared by every
+# document; images in data: URIs (QR codes, one per card) are cached only for their own
+# document, so a long-lived renderer does not grow with every card it has drawn. (A raster
+# file image keeps the dict of the document that first loaded it: bounded, not growing.)
 _image_cache: dict = {}
 
 
@@ -93,9 +96,10 @@ def html_to_pdf(
     if stylesheet:
         stylesheets.append(_document_stylesheet(static_folder, stylesheet))
     document = HTML(string=html, base_url=static_folder)
-    return document.write_pdf(
-        stylesheets=stylesheets, font_config=font_config, cache=_image_cache
-    )
+    cache = dict(_image_cache)
+    data = document.write_pdf(stylesheets=stylesheets, font_config=font_config, cache=cache)
+    _image_cache.update((key, image) for key, image in cache.items() if key.startswith("file:"))
+    return data
 
 
 def write_pdf_file(html: str, path: str, *, stylesheet: str | None, static_folder: str) -> str:

@@ -28,7 +28,7 @@ from portal import audit, pdf
 from portal.certificates.services import (
     PRINT_STYLESHEET,
     document_facts,
-    ensure_certificate,
+    ensure_certificates,
     is_printable,
     never_printed_clause,
 )
@@ -330,11 +330,9 @@ def _chunk_html(
         )
     ).all()
     by_id = {m.id: m for m in memberships}
-    certificates = [
-        ensure_certificate(by_id[i], issuer)
-        for i in membership_ids
-        if i in by_id and is_printable(by_id[i])
-    ]
+    certificates = ensure_certificates(
+        [by_id[i] for i in membership_ids if i in by_id and is_printable(by_id[i])], issuer
+    )
     facts = [document_facts(c) for c in certificates]
     printed = [(c.id, c.membership_id, c.membership.person_id) for c in certificates]
     # The codes exist before any PDF shows them.
