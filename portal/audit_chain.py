@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -148,10 +149,21 @@ def mark_pending(session: Session) -> None:
     session.info[PENDING_FLAG] = True
 
 
+# When this process last sealed, per database: sealing takes a lock that serialises every
+# writer, so under load it runs at most once per AUDIT_SEAL_SECONDS per process and seals
+# everything pending at once. `flask audit seal` (a timer) and `audit verify` seal the rest.
+_last_sealed: dict[str, float] = {}
+
+
 def _seal_after_commit(session: Session) -> None:
     if not session.info.pop(PENDING_FLAG, False):
         return
     engine = session.get_bind()
+    key = str(engine.url)
+    now = time.monotonic()
+    if now - _last_sealed.get(key, float("-inf")) < current_app.config["AUDIT_SEAL_SECONDS"]:
+        return
+    _last_sealed[key] = now
     with engine.begin() as connection:
         seal_pending(connection, chain_key())
 

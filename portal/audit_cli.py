@@ -13,6 +13,14 @@ from portal.extensions import db
 audit_cli = AppGroup("audit", help="Check the audit trail.")
 
 
+@audit_cli.command("seal")
+def seal():
+    """Seal audit events still waiting for their seal (run by a timer every minute)."""
+    with db.engine.begin() as connection:
+        sealed = seal_pending(connection, chain_key())
+    click.echo(f"Sealed {sealed:,} events.")
+
+
 @audit_cli.command("verify")
 def verify():
     """Recompute the hash chain of the audit trail; exit 1 when any event was changed or removed."""

@@ -31,9 +31,12 @@ class Config:
     # Key of the audit trail's hash chain; SECRET_KEY when unset. Keep it when rotating
     # SECRET_KEY, or `flask audit verify` reports every older event as changed.
     AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or None
+    # A process seals new audit events at most this often (0: after every commit).
+    AUDIT_SEAL_SECONDS = float(os.environ.get("AUDIT_SEAL_SECONDS", "2"))
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     # hide_parameters: SQL log lines and database errors never quote a NIK or a name.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # pool_recycle instead of pool_pre_ping: a ping costs a round trip on every request.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are
     # trusted, so rate limits count real client addresses; 0 trusts none.

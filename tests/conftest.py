@@ -29,6 +29,7 @@ def make_config(url: str, **overrides) -> type[Config]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": None,
         "BASE_URL": "http://portal.test",
+        "AUDIT_SEAL_SECONDS": 0,  # seal after every commit, so tests see the chain at once
         **overrides,
     }
     return type("TestConfig", (Config,), attributes)

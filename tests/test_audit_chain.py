@@ -69,3 +69,19 @@ def test_rolled_back_events_leave_no_trace(app, runner):
         write_events(1)
         assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)) == 1
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_under_load_events_are_sealed_in_batches_and_by_the_seal_command(app_factory):
+    app = app_factory(AUDIT_SEAL_SECONDS=3600)
+    with app.app_context():
+        from portal.audit_chain import _last_sealed
+
+        _last_sealed.clear()
+        write_events(3)  # the first commit seals, the next two wait for the interval
+        sealed = db.session.scalars(db.select(AuditEvent.chain_seq).order_by(AuditEvent.id)).all()
+        assert sealed == [1, None, None]
+    result = app.test_cli_runner().invoke(args=["audit", "seal"])
+    assert "Sealed 2 events" in result.output
+    with app.app_context():
+        assert db.session.scalars(db.select(AuditEvent.chain_seq).order_by(AuditEvent.id)).all() == [1, 2, 3]
+        _last_sealed.clear()
