@@ -126,11 +126,19 @@ def phone_without_js(browser):
     context.close()
 
 
+def _drop_tool_styles(page) -> None:
+    """axe-core and screenshots leave empty style="" attributes behind; htmx copies an
+    element's old attributes onto its swapped-in twin, which CSP (style-src 'self') would
+    then block: remove them so only the page's own doings are reported."""
+    page.evaluate("document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))")
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot for people to look at (named by journey and width)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
     page.screenshot(path=str(path), full_page=True)
+    _drop_tool_styles(page)
     return path
 
 
@@ -142,6 +150,7 @@ def assert_accessible(page) -> None:
         _assert_accessible_without_scripts(page)
         return
     results = Axe().run(page)
+    _drop_tool_styles(page)
     serious = [
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
         for v in results.response["violations"]
