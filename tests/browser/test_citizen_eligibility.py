@@ -8,6 +8,7 @@ from tests.factories import make_user
 
 
 def _answer_questions(page, *, kecamatan: str, kelurahan: str, category: str, labels: dict[str, str]) -> None:
+    page.wait_for_load_state()  # htmx listens for the change only once the page has loaded
     page.get_by_label(labels["kecamatan"]).select_option(label=kecamatan)
     # htmx swaps in the kecamatan's own kelurahan list.
     kelurahan_field = page.get_by_label(labels["kelurahan"])
