@@ -7,6 +7,7 @@ browser is a failure. Screenshots of key screens land in test-artifacts/screensh
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -74,8 +75,11 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(app_factory):
-    app = app_factory(BASE_URL="http://127.0.0.1")
+def live_app(app_factory, tmp_path):
+    # Batch PDFs go to the test's own folder, rendered by the app's local worker thread.
+    app = app_factory(
+        BASE_URL="http://127.0.0.1", PRINT_OUTPUT_DIR=str(tmp_path / "prints"), PRINT_RENDER_PROCESSES=0
+    )
     with app.app_context():
         seed_reference()
         db.session.commit()
@@ -93,6 +97,7 @@ def _new_page(browser, viewport, javascript: bool = True):
     context = browser.new_context(viewport=viewport, locale="id-ID", java_script_enabled=javascript)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    page.scripts_enabled = javascript
     # Any CSP violation or script error is a defect of the page.
     page.console_errors = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
@@ -121,11 +126,19 @@ def phone_without_js(browser):
     context.close()
 
 
+def _drop_tool_styles(page) -> None:
+    """axe-core and screenshots leave empty style="" attributes behind; htmx copies an
+    element's old attributes onto its swapped-in twin, which CSP (style-src 'self') would
+    then block: remove them so only the page's own doings are reported."""
+    page.evaluate("document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))")
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot for people to look at (named by journey and width)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
     page.screenshot(path=str(path), full_page=True)
+    _drop_tool_styles(page)
     return path
 
 
@@ -133,7 +146,11 @@ def assert_accessible(page) -> None:
     """axe-core finds no serious or critical violation on the current page."""
     from axe_playwright_python.sync_playwright import Axe
 
+    if not page.scripts_enabled:
+        _assert_accessible_without_scripts(page)
+        return
     results = Axe().run(page)
+    _drop_tool_styles(page)
     serious = [
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
         for v in results.response["violations"]
@@ -142,10 +159,42 @@ def assert_accessible(page) -> None:
     assert serious == [], "\n".join(serious)
 
 
+def _assert_accessible_without_scripts(page) -> None:
+    """axe-core is a script and cannot run where scripts are off: it checks a copy of the
+    page as served at the same address, with what <noscript> shows made plain markup."""
+    html = re.sub(r"</?noscript>", "", page.content())
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.DOTALL)
+    context = page.context.browser.new_context(viewport=page.viewport_size, locale="id-ID")
+    try:
+        copy = context.new_page()
+        copy.route(page.url, lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8"))
+        copy.goto(page.url)
+        copy.scripts_enabled = True
+        assert_accessible(copy)
+    finally:
+        context.close()
+
+
 def assert_fits_width(page) -> None:
     """Nothing makes the page scroll sideways (tables scroll inside their own box)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the screen"
+
+
+def key_screen(page, name: str) -> None:
+    """A screen people must be able to use: accessible, as wide as a phone, photographed.
+
+    The same state is laid out at 360 px and at 1280 px (the viewport is resized, then put
+    back), so every key screen has a phone and a desktop screenshot.
+    """
+    assert_accessible(page)
+    shown = page.viewport_size
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        if viewport == PHONE:
+            assert_fits_width(page)
+        screenshot(page, name)
+    page.set_viewport_size(shown)
 
 
 def login(page, server: LiveServer, username: str, password: str) -> None:
