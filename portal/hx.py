@@ -20,3 +20,9 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+def trigger(response: Response, event: str) -> Response:
+    """Tell the page an event happened (HX-Trigger); parts listening for it refresh themselves."""
+    response.headers["HX-Trigger"] = event
+    return response

@@ -11,12 +11,15 @@ from portal import audit
 from portal.access import area_clause, get_in_area_or_404, roles_required
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
-from portal.hx import render, wants_fragment
+from portal.hx import render, trigger, wants_fragment
 from portal.lists import services
 from portal.lists.forms import EntryForm, NewListForm, SubmitListForm, UploadForm, column_mapping_form
 from portal.lists.reader import FileRejected, read_table
 from portal.lists.template import template_bytes
 from portal.models import ListEntry, MemberList, Role
+
+# htmx event sent when a row changed: the list's summary and submit parts refresh on it.
+LIST_CHANGED = "list-changed"
 
 bp = Blueprint("lists", __name__, url_prefix="/daftar")
 
@@ -247,7 +250,8 @@ def edit_entry(list_id: int, entry_id: int):
     services.update_entry(entry, form.raw_values(), current_user)
     db.session.commit()
     if wants_fragment():
-        return _row(member_list, entry, editing=False)
+        # The row re-renders itself; the summary and submit parts listen for this event.
+        return trigger(_row(member_list, entry, editing=False), LIST_CHANGED)
     return redirect(url_for("lists.detail", list_id=member_list.id, _anchor=f"entry-{entry.id}"))
 
 
@@ -262,7 +266,7 @@ def delete_entry(list_id: int, entry_id: int):
         services.delete_entry(entry, current_user)
         db.session.commit()
         if wants_fragment():
-            return ""
+            return trigger(make_response(""), LIST_CHANGED)
     return redirect(url_for("lists.detail", list_id=member_list.id))
 
 
