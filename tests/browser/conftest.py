@@ -178,7 +178,14 @@ def _assert_accessible_without_scripts(page) -> None:
 def assert_fits_width(page) -> None:
     """Nothing makes the page scroll sideways (tables scroll inside their own box)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"page is {overflow}px wider than the screen"
+    if overflow > 0:
+        culprits = page.evaluate(
+            """() => [...document.querySelectorAll('body, body *')]
+                .filter(e => e.scrollWidth > document.documentElement.clientWidth + 1
+                        && !e.parentElement.closest('.table-scroll'))
+                .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '/' + Math.round(e.getBoundingClientRect().width))"""
+        )
+        raise AssertionError(f"page is {overflow}px wider than the screen: {culprits}")
 
 
 def key_screen(page, name: str) -> None:
