@@ -156,11 +156,28 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
     return [(nik, name) for nik, name in sample]
 
 
+def existing_sample(url: str) -> list[tuple[str, str]]:
+    """The same sample `populate` takes, from a database an earlier run kept."""
+    from sqlalchemy import create_engine, text
+
+    from portal.config import database_url
+
+    engine = create_engine(database_url(url))
+    with engine.connect() as connection:
+        persons = connection.scalar(text("SELECT count(*) FROM person"))
+        rng = random.Random(7371)
+        ids = sorted(rng.sample(range(1, persons + 1), min(SAMPLE, persons)))
+        sample = connection.execute(text("SELECT nik, full_name FROM person WHERE id = ANY(:ids)"), {"ids": ids}).all()
+    engine.dispose()
+    print(f"reusing {persons:,} persons")
+    return [(nik, name) for nik, name in sample]
+
+
 def start_gunicorn(app_spec: str, port: int, env: dict, log: Path) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "--workers", "4",
-        "--worker-class", "sync",
+        "--workers", os.environ.get("BENCH_WORKERS", "4"),
+        "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "sync"), "--threads", os.environ.get("BENCH_THREADS", "1"),
         "--bind", f"127.0.0.1:{port}",
         "--chdir", str(ROOT),
         "--pythonpath", str(ROOT / "bench"),
@@ -181,14 +198,13 @@ def start_gunicorn(app_spec: str, port: int, env: dict, log: Path) -> subprocess
     raise RuntimeError(f"gunicorn on port {port} did not start; see {log}")
 
 
-def status_session(port: int) -> tuple[str, str]:
-    """A session cookie and its CSRF token, as a browser gets them from the Cek Status page."""
+def status_session(port: int) -> str:
+    """The cookie a browser holds after opening the Cek Status page."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"http://127.0.0.1:{port}/status").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    opener.open(f"http://127.0.0.1:{port}/status").read()
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return cookie, token
+    return cookie
 
 
 def lua_script(bodies: list[str], headers: dict[str, str]) -> str:
@@ -246,10 +262,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database afterwards")
+    parser.add_argument(
+        "--reuse-database", action="store_true",
+        help="use a database kept by an earlier --keep-database run as it is (implies --keep-database)",
+    )
     args = parser.parse_args()
 
-    recreate_database(args.database_url)
-    sample = populate(args.database_url, args.persons)
+    if args.reuse_database:
+        args.keep_database = True
+        sample = existing_sample(args.database_url)
+    else:
+        recreate_database(args.database_url)
+        sample = populate(args.database_url, args.persons)
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
@@ -265,9 +289,9 @@ def main() -> None:
         start_gunicorn("status_check:bare_app()", BARE_PORT, env, workdir / "bare.log"),
     ]
     try:
-        cookie, token = status_session(PORTAL_PORT)
+        cookie = status_session(PORTAL_PORT)
         form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-        status_bodies = [urllib.parse.urlencode({"nik": nik, "name": name, "csrf_token": token}) for nik, name in sample]
+        status_bodies = [urllib.parse.urlencode({"nik": nik, "name": name}) for nik, name in sample]
         bare_bodies = [urllib.parse.urlencode({"nik": nik}) for nik, _ in sample]
         scripts = {
             "bare": (f"http://127.0.0.1:{BARE_PORT}/lookup", lua_script(bare_bodies, {"Content-Type": form["Content-Type"]})),

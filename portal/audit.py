@@ -6,6 +6,8 @@ import re
 
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 
 from portal.audit_chain import mark_pending
 from portal.extensions import db
@@ -42,6 +44,10 @@ def masked(value):
     return value
 
 
+# Built once: the status check writes an event per found answer.
+_INSERT = insert(AuditEvent).returning(AuditEvent.id)
+
+
 def record(
     action: str,
     target_type: str,
@@ -49,24 +55,33 @@ def record(
     *,
     person_id: int | None = None,
     actor: User | None = None,
+    actor_name: str | None = None,
+    connection: Connection | None = None,
     **details,
-) -> AuditEvent:
-    """Add an audit event to the session; it commits with the change it describes.
+) -> int:
+    """Write an audit event and return its id.
+
+    By default the event joins the session's transaction and commits with the change it
+    describes. With `connection`, it is written on that connection instead (the status
+    check writes its access record on its own autocommit connection). `actor_name` names a
+    door other than a user account ("web", "api", an operator at the CLI).
 
     Callers pass details already masked: no NIK, birth date, address or phone in clear;
     free text is masked again here (mask_text) in case it quotes one.
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    event = AuditEvent(
-        actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else "system",
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id) if target_id is not None else None,
-        person_id=person_id,
-        details=masked(details),
-    )
-    db.session.add(event)
+    values = {
+        "actor_id": actor.id if actor else None,
+        "actor_name": (actor_name or (actor.username if actor else "system"))[:64],
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id) if target_id is not None else None,
+        "person_id": person_id,
+        "details": masked(details),
+    }
+    if connection is not None:
+        return connection.execute(_INSERT, values).scalar_one()
+    event_id = db.session.execute(_INSERT, values).scalar_one()
     mark_pending(db.session())
-    return event
+    return event_id

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import bindparam, event, select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -155,10 +155,8 @@ def mark_pending(session: Session) -> None:
 _last_sealed: dict[str, float] = {}
 
 
-def _seal_after_commit(session: Session) -> None:
-    if not session.info.pop(PENDING_FLAG, False):
-        return
-    engine = session.get_bind()
+def seal_if_due(engine: Engine) -> None:
+    """Seal what is pending unless this process sealed less than AUDIT_SEAL_SECONDS ago."""
     key = str(engine.url)
     now = time.monotonic()
     if now - _last_sealed.get(key, float("-inf")) < current_app.config["AUDIT_SEAL_SECONDS"]:
@@ -166,6 +164,11 @@ def _seal_after_commit(session: Session) -> None:
     _last_sealed[key] = now
     with engine.begin() as connection:
         seal_pending(connection, chain_key())
+
+
+def _seal_after_commit(session: Session) -> None:
+    if session.info.pop(PENDING_FLAG, False):
+        seal_if_due(session.get_bind())
 
 
 def _forget_on_rollback(session: Session) -> None:

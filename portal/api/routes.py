@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from portal.api import services
 from portal.api.openapi import OPENAPI_DOCUMENT
 from portal.citizen.forms import StatusCheckForm
-from portal.citizen.services import StatusAnswer, check_status, clean_nik, nik_limit_key, record_status_check
+from portal.citizen.services import StatusAnswer, answer_status_check, clean_nik, nik_limit_key
 from portal.extensions import csrf, db, limiter
 from portal.models import ApiKey
 
@@ -95,11 +95,10 @@ def status():
     if isinstance(body.get("name"), str) and body["name"] and not NAME_PATTERN.search(body["name"]):
         errors = {"name": [_("Nama harus memuat huruf A-Z seperti pada KTP.")]}
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
-    form = StatusCheckForm(formdata=MultiDict({name: body.get(name) or "" for name in BODY_FIELDS}), meta={"csrf": False})
+    form = StatusCheckForm(formdata=MultiDict({name: body.get(name) or "" for name in BODY_FIELDS}))
     if not form.validate():
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=form.errors)
-    answer = check_status(form.nik.data, form.name.data)
-    record_status_check(answer, channel=f"api:{client.name}")
+    answer = answer_status_check(form.nik.data, form.name.data, channel=f"api:{client.name}")
     response = jsonify(status_document(answer))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,7 +8,7 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import DateField, Form, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.citizen import services
@@ -30,8 +30,15 @@ def _choices(prompt, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + [SelectChoice(value, label) for value, label in pairs]
 
 
-class StatusCheckForm(FlaskForm):
-    """NIK and full name as on the KTP; the name is the second factor the NIK does not hold."""
+class StatusCheckForm(Form):
+    """NIK and full name as on the KTP; the name is the second factor the NIK does not hold.
+
+    A plain WTForms form, without Flask-WTF's CSRF token: the check changes nothing on the
+    visitor's behalf and uses no session privilege, and another site that makes a browser
+    post it cannot read the answer (the JSON API answers the same question without one).
+    The rate limits guard it instead. Every message is the portal's own, so WTForms' own
+    translations are not needed.
+    """
 
     nik = StringField(
         _l("NIK (16 angka)"),

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, request
 
 from portal.citizen import services
 from portal.citizen.forms import EligibilityForm, StatusCheckForm
-from portal.extensions import limiter
+from portal.extensions import csrf, limiter
 from portal.hx import render
 
 bp = Blueprint("citizen", __name__)
@@ -32,6 +32,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.route("/status", methods=["GET", "POST"])
+@csrf.exempt  # see StatusCheckForm
 @limiter.limit(lambda: current_app.config["STATUS_LIMIT_PER_ADDRESS"], methods=["POST"])
 @limiter.shared_limit(
     lambda: current_app.config["STATUS_LIMIT_PER_NIK"],
@@ -42,11 +43,11 @@ def _private(response: Response) -> Response:
 )
 def status():
     """Cek Status: a person's coverage or proposal status from their NIK and KTP name."""
-    form = StatusCheckForm()
+    submitted = request.method == "POST"
+    form = StatusCheckForm(request.form if submitted else None)
     answer = None
-    if form.validate_on_submit():
-        answer = services.check_status(form.nik.data, form.name.data)
-        services.record_status_check(answer, channel="web")
+    if submitted and form.validate():
+        answer = services.answer_status_check(form.nik.data, form.name.data, channel="web")
     return _private(render("citizen/status.html", block="answer", form=form, answer=answer))
 
 

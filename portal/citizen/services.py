@@ -28,12 +28,13 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    text,
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Connection
 
 from portal import audit
+from portal.audit_chain import seal_if_due
 from portal.eligibility import Finding, category_setting, check_eligibility, programme_year_for
 from portal.extensions import db
 from portal.models import (
@@ -256,13 +257,40 @@ _ENTRIES = (
 _STATUS_ROWS = union_all(select(_MEMBERSHIP), select(_ENTRIES))
 
 
-def check_status(nik: str, full_name: str, today: date | None = None) -> StatusAnswer:
+def answer_status_check(nik: str, full_name: str, channel: str) -> StatusAnswer:
+    """Cek Status for the page and the API: the answer, and a found one in the access history.
+
+    The portal's hottest path runs on its own autocommit connection: the look-up and the
+    access record are one statement each, with no BEGIN, COMMIT or ROLLBACK around them
+    (a rollback would also drop the connection's prepared statements).
+    """
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        answer = check_status(nik, full_name, connection=connection)
+        if answer.found:
+            audit.record(
+                "status.checked",
+                "person" if answer.person_id else "list_entry",
+                answer.person_id or answer.entry_id,
+                person_id=answer.person_id,
+                actor_name=channel,
+                connection=connection,
+                outcome=answer.outcome.value,
+                channel=channel,
+            )
+    if answer.found:
+        seal_if_due(db.engine)
+    return answer
+
+
+def check_status(
+    nik: str, full_name: str, today: date | None = None, connection: Connection | None = None
+) -> StatusAnswer:
     """The status of the person with this NIK if `full_name` is theirs, else NOT_FOUND."""
     today = today or date.today()
     key = name_key(full_name)
     # The same statement runs for every NIK: an early exit when the NIK is unknown would
     # let response times tell unknown NIKs from known ones.
-    rows = db.session.connection().execute(_STATUS_ROWS, {"nik": nik}).all()
+    rows = (connection or db.session.connection()).execute(_STATUS_ROWS, {"nik": nik}).all()
     member = next((r for r in rows if r.from_registry == 1 and r.name_key == key), None)
     entries = [r for r in rows if r.from_registry == 0]
     entry = next((e for e in entries if name_key(e.full_name) == key), None)
@@ -308,26 +336,6 @@ def _membership_answer(member, today: date) -> StatusAnswer:
         card_printed=bool(member.card_printed),
         person_id=member.id,
     )
-
-
-def record_status_check(answer: StatusAnswer, channel: str) -> None:
-    """Add a found answer to the person's access history (who looked, through which door)."""
-    if not answer.found:
-        return
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A read's access record need not wait for the disk: a crash may lose the last
-        # fraction of a second of them, never corrupt anything, and the check stays fast.
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    event = audit.record(
-        "status.checked",
-        "person" if answer.person_id else "list_entry",
-        answer.person_id or answer.entry_id,
-        person_id=answer.person_id,
-        outcome=answer.outcome.value,
-        channel=channel,
-    )
-    event.actor_name = channel
-    db.session.commit()
 
 
 # --- Eligibility self-check -------------------------------------------------------------

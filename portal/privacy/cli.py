@@ -70,6 +70,6 @@ def purge(apply_: bool):
     if not apply_:
         click.echo("Dry run: nothing changed. Run with --apply to anonymise.")
         return
-    event = retention.apply_purge(plan, actor_name=_operator(), rejected_months=rejected_months, ended_months=ended_months)
-    click.echo(f"Anonymised. Audit event {event.id} records the run.")
+    event_id = retention.apply_purge(plan, actor_name=_operator(), rejected_months=rejected_months, ended_months=ended_months)
+    click.echo(f"Anonymised. Audit event {event_id} records the run.")
     sys.stdout.flush()

@@ -13,7 +13,6 @@ from portal.models import (
     AuditEvent,
     BpjsBatch,
     BpjsBatchItem,
-    Certificate,
     CertificateScan,
     DesilRecord,
     ListEntry,

@@ -23,7 +23,6 @@ from sqlalchemy import and_, bindparam, exists, not_, or_, update
 from portal import audit
 from portal.extensions import db
 from portal.models import (
-    AuditEvent,
     Certificate,
     EntryState,
     ListEntry,
@@ -183,20 +182,22 @@ def _anonymise_persons(person_ids: list[int]) -> None:
         )
 
 
-def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int) -> AuditEvent:
-    """Anonymise what the plan found and write one audit event for the run, in one transaction."""
+def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int) -> int:
+    """Anonymise what the plan found and write one audit event for the run, in one transaction.
+
+    Returns the id of that audit event."""
     _anonymise_entries(plan.rejected_entry_ids)
     _anonymise_entries(plan.person_entry_ids)
     _anonymise_persons(plan.person_ids)
-    event = audit.record(
+    event_id = audit.record(
         "privacy.purge",
         "retention",
         None,
+        actor_name=actor_name,
         rejected_months=rejected_months,
         ended_months=ended_months,
         **plan.summary(),
     )
-    event.actor_name = actor_name[:64]
     db.session.commit()
     db.session.expire_all()
-    return event
+    return event_id

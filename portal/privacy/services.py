@@ -23,19 +23,18 @@ def produce_report(nik: str, fmt: str, *, actor: User | None = None, channel: st
     """
     report = build_report(nik, utcnow())
     person_id = report.person["id"] if report.person else None
-    event = audit.record(
+    audit.record(
         "privacy.report",
         "person" if person_id else "nik",
         person_id,
         person_id=person_id,
         actor=actor,
+        actor_name=channel if actor is None and channel != "web" else None,
         nik=mask_nik(nik),
         format=fmt,
         channel=channel,
         found=report.found,
     )
-    if actor is None and channel != "web":
-        event.actor_name = channel[:64]
     db.session.commit()
     return report
 

@@ -145,7 +145,7 @@ def test_choosing_a_kecamatan_with_htmx_swaps_in_only_its_kelurahan(client):
     assert fragment.strip().startswith('<div id="kelurahan-field">')
     assert "Mamajang Dalam" in fragment and "Lette" not in fragment
     page = client.get("/eligibility").get_data(as_text=True)
-    assert f'hx-get="/eligibility"' in page and 'hx-target="#kelurahan-field"' in page
+    assert 'hx-get="/eligibility"' in page and 'hx-target="#kelurahan-field"' in page
 
 
 def test_without_javascript_the_kecamatan_button_reloads_the_form_with_its_kelurahan(client):

@@ -41,10 +41,9 @@ def answer_of(page: str) -> str:
 
 
 def post_status(client, nik: str, name: str, *, htmx: bool = False, address: str = "127.0.0.1"):
-    token = csrf_token(client, "/status")
     return client.post(
         "/status",
-        data={"nik": nik, "name": name, "csrf_token": token},
+        data={"nik": nik, "name": name},
         headers={"HX-Request": "true"} if htmx else {},
         environ_base={"REMOTE_ADDR": address},
     )
@@ -203,6 +202,13 @@ def test_htmx_gets_the_answer_fragment_and_a_browser_the_whole_page(client, peop
     assert "<html" in page and 'id="status-answer"' in page and 'name="nik"' in page
 
 
+def test_the_answer_needs_no_cookie_and_sets_none(client, people):
+    """A citizen's phone need not hold a session: the check carries no CSRF token."""
+    response = post_status(client, people["active"], NAMES["active"], htmx=True)
+    assert "Terdaftar dan terlindungi" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+
+
 def test_a_boosted_navigation_gets_the_whole_page(client):
     response = client.get("/status", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in response.get_data(as_text=True)
@@ -251,9 +257,8 @@ def test_no_nik_or_name_reaches_the_logs_even_at_debug_level(app_factory, caplog
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        with opener.open(base + "/status") as page:
-            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()).group(1)
-        body = urllib.parse.urlencode({"nik": nik, "name": "Siti Aminah", "csrf_token": token}).encode()
+        opener.open(base + "/status").close()
+        body = urllib.parse.urlencode({"nik": nik, "name": "Siti Aminah"}).encode()
         with opener.open(base + "/status", data=body) as answer:
             assert "Terdaftar dan terlindungi" in answer.read().decode()
     finally:
@@ -270,3 +275,16 @@ def test_no_nik_or_name_reaches_the_logs_even_at_debug_level(app_factory, caplog
     assert "person.nik = " in text  # and the SQL of the look-up
     assert nik not in text and mask_nik(nik) not in text
     assert "Siti Aminah" not in text and "Nama Salah" not in text
+
+
+def test_the_coverage_period_reads_in_the_chosen_language(app, client):
+    with app.app_context():
+        person, membership = make_member("Rahmat Hidayat")
+        nik, starts_on = person.nik, membership.starts_on
+    year = starts_on.year
+    indonesian = post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+    assert f"1 Jan {year} – 31 Des {year}" in indonesian
+    token = csrf_token(client, "/status")
+    client.post("/bahasa", data={"lang": "en", "next": "/status", "csrf_token": token})
+    english = post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+    assert f"Jan 1, {year} – Dec 31, {year}" in english
