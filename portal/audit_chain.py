@@ -15,10 +15,11 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime, timezone
 
 from flask import current_app
-from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy import bindparam, event, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,8 @@ from portal.models import AuditEvent
 GENESIS = "0" * 64
 ADVISORY_LOCK_ID = 737_100_001
 PENDING_FLAG = "audit_events_to_seal"
+# Events sealed per statement: bounds the memory a backlog (after a restore, say) takes.
+SEAL_CHUNK = 5_000
 
 
 def _timestamp(value: datetime) -> str:
@@ -84,32 +87,71 @@ def _lock(connection: Connection) -> None:
         connection.execute(text("UPDATE audit_event SET chain_seq = chain_seq WHERE 0"))
 
 
-def seal_pending(connection: Connection, key: bytes) -> int:
-    """Seal every unsealed event, oldest first; returns how many were sealed."""
-    _lock(connection)
+def _chain_head(connection: Connection) -> tuple[int, str]:
+    """The last sequence number and seal; call it holding the lock."""
     last = connection.execute(
         select(AuditEvent.chain_seq, AuditEvent.chain_hash)
         .where(AuditEvent.chain_seq.is_not(None))
         .order_by(AuditEvent.chain_seq.desc())
         .limit(1)
     ).first()
-    seq, previous = (last.chain_seq, last.chain_hash) if last else (0, GENESIS)
-    rows = connection.execute(
-        select(*COLUMNS).where(AuditEvent.chain_seq.is_(None)).order_by(AuditEvent.id)
-    ).all()
-    updates = []
-    for row in rows:
+    return (last.chain_seq, last.chain_hash) if last else (0, GENESIS)
+
+
+def _new_ids(connection: Connection, count: int) -> list[int]:
+    """Ids for events about to be inserted; call it holding the lock."""
+    if connection.dialect.name == "postgresql":
+        return sorted(connection.scalars(
+            text("SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) FROM generate_series(1, :n)"),
+            {"n": count},
+        ))
+    # SQLite hands out max(id) + 1, and the lock is its single write lock.
+    last = connection.scalar(select(db.func.max(AuditEvent.id))) or 0
+    return list(range(last + 1, last + count + 1))
+
+
+def insert_sealed(connection: Connection, events: list[dict], key: bytes) -> None:
+    """Insert events already sealed, in the chain's order (one statement, no later UPDATE).
+
+    For batches of events written outside any other transaction (status checks' access
+    records): they are sealed as they are inserted, under the same lock as seal_pending.
+    """
+    _lock(connection)
+    seq, previous = _chain_head(connection)
+    rows = []
+    for event_id, values in zip(_new_ids(connection, len(events)), events):
+        # The seal covers the details as the database will hand them back to verify_chain.
+        row = {**values, "id": event_id, "details": json.loads(json.dumps(values["details"]))}
         seq += 1
-        previous = seal(key, previous, seq, row)
-        updates.append({"event_id": row.id, "seq": seq, "hash": previous})
-    if updates:
+        previous = seal(key, previous, seq, SimpleNamespace(**row))
+        rows.append({**row, "chain_seq": seq, "chain_hash": previous})
+    connection.execute(insert(AuditEvent), rows)
+
+
+def seal_pending(connection: Connection, key: bytes) -> int:
+    """Seal every unsealed event, oldest first; returns how many were sealed."""
+    _lock(connection)
+    seq, previous = _chain_head(connection)
+    waiting = (
+        select(*COLUMNS).where(AuditEvent.chain_seq.is_(None)).order_by(AuditEvent.id).limit(SEAL_CHUNK)
+    )
+    sealed = 0
+    while rows := connection.execute(waiting).all():
+        updates = []
+        for row in rows:
+            seq += 1
+            previous = seal(key, previous, seq, row)
+            updates.append({"event_id": row.id, "seq": seq, "hash": previous})
         connection.execute(
             update(AuditEvent)
             .where(AuditEvent.id == bindparam("event_id"))
             .values(chain_seq=bindparam("seq"), chain_hash=bindparam("hash")),
             updates,
         )
-    return len(updates)
+        sealed += len(updates)
+        if len(rows) < SEAL_CHUNK:
+            break
+    return sealed
 
 
 @dataclass

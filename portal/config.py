@@ -33,6 +33,8 @@ class Config:
     AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or None
     # A process seals new audit events at most this often (0: after every commit).
     AUDIT_SEAL_SECONDS = float(os.environ.get("AUDIT_SEAL_SECONDS", "2"))
+    # Access records of status checks are written in batches at most this old (0: at once).
+    AUDIT_BATCH_SECONDS = float(os.environ.get("AUDIT_BATCH_SECONDS", "1"))
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     # hide_parameters: SQL log lines and database errors never quote a NIK or a name.
     # pool_recycle instead of pool_pre_ping: a ping costs a round trip on every request.

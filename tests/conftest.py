@@ -30,6 +30,7 @@ def make_config(url: str, **overrides) -> type[Config]:
         "REDIS_URL": None,
         "BASE_URL": "http://portal.test",
         "AUDIT_SEAL_SECONDS": 0,  # seal after every commit, so tests see the chain at once
+        "AUDIT_BATCH_SECONDS": 0,  # and write status checks' access records at once
         **overrides,
     }
     return type("TestConfig", (Config,), attributes)

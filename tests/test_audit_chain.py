@@ -85,3 +85,19 @@ def test_under_load_events_are_sealed_in_batches_and_by_the_seal_command(app_fac
     with app.app_context():
         assert db.session.scalars(db.select(AuditEvent.chain_seq).order_by(AuditEvent.id)).all() == [1, 2, 3]
         _last_sealed.clear()
+
+
+def test_a_backlog_is_sealed_chunk_by_chunk_into_one_chain(app_factory, monkeypatch):
+    from portal import audit_chain
+
+    app = app_factory(AUDIT_SEAL_SECONDS=3600)
+    monkeypatch.setattr(audit_chain, "SEAL_CHUNK", 2)
+    with app.app_context():
+        audit_chain._last_sealed.clear()
+        write_events(6)  # the first commit seals; five wait
+    result = app.test_cli_runner().invoke(args=["audit", "seal"])
+    assert "Sealed 5 events" in result.output
+    with app.app_context():
+        assert db.session.scalars(db.select(AuditEvent.chain_seq).order_by(AuditEvent.id)).all() == [1, 2, 3, 4, 5, 6]
+        audit_chain._last_sealed.clear()
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0

@@ -34,7 +34,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from portal import audit
-from portal.audit_chain import seal_if_due
 from portal.eligibility import Finding, category_setting, check_eligibility, programme_year_for
 from portal.extensions import db
 from portal.models import (
@@ -260,25 +259,22 @@ _STATUS_ROWS = union_all(select(_MEMBERSHIP), select(_ENTRIES))
 def answer_status_check(nik: str, full_name: str, channel: str) -> StatusAnswer:
     """Cek Status for the page and the API: the answer, and a found one in the access history.
 
-    The portal's hottest path runs on its own autocommit connection: the look-up and the
-    access record are one statement each, with no BEGIN, COMMIT or ROLLBACK around them
-    (a rollback would also drop the connection's prepared statements).
+    The portal's hottest path: the look-up runs on an autocommit connection (no BEGIN or
+    ROLLBACK; a rollback would also drop the connection's prepared statements), and the
+    access record joins the next batch of them (audit.record_soon).
     """
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         answer = check_status(nik, full_name, connection=connection)
-        if answer.found:
-            audit.record(
-                "status.checked",
-                "person" if answer.person_id else "list_entry",
-                answer.person_id or answer.entry_id,
-                person_id=answer.person_id,
-                actor_name=channel,
-                connection=connection,
-                outcome=answer.outcome.value,
-                channel=channel,
-            )
     if answer.found:
-        seal_if_due(db.engine)
+        audit.record_soon(
+            "status.checked",
+            "person" if answer.person_id else "list_entry",
+            answer.person_id or answer.entry_id,
+            person_id=answer.person_id,
+            actor_name=channel,
+            outcome=answer.outcome.value,
+            channel=channel,
+        )
     return answer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -12,7 +12,14 @@ from portal.models.base import utcnow
 
 
 class AuditEvent(db.Model):
-    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_target", "target_type", "target_id"),
+        # Events waiting for their seal (portal.audit_chain.seal_pending looks them up).
+        Index(
+            "ix_audit_event_unsealed", "id",
+            postgresql_where=text("chain_seq IS NULL"), sqlite_where=text("chain_seq IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(
