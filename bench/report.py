@@ -226,7 +226,7 @@ def target_line(verdict: dict) -> str:
     )
     return (
         f"- Issue {verdict['issue']}, {verdict['subject']}: {verdict['target']}. "
-        f"Measured {verdict['measured']}: {verdict_text(verdict)}. {checks}."
+        f"Measured {verdict['measured']}: {verdict_text(verdict)}. {checks[:1].upper()}{checks[1:]}."
     )
 
 

@@ -98,7 +98,7 @@ def test_a_missed_target_is_reported_as_not_met_with_the_check_that_failed(recor
     write_status_check(recording, ratio=0.22, p95=64.0)
     report = render(tmp_path)
     assert summary_rows(report)["6 status check"][1:] == ["0.22 of bare, p95 64 ms", "**no**"]
-    assert "status / bare throughput 0.22 (limit ≥ 0.33); status p95 64 ms (limit < 25 ms)" in report
+    assert "Status / bare throughput 0.22 (limit ≥ 0.33); status p95 64 ms (limit < 25 ms)." in report
     verdict = json.loads((tmp_path / "results" / "status_check.json").read_text())["targets"][0]
     assert verdict["met"] is False
     assert [check["met"] for check in verdict["checks"]] == [False, False]
