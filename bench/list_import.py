@@ -6,7 +6,8 @@
 Targets (issue 3): 50,000-row XLSX read and validated by `flask lists import --dry-run`
 against 200,000 persons in at most 10 s and 300 MB peak; a 300-row upload to its preview
 page under 1 s of server time. Uses a throwaway SQLite database (or --database-url).
-Prints medians; the CLI runs in a child process so its peak memory is its own.
+Prints medians and writes bench/results/list_import.json (see bench/recording.py); the CLI
+runs in a child process so its peak memory is its own.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ import argparse
 import io
 import os
 import re
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from portal.config import Config  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Membership, Person, Role, Sex  # noqa: E402
 from portal.nik import make_nik  # noqa: E402
+from recording import BenchmarkRun, run_flask  # noqa: E402
 
 LETTE = "7371011004"
 PASSWORD = "bench-password-123"
@@ -103,39 +103,20 @@ def xlsx_file(rows: int, path: Path | None = None) -> bytes:
     return data
 
 
-# Runs `flask` in the child and reports the child's own peak memory (VmHWM) at exit. The
-# parent's rusage would count the pages of the fork before exec (this big parent's).
-FLASK_WITH_PEAK = (
-    "import atexit, re, sys\n"
-    "def peak():\n"
-    "    status = open('/proc/self/status').read()\n"
-    "    sys.stderr.write('PEAK_KB ' + re.search(r'VmHWM:\\s+(\\d+)', status).group(1) + '\\n')\n"
-    "atexit.register(peak)\n"
-    "from flask.cli import main\n"
-    "sys.argv[0] = 'flask'\n"
-    "main()\n"
-)
-
-
-def time_cli(url: str, path: Path, repeat: int) -> tuple[list[float], int]:
+def time_cli(url: str, path: Path, repeat: int) -> list[dict]:
+    """Wall, CPU and peak memory of `repeat` dry runs of `flask lists import`, each in a child."""
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi"}
-    times, peaks = [], []
+    runs = []
     for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-c", FLASK_WITH_PEAK, "--app", "wsgi", "lists", "import", str(path), "--by", "benchstaff", "--kelurahan", LETTE, "--rw", "2", "--dry-run", "--json"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-        )
-        times.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        result = run_flask(["lists", "import", str(path), "--by", "benchstaff", "--kelurahan", LETTE, "--rw", "2", "--dry-run", "--json"], env)
         if result.returncode != 0:
             raise SystemExit(f"CLI failed ({result.returncode}): {result.stderr[-500:]}")
-        peaks.append(int(re.search(r"PEAK_KB (\d+)", result.stderr).group(1)))
         counts = re.search(r'"rows_read": (\d+), "accepted": (\d+), "rejected": (\d+)', result.stdout)
-        print(f"  run: {times[-1]:.2f} s wall, {cpu:.2f} s CPU, peak {peaks[-1] / 1024:.0f} MB  rows_read/accepted/rejected = {counts.groups() if counts else '?'}")
-    return times, max(peaks)
+        runs.append({"label": str(len(runs) + 1), "wall": result.wall, "cpu": result.cpu, "peak": result.peak_mb})
+        if counts:
+            runs[-1].update(zip(("rows_read", "accepted", "rejected"), map(int, counts.groups())))
+        print(f"  run: {result.wall:.2f} s wall, {result.cpu:.2f} s CPU, peak {result.peak_mb:.0f} MB  rows_read/accepted/rejected = {counts.groups() if counts else '?'}")
+    return runs
 
 
 def time_upload(url: str, rows: int, repeat: int) -> list[float]:
@@ -179,11 +160,62 @@ def main() -> None:
         print(f"database with {args.persons:,} persons ready in {time.perf_counter() - started:.1f} s")
         path = Path(folder) / "usulan.xlsx"
         xlsx_file(args.rows, path)
-        print(f"{args.rows:,}-row XLSX: {path.stat().st_size / 1e6:.1f} MB")
-        cli_times, peak_kb = time_cli(url, path, args.repeat)
-        print(f"CLI dry run, {args.rows:,} rows vs {args.persons:,} persons: median {statistics.median(cli_times):.2f} s, peak memory {peak_kb / 1024:.0f} MB (target 10 s, 300 MB; wall time depends on the shared machine's load, CPU time less)")
-        upload_times = time_upload(url, args.upload_rows, args.repeat)
-        print(f"{args.upload_rows}-row upload to preview: median {statistics.median(upload_times) * 1000:.0f} ms (target 1 s)")
+        megabytes = path.stat().st_size / 1e6
+        print(f"{args.rows:,}-row XLSX: {megabytes:.1f} MB")
+        backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+        run = BenchmarkRun(
+            "list_import",
+            dataset={
+                "description": f"{backend_name(backend)} database with {args.persons:,} persons (a tenth of them active members) "
+                f"and planner statistics (`ANALYZE` after the bulk load); a {args.rows:,}-row XLSX ({megabytes:.1f} MB) "
+                f"whose NIKs partly belong to registered persons; a {args.upload_rows}-row upload",
+                "database": backend,
+                "persons": args.persons,
+                "rows": args.rows,
+                "xlsx_mb": round(megabytes, 2),
+                "upload_rows": args.upload_rows,
+            },
+            method=f"`flask lists import --dry-run --json` in a child process, {args.repeat} runs (peak memory is the "
+            f"child's VmHWM); the upload is a POST of the file and a GET of its preview page through the app in "
+            f"process, {args.repeat} runs after one warm-up",
+            database_url=url if backend == "postgresql" else None,
+        )
+        cli_runs = time_cli(url, path, args.repeat)
+        wall, cpu = statistics.median(r["wall"] for r in cli_runs), statistics.median(r["cpu"] for r in cli_runs)
+        peak = max(r["peak"] for r in cli_runs)
+        print(f"CLI dry run, {args.rows:,} rows vs {args.persons:,} persons: median {wall:.2f} s, peak memory {peak:.0f} MB (target 10 s, 300 MB; wall time depends on the shared machine's load, CPU time less)")
+        upload_times = [t * 1000 for t in time_upload(url, args.upload_rows, args.repeat)]
+        upload = statistics.median(upload_times)
+        print(f"{args.upload_rows}-row upload to preview: median {upload:.0f} ms (target 1 s)")
+
+        run.table(
+            f"CLI dry run, {args.rows:,} rows",
+            "run",
+            [("wall", "wall", "s", 2), ("cpu", "CPU", "s", 2), ("peak", "peak memory", "MB", 0)],
+            cli_runs,
+            {"label": "median", "wall": wall, "cpu": cpu, "peak": statistics.median(r["peak"] for r in cli_runs)},
+        )
+        run.table(
+            f"{args.upload_rows}-row upload to its preview page",
+            "run",
+            [("server", "server time", "ms", 0)],
+            [{"label": str(n), "server": t} for n, t in enumerate(upload_times, 1)],
+            {"label": "median", "server": upload},
+        )
+        run.verdict(
+            "cli_dry_run",
+            {"median wall time": wall, "peak memory of the highest run": peak},
+            f"{wall:.2f} s ({cpu:.1f} s CPU), {peak:.0f} MB",
+        )
+        run.verdict("upload", {"median server time": upload}, f"{upload:.0f} ms")
+        if "accepted" in cli_runs[-1]:
+            last = cli_runs[-1]
+            run.note(f"Each dry run read {last['rows_read']:,} rows: {last['accepted']:,} accepted, {last['rejected']:,} rejected.")
+        run.write()
+
+
+def backend_name(backend: str) -> str:
+    return {"postgresql": "PostgreSQL", "sqlite": "SQLite"}[backend]
 
 
 if __name__ == "__main__":

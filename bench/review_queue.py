@@ -8,6 +8,7 @@ entries spread over the city, then measures:
 - the queue page with a filter (kelurahan, kecamatan + flag, category), server time per
   request through the WSGI app: median and p95 (target p95 < 150 ms at 100,000 entries);
 - bulk approval of `--bulk` warning-free entries (target < 5 s for 1,000).
+Prints the figures and writes bench/results/review_queue.json (see bench/recording.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.accounts.services import create_user  # noqa: E402
@@ -37,17 +37,10 @@ from portal.models.base import utcnow  # noqa: E402
 from portal.nik import make_nik  # noqa: E402
 from portal.review import services  # noqa: E402
 from portal.seed.reference import seed_reference  # noqa: E402
+from recording import BenchmarkRun, percentile, recreate_database  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/portal_bench_review"
 PASSWORD = "bench-password-123"
-
-
-def fresh_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{parsed.database}"')
 
 
 def bench_config(url: str) -> type[Config]:
@@ -132,11 +125,6 @@ def vacuum(url: str) -> None:
         connection.execute("VACUUM ANALYZE")
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
@@ -146,7 +134,7 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not args.reuse:
-        fresh_database(url)
+        recreate_database(url)
     app = create_app(bench_config(url))
     with app.app_context():
         if not args.reuse:
@@ -156,6 +144,7 @@ def main() -> None:
             print(f"loaded {args.entries} pending entries in {time.perf_counter() - began:.1f} s")
         vacuum(url)
         kelurahan = [k.code for k in db.session.scalars(db.select(Kelurahan))]
+        pending = db.session.scalar(db.select(db.func.count()).where(ListEntry.state == EntryState.PENDING))
     client = app.test_client()
     client.post("/masuk", data={"username": "benchstaff", "password": PASSWORD})
     assert client.get("/verifikasi/").status_code == 200
@@ -166,7 +155,21 @@ def main() -> None:
         "category+unknown_desil": lambda: "/verifikasi/?kategori=kader&tanda=unknown_desil",
         "no filter, page 2": lambda: "/verifikasi/?setelah=50",
     }
-    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    run = BenchmarkRun(
+        "review_queue",
+        dataset={
+            "description": f"PostgreSQL, {pending:,} pending entries spread over the city's kelurahan (a tenth with "
+            "warnings, 60 % with a DTSEN desil), `VACUUM ANALYZE` after loading",
+            "database": "postgresql",
+            "entries": pending,
+            "reused": args.reuse,
+        },
+        method=f"{args.requests} requests per filter through the WSGI app in process (server time: routing, SQL, "
+        f"rendering), signed in as staff; then one bulk approval of the {args.bulk:,} oldest warning-free entries",
+        database_url=url,
+    )
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in run.load_start)}")
+    rows = []
     for name, make_path in scenarios.items():
         timings, cpu = [], []
         for _ in range(args.requests):
@@ -176,9 +179,12 @@ def main() -> None:
             timings.append((time.perf_counter() - began) * 1000)
             cpu.append((time.process_time() - began_cpu) * 1000)
             assert response.status_code == 200, path
+        row = {"label": name, "median": statistics.median(timings), "p95": percentile(timings, 0.95), "cpu": statistics.median(cpu)}
+        rows.append(row)
+        run.samples[f"queue {name}, ms"] = [round(t, 2) for t in timings]
         print(
-            f"queue page [{name}]: median {statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms, "
-            f"CPU of this process median {statistics.median(cpu):.1f} ms ({args.requests} requests)"
+            f"queue page [{name}]: median {row['median']:.1f} ms, p95 {row['p95']:.1f} ms, "
+            f"CPU of this process median {row['cpu']:.1f} ms ({args.requests} requests)"
         )
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     with app.app_context():
@@ -197,6 +203,28 @@ def main() -> None:
         print(f"bulk approval of {len(ids)} entries: {elapsed:.2f} s ({len(result.approved)} approved, {len(result.skipped)} skipped)")
         db.session.remove()
         db.engine.dispose()
+    run.table(
+        "Queue page with a filter",
+        "filter",
+        [("median", "median", "ms", 0), ("p95", "p95", "ms", 0), ("cpu", "CPU of this process, median", "ms", 0)],
+        rows,
+    )
+    run.table(
+        "Bulk approval",
+        "run",
+        [("entries", "entries", "", 0), ("seconds", "time", "s", 2), ("approved", "approved", "", 0), ("skipped", "skipped", "", 0)],
+        [{"label": "1", "entries": len(ids), "seconds": elapsed, "approved": len(result.approved), "skipped": len(result.skipped)}],
+    )
+    worst = max(rows, key=lambda r: r["p95"])
+    run.verdict(
+        "queue",
+        {"worst p95 over the filters": worst["p95"]},
+        f"p95 {min(r['p95'] for r in rows):.0f}-{worst['p95']:.0f} ms over {len(rows)} filters "
+        f"(median {min(r['median'] for r in rows):.0f}-{max(r['median'] for r in rows):.0f} ms)",
+    )
+    run.verdict("bulk_approval", {"bulk approval": elapsed}, f"{elapsed:.2f} s for {len(ids):,}", scale={"bulk": len(ids)})
+    run.note(f"Bulk approval: {len(result.approved):,} approved, {len(result.skipped):,} skipped.")
+    run.write()
 
 
 if __name__ == "__main__":

@@ -309,6 +309,35 @@ def main() -> None:
             paths[name].write_text(script)
             run_wrk(url, paths[name], 2, args.connections)  # warm-up: imports, pools, caches
 
+        from recording import BenchmarkRun
+
+        workers = f"{os.environ.get('BENCH_WORKERS', '4')} {os.environ.get('BENCH_WORKER_CLASS', 'sync')} workers"
+        if os.environ.get("BENCH_THREADS", "1") != "1":
+            workers += f" x {os.environ['BENCH_THREADS']} threads"
+        persons = args.persons
+        if args.reuse_database:
+            from sqlalchemy import create_engine, text
+
+            from portal.config import database_url
+
+            engine = create_engine(database_url(args.database_url))
+            with engine.connect() as connection:
+                persons = connection.scalar(text("SELECT count(*) FROM person"))
+            engine.dispose()
+        run = BenchmarkRun(
+            "status_check",
+            dataset={
+                "description": f"PostgreSQL with {persons:,} persons, each with an active membership; requests cycle "
+                f"through {len(sample):,} persons sampled across the table, so every status check finds its person",
+                "database": "postgresql",
+                "persons": persons,
+                "reused": args.reuse_database,
+            },
+            method=f"gunicorn, {workers}, limits off (`RATELIMIT_ENABLED=0`); wrk `-t1 -c{args.connections} "
+            f"-d{args.duration}s` on 127.0.0.1, {args.rounds} rounds of bare, status (htmx answer) and status-page "
+            "(whole page) after a 2 s warm-up of each",
+            database_url=args.database_url,
+        )
         results: dict[str, list[dict]] = {name: [] for name in scripts}
         for round_number in range(1, args.rounds + 1):
             for name, (url, _) in scripts.items():
@@ -318,16 +347,42 @@ def main() -> None:
                     f"round {round_number} {name:12} {result['rps']:8.0f} req/s  p50 {result['p50']:6.2f} ms  "
                     f"p95 {result['p95']:6.2f} ms  p99 {result['p99']:6.2f} ms  non-2xx/errors {result['errors']}"
                 )
-        print(f"\nmedians of {args.rounds} rounds, {args.persons:,} persons, gunicorn 4 sync workers, wrk -t1 -c{args.connections} -d{args.duration}s")
+        print(f"\nmedians of {args.rounds} rounds, {persons:,} persons, gunicorn {workers}, wrk -t1 -c{args.connections} -d{args.duration}s")
         medians = {
             name: {key: statistics.median(r[key] for r in rounds) for key in ("rps", "p50", "p95", "p99")}
             for name, rounds in results.items()
         }
         for name, median in medians.items():
             print(f"{name:12} {median['rps']:8.0f} req/s  p50 {median['p50']:6.2f} ms  p95 {median['p95']:6.2f} ms  p99 {median['p99']:6.2f} ms")
+        ratios = {}
         for name in ("status", "status-page"):
-            ratios = [s["rps"] / b["rps"] for s, b in zip(results[name], results["bare"])]
-            print(f"ratio {name}/bare (median of per-round ratios): {statistics.median(ratios):.2f}  (target >= 0.33; p95 target < 25 ms)")
+            ratios[name] = statistics.median(s["rps"] / b["rps"] for s, b in zip(results[name], results["bare"]))
+            print(f"ratio {name}/bare (median of per-round ratios): {ratios[name]:.2f}  (target >= 0.33; p95 target < 25 ms)")
+
+        columns = [("rps", "req/s", "", 0), ("p50", "p50", "ms", 1), ("p95", "p95", "ms", 1), ("p99", "p99", "ms", 1), ("errors", "non-2xx/errors", "", 0)]
+        run.table(
+            "Medians of the rounds",
+            "endpoint",
+            columns[:4] + [("ratio", "ratio to bare", "", 2)],
+            [{"label": name, **median, "ratio": ratios.get(name)} for name, median in medians.items()],
+        )
+        run.table(
+            "Every round",
+            "round",
+            columns,
+            [{"label": f"round {n} {name}", **rounds[n - 1]} for n in range(1, args.rounds + 1) for name, rounds in results.items()],
+        )
+        status, bare = medians["status"], medians["bare"]
+        run.verdict(
+            "status_check",
+            {"status / bare throughput": ratios["status"], "status p95": status["p95"]},
+            f"{ratios['status']:.2f} of bare ({status['rps']:,.0f} vs {bare['rps']:,.0f} req/s), p95 {status['p95']:.0f} ms",
+            scale={"persons": persons},
+        )
+        errors = sum(r["errors"] for rounds in results.values() for r in rounds)
+        if errors:
+            run.note(f"{errors:,} requests answered with an error or a non-2xx status; they count in req/s.")
+        run.write()
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)

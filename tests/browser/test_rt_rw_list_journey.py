@@ -27,7 +27,6 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
         db.session.commit()
         staff_id = staff.id
     siti = new_nik(date(1985, 2, 13), Sex.FEMALE)
-    andi = new_nik(date(1979, 7, 1), Sex.MALE)
     nameless = new_nik(date(1990, 3, 3), Sex.MALE)
 
     login(desktop, live_server, "rtrw1", PASSWORD)
