@@ -1,7 +1,6 @@
 """Home page, language switch, role homes and error pages."""
 
 from portal.models import Role
-from tests.conftest import csrf_token
 from tests.factories import make_user
 
 
@@ -16,22 +15,37 @@ def test_home_page_is_indonesian_by_default_and_speaks_to_each_visitor(client):
 
 
 def test_language_switch_to_english_and_back(client):
-    token = csrf_token(client)
-    response = client.post("/bahasa", data={"lang": "en", "next": "/", "csrf_token": token})
+    response = client.post("/bahasa", data={"lang": "en", "next": "/"})
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="en">' in page
     assert "For citizens" in page
     assert "Untuk warga" not in page
-    client.post("/bahasa", data={"lang": "id", "next": "/", "csrf_token": token})
+    client.post("/bahasa", data={"lang": "id", "next": "/"})
     assert "Untuk warga" in client.get("/").get_data(as_text=True)
 
 
 def test_language_switch_ignores_unknown_languages_and_foreign_next(client):
-    token = csrf_token(client)
-    response = client.post("/bahasa", data={"lang": "fr", "next": "//evil.example", "csrf_token": token})
+    response = client.post("/bahasa", data={"lang": "fr", "next": "//evil.example"})
     assert response.headers["Location"] == "/"
     assert '<html lang="id">' in client.get("/").get_data(as_text=True)
+
+
+def test_a_visitor_gets_no_cookie_until_they_pick_a_language(client):
+    for path in ("/", "/status"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, path
+        assert "X-CSRFToken" not in response.get_data(as_text=True)
+    response = client.post("/bahasa", data={"lang": "en", "next": "/status"})
+    assert "session=" in response.headers["Set-Cookie"]
+
+
+def test_signed_in_pages_send_the_csrf_token_with_htmx_requests(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+    auth.login("staff1")
+    assert "X-CSRFToken" in client.get("/beranda").get_data(as_text=True)
 
 
 def test_error_pages_use_the_portal_layout_in_indonesian(client):
@@ -88,8 +102,7 @@ def test_every_response_carries_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_pages_load_htmx_from_the_portal_and_send_csrf_on_htmx_requests(client):
+def test_pages_load_htmx_from_the_portal(client):
     page = client.get("/").get_data(as_text=True)
     assert "/static/js/htmx-2.0.11.min.js" in page
-    assert "hx-headers=" in page and "X-CSRFToken" in page
     assert "https://" not in page.split("<body")[0]  # no CDN in the head
