@@ -1,18 +1,21 @@
 """Benchmark: Cek Status against a bare Flask endpoint doing one indexed look-up.
 
     .venv/bin/python bench/status_check.py [--persons 200000] [--duration 10] [--rounds 3]
+    .venv/bin/python bench/status_check.py --keep-database ...   # then, for quick reruns:
+    .venv/bin/python bench/status_check.py --reuse-database ...
 
 What it does, all on 127.0.0.1 and bounded in time:
 1. (Re)creates a PostgreSQL database (default portal_bench_status), migrates it, loads the
    reference data and bulk-inserts N persons with one active membership each (Core inserts).
-2. Serves the portal with gunicorn (4 sync workers, RATELIMIT_ENABLED=0) and, on another
-   port, a bare Flask app defined in this file (`bare_app`) that answers a form POST with one
-   indexed look-up of person.nik on the same database.
+2. Serves the portal with gunicorn (4 sync workers, production settings with
+   RATELIMIT_ENABLED=0) and, on another port, a bare Flask app defined in this file
+   (`bare_app`) that answers a form POST with one indexed look-up of person.nik on the same
+   database. BENCH_WORKERS, BENCH_WORKER_CLASS and BENCH_THREADS change both servers alike.
 3. Drives both with wrk (1 thread, 16 connections) for --duration seconds each, per round:
    - bare: POST nik=... -> SELECT id, full_name FROM person WHERE nik = ...
-   - status: the real Cek Status form POST (nik, name and a CSRF token taken from the page,
-     with its session cookie), as htmx sends it (HX-Request: the answer fragment). Every
-     request matches a person, so each one also writes its access-history (audit) row.
+   - status: the real Cek Status form POST (nik and name; cookies if the page set any), as
+     htmx sends it (HX-Request: the answer fragment). Every request matches a person, so
+     each one also adds its access record to the audit trail (written in sealed batches).
    - status-page: the same POST without HX-Request (the whole page, as without JavaScript).
    Each request picks the next of 1,000 persons sampled across the table.
 4. Prints each round and the medians: requests/s, p50/p95/p99 latency, and the ratio of
@@ -44,6 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from recording import recreate_database  # noqa: E402 (bench/ is on the path when run as a script)
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/portal_bench_status"
 PORTAL_PORT, BARE_PORT = 8961, 8962
 SAMPLE = 1000
@@ -68,20 +73,6 @@ def bare_app(database_url: str | None = None):
         return f"<p>{row.full_name if row else '-'}</p>"
 
     return app
-
-
-def recreate_database(url: str, *, create: bool = True) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from portal.config import database_url
-
-    parsed = make_url(database_url(url))
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        if create:
-            connection.execute(f'CREATE DATABASE "{parsed.database}"')
 
 
 def populate(url: str, persons: int) -> list[tuple[str, str]]:
@@ -147,17 +138,12 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         print(f"inserted {persons:,} persons and memberships in {time.perf_counter() - started:.1f} s")
-        rng = random.Random(7371)
-        ids = sorted(rng.sample(range(1, persons + 1), min(SAMPLE, persons)))
-        sample = db.session.execute(
-            text("SELECT nik, full_name FROM person WHERE id = ANY(:ids)"), {"ids": ids}
-        ).all()
         db.engine.dispose()
-    return [(nik, name) for nik, name in sample]
+    return existing_sample(url)
 
 
 def existing_sample(url: str) -> list[tuple[str, str]]:
-    """The same sample `populate` takes, from a database an earlier run kept."""
+    """1,000 (NIK, name) pairs spread over the persons table, the same ones every run."""
     from sqlalchemy import create_engine, text
 
     from portal.config import database_url
@@ -169,7 +155,7 @@ def existing_sample(url: str) -> list[tuple[str, str]]:
         ids = sorted(rng.sample(range(1, persons + 1), min(SAMPLE, persons)))
         sample = connection.execute(text("SELECT nik, full_name FROM person WHERE id = ANY(:ids)"), {"ids": ids}).all()
     engine.dispose()
-    print(f"reusing {persons:,} persons")
+    print(f"sampled {len(sample):,} of {persons:,} persons")
     return [(nik, name) for nik, name in sample]
 
 
@@ -278,7 +264,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "RATELIMIT_ENABLED": "0",
-        "PORTAL_ENV": "development",
+        "PORTAL_ENV": "production",  # as deployed: JSON request logs, secure cookies
         "SECRET_KEY": "bench-" + "x" * 40,
         "PYTHONDONTWRITEBYTECODE": "1",
     }
