@@ -317,13 +317,24 @@ def _held_path(token: str) -> Path:
 HELD_UPLOAD_HOURS = 2
 
 
-def hold_upload(data: bytes) -> str:
-    """Keep an upload until its columns are mapped; files abandoned for hours are removed."""
-    token = secrets.token_urlsafe(24)
+def remove_abandoned_uploads() -> int:
+    """Delete uploads held longer than HELD_UPLOAD_HOURS (their lists hold personal data)."""
     cutoff = time.time() - HELD_UPLOAD_HOURS * 3600
-    for stale in _held_path(token).parent.glob("*.upload"):
+    removed = 0
+    for stale in _held_path("x").parent.glob("*.upload"):
         if stale.stat().st_mtime < cutoff:
             stale.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def hold_upload(data: bytes) -> str:
+    """Keep an upload until its columns are mapped.
+
+    Abandoned ones are removed by the next upload and by `flask privacy purge --apply`.
+    """
+    remove_abandoned_uploads()
+    token = secrets.token_urlsafe(24)
     _held_path(token).write_bytes(data)
     return token
 

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.lists.services import remove_abandoned_uploads
 from portal.privacy import retention, services
 from portal.privacy.forms import NIK_PATTERN
 
@@ -72,4 +73,6 @@ def purge(apply_: bool):
         return
     event_id = retention.apply_purge(plan, actor_name=_operator(), rejected_months=rejected_months, ended_months=ended_months)
     click.echo(f"Anonymised. Audit event {event_id} records the run.")
+    removed = remove_abandoned_uploads()
+    click.echo(f"Removed {removed} uploaded list(s) abandoned before their columns were mapped.")
     sys.stdout.flush()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 from portal import audit
 from portal.extensions import db
@@ -154,3 +156,20 @@ def test_retention_periods_come_from_configuration(app_factory):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert is_anonymised(db.session.get(ListEntry, ids["recent_rejected"]).nik)
+
+
+def test_purge_removes_uploads_abandoned_before_their_columns_were_mapped(app, runner):
+    folder = Path(app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    abandoned, fresh = folder / "abandoned.upload", folder / "fresh.upload"
+    abandoned.write_bytes(b"NIK,Nama\n7371011302850003,Siti Aminah\n")
+    fresh.write_bytes(b"NIK,Nama\n")
+    three_hours_ago = datetime.now(timezone.utc).timestamp() - 3 * 3600
+    os.utime(abandoned, (three_hours_ago, three_hours_ago))
+    assert abandoned.exists()
+    runner.invoke(args=["privacy", "purge"])  # a dry run leaves them
+    assert abandoned.exists()
+    result = runner.invoke(args=["privacy", "purge", "--apply"])
+    assert "Removed 1 uploaded list(s)" in result.output
+    assert not abandoned.exists() and fresh.exists()
+    fresh.unlink()
