@@ -6,7 +6,8 @@
 
 What it does, all on 127.0.0.1 and bounded in time:
 1. (Re)creates a PostgreSQL database (default portal_bench_status), migrates it, loads the
-   reference data and bulk-inserts N persons with one active membership each (Core inserts).
+   reference data and bulk-inserts N persons with one active membership each and a sealed
+   audit event for each approval (Core inserts), then VACUUM ANALYZE.
 2. Serves the portal with gunicorn (4 sync workers, production settings with
    RATELIMIT_ENABLED=0) and, on another port, a bare Flask app defined in this file
    (`bare_app`) that answers a form POST with one indexed look-up of person.nik on the same
@@ -52,6 +53,7 @@ from recording import recreate_database  # noqa: E402 (bench/ is on the path whe
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/portal_bench_status"
 PORTAL_PORT, BARE_PORT = 8961, 8962
 SAMPLE = 1000
+SECRET_KEY = "bench-" + "x" * 40  # signs the audit chain too: the same for the loader and the servers
 CHUNK = 10_000
 
 
@@ -81,15 +83,17 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
     from sqlalchemy import insert, text
 
     from portal import create_app
+    from portal.audit_chain import chain_key, insert_sealed
     from portal.config import Config, database_url
     from portal.extensions import db
     from portal.memberships.services import coverage_period
     from portal.models import Membership, Person, Sex
+    from portal.models.base import utcnow
     from portal.names import name_key
     from portal.nik import make_nik
     from portal.seed.reference import seed_reference
 
-    config = type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": database_url(url)})
+    config = type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": database_url(url), "SECRET_KEY": SECRET_KEY})
     app = create_app(config)
     today = date.today()
     with app.app_context():
@@ -98,6 +102,10 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
         db.session.commit()
         kelurahan = [code for (code,) in db.session.execute(text("SELECT code FROM kelurahan ORDER BY code"))]
         starts_on, ends_on = coverage_period(date(today.year, 1, 1), 12)
+        approval = {
+            "occurred_at": utcnow(), "actor_id": None, "actor_name": "bench", "action": "entry.approve",
+            "target_type": "membership", "details": {},
+        }
         started = time.perf_counter()
         for first in range(1, persons + 1, CHUNK):
             people, memberships = [], []
@@ -131,13 +139,21 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
                 )
             db.session.execute(insert(Person), people)
             db.session.execute(insert(Membership), memberships)
+            # A registry in service has an audit trail: one sealed approval event per member.
+            history = [
+                {**approval, "person_id": m["person_id"], "target_id": str(m["id"])} for m in memberships
+            ]
+            insert_sealed(db.session.connection(), history, chain_key())
             db.session.commit()
         for table in ("person", "membership"):
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {persons})"))
         db.session.commit()
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        print(f"inserted {persons:,} persons and memberships in {time.perf_counter() - started:.1f} s")
+        # Planner statistics and the visibility map, as a registry in service has them.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+        print(
+            f"inserted {persons:,} persons, memberships and approval events in {time.perf_counter() - started:.1f} s"
+        )
         db.engine.dispose()
     return existing_sample(url)
 
@@ -265,7 +281,7 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "RATELIMIT_ENABLED": "0",
         "PORTAL_ENV": "production",  # as deployed: JSON request logs, secure cookies
-        "SECRET_KEY": "bench-" + "x" * 40,
+        "SECRET_KEY": SECRET_KEY,
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     env.pop("REDIS_URL", None)
