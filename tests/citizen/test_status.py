@@ -16,10 +16,10 @@ from werkzeug.serving import make_server
 
 from portal.config import Config
 from portal.extensions import db, limiter
-from portal.models import AuditEvent, EntryState, ListEntry, Membership, MembershipStatus
+from portal.models import AuditEvent, EntryState, ListEntry, Membership, MembershipStatus, Role
 from portal.nik import mask_nik
 from tests.citizen.factories import NAMES, make_people, unknown_nik
-from tests.factories import make_member
+from tests.factories import make_member, make_user
 
 EXPECTED = {
     "active": ["Terdaftar dan terlindungi", "JKK, JKM", "Masa perlindungan", "Kartu peserta sudah dicetak"],
@@ -226,6 +226,18 @@ def test_a_found_check_enters_the_access_history_and_a_miss_does_not(app, client
         assert events[1].target_id == str(entry.id)
         for event in events:
             assert people["active"] not in str(event.details) and people["pending"] not in str(event.details)
+
+
+def test_a_signed_in_staff_member_checking_a_status_is_named_in_the_access_history(app, client, auth, people):
+    with app.app_context():
+        staff = make_user("petugas1", Role.STAFF)
+        staff_id = staff.id
+    auth.login("petugas1")
+    page = post_status(client, people["active"], NAMES["active"]).get_data(as_text=True)
+    assert "Terdaftar dan terlindungi" in page
+    with app.app_context():
+        event = db.session.scalar(db.select(AuditEvent).filter_by(action="status.checked"))
+        assert (event.actor_id, event.actor_name) == (staff_id, "web")
 
 
 def _serve(app):
