@@ -12,7 +12,12 @@ from pathlib import PurePath
 
 from flask_babel import gettext as _
 
-from portal.lists.reader import HEADER_SEARCH_ROWS, ArchiveLimits, FileRejected, read_sheets
+from portal.lists.reader import (
+    HEADER_SEARCH_ROWS,
+    ArchiveLimits,
+    FileRejected,
+    read_sheets,
+)
 
 SUFFIXES = (".csv", ".xlsx", ".ods")
 # An extract of the whole city runs to hundreds of thousands of rows: larger than a list.
