@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, BpjsBatch, Membership, Role
 from portal.tabular import LIMITS
 from tests.factories import make_member, make_user, new_nik
-from tests.lists.spreadsheets import csv_bytes, xlsx_bomb
+from tests.lists.spreadsheets import csv_bytes, ods_bytes, xlsx_bomb
 from tests.review.helpers import post
 
 HYPERLINK = '=HYPERLINK("http://evil.example/x","Klik")'
@@ -137,6 +137,17 @@ def test_answer_csv_from_excel_in_windows_1252_with_semicolons_is_read(app, clie
     # "–" and "’" are single bytes in Windows-1252 that UTF-8 cannot decode.
     answer = csv_bytes([[1, nik, "Siti Aminah – Pa’baeng-baeng", "12345678901"]], header=["No", "NIK", "Nama", "No KPJ"])
     response = _upload_answer(client, answer, "jawaban.csv")
+    assert response.status_code == 200
+    assert "1 nomor KPJ dicatat" in response.get_data(as_text=True)
+    assert _kpj_numbers(app) == ["12345678901"]
+
+
+def test_answer_saved_as_ods_is_read(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        nik = make_member("Siti Aminah")[0].nik
+    auth.login("staff1")
+    response = _upload_answer(client, ods_bytes([[nik, "12345678901"]], header=["NIK", "No KPJ"]), "jawaban.ods")
     assert response.status_code == 200
     assert "1 nomor KPJ dicatat" in response.get_data(as_text=True)
     assert _kpj_numbers(app) == ["12345678901"]
