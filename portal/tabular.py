@@ -1,77 +1,49 @@
-"""Reading the rows of an exchange file (CSV or XLSX) safely, every cell as it was stored.
+"""Exchange files (DTSEN desil extracts, BPJS answers): their rows, header and cells.
 
-Used by the DTSEN desil import and the BPJS answer import. XLSX archives are checked for
-their declared uncompressed size before any parser sees them (zip bombs), and reading
-stops after a row limit.
+The file itself is read by portal.lists.reader, as member lists are: its type comes from
+its content, XLSX and ODS archives are checked for size and entry count before any parser
+sees them, and CSV text is decoded and its separator sniffed. What is specific to exchange
+files lives here: which types they may be, their limits, and finding a fixed header.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
+from pathlib import PurePath
 
 from flask_babel import gettext as _
-from python_calamine import CalamineWorkbook
 
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+from portal.lists.reader import (
+    HEADER_SEARCH_ROWS,
+    ArchiveLimits,
+    FileRejected,
+    read_sheets,
+)
+
+SUFFIXES = (".csv", ".xlsx", ".ods")
+# An extract of the whole city runs to hundreds of thousands of rows: larger than a list.
+LIMITS = ArchiveLimits(max_uncompressed_bytes=200 * 1024 * 1024, max_entries=200)
 MAX_ROWS = 500_000
 
 
-class TabularError(ValueError):
-    """A file that cannot be read as a table; the message is for the user."""
+def read_rows(filename: str, data: bytes) -> list[tuple[int, list]]:
+    """The first sheet's rows, numbered as the spreadsheet numbers them, cells untouched.
+
+    Raises FileRejected, with the reason for the user, when the file cannot be used.
+    """
+    if PurePath(filename).suffix.lower() not in SUFFIXES:
+        raise FileRejected("file_type_unknown", _("Berkas harus berformat .csv, .xlsx atau .ods."))
+    first_sheet = next(read_sheets(data, filename, LIMITS, max_rows=MAX_ROWS), None)
+    if first_sheet is None:
+        raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
+    return first_sheet[1]
 
 
-def read_rows(filename: str, data: bytes, max_rows: int = MAX_ROWS) -> list[list]:
-    """All rows of the first sheet (XLSX) or of the file (CSV), cells untouched."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _xlsx_rows(data, max_rows)
-    if name.endswith(".csv"):
-        return _csv_rows(data, max_rows)
-    raise TabularError(_("Berkas harus berformat .csv atau .xlsx."))
-
-
-def _xlsx_rows(data: bytes, max_rows: int) -> list[list]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            declared = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise TabularError(_("Berkas XLSX rusak atau bukan XLSX.")) from None
-    if declared > MAX_UNCOMPRESSED_BYTES:
-        raise TabularError(_("Isi berkas XLSX terlalu besar."))
-    try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False, nrows=max_rows + 1)
-    except Exception:  # calamine raises its own error types for every kind of damage
-        raise TabularError(_("Berkas XLSX tidak dapat dibaca.")) from None
-    if len(rows) > max_rows:
-        raise TabularError(_("Berkas melebihi %(n)d baris.", n=max_rows))
-    return rows
-
-
-def _csv_rows(data: bytes, max_rows: int) -> list[list]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    # Indonesian Excel writes ";" (the comma is the decimal separator); a title line may come first.
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    rows = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        rows.append(row)
-        if len(rows) > max_rows:
-            raise TabularError(_("Berkas melebihi %(n)d baris.", n=max_rows))
-    return rows
-
-
-def header_index(rows: list[list], wanted: dict[str, tuple[str, ...]]) -> tuple[int, dict[str, int]]:
-    """Find the header row (the first naming every wanted column); return its index and columns.
+def header_index(rows: list[tuple[int, list]], wanted: dict[str, tuple[str, ...]]) -> tuple[int, dict[str, int]]:
+    """Find the header row (the first naming every wanted column); return its position in `rows` and the columns.
 
     `wanted` maps a column key to the header names accepted for it (lower case).
     """
-    for index, row in enumerate(rows[:20]):
+    for index, (_number, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = [str(cell).strip().lower() if cell is not None else "" for cell in row]
         columns = {}
         for key, accepted in wanted.items():
@@ -80,8 +52,9 @@ def header_index(rows: list[list], wanted: dict[str, tuple[str, ...]]) -> tuple[
                 columns[key] = position
         if len(columns) == len(wanted):
             return index, columns
-    raise TabularError(
-        _("Baris judul kolom tidak ditemukan; kolom yang diperlukan: %(cols)s.", cols=", ".join(v[0] for v in wanted.values()))
+    raise FileRejected(
+        "header_not_found",
+        _("Baris judul kolom tidak ditemukan; kolom yang diperlukan: %(cols)s.", cols=", ".join(v[0] for v in wanted.values())),
     )
 
 

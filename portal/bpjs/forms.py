@@ -15,9 +15,9 @@ class BatchForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     answer = FileField(
-        _l("Berkas jawaban BPJS (NIK dan nomor KPJ, .xlsx atau .csv)"),
+        _l("Berkas jawaban BPJS (NIK dan nomor KPJ, .xlsx, .csv atau .ods)"),
         validators=[
             FileRequired(_l("Pilih berkas jawaban BPJS.")),
-            FileAllowed(["xlsx", "csv"], _l("Berkas harus berformat .csv atau .xlsx.")),
+            FileAllowed(["xlsx", "csv", "ods"], _l("Berkas harus berformat .csv, .xlsx atau .ods.")),
         ],
     )

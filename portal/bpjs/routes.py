@@ -13,7 +13,6 @@ from portal.bpjs.forms import AnswerForm, BatchForm
 from portal.extensions import db
 from portal.hx import render
 from portal.models import BpjsBatch, Role
-from portal.tabular import TabularError
 
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
@@ -82,7 +81,7 @@ def import_answer():
     upload = form.answer.data
     try:
         report = services.import_answer(upload.filename or "", upload.read(), current_user)
-    except (TabularError, services.ExchangeError) as error:
+    except services.ExchangeError as error:
         db.session.rollback()
         form.answer.errors = [str(error)]
         return _index(answer_form=form, status=400)

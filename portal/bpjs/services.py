@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.exports import csv_bytes, xlsx_bytes
 from portal.extensions import db
+from portal.lists.reader import FileRejected
 from portal.models import (
     BpjsBatch,
     BpjsBatchItem,
@@ -150,11 +151,14 @@ class KpjReport:
 
 def import_answer(filename: str, data: bytes, actor: User) -> KpjReport:
     """Record BPJS's KPJ numbers by NIK; unmatched and conflicting rows are reported, not saved."""
-    rows = read_rows(filename, data)
-    start, columns = header_index(rows, ANSWER_COLUMNS)
+    try:
+        rows = read_rows(filename, data)
+        start, columns = header_index(rows, ANSWER_COLUMNS)
+    except FileRejected as rejected:
+        raise ExchangeError(rejected.message) from None
     report = KpjReport()
     answers: dict[str, tuple[int, str]] = {}
-    for row_number, row in enumerate(rows[start + 1 :], start=start + 2):
+    for row_number, row in rows[start + 1 :]:
         raw_nik = row[columns["nik"]] if columns["nik"] < len(row) else None
         raw_kpj = row[columns["kpj"]] if columns["kpj"] < len(row) else None
         nik, nik_numeric = cell_text(raw_nik)

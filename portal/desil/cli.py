@@ -1,4 +1,4 @@
-"""`flask desil import FILE`: load a DTSEN extract (CSV or XLSX: NIK, desil, source date)."""
+"""`flask desil import FILE`: load a DTSEN extract (CSV, XLSX or ODS: NIK, desil, source date)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.desil import services
-from portal.tabular import TabularError
+from portal.lists.reader import FileRejected
 
 desil_cli = AppGroup("desil", help="DTSEN welfare deciles.")
 
@@ -20,8 +20,8 @@ def import_extract(path: Path, skip_bad: bool):
     """Import a DTSEN extract; bad rows are reported and, unless --skip-bad, nothing is saved."""
     try:
         result = services.read_extract(path.name, path.read_bytes())
-    except TabularError as error:
-        raise click.ClickException(str(error)) from None
+    except FileRejected as rejected:
+        raise click.ClickException(rejected.message) from None
     for row_number, why in result.bad_rows:
         click.echo(f"Row {row_number}: {why}", err=True)
     if result.bad_rows and not skip_bad:

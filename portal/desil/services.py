@@ -54,7 +54,7 @@ def read_extract(filename: str, data: bytes) -> DesilImport:
     rows = read_rows(filename, data)
     start, columns = header_index(rows, COLUMNS)
     result = DesilImport()
-    for offset, row in enumerate(rows[start + 1 :], start=start + 2):
+    for row_number, row in rows[start + 1 :]:
         cells = [row[i] if i < len(row) else None for i in columns.values()]
         if all(cell in (None, "") for cell in cells):
             continue
@@ -62,24 +62,24 @@ def read_extract(filename: str, data: bytes) -> DesilImport:
         nik, numeric = cell_text(raw_nik)
         shown = mask_nik(nik) if nik.isdigit() else "-"
         if numeric:
-            result.bad_rows.append((offset, _("NIK %(nik)s tersimpan sebagai angka (digit terakhir bisa hilang); simpan kolom NIK sebagai teks.", nik=shown)))
+            result.bad_rows.append((row_number, _("NIK %(nik)s tersimpan sebagai angka (digit terakhir bisa hilang); simpan kolom NIK sebagai teks.", nik=shown)))
             continue
         try:
             parse_nik(nik)
         except NikError:
-            result.bad_rows.append((offset, _("NIK %(nik)s tidak sah.", nik=shown)))
+            result.bad_rows.append((row_number, _("NIK %(nik)s tidak sah.", nik=shown)))
             continue
         desil_text, _numeric = cell_text(raw_desil)
         if not desil_text.isdigit() or not 1 <= int(desil_text) <= 10:
-            result.bad_rows.append((offset, _("Desil harus angka 1-10 (NIK %(nik)s).", nik=shown)))
+            result.bad_rows.append((row_number, _("Desil harus angka 1-10 (NIK %(nik)s).", nik=shown)))
             continue
         source_date = parse_source_date(raw_date)
         if source_date is None or source_date > date.today():
-            result.bad_rows.append((offset, _("Tanggal sumber tidak sah (NIK %(nik)s).", nik=shown)))
+            result.bad_rows.append((row_number, _("Tanggal sumber tidak sah (NIK %(nik)s).", nik=shown)))
             continue
         previous = result.records.get(nik)
         if previous and previous[0] != int(desil_text) and previous[1] == source_date:
-            result.bad_rows.append((offset, _("NIK %(nik)s muncul dua kali dengan desil berbeda.", nik=shown)))
+            result.bad_rows.append((row_number, _("NIK %(nik)s muncul dua kali dengan desil berbeda.", nik=shown)))
             continue
         if previous is None or source_date >= previous[1]:
             result.records[nik] = (int(desil_text), source_date)

@@ -7,16 +7,19 @@ type their cell had (a number cell reads as a float), so the validator can tell 
 rounding from a NIK typed as text.
 
 XLSX and ODS are zip archives: their declared and real uncompressed sizes and their entry
-count are checked before any parser sees them.
+count are checked before any parser sees them. `read_sheets` gives the other imports
+(DTSEN desil extracts and BPJS answers, through portal.tabular) the same checks, decoding
+and sheet reading.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -96,17 +99,8 @@ def column_letter(index: int) -> str:
 
 def read_table(data: bytes, filename: str, limits: ArchiveLimits) -> Table:
     """Find the member table in a file; raise FileRejected when the file cannot be used."""
-    if not data:
-        raise FileRejected("file_empty", _("Berkas kosong."))
-    kind = detect_kind(data, filename)
-    if kind == "csv":
-        sheets = [("CSV", _csv_rows(data))]
-    else:
-        if kind in ("xlsx", "ods"):
-            check_archive(data, limits)
-        sheets = _workbook_sheets(data)
     best: Table | None = None
-    for name, rows in sheets:
+    for name, rows in read_sheets(data, filename, limits):
         table = _find_table(name, rows)
         if table is not None and not table.needs_mapping:
             return table
@@ -114,6 +108,23 @@ def read_table(data: bytes, filename: str, limits: ArchiveLimits) -> Table:
     if best is None:
         raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
     return best
+
+
+def read_sheets(data: bytes, filename: str, limits: ArchiveLimits, max_rows: int | None = None) -> Iterator[tuple[str, list[tuple[int, list]]]]:
+    """Each sheet as (name, numbered rows), once the file's type and archive are checked; a CSV is one sheet.
+
+    Sheets are read one at a time, as they are asked for. Raises FileRejected when the file
+    cannot be used, or when a sheet has more than `max_rows` rows.
+    """
+    if not data:
+        raise FileRejected("file_empty", _("Berkas kosong."))
+    kind = detect_kind(data, filename)
+    if kind == "csv":
+        yield "CSV", _csv_rows(data, max_rows)
+        return
+    if kind in ("xlsx", "ods"):
+        check_archive(data, limits)
+    yield from _workbook_sheets(data, max_rows)
 
 
 def detect_kind(data: bytes, filename: str) -> str:
@@ -189,20 +200,20 @@ def check_archive(data: bytes, limits: ArchiveLimits) -> None:
         raise FileRejected("file_corrupt", _("Berkas rusak, terkunci kata sandi atau tidak lengkap. Simpan ulang lalu unggah lagi.")) from None
 
 
-def _workbook_sheets(data: bytes) -> Iterator[tuple[str, list[tuple[int, list]]]]:
+def _workbook_sheets(data: bytes, max_rows: int | None) -> Iterator[tuple[str, list[tuple[int, list]]]]:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         for index, name in enumerate(workbook.sheet_names):
             sheet = workbook.get_sheet_by_index(index)
-            yield name, _sheet_rows(sheet)
+            yield name, _sheet_rows(sheet, max_rows)
     except CalamineError:
         raise FileRejected("file_corrupt", _("Berkas rusak, terkunci kata sandi atau tidak lengkap. Simpan ulang lalu unggah lagi.")) from None
 
 
-def _sheet_rows(sheet) -> list[tuple[int, list]]:
+def _sheet_rows(sheet, max_rows: int | None) -> list[tuple[int, list]]:
     """The sheet's rows with their 1-based numbers; merged cells repeat their value."""
     start_row, start_col = sheet.start or (0, 0)
-    rows = [(start_row + i + 1, [None] * start_col + list(values)) for i, values in enumerate(sheet.iter_rows())]
+    rows = [(start_row + i + 1, [None] * start_col + list(values)) for i, values in enumerate(_capped(sheet.iter_rows(), max_rows))]
     for (top, left), (bottom, right) in sheet.merged_cell_ranges or ():
         # A merged RW or RT cell spanning several people belongs to each of them.
         first = top - start_row
@@ -217,16 +228,31 @@ def _sheet_rows(sheet) -> list[tuple[int, list]]:
     return rows
 
 
-def _csv_rows(data: bytes) -> list[tuple[int, list]]:
+def _csv_rows(data: bytes, max_rows: int | None) -> list[tuple[int, list]]:
     text = _decode(data)
     lines = text.splitlines()
     sample = "\n".join(lines[:HEADER_SEARCH_ROWS])
     delimiter = max(CSV_DELIMITERS, key=sample.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return [(number, row) for number, row in enumerate(reader, start=1)]
+        return list(enumerate(_capped(reader, max_rows), start=1))
     except csv.Error:
         raise FileRejected("file_corrupt", _("Berkas CSV tidak dapat dibaca. Simpan ulang sebagai CSV lalu unggah lagi.")) from None
+
+
+def _capped(rows: Iterable, max_rows: int | None) -> list:
+    """All rows, reading no further than one past `max_rows`: a file longer than that is refused."""
+    kept = list(itertools.islice(rows, None if max_rows is None else max_rows + 1))
+    if max_rows is not None and len(kept) > max_rows:
+        raise _too_many_rows(max_rows)
+    return kept
+
+
+def _too_many_rows(limit: int) -> FileRejected:
+    return FileRejected(
+        "too_many_rows",
+        _("Berkas berisi lebih dari %(limit)d baris data. Bagi menjadi beberapa berkas.", limit=limit),
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -310,8 +336,5 @@ def records(table: Table, row_limit: int | None = None) -> Iterator[tuple[int, d
             continue
         count += 1
         if row_limit is not None and count > row_limit:
-            raise FileRejected(
-                "too_many_rows",
-                _("Berkas berisi lebih dari %(limit)d baris data. Bagi menjadi beberapa berkas.", limit=row_limit),
-            )
+            raise _too_many_rows(row_limit)
         yield number, {name: (cells[i] if i < len(cells) else None) for name, i in table.mapping.items()}

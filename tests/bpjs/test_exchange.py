@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 from openpyxl import Workbook, load_workbook
 
 from portal.extensions import db
 from portal.models import AuditEvent, BpjsBatch, Membership, Role
+from portal.tabular import LIMITS
 from tests.factories import make_member, make_user, new_nik
+from tests.lists.spreadsheets import csv_bytes, ods_bytes, xlsx_bomb
 from tests.review.helpers import post
 
 HYPERLINK = '=HYPERLINK("http://evil.example/x","Klik")'
@@ -109,3 +112,67 @@ def test_answer_file_that_is_not_a_table_changes_nothing(app, client, auth):
     assert "tidak dapat dibaca" in response.get_data(as_text=True) or "rusak" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(Membership.kpj_number)) is None
+
+
+def _upload_answer(client, content: bytes, filename: str):
+    return post(
+        client,
+        "/bpjs/jawaban",
+        {"answer": (io.BytesIO(content), filename)},
+        page="/bpjs/",
+        content_type="multipart/form-data",
+    )
+
+
+def _kpj_numbers(app) -> list:
+    with app.app_context():
+        return db.session.scalars(db.select(Membership.kpj_number)).all()
+
+
+def test_answer_csv_from_excel_in_windows_1252_with_semicolons_is_read(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        nik = make_member("Siti Aminah")[0].nik
+    auth.login("staff1")
+    # "–" and "’" are single bytes in Windows-1252 that UTF-8 cannot decode.
+    answer = csv_bytes([[1, nik, "Siti Aminah – Pa’baeng-baeng", "12345678901"]], header=["No", "NIK", "Nama", "No KPJ"])
+    response = _upload_answer(client, answer, "jawaban.csv")
+    assert response.status_code == 200
+    assert "1 nomor KPJ dicatat" in response.get_data(as_text=True)
+    assert _kpj_numbers(app) == ["12345678901"]
+
+
+def test_answer_saved_as_ods_is_read(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        nik = make_member("Siti Aminah")[0].nik
+    auth.login("staff1")
+    response = _upload_answer(client, ods_bytes([[nik, "12345678901"]], header=["NIK", "No KPJ"]), "jawaban.ods")
+    assert response.status_code == 200
+    assert "1 nomor KPJ dicatat" in response.get_data(as_text=True)
+    assert _kpj_numbers(app) == ["12345678901"]
+
+
+def test_answer_whose_content_is_not_its_type_is_refused_and_changes_nothing(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        nik = make_member("Siti Aminah")[0].nik
+    auth.login("staff1")
+    response = _upload_answer(client, f"NIK;No KPJ\n{nik};12345678901\n".encode(), "jawaban.xlsx")
+    assert response.status_code == 400
+    assert "Isi berkas tidak sesuai dengan jenisnya (XLSX)" in response.get_data(as_text=True)
+    assert _kpj_numbers(app) == [None]
+
+
+def test_answer_that_is_a_zip_bomb_is_refused_before_parsing(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_member("Siti Aminah")
+    auth.login("staff1")
+    bomb = xlsx_bomb(LIMITS.max_uncompressed_bytes // (1024 * 1024) + 10)
+    started = time.perf_counter()
+    response = _upload_answer(client, bomb, "jawaban.xlsx")
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 400
+    assert "terlalu besar setelah dibuka" in response.get_data(as_text=True)
+    assert _kpj_numbers(app) == [None]

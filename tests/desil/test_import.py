@@ -1,14 +1,19 @@
-"""`flask desil import FILE`: DTSEN extracts as CSV or XLSX, bad rows reported."""
+"""`flask desil import FILE`: DTSEN extracts as CSV, XLSX or ODS, checked as member lists are; bad rows reported."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
+import pytest
 from openpyxl import Workbook
 
+from portal import tabular
 from portal.extensions import db
 from portal.models import DesilRecord, Role
+from portal.tabular import LIMITS
 from tests.factories import make_entry, make_list, make_member, make_user, new_nik
+from tests.lists.spreadsheets import csv_bytes, ods_bytes, xlsx_bomb, xlsx_bytes
 
 
 def _records() -> dict[str, tuple[int, date]]:
@@ -90,3 +95,70 @@ def test_desil_shows_on_queue_entries_and_member_pages(app, client, auth):
     assert "<td>3</td>" in queue
     member = client.get(f"/anggota/{person_id}").get_data(as_text=True)
     assert "<dd>4 (" in member
+
+
+EXTRACT_HEADER = ["NIK", "Desil", "Tanggal sumber", "Catatan"]
+
+
+@pytest.mark.parametrize(("delimiter", "encoding"), [(";", "cp1252"), ("\t", "utf-16")])
+def test_csv_from_excel_in_windows_1252_or_utf_16_is_read(app, runner, tmp_path, delimiter, encoding):
+    nik = new_nik()
+    path = tmp_path / "dtsen.csv"
+    # "–" and "’" are single bytes in Windows-1252 that UTF-8 cannot decode.
+    path.write_bytes(csv_bytes([[nik, 2, date(2026, 1, 31), "Lorong 3 – rumah Daeng Ngai’"]], delimiter=delimiter, encoding=encoding, header=EXTRACT_HEADER))
+    result = runner.invoke(args=["desil", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _records() == {nik: (2, date(2026, 1, 31))}
+
+
+def test_ods_extract_is_read(app, runner, tmp_path):
+    nik = new_nik()
+    path = tmp_path / "dtsen.ods"
+    path.write_bytes(ods_bytes([[nik, 7, date(2026, 1, 31), None]], header=EXTRACT_HEADER))
+    result = runner.invoke(args=["desil", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _records() == {nik: (7, date(2026, 1, 31))}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("dtsen.xlsx", b"NIK;Desil;Tanggal sumber\n", "Isi berkas tidak sesuai dengan jenisnya (XLSX)"),
+        ("dtsen.csv", xlsx_bytes([], header=EXTRACT_HEADER), "Isi berkas tidak sesuai dengan jenisnya (CSV)"),
+        ("dtsen.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "terkunci kata sandi"),
+        ("dtsen.xls", xlsx_bytes([], header=EXTRACT_HEADER), "harus berformat .csv, .xlsx atau .ods"),
+    ],
+)
+def test_a_file_whose_content_is_not_its_type_is_refused_and_imports_nothing(app, runner, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(args=["desil", "import", str(path)])
+    assert result.exit_code != 0
+    assert message in result.output
+    with app.app_context():
+        assert _records() == {}
+
+
+def test_a_zip_bomb_is_refused_before_parsing(app, runner, tmp_path):
+    path = tmp_path / "dtsen.xlsx"
+    path.write_bytes(xlsx_bomb(LIMITS.max_uncompressed_bytes // (1024 * 1024) + 10))
+    started = time.perf_counter()
+    result = runner.invoke(args=["desil", "import", str(path)])
+    assert time.perf_counter() - started < 2
+    assert result.exit_code != 0
+    assert "terlalu besar setelah dibuka" in result.output
+    with app.app_context():
+        assert _records() == {}
+
+
+def test_an_extract_longer_than_the_row_limit_is_refused(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_ROWS", 3)
+    path = tmp_path / "dtsen.csv"
+    path.write_bytes(csv_bytes([[new_nik(), 2, date(2026, 1, 31), ""] for _ in range(3)], header=EXTRACT_HEADER))
+    result = runner.invoke(args=["desil", "import", str(path)])
+    assert result.exit_code != 0
+    assert "lebih dari 3 baris" in result.output
+    with app.app_context():
+        assert _records() == {}

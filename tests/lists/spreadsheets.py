@@ -79,18 +79,22 @@ def ods_bytes(rows: list[list], *, header: list[str] = HEADER, titles: list[str]
 
 @functools.cache
 def xlsx_bomb(sheet_megabytes: int = 100) -> bytes:
-    """A small XLSX whose sheet expands to `sheet_megabytes` MB (rows of repeated cells)."""
+    """A small XLSX whose sheet expands to at least `sheet_megabytes` MB (rows of one long cell).
+
+    Long cells compress best: 200 MB pack into less than 250 KB, below the 500 KB above which
+    the test client spools an upload to a temporary file that it never closes.
+    """
     base = xlsx_bytes([person_row()])
     source = zipfile.ZipFile(io.BytesIO(base))
     buffer = io.BytesIO()
-    row = b'<row><c t="inlineStr"><is><t>' + b"A" * 1000 + b"</t></is></c></row>"
+    row = b'<row><c t="inlineStr"><is><t>' + b"A" * 30_000 + b"</t></is></c></row>"
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
         for item in source.infolist():
             if item.filename == "xl/worksheets/sheet1.xml":
                 with bomb.open(item.filename, "w", force_zip64=True) as stream:
                     stream.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-                    chunk = row * 1000
-                    for _ in range(sheet_megabytes * 1024 * 1024 // len(chunk)):
+                    chunk = row * 100
+                    for _ in range(sheet_megabytes * 1024 * 1024 // len(chunk) + 1):
                         stream.write(chunk)
                     stream.write(b"</sheetData></worksheet>")
             else:
