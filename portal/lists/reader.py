@@ -171,7 +171,9 @@ def check_archive(data: bytes, limits: ArchiveLimits) -> None:
     """Refuse a zip that expands beyond the limits, before any parser touches it.
 
     The declared sizes are checked first (cheap); each member is then inflated in chunks
-    up to the same budget, because a crafted archive can declare sizes it does not have.
+    up to the same budget. An entry larger than it declares cannot slip through either:
+    zipfile stops at the declared size and the entry then fails its CRC check (refused as
+    damaged), and calamine refuses it the same way.
     """
     too_big = FileRejected(
         "archive_too_large",
