@@ -18,6 +18,7 @@ run: setup migrate seed ## Set everything up and serve the portal on http://127.
 
 test: $(VENV)/.dev-installed $(COMPILED) ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/bandit --quiet --recursive portal --severity-level medium
+	$(BIN)/ruff check --quiet --select F portal tests bench migrations wsgi.py
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed $(COMPILED)
