@@ -67,8 +67,18 @@ def _require_defusedxml() -> None:
 
 def _bind_extensions(app: Flask) -> None:
     from portal import i18n
-    from portal.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
+    from portal.extensions import READS, cache, csrf, db, htmx, limiter, login_manager, migrate
 
+    # A second engine on the same database whose connections never open a transaction: Cek
+    # Status reads on it (no BEGIN, and no ROLLBACK that would drop prepared statements).
+    app.config["SQLALCHEMY_BINDS"] = {
+        **app.config.get("SQLALCHEMY_BINDS", {}),
+        READS: {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),  # hide_parameters above all
+            "url": app.config["SQLALCHEMY_DATABASE_URI"],
+            "isolation_level": "AUTOCOMMIT",
+        },
+    }
     db.init_app(app)
     cache.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -30,6 +30,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# The bind key of the autocommit engine (portal/__init__.py): db.engines[READS].
+READS = "reads"
 babel = Babel()
 cache = Cache()
 htmx = Htmx()

@@ -49,7 +49,8 @@ def migrated_databases(tmp_path_factory, worker_id):
             load_regions()
             load_categories()
             db.session.commit()
-            db.engine.dispose()
+            for engine in db.engines.values():
+                engine.dispose()
         urls[backend] = url
     return urls
 
@@ -87,7 +88,8 @@ def app_factory(backend, migrated_databases):
             _empty_tables()
     for app in created:
         with app.app_context():
-            db.engine.dispose()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ def test_migrations_build_the_schema_from_empty_and_match_the_models(backend, tm
         assert diff == []
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 FIRST_REVISION = "11403a55d5e6"
@@ -61,4 +62,5 @@ def test_a_populated_database_upgrades_from_the_first_migration_to_the_last(back
         with db.engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
         db.session.remove()
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()

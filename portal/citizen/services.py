@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from portal import audit
 from portal.eligibility import Finding, category_setting, check_eligibility, programme_year_for
-from portal.extensions import db
+from portal.extensions import READS, db
 from portal.models import (
     AREA_ROLES,
     Category,
@@ -263,7 +263,7 @@ def answer_status_check(nik: str, full_name: str, channel: str) -> StatusAnswer:
     ROLLBACK; a rollback would also drop the connection's prepared statements), and the
     access record joins the next batch of them (audit.record_soon).
     """
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with db.engines[READS].connect() as connection:
         answer = check_status(nik, full_name, connection=connection)
     if answer.found:
         audit.record_soon(

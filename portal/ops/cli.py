@@ -42,7 +42,8 @@ def restore(source, yes):
     if not yes:
         raise click.ClickException("Restoring replaces all current data: add --yes to confirm.")
     db.session.remove()
-    db.engine.dispose()
+    for engine in db.engines.values():
+        engine.dispose()
     try:
         restore_backup(_url(), source)
     except BackupError as error:

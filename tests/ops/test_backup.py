@@ -43,7 +43,8 @@ def test_backup_wipe_and_restore_bring_back_every_member_and_verification_code(b
         db.session.execute(text("DROP TABLE alembic_version"))
         db.session.commit()
         assert inspect(db.engine).get_table_names() == []
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
     refused = runner.invoke(args=["backup", "restore", str(backup)])
     assert refused.exit_code == 1 and "--yes" in refused.output
@@ -53,10 +54,12 @@ def test_backup_wipe_and_restore_bring_back_every_member_and_verification_code(b
     with app.app_context():
         assert snapshot() == before
         db.session.remove()
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     with app.app_context():
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 def test_restore_of_a_missing_file_fails_clearly(runner, tmp_path):

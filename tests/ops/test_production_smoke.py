@@ -182,7 +182,8 @@ def test_gunicorn_and_an_rq_worker_run_a_batch_print_on_postgresql_and_redis(tmp
         for log in logs:
             log.close()
         with app.app_context():
-            db.engine.dispose()
+            for engine in db.engines.values():
+                engine.dispose()
         drop_postgres_database(name)
     # Structured logs were written, and they name no member.
     server_log = (tmp_path / "gunicorn.log").read_text()
