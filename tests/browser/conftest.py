@@ -48,7 +48,11 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run must install Debian's chromium")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait as long as actions do: under a full parallel test run on two cores a
+    # boosted form post and its page can take longer than expect's 5 s default.
+    expect.set_options(timeout=10_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
