@@ -83,7 +83,7 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
     from sqlalchemy import insert, text
 
     from portal import create_app
-    from portal.audit_chain import chain_key, insert_sealed
+    from portal.audit.chain import chain_key, insert_sealed
     from portal.config import Config, database_url
     from portal.extensions import db
     from portal.memberships.services import coverage_period

@@ -95,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.api.cli import apikeys_cli
     from portal.api.routes import bp as api_bp
-    from portal.audit_cli import audit_cli
+    from portal.audit.cli import audit_cli
     from portal.bpjs.routes import bp as bpjs_bp
     from portal.certificates.cli import worker_command
     from portal.certificates.routes import bp as certificates_bp

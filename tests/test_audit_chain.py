@@ -74,7 +74,7 @@ def test_rolled_back_events_leave_no_trace(app, runner):
 def test_under_load_events_are_sealed_in_batches_and_by_the_seal_command(app_factory):
     app = app_factory(AUDIT_SEAL_SECONDS=3600)
     with app.app_context():
-        from portal.audit_chain import _last_sealed
+        from portal.audit.chain import _last_sealed
 
         _last_sealed.clear()
         write_events(3)  # the first commit seals, the next two wait for the interval
@@ -88,7 +88,7 @@ def test_under_load_events_are_sealed_in_batches_and_by_the_seal_command(app_fac
 
 
 def test_a_backlog_is_sealed_chunk_by_chunk_into_one_chain(app_factory, monkeypatch):
-    from portal import audit_chain
+    from portal.audit import chain as audit_chain
 
     app = app_factory(AUDIT_SEAL_SECONDS=3600)
     monkeypatch.setattr(audit_chain, "SEAL_CHUNK", 2)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.exports import csv_bytes, xlsx_bytes
 from portal.extensions import db
-from portal.lists.reader import FileRejected
 from portal.models import (
     BpjsBatch,
     BpjsBatchItem,
@@ -25,7 +24,8 @@ from portal.models import (
     User,
 )
 from portal.nik import NikError, mask_nik, parse_nik
-from portal.tabular import cell_text, header_index, read_rows
+from portal.spreadsheets.exchange import cell_text, header_index, read_rows
+from portal.spreadsheets.reader import FileRejected
 
 KPJ_PATTERN = re.compile(r"^\d{11}$")
 FORMATS = ("xlsx", "csv")

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.desil import services
-from portal.lists.reader import FileRejected
+from portal.spreadsheets.reader import FileRejected
 
 desil_cli = AppGroup("desil", help="DTSEN welfare deciles.")
 

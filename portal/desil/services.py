@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import DesilRecord
 from portal.models.base import utcnow
 from portal.nik import NikError, mask_nik, parse_nik
-from portal.tabular import cell_text, header_index, read_rows
+from portal.spreadsheets.exchange import cell_text, header_index, read_rows
 
 COLUMNS = {
     "nik": ("nik",),

@@ -15,8 +15,8 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.lists import services
-from portal.lists.reader import FileRejected
 from portal.models import Kelurahan, User
+from portal.spreadsheets.reader import FileRejected
 from portal.validation import Area
 
 lists_cli = AppGroup("lists", help="Member lists: bulk import.")

@@ -14,9 +14,10 @@ from portal.forms import CsrfOnlyForm
 from portal.hx import render, trigger, wants_fragment
 from portal.lists import services
 from portal.lists.forms import EntryForm, NewListForm, SubmitListForm, UploadForm, column_mapping_form
-from portal.lists.reader import FileRejected, read_table
+from portal.lists.reader import read_table
 from portal.lists.template import template_bytes
 from portal.models import ListEntry, MemberList, Role
+from portal.spreadsheets.reader import FileRejected
 
 # htmx event sent when a row changed: the list's summary and submit parts refresh on it.
 LIST_CHANGED = "list-changed"

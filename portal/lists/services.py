@@ -19,10 +19,11 @@ from sqlalchemy import insert
 
 from portal import audit
 from portal.extensions import db
-from portal.lists.reader import ArchiveLimits, FileRejected, Table, read_table, records
+from portal.lists.reader import Table, read_table, records
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
+from portal.spreadsheets.reader import ArchiveLimits, FileRejected
 from portal.validation import Area, RowValidator, entry_columns, recheck_entries
 
 EDITABLE_STATES = (EntryState.DRAFT, EntryState.RETURNED)

@@ -14,7 +14,7 @@ from portal.models.base import utcnow
 class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_event_target", "target_type", "target_id"),
-        # Events waiting for their seal (portal.audit_chain.seal_pending looks them up).
+        # Events waiting for their seal (portal.audit.chain.seal_pending looks them up).
         Index(
             "ix_audit_event_unsealed", "id",
             postgresql_where=text("chain_seq IS NULL"), sqlite_where=text("chain_seq IS NULL"),
@@ -35,7 +35,7 @@ class AuditEvent(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     # Before/after summary with personal data masked.
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Tamper evidence (portal.audit_chain): events are sealed right after their transaction
+    # Tamper evidence (portal.audit.chain): events are sealed right after their transaction
     # commits, in commit order; each seal is an HMAC over the event and the previous seal.
     chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
     chain_hash: Mapped[str | None] = mapped_column(String(64))

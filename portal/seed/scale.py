@@ -18,7 +18,7 @@ from faker import Faker
 from sqlalchemy import func, insert, select, text
 
 from portal.accounts.passwords import hash_password
-from portal.audit_chain import mark_pending
+from portal.audit.chain import mark_pending
 from portal.extensions import db
 from portal.memberships.services import coverage_period, reserve_membership_numbers
 from portal.models import (

@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from portal.extensions import db
 from portal.models import AuditEvent, BpjsBatch, Membership, Role
-from portal.tabular import LIMITS
+from portal.spreadsheets.exchange import LIMITS
 from tests.factories import make_member, make_user, new_nik
 from tests.lists.spreadsheets import csv_bytes, ods_bytes, xlsx_bomb
 from tests.review.helpers import post

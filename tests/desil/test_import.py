@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from portal import tabular
+from portal.spreadsheets import exchange as tabular
 from portal.extensions import db
 from portal.models import DesilRecord, Role
-from portal.tabular import LIMITS
+from portal.spreadsheets.exchange import LIMITS
 from tests.factories import make_entry, make_list, make_member, make_user, new_nik
 from tests.lists.spreadsheets import csv_bytes, ods_bytes, xlsx_bomb, xlsx_bytes
 

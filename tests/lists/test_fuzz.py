@@ -14,7 +14,8 @@ from datetime import date, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.lists.reader import ArchiveLimits, FileRejected, read_table, records
+from portal.lists.reader import read_table, records
+from portal.spreadsheets.reader import ArchiveLimits, FileRejected
 from portal.nik import NikError, parse_nik
 from portal.validation import Area, RowValidator, clean_nik, parse_date, parse_small_number
 from tests.conftest import csrf_token

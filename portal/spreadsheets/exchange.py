@@ -1,6 +1,6 @@
 """Exchange files (DTSEN desil extracts, BPJS answers): their rows, header and cells.
 
-The file itself is read by portal.lists.reader, as member lists are: its type comes from
+The file itself is read by portal.spreadsheets.reader, as member lists are: its type comes from
 its content, XLSX and ODS archives are checked for size and entry count before any parser
 sees them, and CSV text is decoded and its separator sniffed. What is specific to exchange
 files lives here: which types they may be, their limits, and finding a fixed header.
@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 from flask_babel import gettext as _
 
-from portal.lists.reader import (
+from portal.spreadsheets.reader import (
     HEADER_SEARCH_ROWS,
     ArchiveLimits,
     FileRejected,

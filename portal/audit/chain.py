@@ -15,8 +15,8 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, event, insert, select, text, update

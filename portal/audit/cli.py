@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from portal.audit_chain import seal_pending, chain_key, verify_chain
+from portal.audit.chain import chain_key, seal_pending, verify_chain
 from portal.extensions import db
 
 audit_cli = AppGroup("audit", help="Check the audit trail.")

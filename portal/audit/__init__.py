@@ -12,7 +12,7 @@ from flask import Flask, current_app, has_request_context
 from flask_login import current_user
 from sqlalchemy import insert
 
-from portal.audit_chain import chain_key, insert_sealed, mark_pending
+from portal.audit.chain import chain_key, insert_sealed, mark_pending
 from portal.extensions import db
 from portal.models import AuditEvent, User
 from portal.models.base import utcnow
@@ -119,7 +119,7 @@ class _Batch:
     One INSERT per status check (a round trip, a commit waiting for the disk, then a seal
     that rewrites the row) cost about 40 % of the check's throughput. Here a timer thread
     writes what gathered in the last AUDIT_BATCH_SECONDS, sealed as it is inserted
-    (audit_chain.insert_sealed), and so does the process when it exits (gunicorn's graceful
+    (portal.audit.chain.insert_sealed), and so does the process when it exits (gunicorn's graceful
     restarts included). A process killed outright loses at most that window of access
     records, never a decision or a change: those are written by `record`.
     """

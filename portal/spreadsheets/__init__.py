@@ -1,0 +1,1 @@
+"""Reading uploaded spreadsheets safely: shared by member lists, DTSEN and BPJS imports."""
