@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, true
 
 from portal.extensions import db
-from portal.models import Role, User
+from portal.models import OFFICE_ROLES, Role, User
 
 ModelT = TypeVar("ModelT")
 
@@ -44,6 +44,11 @@ def roles_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def office_required(view):
+    """Let only the labour office (staff and admins) through; others get 404."""
+    return roles_required(*OFFICE_ROLES)(view)
 
 
 def area_clause(user: User, model) -> ColumnElement[bool]:

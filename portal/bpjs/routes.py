@@ -7,16 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import roles_required
+from portal.access import office_required
 from portal.bpjs import services
 from portal.bpjs.forms import AnswerForm, BatchForm
 from portal.extensions import db
 from portal.hx import render
-from portal.models import BpjsBatch, Role
+from portal.models import BpjsBatch
 
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
-STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
 
 def _index(answer_form: AnswerForm | None = None, report: services.KpjReport | None = None, status: int = 200):
@@ -33,14 +32,14 @@ def _index(answer_form: AnswerForm | None = None, report: services.KpjReport | N
 
 
 @bp.get("/")
-@roles_required(*STAFF_ROLES)
+@office_required
 def index():
     """Members waiting to be sent, the batches sent so far, and the answer upload."""
     return _index()
 
 
 @bp.post("/batch")
-@roles_required(*STAFF_ROLES)
+@office_required
 def create_batch():
     """Put every approved member not yet sent into a new numbered batch."""
     form = BatchForm()
@@ -55,7 +54,7 @@ def create_batch():
 
 
 @bp.get("/batch/<int:number>.<file_format>")
-@roles_required(*STAFF_ROLES)
+@office_required
 def download(number: int, file_format: str):
     """The registration file of one batch, as XLSX or CSV (formula-safe)."""
     if file_format not in services.FORMATS:
@@ -72,7 +71,7 @@ def download(number: int, file_format: str):
 
 
 @bp.post("/jawaban")
-@roles_required(*STAFF_ROLES)
+@office_required
 def import_answer():
     """Record the KPJ numbers in BPJS's answer file and report unmatched or conflicting rows."""
     form = AnswerForm()

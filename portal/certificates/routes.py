@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal import audit
-from portal.access import roles_required
+from portal.access import office_required
 from portal.certificates import jobs, services
 from portal.certificates.forms import BatchPrintForm, RevokeForm
 from portal.certificates.services import PRINT_STYLESHEET, PrintRefused, VerificationStatus
@@ -25,13 +25,11 @@ from portal.models import (
     PrintDocument,
     PrintJob,
     PrintJobStatus,
-    Role,
 )
 from portal.pdf import render_pdf
 
 bp = Blueprint("certificates", __name__)
 
-OFFICE_ROLES = (Role.STAFF, Role.ADMIN)
 DOCUMENTS = "any(card, certificate)"
 # What new_verification_code() produces (URL-safe base64); anything else is not looked up.
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,43}")
@@ -56,7 +54,7 @@ def _membership_or_404(membership_id: int) -> Membership:
 
 
 @bp.get("/cetak/anggota/<int:membership_id>")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def membership_documents(membership_id: int):
     """A member's card and certificate: print, download, revoke, and their print history."""
     membership = _membership_or_404(membership_id)
@@ -76,7 +74,7 @@ def membership_documents(membership_id: int):
 
 
 @bp.post(f"/cetak/anggota/<int:membership_id>/<{DOCUMENTS}:document>")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def print_document(membership_id: int, document: str):
     """Log a print of the card or certificate (issuing a certificate if none is valid), then download it."""
     membership = _membership_or_404(membership_id)
@@ -92,7 +90,7 @@ def print_document(membership_id: int, document: str):
 
 
 @bp.get(f"/cetak/anggota/<int:membership_id>/<{DOCUMENTS}:document>.pdf")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def download_document(membership_id: int, document: str):
     """The PDF of the member's valid certificate, as card (ID-1) or A4 certificate."""
     membership = _membership_or_404(membership_id)
@@ -110,7 +108,7 @@ def download_document(membership_id: int, document: str):
 
 
 @bp.post("/cetak/sertifikat/<int:certificate_id>/cabut")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def revoke(certificate_id: int):
     """Revoke a certificate (lost or damaged card) and issue a replacement with a new code."""
     certificate = db.get_or_404(Certificate, certificate_id)
@@ -135,7 +133,7 @@ def revoke(certificate_id: int):
 
 
 @bp.route("/cetak/batch", methods=["GET", "POST"])
-@roles_required(*OFFICE_ROLES)
+@office_required
 def batch():
     """Choose a kelurahan (RW, category, never printed) and start a background print job."""
     form = BatchPrintForm()
@@ -148,7 +146,7 @@ def batch():
 
 
 @bp.get("/cetak/batch/<int:job_id>")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def job(job_id: int):
     """A print job's progress; htmx polls the progress block every second until it ends."""
     print_job = db.get_or_404(PrintJob, job_id)
@@ -163,7 +161,7 @@ def job(job_id: int):
 
 
 @bp.post("/cetak/batch/<int:job_id>/ulang")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def retry(job_id: int):
     """Run a failed (or abandoned) print job again."""
     print_job = db.get_or_404(PrintJob, job_id)
@@ -177,7 +175,7 @@ def retry(job_id: int):
 
 
 @bp.get("/cetak/batch/<int:job_id>/unduh")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def job_download(job_id: int):
     """The finished batch PDF."""
     print_job = db.get_or_404(PrintJob, job_id)
@@ -194,7 +192,7 @@ def job_download(job_id: int):
 
 
 @bp.get("/cetak/log")
-@roles_required(*OFFICE_ROLES)
+@office_required
 def print_log():
     """Who printed which certificate when, with each print's number (reprints counted)."""
     page = max(request.args.get("page", 1, type=int), 1)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from flask_login import current_user
 
-from portal.access import roles_required
+from portal.access import office_required
 from portal.hx import render
-from portal.models import Role
 from portal.nik import mask_nik
 from portal.privacy import services
 from portal.privacy.forms import SubjectReportForm
@@ -16,7 +15,7 @@ bp = Blueprint("privacy", __name__, url_prefix="/privasi")
 
 
 @bp.route("/laporan", methods=["GET", "POST"])
-@roles_required(Role.STAFF, Role.ADMIN)
+@office_required
 def subject_report():
     """Enter a NIK (POST); see the report, or download it as JSON or PDF from the same form."""
     form = SubjectReportForm()

@@ -6,21 +6,20 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import roles_required
+from portal.access import office_required
 from portal.extensions import db
 from portal.hx import render
 from portal.forms import category_choices, form_errors, kelurahan_choices
-from portal.models import Membership, Person, Role
+from portal.models import Membership, Person
 from portal.registry import services
 from portal.registry.forms import STATUS_CHOICES, CorrectionForm, EndMembershipForm, MemberSearchForm
 
 bp = Blueprint("registry", __name__, url_prefix="/anggota")
 
-STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
 
 @bp.route("/", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
+@office_required
 def index():
     """Find members by exact NIK or name (POST, never in a URL), or browse by filters (GET)."""
     form = MemberSearchForm(request.form if request.method == "POST" else request.args, meta={"csrf": request.method == "POST"})
@@ -49,7 +48,7 @@ def _person_or_404(person_id: int) -> Person:
 
 
 @bp.get("/<int:person_id>")
-@roles_required(*STAFF_ROLES)
+@office_required
 def member(person_id: int):
     """A member's page: data, desil, entries, decisions, memberships, certificates, audit trail."""
     person = _person_or_404(person_id)
@@ -66,7 +65,7 @@ def member(person_id: int):
 
 
 @bp.route("/<int:person_id>/koreksi", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
+@office_required
 def correct(person_id: int):
     """Correct a member's data, with the reason recorded in the audit trail."""
     person = _person_or_404(person_id)
@@ -89,7 +88,7 @@ def correct(person_id: int):
 
 
 @bp.post("/<int:person_id>/keanggotaan/<int:membership_id>/akhiri")
-@roles_required(*STAFF_ROLES)
+@office_required
 def end_membership(person_id: int, membership_id: int):
     """End an active membership with a reason (deceased, moved away, employer, other)."""
     membership = db.session.get(Membership, membership_id)

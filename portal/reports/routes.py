@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import roles_required
+from portal.access import office_required, roles_required
 from portal.extensions import db
 from portal.hx import render
 from portal.i18n import current_language
@@ -28,7 +28,6 @@ from portal.reports.services import build_report, invalidate_reports, save_targe
 
 bp = Blueprint("reports", __name__)
 
-OFFICE = (Role.STAFF, Role.ADMIN)
 
 
 @bp.app_template_filter("percent")
@@ -48,7 +47,7 @@ def format_datetime_local(value: datetime) -> str:
 
 
 @bp.get("/laporan/")
-@roles_required(*OFFICE)
+@office_required
 def dashboard():
     """Coverage against targets, the review pipeline, certificates and the budget."""
     form = ReportFilterForm(request.args, language=current_language())
@@ -66,7 +65,7 @@ def dashboard():
 
 
 @bp.get("/laporan/ekspor/<table>.<fmt>")
-@roles_required(*OFFICE)
+@office_required
 def export(table: str, fmt: str):
     """One table of the dashboard as XLSX or CSV, with the dashboard's filters."""
     if table not in tables.TABLES or fmt not in ("xlsx", "csv"):
@@ -84,7 +83,7 @@ def export(table: str, fmt: str):
 
 
 @bp.get("/laporan/bulanan.pdf")
-@roles_required(*OFFICE)
+@office_required
 def monthly_pdf():
     """The monthly report for the mayor's office, as a PDF with the charts and tables."""
     form = MonthlyReportForm(request.args)

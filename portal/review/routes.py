@@ -6,17 +6,16 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import roles_required
+from portal.access import office_required
 from portal.extensions import db
 from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
 from portal.hx import render, wants_fragment
-from portal.models import Category, ListEntry, Role
+from portal.models import Category, ListEntry
 from portal.review import queue, services
 from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
 
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 
-STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 BULK_LIMIT = 1000
 
 
@@ -76,7 +75,7 @@ def _back_to_queue(target: str | None = None):
 
 
 @bp.get("/")
-@roles_required(*STAFF_ROLES)
+@office_required
 def queue_page():
     """Pending entries matching the filters, oldest first, with counts per flag."""
     form = QueueFilterForm(request.args)
@@ -100,7 +99,7 @@ def queue_page():
 
 
 @bp.get("/<int:entry_id>")
-@roles_required(*STAFF_ROLES)
+@office_required
 def entry(entry_id: int):
     """One entry with its findings and the decision forms."""
     entry = db.session.get(ListEntry, entry_id) or abort(404)
@@ -143,7 +142,7 @@ def _after_decision(entry_id: int, decide, form):
 
 
 @bp.post("/<int:entry_id>/setujui")
-@roles_required(*STAFF_ROLES)
+@office_required
 def approve(entry_id: int):
     """Approve an entry: the person joins the registry with a membership number."""
 
@@ -155,7 +154,7 @@ def approve(entry_id: int):
 
 
 @bp.post("/<int:entry_id>/tolak")
-@roles_required(*STAFF_ROLES)
+@office_required
 def reject(entry_id: int):
     """Reject an entry with a reason from the list and free text."""
     form = RejectForm()
@@ -168,7 +167,7 @@ def reject(entry_id: int):
 
 
 @bp.post("/<int:entry_id>/kembalikan")
-@roles_required(*STAFF_ROLES)
+@office_required
 def send_back(entry_id: int):
     """Return an entry to its RT/RW head or agent for correction, saying why."""
     form = ReturnForm()
@@ -181,7 +180,7 @@ def send_back(entry_id: int):
 
 
 @bp.post("/massal")
-@roles_required(*STAFF_ROLES)
+@office_required
 def bulk_approve():
     """Approve the ticked entries, or every warning-free entry of the current filter."""
     form = BulkApproveForm()
