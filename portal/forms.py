@@ -23,7 +23,7 @@ def kecamatan_choices(blank: str | None = None) -> list[SelectChoice]:
 
 
 def kelurahan_choices(blank: str | None = None, kecamatan_code: str | None = None) -> list[SelectChoice]:
-    """The kelurahan (of one kecamatan, or all) for a select, labelled with their kecamatan."""
+    """The kelurahan of one kecamatan, or of the whole city labelled with their kecamatan, for a select."""
     from portal.extensions import db
     from portal.models import Kecamatan, Kelurahan
 
@@ -37,17 +37,21 @@ def kelurahan_choices(blank: str | None = None, kecamatan_code: str | None = Non
         query = query.where(Kelurahan.kecamatan_code == kecamatan_code)
     rows = db.session.execute(query)
     return select_choices(
-        ([("", blank)] if blank else []) + [(code, f"{name}, {kecamatan}") for code, name, kecamatan in rows]
+        ([("", blank)] if blank else [])
+        + [(code, name if kecamatan_code else f"{name}, {kecamatan}") for code, name, kecamatan in rows]
     )
 
 
 def category_choices(blank: str | None = None) -> list[SelectChoice]:
-    """The occupation categories for a select, in their reporting order."""
+    """The occupation categories for a select, in their reporting order and the page's language."""
+    from flask_babel import get_locale
+
     from portal.extensions import db
     from portal.models import Category
 
+    locale = str(get_locale())
     rows = db.session.scalars(db.select(Category).order_by(Category.sort_order))
-    return select_choices(([("", blank)] if blank else []) + [(c.code, c.name_id) for c in rows])
+    return select_choices(([("", blank)] if blank else []) + [(c.code, c.label(locale)) for c in rows])
 
 
 def form_errors(form) -> str:

@@ -12,8 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.certificates.jobs import count_batch
-from portal.extensions import db
-from portal.models import Category, Kelurahan, PrintDocument
+from portal.forms import category_choices, kelurahan_choices
+from portal.models import PrintDocument
 
 
 def document_choices():
@@ -38,14 +38,8 @@ class BatchPrintForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        kelurahan = db.session.scalars(db.select(Kelurahan).order_by(Kelurahan.name)).all()
-        self.kelurahan_code.choices = [SelectChoice("", _l("— pilih kelurahan —"))] + [
-            SelectChoice(k.code, k.label) for k in kelurahan
-        ]
-        categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
-        self.category_code.choices = [SelectChoice("", _l("Semua kategori"))] + [
-            SelectChoice(c.code, c.name_id) for c in categories
-        ]
+        self.kelurahan_code.choices = kelurahan_choices(_l("— pilih kelurahan —"))
+        self.category_code.choices = category_choices(_l("Semua kategori"))
         self.matching = 0
 
     @property

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.citizen import services
+from portal.forms import category_choices, kecamatan_choices, kelurahan_choices, select_choices
 from portal.names import name_key
 from portal.nik import NikError, parse_nik
 
@@ -23,11 +23,6 @@ NIK_MESSAGES = {
     "nik_serial_zero": _l("NIK ini tidak sah. Periksa kembali angka pada KTP Anda."),
 }
 YES_NO = [SelectChoice("tidak", _l("Tidak")), SelectChoice("ya", _l("Ya"))]
-
-
-def _choices(prompt, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    """A drop-down's options: an empty prompt first, then (value, label) pairs."""
-    return [SelectChoice("", prompt)] + [SelectChoice(value, label) for value, label in pairs]
 
 
 class StatusCheckForm(Form):
@@ -102,17 +97,17 @@ class EligibilityForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        kecamatan = services.kecamatan_choices()
-        chosen = self.kecamatan.data if self.kecamatan.data in dict(kecamatan) else None
-        self.kecamatan.choices = _choices(_l("Pilih kecamatan"), kecamatan)
+        self.kecamatan.choices = kecamatan_choices(_l("Pilih kecamatan"))
+        chosen = self.kecamatan.data if self.kecamatan.data in {c.value for c in self.kecamatan.choices[1:]} else None
         # With htmx, choosing a kecamatan swaps in its kelurahan list (a GET of the same page).
         self.kecamatan.render_kw = {
             "hx-get": url_for("citizen.eligibility"),
             "hx-target": "#kelurahan-field",
             "hx-swap": "outerHTML",
         }
-        self.kelurahan.choices = _choices(_l("Pilih kelurahan"), services.kelurahan_choices(chosen))
-        self.category.choices = _choices(_l("Pilih pekerjaan"), services.category_choices(str(get_locale())))
+        # No kelurahan to pick before a kecamatan is chosen.
+        self.kelurahan.choices = kelurahan_choices(_l("Pilih kelurahan"), chosen) if chosen else select_choices([("", _l("Pilih kelurahan"))])
+        self.category.choices = category_choices(_l("Pilih pekerjaan"))
 
     @property
     def only_choosing_kecamatan(self) -> bool:

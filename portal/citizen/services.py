@@ -38,7 +38,6 @@ from portal.eligibility import Finding, category_setting, check_eligibility, pro
 from portal.extensions import READS, db
 from portal.models import (
     AREA_ROLES,
-    Category,
     Certificate,
     EntryState,
     Kecamatan,
@@ -335,27 +334,6 @@ def _membership_answer(member, today: date) -> StatusAnswer:
 
 
 # --- Eligibility self-check -------------------------------------------------------------
-
-
-def kecamatan_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(db.select(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name))
-    return [(code, name) for code, name in rows]
-
-
-def kelurahan_choices(kecamatan_code: str | None) -> list[tuple[str, str]]:
-    if not kecamatan_code:
-        return []
-    rows = db.session.execute(
-        db.select(Kelurahan.code, Kelurahan.name)
-        .where(Kelurahan.kecamatan_code == kecamatan_code)
-        .order_by(Kelurahan.name)
-    )
-    return [(code, name) for code, name in rows]
-
-
-def category_choices(locale: str) -> list[tuple[str, str]]:
-    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order))
-    return [(c.code, c.label(locale)) for c in categories]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.extensions import db
-from portal.models import Category, ListEntry
+from portal.forms import category_choices
+from portal.models import ListEntry
 
 # The fields of a row as the mapping form offers them, in the order of the template.
 MAPPABLE_COLUMNS = (
@@ -48,11 +48,6 @@ class UploadForm(FlaskForm):
     )
 
 
-def _category_choices() -> list[SelectChoice]:
-    categories = db.session.scalars(db.select(Category).order_by(Category.sort_order))
-    return [SelectChoice("", _l("— pilih kategori —"))] + [SelectChoice(c.code, c.name_id) for c in categories]
-
-
 class EntryForm(FlaskForm):
     """One person typed into the inline table; the row validator judges the values."""
 
@@ -69,7 +64,7 @@ class EntryForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = _category_choices()
+        self.category.choices = category_choices(_l("— pilih kategori —"))
 
     def raw_values(self) -> dict:
         """The row as the validator reads it; the RW is the list's own."""
