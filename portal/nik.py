@@ -7,12 +7,17 @@ where the NIK was issued, not where the person lives: never scope areas by it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from portal.models import Sex
 
 NIK_LENGTH = 16
+# What people and spreadsheets put in and around a NIK: apostrophes that keep Excel from
+# reading it as a number, spaces between digit groups, non-breaking and zero-width spaces.
+_INVISIBLE = dict.fromkeys(map(ord, "'\u2018\u2019`\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff \t\r\n"), None)
+_GROUPED = re.compile(r"^[0-9]+([.\-][0-9]+){2,}$")
 
 
 class NikError(ValueError):
@@ -29,6 +34,30 @@ class NikInfo:
     birth_date: date
     sex: Sex
     serial: str
+
+
+def clean_nik(value) -> tuple[str, bool]:
+    """The NIK as text, and whether it came from a number cell.
+
+    Strips apostrophes, spaces, non-breaking and zero-width characters; digits grouped
+    with dots or dashes (7371.0113.0285.0001) are joined. Scientific notation and decimals
+    are left as they are, for the validator to refuse: a rounded NIK is never 'repaired'.
+    """
+    if value is None:
+        return "", False
+    if isinstance(value, bool):
+        return str(value), False
+    if isinstance(value, int):
+        return str(value), True
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e17:
+            return str(int(value)), True
+        return repr(value), True
+    text = str(value).translate(_INVISIBLE)
+    if _GROUPED.match(text):
+        text = re.sub(r"[.\-]", "", text)
+    return text, False
+
 
 
 def mask_nik(nik: str) -> str:

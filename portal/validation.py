@@ -31,7 +31,7 @@ from portal.models import (
     Sex,
 )
 from portal.names import name_key
-from portal.nik import NikError, parse_nik
+from portal.nik import NikError, clean_nik, parse_nik
 
 # Registry look-ups take this many NIKs per query (well under every driver's limit).
 BATCH_SIZE = 2000
@@ -41,10 +41,8 @@ INPUT_CODES = frozenset({"nik_numeric_cell", "birth_date_invalid", "sex_invalid"
 # States in which an entry is still being decided, so the same NIK elsewhere is a clash.
 IN_PROCESS_STATES = (EntryState.PENDING, EntryState.RETURNED)
 
-_INVISIBLE = dict.fromkeys(map(ord, "'\u2018\u2019`\u00a0\u2007\u202f\u200b\u200c\u200d\u2060\ufeff \t\r\n"), None)
 _SCIENTIFIC = re.compile(r"^[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[0-9]+[.,][0-9]+$")
-_GROUPED = re.compile(r"^[0-9]+([.\-][0-9]+){2,}$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _MONTHS = {
     name: number
@@ -477,29 +475,6 @@ def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[in
 
 def _desil(niks: list[str]) -> dict[str, int]:
     return dict(db.session.execute(db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_(niks))).all())
-
-
-def clean_nik(value) -> tuple[str, bool]:
-    """The NIK as text, and whether it came from a number cell.
-
-    Strips apostrophes, spaces, non-breaking and zero-width characters; digits grouped
-    with dots or dashes (7371.0113.0285.0001) are joined. Scientific notation and decimals
-    are left as they are, for the validator to refuse: a rounded NIK is never 'repaired'.
-    """
-    if value is None:
-        return "", False
-    if isinstance(value, bool):
-        return str(value), False
-    if isinstance(value, int):
-        return str(value), True
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e17:
-            return str(int(value)), True
-        return repr(value), True
-    text = str(value).translate(_INVISIBLE)
-    if _GROUPED.match(text):
-        text = re.sub(r"[.\-]", "", text)
-    return text, False
 
 
 def nik_message(code: str) -> str:

@@ -18,9 +18,10 @@ from werkzeug.exceptions import HTTPException
 from portal.api import services
 from portal.api.openapi import OPENAPI_DOCUMENT
 from portal.citizen.forms import StatusCheckForm
-from portal.citizen.services import StatusAnswer, answer_status_check, clean_nik, nik_limit_key
+from portal.citizen.services import StatusAnswer, answer_status_check, nik_limit_key
 from portal.extensions import csrf, db, limiter
 from portal.models import ApiKey
+from portal.nik import clean_nik
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies, no session: a Bearer key authenticates each request
@@ -53,7 +54,7 @@ def _client_limit_key() -> str:
 def _body_nik() -> str:
     body = request.get_json(silent=True)
     nik = body.get("nik") if isinstance(body, dict) else None
-    return clean_nik(nik) if isinstance(nik, str) else ""
+    return clean_nik(nik)[0] if isinstance(nik, str) else ""
 
 
 def _json_error(status: int, code: str, message: str, **extra) -> Response:

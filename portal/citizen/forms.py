@@ -10,10 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Form, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.citizen import services
 from portal.forms import category_choices, kecamatan_choices, kelurahan_choices, select_choices
 from portal.names import name_key
-from portal.nik import NikError, parse_nik
+from portal.nik import NikError, clean_nik, parse_nik
 
 NIK_MESSAGES = {
     "nik_not_digits": _l("NIK hanya berisi angka."),
@@ -37,7 +36,7 @@ class StatusCheckForm(Form):
 
     nik = StringField(
         _l("NIK (16 angka)"),
-        filters=[services.clean_nik],
+        filters=[lambda value: clean_nik(value)[0]],
         validators=[DataRequired(_l("Isi NIK sesuai KTP."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24},
     )

@@ -13,16 +13,17 @@ from portal.citizen import services
 from portal.citizen.forms import EligibilityForm, StatusCheckForm
 from portal.extensions import csrf, limiter
 from portal.hx import render
+from portal.nik import clean_nik
 
 bp = Blueprint("citizen", __name__)
 
 
 def _form_nik_key() -> str:
-    return services.nik_limit_key(services.clean_nik(request.form.get("nik")))
+    return services.nik_limit_key(clean_nik(request.form.get("nik"))[0])
 
 
 def _form_without_nik() -> bool:
-    return not services.clean_nik(request.form.get("nik"))
+    return not clean_nik(request.form.get("nik"))[0]
 
 
 def _private(response: Response) -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,14 +49,6 @@ from portal.models import (
     User,
 )
 from portal.names import mask_name, name_key
-
-_SPACES = re.compile(r"[\s\u200b\u200c\u200d\ufeff]+")
-
-
-def clean_nik(raw: str | None) -> str:
-    """The NIK as typed, without the spaces people put between digit groups."""
-    return _SPACES.sub("", raw or "")
-
 
 def nik_limit_key(nik: str) -> str:
     """A rate-limit key for a NIK: an HMAC, because limiter keys are stored (Redis) in clear."""

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from portal.lists.reader import read_table, records
 from portal.spreadsheets.reader import ArchiveLimits, FileRejected
-from portal.nik import NikError, parse_nik
-from portal.validation import Area, RowValidator, clean_nik, parse_date, parse_small_number
+from portal.nik import NikError, clean_nik, parse_nik
+from portal.validation import Area, RowValidator, parse_date, parse_small_number
 from tests.conftest import csrf_token
 from portal.models import Role
 from tests.factories import LETTE, make_list, make_user

@@ -8,7 +8,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, Role, Sex
-from portal.validation import Area, RowValidator, clean_nik, parse_date
+from portal.nik import clean_nik
+from portal.validation import Area, RowValidator, parse_date
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user, new_nik
 
 TODAY = date(2026, 6, 1)
