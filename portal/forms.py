@@ -1,11 +1,25 @@
 """Forms shared by several features."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange
+
+from portal.models.regions import AREA_NUMBER_MAX
 
 
 class CsrfOnlyForm(FlaskForm):
     """An empty form for bare POST buttons (logout, language switch, confirmations)."""
+
+
+def rw_number() -> NumberRange:
+    """The one rule for an RW number in a form."""
+    return NumberRange(1, AREA_NUMBER_MAX, _l("Nomor RW antara 1 dan %(max)d.", max=AREA_NUMBER_MAX))
+
+
+def rt_number() -> NumberRange:
+    """The one rule for an RT number in a form."""
+    return NumberRange(1, AREA_NUMBER_MAX, _l("Nomor RT antara 1 dan %(max)d.", max=AREA_NUMBER_MAX))
 
 
 def select_choices(pairs) -> list[SelectChoice]:

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from portal.eligibility import ERROR, WARNING, Finding, check_eligibility, programme_year_for
 from portal.extensions import db
 from portal.models import (
+    AREA_NUMBER_MAX,
     Category,
     DesilRecord,
     EntryState,
@@ -527,11 +528,11 @@ def parse_small_number(value):
     if isinstance(value, bool):
         return False
     if isinstance(value, (int, float)):
-        return int(value) if float(value).is_integer() and 0 < value < 1000 else False
+        return int(value) if float(value).is_integer() and 0 < value <= AREA_NUMBER_MAX else False
     digits = re.sub(r"(?i)^\s*(rw|rt)\.?\s*", "", str(value)).strip()
     if not digits:
         return None
-    return int(digits) if digits.isdigit() and 0 < int(digits) < 1000 else False
+    return int(digits) if digits.isdigit() and 0 < int(digits) <= AREA_NUMBER_MAX else False
 
 
 def entry_raw_values(entry: ListEntry) -> dict:

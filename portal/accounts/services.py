@@ -10,7 +10,7 @@ from zxcvbn import zxcvbn
 from portal import audit
 from portal.accounts.passwords import burn_equal_time, hash_password, verify_password
 from portal.extensions import db
-from portal.models import AREA_ROLES, Kelurahan, Role, User
+from portal.models import AREA_NUMBER_MAX, AREA_ROLES, Kelurahan, Role, User
 from portal.models.base import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -40,10 +40,10 @@ def check_area(role: Role, kelurahan_code: str | None, rw: int | None, rt: int |
     if role in AREA_ROLES:
         if not kelurahan_code or db.session.get(Kelurahan, kelurahan_code) is None:
             raise AccountError(_("Kode kelurahan %(code)s tidak dikenal.", code=kelurahan_code or "-"))
-        if rw is None or not 1 <= rw <= 99:
-            raise AccountError(_("Nomor RW wajib diisi (1-99) untuk peran ini."))
-        if rt is not None and (role != Role.RT_RW or not 1 <= rt <= 99):
-            raise AccountError(_("Nomor RT hanya untuk ketua RT/RW dan harus 1-99."))
+        if rw is None or not 1 <= rw <= AREA_NUMBER_MAX:
+            raise AccountError(_("Nomor RW wajib diisi (1-%(max)d) untuk peran ini.", max=AREA_NUMBER_MAX))
+        if rt is not None and (role != Role.RT_RW or not 1 <= rt <= AREA_NUMBER_MAX):
+            raise AccountError(_("Nomor RT hanya untuk ketua RT/RW dan harus 1-%(max)d.", max=AREA_NUMBER_MAX))
     elif kelurahan_code or rw is not None or rt is not None:
         raise AccountError(_("Peran %(role)s tidak terikat wilayah.", role=role.value))
 

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
-from portal.forms import select_choices
+from portal.forms import rt_number, rw_number, select_choices
 from portal.admin.services import YEAR_FIELDS
 from portal.models import Role
 
@@ -32,8 +32,8 @@ ROLE_CHOICES = [
 class UserDetailsForm(FlaskForm):
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
     kelurahan_code = SelectField(_l("Kelurahan (untuk RT/RW dan agen)"), validators=[Optional()], validate_choice=False)
-    rw = IntegerField(_l("RW"), validators=[Optional(), NumberRange(1, 99)])
-    rt = IntegerField(_l("RT (opsional, hanya ketua RT)"), validators=[Optional(), NumberRange(1, 99)])
+    rw = IntegerField(_l("RW"), validators=[Optional(), rw_number()])
+    rt = IntegerField(_l("RT (opsional, hanya ketua RT)"), validators=[Optional(), rt_number()])
     phone = StringField(_l("Nomor HP"), validators=[Optional(), Regexp(r"^\+?\d{8,15}$", message=_l("Nomor HP 8-15 digit."))])
     phone_public = BooleanField(_l("Nomor HP boleh ditampilkan kepada warga"))
 

@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.certificates.jobs import count_batch
-from portal.forms import category_choices, kelurahan_choices
+from portal.forms import category_choices, kelurahan_choices, rw_number
 from portal.models import PrintDocument
 
 
@@ -31,7 +31,7 @@ class BatchPrintForm(FlaskForm):
     kelurahan_code = SelectField(_l("Kelurahan"), validators=[DataRequired(_l("Pilih kelurahan."))])
     rw = IntegerField(
         _l("RW (kosongkan untuk semua RW)"),
-        validators=[Optional(), NumberRange(1, 999, _l("Nomor RW antara 1 dan 999."))],
+        validators=[Optional(), rw_number()],
     )
     category_code = SelectField(_l("Kategori"), validators=[Optional()])
     never_printed = BooleanField(_l("Hanya yang belum pernah dicetak"))

@@ -8,9 +8,10 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import category_choices, kecamatan_choices, kelurahan_choices, select_choices
+from portal.forms import category_choices, kecamatan_choices, kelurahan_choices, rw_number, select_choices
+from portal.models import AREA_NUMBER_MAX
 from portal.names import name_key
 from portal.nik import NikError, clean_nik, parse_nik
 
@@ -72,9 +73,9 @@ class EligibilityForm(FlaskForm):
         _l("Nomor RW"),
         validators=[
             InputRequired(_l("Isi nomor RW tempat Anda tinggal.")),
-            NumberRange(min=1, max=99, message=_l("Nomor RW antara 1 dan 99.")),
+            rw_number(),
         ],
-        render_kw={"inputmode": "numeric", "min": 1, "max": 99},
+        render_kw={"inputmode": "numeric", "min": 1, "max": AREA_NUMBER_MAX},
     )
     birth_date = DateField(
         _l("Tanggal lahir"),

@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import category_choices
+from portal.forms import category_choices, rt_number
 from portal.models import ListEntry
 
 # The fields of a row as the mapping form offers them, in the order of the template.
@@ -36,7 +36,7 @@ class NewListForm(FlaskForm):
     )
     rt = IntegerField(
         _l("RT (boleh dikosongkan untuk seluruh RW)"),
-        validators=[Optional(), NumberRange(min=1, max=999, message=_l("Nomor RT antara 1 dan 999."))],
+        validators=[Optional(), rt_number()],
     )
 
 

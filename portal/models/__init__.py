@@ -21,10 +21,11 @@ from portal.models.printing import (
     PrintRecord,
 )
 from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
-from portal.models.regions import Kecamatan, Kelurahan
+from portal.models.regions import AREA_NUMBER_MAX, Kecamatan, Kelurahan
 from portal.models.reports import KecamatanTarget
 
 __all__ = [
+    "AREA_NUMBER_MAX",
     "AREA_ROLES",
     "OFFICE_ROLES",
     "PROGRAMMES",

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 
+# RW and RT are numbered 001, 002, ... within their parent, written with up to three digits.
+AREA_NUMBER_MAX = 999
+
 
 class Kecamatan(db.Model):
     code: Mapped[str] = mapped_column(String(6), primary_key=True)

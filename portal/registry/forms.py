@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.forms import select_choices
+from portal.forms import rt_number, rw_number, select_choices
 from portal.models import Sex
 from portal.registry.services import END_REASONS
 
@@ -43,8 +43,8 @@ class CorrectionForm(FlaskForm):
     birth_date = DateField(_l("Tanggal lahir"), validators=[DataRequired()])
     sex = SelectField(_l("Jenis kelamin"), choices=select_choices([(Sex.MALE.value, _l("Laki-laki")), (Sex.FEMALE.value, _l("Perempuan"))]))
     kelurahan_code = SelectField(_l("Kelurahan"), validators=[DataRequired()])
-    rw = IntegerField(_l("RW"), validators=[DataRequired(), NumberRange(1, 99)])
-    rt = IntegerField(_l("RT"), validators=[Optional(), NumberRange(1, 99)])
+    rw = IntegerField(_l("RW"), validators=[DataRequired(), rw_number()])
+    rt = IntegerField(_l("RT"), validators=[Optional(), rt_number()])
     street = StringField(_l("Alamat (jalan, nomor rumah)"), validators=[Length(max=200)])
     phone = StringField(_l("Nomor HP"), validators=[Optional(), Regexp(r"^\+?\d{8,15}$", message=_l("Nomor HP 8-15 digit."))])
     category_code = SelectField(_l("Kategori"), validators=[DataRequired()])

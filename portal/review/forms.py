@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import select_choices
+from portal.forms import rw_number, select_choices
 from portal.review.services import REJECT_REASONS
 
 FLAG_CHOICES = [
@@ -27,7 +27,7 @@ class QueueFilterForm(FlaskForm):
 
     kecamatan = SelectField(_l("Kecamatan"), validators=[Optional()], validate_choice=False)
     kelurahan = SelectField(_l("Kelurahan"), validators=[Optional()], validate_choice=False)
-    rw = IntegerField(_l("RW"), validators=[Optional(), NumberRange(1, 99)])
+    rw = IntegerField(_l("RW"), validators=[Optional(), rw_number()])
     kategori = SelectField(_l("Kategori"), validators=[Optional()], validate_choice=False)
     daftar = IntegerField(_l("Nomor daftar"), validators=[Optional(), NumberRange(1)])
     tanda = SelectField(_l("Tanda"), choices=select_choices(FLAG_CHOICES), validators=[Optional()])

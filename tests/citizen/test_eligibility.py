@@ -125,7 +125,7 @@ def test_an_rw_without_a_registered_head_points_to_the_kelurahan_office(client):
 def test_missing_and_impossible_answers_get_specific_messages(client):
     page = post_eligibility(client, birth_date="", rw="0", category="")
     assert "Isi tanggal lahir." in page
-    assert "Nomor RW antara 1 dan 99." in page
+    assert "Nomor RW antara 1 dan 999." in page
     assert "Pilih pekerjaan." in page
     assert LIKELY not in page and UNLIKELY not in page
     future = date(THIS_YEAR + 1, 1, 1).isoformat()
