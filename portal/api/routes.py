@@ -8,7 +8,6 @@ and JSON errors: 400 bad body, 401 bad key, 429 too many requests.
 from __future__ import annotations
 
 import re
-import time
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from portal.citizen.services import StatusAnswer, answer_status_check, nik_limit
 from portal.extensions import csrf, db, limiter
 from portal.models import ApiKey
 from portal.nik import clean_nik
+from portal.ratelimit import retry_after_seconds
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies, no session: a Bearer key authenticates each request
@@ -134,18 +134,13 @@ def status_document(answer: StatusAnswer) -> dict:
     }
 
 
-def _retry_after_seconds() -> int:
-    limit = limiter.current_limit
-    return max(1, int(limit.reset_at - time.time())) if limit else 60
-
-
 def http_error(error: HTTPException):
     """Every HTTP error of the API answers in JSON, never with an HTML page."""
     code = error.code or 500
     if code == 401:
         return _json_error(401, "unauthorized", _("Kunci API tidak ada, salah atau sudah dicabut."))
     if code == 429:
-        seconds = _retry_after_seconds()
+        seconds = retry_after_seconds(default=60)
         return _json_error(
             429,
             "rate_limited",

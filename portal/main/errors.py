@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import traceback
 
 from flask import Flask, current_app, request
@@ -10,8 +9,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.hx import render
+from portal.ratelimit import retry_after_seconds
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
 
@@ -33,7 +33,7 @@ def _render_error(error: HTTPException):
     title, message = _messages().get(code, _messages()[500])
     if isinstance(error, CSRFError):
         message = _("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
-    retry_after = _retry_after_seconds() if code == 429 else None
+    retry_after = retry_after_seconds() if code == 429 else None
     return render(
         "errors/error.html",
         block="content",
@@ -43,14 +43,6 @@ def _render_error(error: HTTPException):
         message=message,
         retry_after=retry_after,
     )
-
-
-def _retry_after_seconds() -> int | None:
-    """Seconds until the breached limit resets, as Flask-Limiter computed it."""
-    limit = limiter.current_limit
-    if limit is None:
-        return None
-    return max(1, int(limit.reset_at - time.time()))
 
 
 def _internal_error(error: InternalServerError):
