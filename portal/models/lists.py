@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -27,6 +28,20 @@ class EntryState(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     RETURNED = "returned"  # sent back to the area for correction
+
+    @property
+    def label(self) -> str:
+        """What the state is called on every page and in exports."""
+        return _ENTRY_STATE_LABELS[self]
+
+
+_ENTRY_STATE_LABELS = {
+    EntryState.DRAFT: _l("Draf"),
+    EntryState.PENDING: _l("Menunggu verifikasi"),
+    EntryState.APPROVED: _l("Disetujui"),
+    EntryState.REJECTED: _l("Ditolak"),
+    EntryState.RETURNED: _l("Dikembalikan untuk perbaikan"),
+}
 
 
 class MemberList(TimestampMixin, db.Model):

@@ -48,15 +48,6 @@ REJECT_REASONS = {
 }
 RETURN_REASON = "returned"
 
-STATE_LABELS = {
-    EntryState.DRAFT: _l("Draf"),
-    EntryState.PENDING: _l("Menunggu verifikasi"),
-    EntryState.APPROVED: _l("Disetujui"),
-    EntryState.REJECTED: _l("Ditolak"),
-    EntryState.RETURNED: _l("Dikembalikan untuk perbaikan"),
-}
-
-
 class DecisionError(ValueError):
     """A decision that cannot be made; the message says why, for the staff member."""
 
@@ -77,7 +68,7 @@ def already_decided_message(entry: ListEntry) -> str:
     when = format_datetime(entry.decided_at, "short") if entry.decided_at else "-"
     return _(
         "Usulan ini sudah diputuskan (%(state)s) oleh %(who)s pada %(when)s; tidak ada yang diubah.",
-        state=STATE_LABELS[entry.state],
+        state=entry.state.label,
         who=who,
         when=when,
     )
