@@ -23,6 +23,7 @@ from portal.models.printing import (
 from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
 from portal.models.regions import Kecamatan, Kelurahan
 from portal.models.reports import KecamatanTarget
+from portal.models.storage import StoredFile, StoredFileChunk
 
 __all__ = [
     "AREA_ROLES",
@@ -56,5 +57,7 @@ __all__ = [
     "ProgrammeYear",
     "Role",
     "Sex",
+    "StoredFile",
+    "StoredFileChunk",
     "User",
 ]
