@@ -53,7 +53,11 @@ UNFINISHED = (PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)
 
 def output_key(job: PrintJob) -> str | None:
     """Where the job's PDF is stored (portal/storage), readable from every machine."""
-    return f"prints/{job.file_name}" if job.file_name else None
+    return _print_key(job.file_name) if job.file_name else None
+
+
+def _print_key(file_name: str) -> str:
+    return f"prints/{file_name}"
 
 
 def delete_expired_files() -> int:
@@ -311,7 +315,7 @@ def _render_job(job_id: int) -> None:
         _merge(chunks, back_files, work_dir / file_name)
         with (work_dir / file_name).open("rb") as merged:
             # Database storage: written in the transaction that _complete commits.
-            storage.put(f"prints/{file_name}", merged)
+            storage.put(_print_key(file_name), merged)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     _complete(job_id, file_name, printed)
