@@ -46,7 +46,7 @@ def make_app(folder: Path):
     settings = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {},
-        "PRINT_OUTPUT_DIR": str(folder / "prints"),
+        "STORAGE_DIR": str(folder / "storage"),
         "REDIS_URL": None,
         "PDF_PRELOAD": False,  # the job's process does not render; its render processes do
     }
@@ -117,6 +117,7 @@ class PeakMemory:
 
 
 def bench_batch(app, size: int, index: int) -> dict:
+    from portal import storage
     from portal.certificates import jobs
     from portal.extensions import db
     from portal.models import PrintDocument, PrintJob
@@ -137,7 +138,7 @@ def bench_batch(app, size: int, index: int) -> dict:
     db.session.expire_all()
     job = db.session.get(PrintJob, job_id)
     assert job.status.value == "done", job.error
-    megabytes = jobs.output_path(job).stat().st_size / 1e6
+    megabytes = storage.info(jobs.output_key(job)).size / 1e6
     print(
         f"batch of {size} cards ({app.config['PRINT_RENDER_PROCESSES']} render processes, "
         f"chunks of {app.config['PRINT_CHUNK_SIZE']}): {seconds:.1f} s, "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
+STORAGE_BACKENDS = ("database", "local")
 
 
 def database_url(raw: str | None) -> str:
@@ -85,7 +86,6 @@ class Config:
 
     # Cards and certificates (portal/certificates).
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
-    PRINT_OUTPUT_DIR = os.environ.get("PRINT_OUTPUT_DIR", str(INSTANCE_DIR / "prints"))
     PRINT_QUEUE_NAME = os.environ.get("PRINT_QUEUE_NAME", "printing")
     PRINT_RENDER_PROCESSES = _int("PRINT_RENDER_PROCESSES", 2)
     PRINT_CHUNK_SIZE = _int("PRINT_CHUNK_SIZE", 100)  # memberships per WeasyPrint document
@@ -94,6 +94,13 @@ class Config:
     PRINT_JOB_TIMEOUT = _int("PRINT_JOB_TIMEOUT", 1800)  # seconds, for RQ
     PRINT_JOB_STALE_SECONDS = _int("PRINT_JOB_STALE_SECONDS", 600)
     PRINT_FILE_RETENTION_DAYS = _int("PRINT_FILE_RETENTION_DAYS", 7)  # batch PDFs hold names
+    # Stored files (batch PDFs, uploads waiting for their column mapping): portal/storage.
+    # "database" keeps them in PostgreSQL (or SQLite), so every web server and print worker
+    # reads what another one wrote; "local" keeps them under STORAGE_DIR (one machine).
+    # Unset: "database" on PostgreSQL (the setup that grows to several machines), "local"
+    # on SQLite (the embedded setup, one machine by nature).
+    STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(INSTANCE_DIR)
+    STORAGE_CHUNK_BYTES = _int("STORAGE_CHUNK_BYTES", 1024 * 1024)  # database rows of at most this
     # Import WeasyPrint and parse fonts at start-up, so the first PDF is as fast as the rest.
     PDF_PRELOAD = os.environ.get("PDF_PRELOAD", "1") == "1"
 
@@ -112,6 +119,15 @@ class Config:
     # Report figures are never older than this (seconds); pages say how fresh they are.
     REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 300)
     CACHE_KEY_PREFIX = "portal:"
+
+    @property
+    def STORAGE_BACKEND(self) -> str:  # noqa: N802 - a setting read by portal/storage
+        chosen = os.environ.get("STORAGE_BACKEND") or (
+            "database" if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql") else "local"
+        )
+        if chosen not in STORAGE_BACKENDS:
+            raise ValueError(f"STORAGE_BACKEND must be one of {', '.join(STORAGE_BACKENDS)}, not {chosen!r}")
+        return chosen
 
     @property
     def RATELIMIT_STORAGE_URI(self) -> str:  # noqa: N802 - Flask config name

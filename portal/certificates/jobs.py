@@ -5,7 +5,8 @@ pool of render processes and merges the chunks with pypdf. Each chunk is its own
 WeasyPrint document, so memory stays flat whatever the batch size; card backs are all
 alike, so one back sheet is rendered per job and placed behind every front sheet. State
 and progress live in the PrintJob row, so a page reload or a restarted web process loses
-nothing. Finished PDFs hold names, so they are deleted after PRINT_FILE_RETENTION_DAYS.
+nothing. The finished PDF goes to portal/storage (the database in production, so every web
+server can send it); it holds names, so it is deleted after PRINT_FILE_RETENTION_DAYS.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import secrets
 import shutil
+import tempfile
 import traceback
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -24,7 +26,7 @@ from flask import Flask, current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy.orm import selectinload
 
-from portal import audit, pdf
+from portal import audit, pdf, storage
 from portal.certificates.services import (
     PRINT_STYLESHEET,
     document_facts,
@@ -49,17 +51,16 @@ CARDS_PER_SHEET = 10
 UNFINISHED = (PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)
 
 
-def output_dir() -> Path:
-    folder = Path(current_app.config["PRINT_OUTPUT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def output_key(job: PrintJob) -> str | None:
+    """Where the job's PDF is stored (portal/storage), readable from every machine."""
+    return _print_key(job.file_name) if job.file_name else None
 
 
-def output_path(job: PrintJob) -> Path | None:
-    return Path(current_app.config["PRINT_OUTPUT_DIR"]) / job.file_name if job.file_name else None
+def _print_key(file_name: str) -> str:
+    return f"prints/{file_name}"
 
 
-def delete_expired_files() -> None:
+def delete_expired_files() -> int:
     """Delete finished batch PDFs older than the retention period (they hold names)."""
     cutoff = utcnow() - timedelta(days=current_app.config["PRINT_FILE_RETENTION_DAYS"])
     expired = db.session.scalars(
@@ -68,6 +69,7 @@ def delete_expired_files() -> None:
     for job in expired:
         _remove_output(job)
     db.session.commit()
+    return len(expired)
 
 
 def batch_query(
@@ -149,9 +151,9 @@ def reset_for_retry(job: PrintJob) -> None:
 
 
 def _remove_output(job: PrintJob) -> None:
-    path = output_path(job)
-    if path:
-        path.unlink(missing_ok=True)
+    key = output_key(job)
+    if key:
+        storage.delete(key)
     job.file_name = None
 
 
@@ -276,8 +278,8 @@ def _render_job(job_id: int) -> None:
     processes = config["PRINT_RENDER_PROCESSES"]
     static_folder = current_app.static_folder
     render_options = {"stylesheet": PRINT_STYLESHEET, "static_folder": static_folder}
-    work_dir = output_dir() / f".job-{job_id}-{secrets.token_hex(4)}"
-    work_dir.mkdir()
+    # Chunks are scratch files of this machine; only the merged PDF goes to storage.
+    work_dir = Path(tempfile.mkdtemp(prefix=f"print-job-{job_id}-"))
     printed: list[tuple[int, int, int]] = []  # (certificate, membership, person) ids
     chunks: list[_Chunk] = []
     # Every back is the same, so each back sheet (by number of cards) is rendered once.
@@ -310,7 +312,10 @@ def _render_job(job_id: int) -> None:
                 _finish_chunk(job_id, *in_flight.popleft())
             back_files = {size: future.result() for size, future in backs.items()}
         file_name = f"{secrets.token_urlsafe(12)}.pdf"
-        _merge(chunks, back_files, output_dir() / file_name)
+        _merge(chunks, back_files, work_dir / file_name)
+        with (work_dir / file_name).open("rb") as merged:
+            # Database storage: written in the transaction that _complete commits.
+            storage.put(_print_key(file_name), merged)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     _complete(job_id, file_name, printed)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import audit
+from portal import audit, storage
 from portal.access import office_required
 from portal.certificates import jobs, services
 from portal.certificates.forms import BatchPrintForm, RevokeForm
@@ -179,13 +179,14 @@ def retry(job_id: int):
 def job_download(job_id: int):
     """The finished batch PDF."""
     print_job = db.get_or_404(PrintJob, job_id)
-    path = jobs.output_path(print_job)
-    if print_job.status != PrintJobStatus.DONE or path is None or not path.exists():
+    key = jobs.output_key(print_job)
+    if print_job.status != PrintJobStatus.DONE or key is None or not storage.exists(key):
         abort(404)
     audit.record("download", "print_job", print_job.id, document=print_job.document.value)
     db.session.commit()
     name = "kartu" if print_job.document == PrintDocument.CARD else "sertifikat"
-    return send_file(path, mimetype="application/pdf", download_name=f"{name}-batch-{print_job.id}.pdf")
+    response = storage.download(key, mimetype="application/pdf", download_name=f"{name}-batch-{print_job.id}.pdf")
+    return response or abort(404)
 
 
 # -- Print log -------------------------------------------------------------------------------

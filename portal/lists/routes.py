@@ -129,6 +129,7 @@ def upload(list_id: int):
         db.session.rollback()
         _release_held()
         session[HELD_UPLOAD] = {"list_id": member_list.id, "token": services.hold_upload(data), "filename": filename[:255]}
+        db.session.commit()  # the held file, in database storage
         return redirect(url_for("lists.map_columns", list_id=member_list.id))
     except FileRejected as error:
         db.session.rollback()
@@ -147,6 +148,7 @@ def _flash_upload(result: services.UploadResult) -> None:
 
 
 def _release_held() -> None:
+    """Forget the session's held upload and delete its file (the caller commits)."""
     held = session.pop(HELD_UPLOAD, None)
     if held:
         services.release_upload(held.get("token"))
@@ -166,6 +168,7 @@ def map_columns(list_id: int):
         table = read_table(data, held["filename"], services.archive_limits())
     except FileRejected as error:
         _release_held()
+        db.session.commit()
         flash(error.message, "error")
         return redirect(url_for("lists.detail", list_id=member_list.id))
     form = column_mapping_form(table.column_choices(), table.mapping)
@@ -175,10 +178,11 @@ def map_columns(list_id: int):
         except FileRejected as error:
             db.session.rollback()
             _release_held()
+            db.session.commit()
             flash(error.message, "error")
             return redirect(url_for("lists.detail", list_id=member_list.id))
-        db.session.commit()
         _release_held()
+        db.session.commit()
         _flash_upload(result)
         return redirect(url_for("lists.detail", list_id=member_list.id))
     preview = table.rows[:3]

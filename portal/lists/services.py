@@ -7,17 +7,16 @@ is added, so the caller's transaction imports nothing.
 from __future__ import annotations
 
 import secrets
-import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert
 
-from portal import audit
+from portal import audit, storage
 from portal.extensions import db
 from portal.lists.reader import Table, read_table, records
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
@@ -305,28 +304,22 @@ def _add_imported(accepted: list[dict], filename: str, user: User) -> list[int]:
 
 
 # -- an upload waiting for its column mapping --------------------------------------------
-# The file is kept in the instance folder under a random name only the uploader's session
-# knows, and deleted once imported or replaced.
-
-
-def _held_path(token: str) -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{token}.upload"
-
+# The file is kept in portal/storage (the database in production, so the web server that
+# shows the mapping form need not be the one that took the upload) under a random name only
+# the uploader's session knows, and deleted once imported or replaced. The caller commits.
 
 HELD_UPLOAD_HOURS = 2
 
 
+def _held_key(token: str | None) -> str | None:
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        return None
+    return f"uploads/{token}.upload"
+
+
 def remove_abandoned_uploads() -> int:
     """Delete uploads held longer than HELD_UPLOAD_HOURS (their lists hold personal data)."""
-    cutoff = time.time() - HELD_UPLOAD_HOURS * 3600
-    removed = 0
-    for stale in _held_path("x").parent.glob("*.upload"):
-        if stale.stat().st_mtime < cutoff:
-            stale.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return storage.purge("uploads/", utcnow() - timedelta(hours=HELD_UPLOAD_HOURS))
 
 
 def hold_upload(data: bytes) -> str:
@@ -336,17 +329,16 @@ def hold_upload(data: bytes) -> str:
     """
     remove_abandoned_uploads()
     token = secrets.token_urlsafe(24)
-    _held_path(token).write_bytes(data)
+    storage.put(_held_key(token), data)
     return token
 
 
 def held_upload(token: str) -> bytes | None:
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        return None
-    path = _held_path(token)
-    return path.read_bytes() if path.exists() else None
+    key = _held_key(token)
+    return storage.get(key) if key else None
 
 
 def release_upload(token: str | None) -> None:
-    if token and token.replace("-", "").replace("_", "").isalnum():
-        _held_path(token).unlink(missing_ok=True)
+    key = _held_key(token)
+    if key:
+        storage.delete(key)

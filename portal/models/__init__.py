@@ -23,6 +23,7 @@ from portal.models.printing import (
 from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
 from portal.models.regions import AREA_NUMBER_MAX, Kecamatan, Kelurahan
 from portal.models.reports import KecamatanTarget
+from portal.models.storage import StoredFile, StoredFileChunk
 
 __all__ = [
     "AREA_NUMBER_MAX",
@@ -57,5 +58,7 @@ __all__ = [
     "ProgrammeYear",
     "Role",
     "Sex",
+    "StoredFile",
+    "StoredFileChunk",
     "User",
 ]

@@ -44,7 +44,7 @@ class PrintJob(TimestampMixin, db.Model):
     done: Mapped[int] = mapped_column(Integer, default=0)
     # A short, generic message: never personal data.
     error: Mapped[str | None] = mapped_column(String(200))
-    # The PDF's file name inside PRINT_OUTPUT_DIR (random, nothing personal).
+    # The PDF's name in portal/storage, under "prints/" (random, nothing personal).
     file_name: Mapped[str | None] = mapped_column(String(80))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,10 @@
-"""Backup and restore of the portal's database (pg_dump/pg_restore, or SQLite's backup API)."""
+"""Backup and restore of the portal's database (pg_dump/pg_restore, or SQLite's backup API).
+
+With STORAGE_BACKEND=database (the default on PostgreSQL) the stored files, batch PDFs and
+uploads waiting for their column mapping, are rows of stored_file(_chunk) and so are in the
+dump; with the local backend they stay in STORAGE_DIR, outside it. Both kinds are short-lived
+(PRINT_FILE_RETENTION_DAYS, two hours), so a restore that lacks them loses nothing lasting.
+"""
 
 from __future__ import annotations
 

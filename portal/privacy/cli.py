@@ -11,7 +11,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.lists.services import remove_abandoned_uploads
 from portal.privacy import retention, services
 from portal.privacy.forms import NIK_PATTERN
 
@@ -73,6 +72,7 @@ def purge(apply_: bool):
         return
     event_id = retention.apply_purge(plan, actor_name=_operator(), rejected_months=rejected_months, ended_months=ended_months)
     click.echo(f"Anonymised. Audit event {event_id} records the run.")
-    removed = remove_abandoned_uploads()
-    click.echo(f"Removed {removed} uploaded list(s) abandoned before their columns were mapped.")
+    batch_pdfs, uploads = retention.remove_expired_files()
+    click.echo(f"Removed {uploads} uploaded list(s) abandoned before their columns were mapped.")
+    click.echo(f"Removed {batch_pdfs} batch PDF(s) older than {current_app.config['PRINT_FILE_RETENTION_DAYS']} days.")
     sys.stdout.flush()

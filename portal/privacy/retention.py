@@ -21,7 +21,9 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import and_, bindparam, exists, not_, or_, update
 
 from portal import audit
+from portal.certificates.jobs import delete_expired_files
 from portal.extensions import db
+from portal.lists.services import remove_abandoned_uploads
 from portal.models import (
     Certificate,
     EntryState,
@@ -201,3 +203,15 @@ def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended
     db.session.commit()
     db.session.expire_all()
     return event_id
+
+
+def remove_expired_files() -> tuple[int, int]:
+    """Delete stored files past their time and commit: batch PDFs older than
+    PRINT_FILE_RETENTION_DAYS (they hold names; a print job also removes them, but nobody may
+    print for weeks) and uploads abandoned before their columns were mapped.
+
+    Returns how many of each were deleted."""
+    batch_pdfs = delete_expired_files()
+    uploads = remove_abandoned_uploads()
+    db.session.commit()
+    return batch_pdfs, uploads

@@ -82,7 +82,7 @@ class LiveServer:
 def live_app(app_factory, tmp_path):
     # Batch PDFs go to the test's own folder, rendered by the app's local worker thread.
     app = app_factory(
-        BASE_URL="http://127.0.0.1", PRINT_OUTPUT_DIR=str(tmp_path / "prints"), PRINT_RENDER_PROCESSES=0
+        BASE_URL="http://127.0.0.1", STORAGE_DIR=str(tmp_path / "storage"), PRINT_RENDER_PROCESSES=0
     )
     with app.app_context():
         seed_reference()

@@ -1,4 +1,4 @@
-"""Fixtures for printing: PDFs go to a temporary folder; a signed-in staff member."""
+"""Fixtures for printing: stored files go to a temporary folder (local backend); a signed-in staff member."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.factories import make_user
 @pytest.fixture
 def print_config(tmp_path) -> dict:
     # Rendering in the job's own process keeps most tests fast; test_batch covers the pool.
-    return {"PRINT_OUTPUT_DIR": str(tmp_path / "prints"), "PRINT_RENDER_PROCESSES": 0}
+    return {"STORAGE_DIR": str(tmp_path / "storage"), "PRINT_RENDER_PROCESSES": 0}
 
 
 @pytest.fixture

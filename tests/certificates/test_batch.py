@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -13,6 +14,8 @@ import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from portal import storage
+from portal.certificates import jobs
 from portal.extensions import db
 from portal.models import AuditEvent, PrintJob, PrintJobStatus, PrintRecord
 from portal.seed.reference import seed_reference
@@ -110,7 +113,7 @@ def test_batch_of_cards_runs_in_the_background_with_progress_and_gives_one_duple
         assert db.session.scalar(
             db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "print")
         ) == 13
-        assert not any(p.name.startswith(".job") for p in Path(pooled_app.config["PRINT_OUTPUT_DIR"]).iterdir())
+        assert not list(Path(tempfile.gettempdir()).glob(f"print-job-{job_id}-*"))  # scratch chunks removed
 
     # The same page after a reload still offers the file; "never printed" now finds nobody.
     assert "Unduh PDF" in client.get(f"/cetak/batch/{job_id}").get_data(as_text=True)
@@ -163,7 +166,8 @@ def test_batch_form_without_kelurahan_is_refused_and_starts_nothing(app, staff):
 def test_a_failed_job_is_shown_and_runs_again_on_retry(app, staff):
     with app.app_context():
         _members(3)
-    blocker = Path(app.config["PRINT_OUTPUT_DIR"])
+    app.config["STORAGE_BACKEND"] = "local"  # a folder can be blocked, the database cannot
+    blocker = Path(app.config["STORAGE_DIR"]) / "prints"
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("a file where the output folder should be")
 
@@ -258,13 +262,14 @@ def test_finished_batch_pdfs_are_deleted_after_the_retention_period(app, staff):
     _watch_progress(staff, first)
     with app.app_context():
         job = db.session.get(PrintJob, first)
-        path = Path(app.config["PRINT_OUTPUT_DIR"]) / job.file_name
-        assert path.exists()
+        key = jobs.output_key(job)
+        assert storage.exists(key)
         job.finished_at = job.finished_at - timedelta(days=app.config["PRINT_FILE_RETENTION_DAYS"] + 1)
         db.session.commit()
 
     _watch_progress(staff, _start_batch(staff))  # any job run cleans up
 
-    assert not path.exists()
+    with app.app_context():
+        assert not storage.exists(key)
     assert staff.get(f"/cetak/batch/{first}/unduh").status_code == 404
     assert "sudah dihapus" in staff.get(f"/cetak/batch/{first}").get_data(as_text=True)

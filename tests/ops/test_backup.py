@@ -1,9 +1,9 @@
-"""Backup, wipe and restore: every member and certificate code comes back."""
+"""Backup, wipe and restore: every member, certificate code and stored file comes back."""
 
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
-from portal import create_app
+from portal import create_app, storage
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import Certificate, Membership, Person
@@ -21,7 +21,9 @@ def snapshot():
 
 def test_backup_wipe_and_restore_bring_back_every_member_and_verification_code(backend, tmp_path, worker_id):
     url = new_database(backend, f"portal_backup_{worker_id}", tmp_path)
-    app = create_app(make_config(url))
+    # Database storage: batch PDFs and held uploads are rows, so the dump holds them too.
+    app = create_app(make_config(url, STORAGE_BACKEND="database", STORAGE_CHUNK_BYTES=1000))
+    stored_pdf = bytes(range(256)) * 10
     runner = app.test_cli_runner()
     with app.app_context():
         upgrade()
@@ -29,6 +31,7 @@ def test_backup_wipe_and_restore_bring_back_every_member_and_verification_code(b
         for index in range(25):
             _person, membership = make_member(f"Anggota Cadangan {index}")
             issue_certificate(membership)
+        storage.put("prints/backedup.pdf", stored_pdf)
         db.session.commit()
         before = snapshot()
         assert len(before[0]) == 25 and len(before[1]) == 25
@@ -53,6 +56,7 @@ def test_backup_wipe_and_restore_bring_back_every_member_and_verification_code(b
 
     with app.app_context():
         assert snapshot() == before
+        assert storage.get("prints/backedup.pdf") == stored_pdf
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()

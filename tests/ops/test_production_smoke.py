@@ -101,7 +101,7 @@ def test_gunicorn_and_an_rq_worker_run_a_batch_print_on_postgresql_and_redis(tmp
         "DATABASE_URL": url,
         "REDIS_URL": "redis://127.0.0.1:6379/12",
         "PRINT_QUEUE_NAME": queue,
-        "PRINT_OUTPUT_DIR": str(tmp_path / "prints"),
+        "STORAGE_DIR": str(tmp_path / "storage"),
         "BASE_URL": "http://127.0.0.1",
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "1024",

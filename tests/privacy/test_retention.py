@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
-from portal import audit
+from portal import audit, storage
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, EntryState, ListEntry, Membership, MembershipStatus, Person, Role
+from portal.models import (
+    AuditEvent,
+    EntryState,
+    ListEntry,
+    Membership,
+    MembershipStatus,
+    Person,
+    PrintJob,
+    PrintJobStatus,
+    Role,
+)
 from portal.privacy.retention import is_anonymised, months_before
 from portal.reports.figures import ReportFilters
 from portal.reports.services import compute_report
 from tests.factories import PABAENG, make_entry, make_list, make_member, make_user
+from tests.storage.files import age_stored_file
 
 TODAY = date.today()
 
@@ -159,17 +168,42 @@ def test_retention_periods_come_from_configuration(app_factory):
 
 
 def test_purge_removes_uploads_abandoned_before_their_columns_were_mapped(app, runner):
-    folder = Path(app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    abandoned, fresh = folder / "abandoned.upload", folder / "fresh.upload"
-    abandoned.write_bytes(b"NIK,Nama\n7371011302850003,Siti Aminah\n")
-    fresh.write_bytes(b"NIK,Nama\n")
-    three_hours_ago = datetime.now(timezone.utc).timestamp() - 3 * 3600
-    os.utime(abandoned, (three_hours_ago, three_hours_ago))
-    assert abandoned.exists()
+    abandoned, fresh = "uploads/abandoned.upload", "uploads/fresh.upload"
+    with app.app_context():
+        storage.put(abandoned, b"NIK,Nama\n7371011302850003,Siti Aminah\n")
+        storage.put(fresh, b"NIK,Nama\n")
+        db.session.commit()
+        age_stored_file(abandoned, timedelta(hours=3))
     runner.invoke(args=["privacy", "purge"])  # a dry run leaves them
-    assert abandoned.exists()
+    with app.app_context():
+        assert storage.exists(abandoned)
     result = runner.invoke(args=["privacy", "purge", "--apply"])
     assert "Removed 1 uploaded list(s)" in result.output
-    assert not abandoned.exists() and fresh.exists()
-    fresh.unlink()
+    with app.app_context():
+        assert not storage.exists(abandoned) and storage.exists(fresh)
+        storage.delete(fresh)
+        db.session.commit()
+
+
+def test_purge_removes_batch_pdfs_past_their_retention_even_when_nobody_prints(app, runner):
+    days = app.config["PRINT_FILE_RETENTION_DAYS"]
+    with app.app_context():
+        old, recent = (
+            PrintJob(document="card", kelurahan_code=PABAENG, status=PrintJobStatus.DONE, file_name=name,
+                     finished_at=datetime.now(timezone.utc) - timedelta(days=age))
+            for name, age in (("oldbatch.pdf", days + 1), ("newbatch.pdf", days - 1))
+        )
+        db.session.add_all([old, recent])
+        storage.put("prints/oldbatch.pdf", b"%PDF-1.7 names")
+        storage.put("prints/newbatch.pdf", b"%PDF-1.7 names")
+        db.session.commit()
+        old_id = old.id
+
+    result = runner.invoke(args=["privacy", "purge", "--apply"])
+
+    assert f"Removed 1 batch PDF(s) older than {days} days." in result.output
+    with app.app_context():
+        assert not storage.exists("prints/oldbatch.pdf") and storage.exists("prints/newbatch.pdf")
+        assert db.session.get(PrintJob, old_id).file_name is None  # the job page says it was deleted
+        storage.delete("prints/newbatch.pdf")
+        db.session.commit()
