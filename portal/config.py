@@ -82,6 +82,10 @@ class Config:
     UPLOAD_ROW_LIMIT = _int("UPLOAD_ROW_LIMIT", 5000)
     SPREADSHEET_MAX_UNCOMPRESSED_BYTES = _int("SPREADSHEET_MAX_UNCOMPRESSED_BYTES", 64 * 1024 * 1024)
     SPREADSHEET_MAX_ENTRIES = _int("SPREADSHEET_MAX_ENTRIES", 200)
+    # NIKs known outside their own area (registry, other areas' lists) about which one RT/RW
+    # head or agent account is told per day when adding rows; beyond it rows get a neutral
+    # warning and staff check them. Counted in the rate limiter's storage (Redis in production).
+    FOREIGN_NIK_LOOKUPS_PER_DAY = _int("FOREIGN_NIK_LOOKUPS_PER_DAY", 50)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Cards and certificates (portal/certificates).

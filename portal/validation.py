@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from flask_babel import gettext as _
 
@@ -26,6 +27,7 @@ from portal.models import (
     EntryState,
     Kelurahan,
     ListEntry,
+    MemberList,
     Membership,
     MembershipStatus,
     Person,
@@ -41,6 +43,12 @@ BATCH_SIZE = 2000
 INPUT_CODES = frozenset({"nik_numeric_cell", "birth_date_invalid", "sex_invalid", "address_invalid", "income_invalid"})
 # States in which an entry is still being decided, so the same NIK elsewhere is a clash.
 IN_PROCESS_STATES = (EntryState.PENDING, EntryState.RETURNED)
+
+# Findings drawn from other people's records (the registry, other areas' lists, DTSEN). An
+# area's head or agent is told these only in terms they can act on: never where a person is
+# covered or proposed, nor a household's desil (see RowValidator's `allowance`).
+REGISTRY_CODES = frozenset({"already_member", "pending_elsewhere"})
+DESIL_CODES = frozenset({"desil_unknown", "desil_above_cutoff"})
 
 _SCIENTIFIC = re.compile(r"^[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[0-9]+[.,][0-9]+$")
@@ -86,6 +94,73 @@ class Area:
     rt: int | None = None
 
 
+@dataclass(frozen=True)
+class DiscreetFinding(Finding):
+    """A finding an area's head reads in general terms (`message`); staff read `detail`."""
+
+    detail: str = ""
+
+
+class LookupAllowance(Protocol):
+    """What an area's account may learn about NIKs known outside its area (portal.lists.lookups)."""
+
+    # NIKs the account was already told about (rows being checked again): told again, free.
+    disclosed: set[str]
+
+    def at_home(self, kelurahan_code: str | None, rw: int | None, rt: int | None) -> bool:
+        """Whether a record with this address lies in the account's own area."""
+
+    def take(self, count: int) -> int:
+        """Of `count` more NIKs known outside the area, how many may still be told today."""
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether today's allowance is used up."""
+
+    def note_withheld(self, count: int) -> None:
+        """Record (audit) that answers were withheld because the allowance ran out."""
+
+
+def not_proposable_message() -> str:
+    return _("NIK ini tidak dapat diusulkan dari RW ini; hubungi Dinas Ketenagakerjaan.")
+
+
+def check_deferred_message() -> str:
+    return _(
+        "NIK ini belum dapat diperiksa terhadap data di luar wilayah Anda hari ini. Baris ini tetap dapat "
+        "dikirim; Dinas Ketenagakerjaan akan memeriksanya."
+    )
+
+
+def desil_check_message() -> str:
+    return _("Data kesejahteraan (DTSEN) orang ini perlu diperiksa Dinas Ketenagakerjaan.")
+
+
+def issue_text(issue: Mapping, office: bool) -> str:
+    """What a reader sees of a stored finding: staff the detail, an area's user the general text.
+
+    Rows saved before findings were discreet hold the detailed text in `message`: an area's
+    user gets the general text of their code instead.
+    """
+    if office:
+        return issue.get("detail") or issue.get("message", "")
+    if "detail" not in issue:
+        if issue.get("code") in REGISTRY_CODES:
+            return not_proposable_message()
+        if issue.get("code") in DESIL_CODES:
+            return desil_check_message()
+    return issue.get("message", "")
+
+
+def niks_told(entries: Iterable[ListEntry]) -> set[str]:
+    """NIKs of saved entries whose head was already told they cannot be proposed."""
+    return {
+        entry.nik
+        for entry in entries
+        if any(i.get("code") in REGISTRY_CODES and i.get("severity") == ERROR for i in entry.issues or [])
+    }
+
+
 @dataclass
 class CheckedRow:
     """A row after validation: the values a ListEntry stores and what was found."""
@@ -120,11 +195,22 @@ class RowValidator:
     Build one per request or import: it loads the settings, categories and kelurahan once.
     `area` is where rows must live (None: each row's own kelurahan/RW columns decide);
     `list_id` is the list the rows belong to, so its own entries are not 'elsewhere'.
+    `allowance` is given for an area's head or agent: findings from other people's records
+    are then told discreetly and within the account's daily allowance; without it (staff,
+    the CLI) every finding is told in full.
     """
 
-    def __init__(self, area: Area | None = None, *, list_id: int | None = None, today: date | None = None):
+    def __init__(
+        self,
+        area: Area | None = None,
+        *,
+        list_id: int | None = None,
+        today: date | None = None,
+        allowance: LookupAllowance | None = None,
+    ):
         self.area = area
         self.list_id = list_id
+        self.allowance = allowance
         self.today = today or date.today()
         self.programme_year = programme_year_for(self.today)
         self.categories = _category_lookup()
@@ -188,7 +274,6 @@ class RowValidator:
 
         `seen` (NIK -> first row) carries over between batches and is updated here.
         """
-        excluded = exclude_entry_ids
         usable = [row for row in checked if row.values.get("nik_valid")]
         excluded = set(exclude_entry_ids)
         for start in range(0, len(usable), BATCH_SIZE):
@@ -197,6 +282,7 @@ class RowValidator:
             members = _active_members(niks)
             in_process = _in_process_elsewhere(niks, self.list_id, excluded)
             desil = _desil(niks)
+            withheld, deferred = self._withheld(batch, members, in_process) if self.allowance is not None else (set(), False)
             for row in batch:
                 nik = row.values["nik"]
                 if nik in seen:
@@ -209,20 +295,66 @@ class RowValidator:
                     )
                 else:
                     seen[nik] = row.row_number
-                if nik in members:
-                    row.error("already_member", _("Orang ini sudah menjadi peserta aktif; tidak perlu diusulkan lagi."), "nik")
-                if nik in in_process:
-                    kelurahan, rw = in_process[nik]
-                    row.error(
-                        "pending_elsewhere",
-                        _("NIK ini sudah diusulkan di Kelurahan %(kelurahan)s RW %(rw)s dan sedang diproses.", kelurahan=kelurahan, rw=f"{rw:03d}"),
-                        "nik",
-                        kelurahan=kelurahan,
-                        rw=rw,
-                    )
+                if self.allowance is None:
+                    self._tell_staff(row, members.get(nik), in_process.get(nik, []))
+                else:
+                    self._tell_area(row, members.get(nik), in_process.get(nik, []), withheld=nik in withheld, deferred=deferred)
                 row.desil = desil.get(nik)
         for row in checked:
             self._check_eligibility(row)
+
+    def _tell_staff(self, row: CheckedRow, member: _MemberHit | None, entries: list[_EntryHit]) -> None:
+        if member:
+            row.error("already_member", _member_message(), "nik")
+        if entries:
+            kelurahan, rw = entries[0].kelurahan, entries[0].rw
+            row.error("pending_elsewhere", _pending_message(entries[0]), "nik", kelurahan=kelurahan, rw=rw)
+
+    def _withheld(self, batch: list[CheckedRow], members: dict, in_process: dict) -> tuple[set[str], bool]:
+        """The NIKs known outside the area the allowance no longer covers, and whether it ran out.
+
+        Once it runs out every row not told about gets the same neutral warning, known or
+        not: a warning only on rows with a NIK known elsewhere would still tell them apart.
+        """
+        allowance = self.allowance
+        foreign: dict[str, None] = {}  # in row order
+        for row in batch:
+            nik = row.values["nik"]
+            if nik in allowance.disclosed or nik in foreign:
+                continue
+            member = members.get(nik)
+            places = ([member.place] if member else []) + [entry.place for entry in in_process.get(nik, [])]
+            if places and not all(allowance.at_home(*place) for place in places):
+                foreign[nik] = None
+        allowed = allowance.take(len(foreign))
+        withheld = set(list(foreign)[allowed:])
+        if withheld:
+            allowance.note_withheld(len(withheld))
+        return withheld, bool(withheld) or allowance.exhausted
+
+    def _tell_area(
+        self, row: CheckedRow, member: _MemberHit | None, entries: list[_EntryHit], *, withheld: bool, deferred: bool
+    ) -> None:
+        """What an area's head may learn: that a proposal cannot go ahead, and why only when
+        the row's name is the registry's (as Cek Status requires); never where."""
+        facts = ([_member_message()] if member else []) + ([_pending_message(entries[0])] if entries else [])
+        if not facts:
+            if deferred:
+                row.findings.append(DiscreetFinding("nik_check_deferred", WARNING, check_deferred_message(), "nik"))
+            return
+        code = "already_member" if member else "pending_elsewhere"
+        detail = " ".join(facts)
+        if withheld:
+            row.findings.append(DiscreetFinding(code, WARNING, check_deferred_message(), "nik", detail=detail))
+            return
+        key = name_key(row.values["full_name"])
+        if member and member.name_key == key:
+            message = _member_message()
+        elif any(name_key(entry.full_name) == key for entry in entries):
+            message = _("Orang ini sudah diusulkan dan sedang diproses; tidak perlu diusulkan lagi.")
+        else:
+            message = not_proposable_message()
+        row.findings.append(DiscreetFinding(code, ERROR, message, "nik", detail=detail))
 
     # -- one row -------------------------------------------------------------------------
 
@@ -417,6 +549,11 @@ class RowValidator:
             desil=row.desil,
             today=self.today,
         )
+        if self.allowance is not None:
+            findings = [
+                DiscreetFinding(f.code, WARNING, desil_check_message(), f.column, detail=f.message) if f.code in DESIL_CODES else f
+                for f in findings
+            ]
         row.findings.extend(f for f in findings if f.code not in codes)
 
 
@@ -452,26 +589,68 @@ def _kelurahan_lookup() -> tuple[dict[str, str], dict[str, set[str]]]:
     return names, by_key
 
 
-def _active_members(niks: list[str]) -> set[str]:
-    return set(
-        db.session.scalars(
-            db.select(Person.nik)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(Person.nik.in_(niks), Membership.status == MembershipStatus.ACTIVE)
-        )
+@dataclass(frozen=True)
+class _MemberHit:
+    name_key: str
+    kelurahan_code: str
+    rw: int
+    rt: int | None
+
+    @property
+    def place(self) -> tuple:
+        return self.kelurahan_code, self.rw, self.rt
+
+
+@dataclass(frozen=True)
+class _EntryHit:
+    """An entry being decided on another list: its address, its list's area and its name."""
+
+    kelurahan: str
+    rw: int
+    full_name: str
+    list_area: tuple
+
+    @property
+    def place(self) -> tuple:
+        return self.list_area
+
+
+def _member_message() -> str:
+    return _("Orang ini sudah menjadi peserta aktif; tidak perlu diusulkan lagi.")
+
+
+def _pending_message(entry: _EntryHit) -> str:
+    return _("NIK ini sudah diusulkan di Kelurahan %(kelurahan)s RW %(rw)s dan sedang diproses.", kelurahan=entry.kelurahan, rw=f"{entry.rw:03d}")
+
+
+def _active_members(niks: list[str]) -> dict[str, _MemberHit]:
+    rows = db.session.execute(
+        db.select(Person.nik, Person.name_key, Person.kelurahan_code, Person.rw, Person.rt)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Person.nik.in_(niks), Membership.status == MembershipStatus.ACTIVE)
     )
+    return {nik: _MemberHit(key, kelurahan, rw, rt) for nik, key, kelurahan, rw, rt in rows}
 
 
-def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[int]) -> dict[str, tuple[str, int]]:
-    """NIK -> (kelurahan name, RW) of an entry still being decided on another list."""
+def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[int]) -> dict[str, list[_EntryHit]]:
+    """NIK -> the entries still being decided on other lists, oldest first."""
     query = (
-        db.select(ListEntry.id, ListEntry.nik, Kelurahan.name, ListEntry.rw)
+        db.select(
+            ListEntry.id, ListEntry.nik, Kelurahan.name, ListEntry.rw, ListEntry.full_name,
+            MemberList.kelurahan_code, MemberList.rw, MemberList.rt,
+        )
         .join(Kelurahan, Kelurahan.code == ListEntry.kelurahan_code)
+        .join(MemberList, MemberList.id == ListEntry.list_id)
         .where(ListEntry.nik.in_(niks), ListEntry.state.in_(IN_PROCESS_STATES))
+        .order_by(ListEntry.id)
     )
     if list_id is not None:
         query = query.where(ListEntry.list_id != list_id)
-    return {nik: (name, rw) for entry_id, nik, name, rw in db.session.execute(query) if entry_id not in excluded}
+    hits: dict[str, list[_EntryHit]] = {}
+    for entry_id, nik, name, rw, full_name, list_kelurahan, list_rw, list_rt in db.session.execute(query):
+        if entry_id not in excluded:
+            hits.setdefault(nik, []).append(_EntryHit(name, rw, full_name, (list_kelurahan, list_rw, list_rt)))
+    return hits
 
 
 def _desil(niks: list[str]) -> dict[str, int]:

@@ -24,6 +24,9 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    false,
+    func,
+    literal,
     literal_column,
     null,
     select,
@@ -183,10 +186,14 @@ def _null(type_):
     return cast(null(), type_)
 
 
-# One statement, one round trip, whatever the registry holds: the person with this NIK and
-# their most relevant membership (active first, then latest), then the submitted entries
-# with this NIK that have not (yet) become a membership, newest first. Built once: the
-# status check is the portal's hottest path.
+# One statement, one round trip, whatever the registry holds: one registry row (the person
+# with this NIK and their most relevant membership, active first, then latest; all NULL when
+# no person has it), then the submitted entries with this NIK that have not (yet) become a
+# membership, newest first. The registry row hangs off a one-row probe by outer joins, so an
+# unknown NIK fetches and converts a row like a known one does. Built once: the status check
+# is the portal's hottest path.
+_STAND_IN_DAY = literal(date(2000, 1, 1), Date)
+_PROBE = select(cast(_NIK, String(16)).label("nik")).subquery("probe")
 _MEMBERSHIP = (
     select(
         literal_column("1").label("from_registry"),
@@ -196,21 +203,24 @@ _MEMBERSHIP = (
         type_coerce(Membership.status, String).label("state"),
         _null(String).label("reason_code"),
         _null(DateTime(timezone=True)).label("submitted_at"),
-        Membership.starts_on,
-        Membership.ends_on,
-        Membership.jkk,
-        Membership.jkm,
-        Membership.jht,
+        # Stand-in values where no membership matched, so the driver and SQLAlchemy convert
+        # the same values either way; they are read only when `state` is set.
+        func.coalesce(Membership.starts_on, _STAND_IN_DAY).label("starts_on"),
+        func.coalesce(Membership.ends_on, _STAND_IN_DAY).label("ends_on"),
+        func.coalesce(Membership.jkk, false()).label("jkk"),
+        func.coalesce(Membership.jkm, false()).label("jkm"),
+        func.coalesce(Membership.jht, false()).label("jht"),
         exists()
         .where(Certificate.membership_id == Membership.id, Certificate.revoked_at.is_(None))
         .label("card_printed"),
         Kelurahan.name.label("kelurahan"),
         Kecamatan.name.label("kecamatan"),
     )
-    .join(Kelurahan, Kelurahan.code == Person.kelurahan_code)
-    .join(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
+    .select_from(_PROBE)
+    .outerjoin(Person, Person.nik == _PROBE.c.nik)
+    .outerjoin(Kelurahan, Kelurahan.code == Person.kelurahan_code)
+    .outerjoin(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
     .outerjoin(Membership, Membership.person_id == Person.id)
-    .where(Person.nik == _NIK)
     .order_by((Membership.status == MembershipStatus.ACTIVE).desc(), Membership.starts_on.desc())
     .limit(1)
     .subquery()
@@ -246,6 +256,16 @@ _ENTRIES = (
 _STATUS_ROWS = union_all(select(_MEMBERSHIP), select(_ENTRIES))
 
 
+@dataclass(frozen=True)
+class _StandIn:
+    """Compared in place of an entry when a NIK has none; it never answers."""
+
+    full_name: str = "Nama Pembanding Kosong"
+
+
+_NO_ENTRIES = (_StandIn(),)
+
+
 def answer_status_check(nik: str, full_name: str, channel: str) -> StatusAnswer:
     """Cek Status for the page and the API: the answer, and a found one in the access history.
 
@@ -274,12 +294,15 @@ def check_status(
     """The status of the person with this NIK if `full_name` is theirs, else NOT_FOUND."""
     today = today or date.today()
     key = name_key(full_name)
-    # The same statement runs for every NIK: an early exit when the NIK is unknown would
-    # let response times tell unknown NIKs from known ones.
+    # Every NIK costs the same work, or response times would tell an unknown NIK from a
+    # known one with another name: the same statement, one registry row either way, and at
+    # least one entry name folded and compared (a stand-in's when there is no entry).
     rows = (connection or db.session.connection()).execute(_STATUS_ROWS, {"nik": nik}).all()
-    member = next((r for r in rows if r.from_registry == 1 and r.name_key == key), None)
+    registry = next(r for r in rows if r.from_registry == 1)
+    member = registry if registry.name_key == key else None
     entries = [r for r in rows if r.from_registry == 0]
-    entry = next((e for e in entries if name_key(e.full_name) == key), None)
+    matching = [e for e in entries or _NO_ENTRIES if name_key(e.full_name) == key]
+    entry = matching[0] if entries and matching else None
 
     if member is not None and member.state is not None:
         membership_answer = _membership_answer(member, today)

@@ -94,6 +94,7 @@ def _page_context(member_list: MemberList, *, page: int | None = None, entry_for
         "upload_form": upload_form or UploadForm(formdata=None),
         "action_form": CsrfOnlyForm(formdata=None),
         "is_editable": services.is_editable,
+        "finding_text": services.finding_text,
         "category_names": services.category_names(),
     }
 
@@ -223,6 +224,7 @@ def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: Entr
         form=form,
         can_edit=current_user.role in AREA_ROLES,
         is_editable=services.is_editable,
+        finding_text=services.finding_text,
         action_form=CsrfOnlyForm(formdata=None),
         category_names=services.category_names(),
     )

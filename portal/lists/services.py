@@ -18,12 +18,13 @@ from sqlalchemy import insert
 
 from portal import audit, storage
 from portal.extensions import db
+from portal.lists.lookups import ForeignNikAllowance
 from portal.lists.reader import Table, read_table, records
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
 from portal.spreadsheets.reader import ArchiveLimits, FileRejected
-from portal.validation import Area, RowValidator, entry_columns, recheck_entries
+from portal.validation import Area, RowValidator, entry_columns, issue_text, niks_told, recheck_entries
 
 EDITABLE_STATES = (EntryState.DRAFT, EntryState.RETURNED)
 
@@ -67,12 +68,22 @@ def list_area(member_list: MemberList) -> Area:
     return Area(member_list.kelurahan_code, member_list.rw, member_list.rt)
 
 
-def validator_for(member_list: MemberList) -> RowValidator:
-    return RowValidator(list_area(member_list), list_id=member_list.id)
+def validator_for(member_list: MemberList, user: User, disclosed: set[str] = frozenset()) -> RowValidator:
+    """The validator of the list's rows as `user` adds them: discreet for an area's account.
+
+    `disclosed` are NIKs of rows being checked again whose head was already told about them.
+    """
+    allowance = None if user.is_office else ForeignNikAllowance(user, disclosed)
+    return RowValidator(list_area(member_list), list_id=member_list.id, allowance=allowance)
 
 
 def category_names() -> dict[str, str]:
     return dict(db.session.execute(db.select(Category.code, Category.name_id)).all())
+
+
+def finding_text(issue: dict, user: User) -> str:
+    """A stored finding as `user` may read it (staff in full, an area's account discreetly)."""
+    return issue_text(issue, user.is_office)
 
 
 def is_editable(entry: ListEntry) -> bool:
@@ -119,7 +130,7 @@ def note_entry_view(entry: ListEntry, user: User) -> None:
 
 def add_entry(member_list: MemberList, raw: Mapping, user: User) -> ListEntry:
     """Validate one typed row and add it to the list as a draft, findings attached."""
-    row = validator_for(member_list).validate([(None, raw)], known_niks=known_niks(member_list))[0]
+    row = validator_for(member_list, user).validate([(None, raw)], known_niks=known_niks(member_list))[0]
     entry = ListEntry(member_list=member_list, state=EntryState.DRAFT, **entry_columns(row))
     db.session.add(entry)
     db.session.flush()
@@ -130,7 +141,7 @@ def add_entry(member_list: MemberList, raw: Mapping, user: User) -> ListEntry:
 def update_entry(entry: ListEntry, raw: Mapping, user: User) -> ListEntry:
     """Validate a corrected row and store it; a returned entry stays returned until sent again."""
     member_list = entry.member_list
-    row = validator_for(member_list).validate(
+    row = validator_for(member_list, user, niks_told([entry])).validate(
         [(entry.row_number, raw)],
         known_niks=known_niks(member_list, exclude_entry_id=entry.id),
         exclude_entry_ids=[entry.id],
@@ -168,7 +179,7 @@ def import_upload(member_list: MemberList, data: bytes, filename: str, user: Use
     _table, rows = read_upload(data, filename, mapping)
     if not rows:
         raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
-    checked = validator_for(member_list).validate(rows, known_niks=known_niks(member_list))
+    checked = validator_for(member_list, user).validate(rows, known_niks=known_niks(member_list))
     db.session.add_all(ListEntry(member_list=member_list, state=EntryState.DRAFT, **entry_columns(row)) for row in checked)
     if member_list.source == ListSource.INLINE:
         member_list.source = ListSource.UPLOAD
@@ -204,7 +215,7 @@ def submit_list(member_list: MemberList, user: User) -> int:
             )
         )
     }
-    recheck_entries(validator_for(member_list), entries, known_niks=fixed)
+    recheck_entries(validator_for(member_list, user, niks_told(entries)), entries, known_niks=fixed)
     now = utcnow()
     sent = [e for e in entries if not e.errors]
     for entry in sent:

@@ -12,10 +12,12 @@ import urllib.request
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
+from portal.citizen import services
 from portal.config import Config
-from portal.extensions import db, limiter
+from portal.extensions import READS, db, limiter
 from portal.models import AuditEvent, EntryState, ListEntry, Membership, MembershipStatus, Role
 from portal.nik import mask_nik
 from tests.citizen.factories import NAMES, make_people, unknown_nik
@@ -141,10 +143,11 @@ def _comparable(response, nik: str) -> tuple:
     return response.status_code, headers, body
 
 
+@pytest.mark.parametrize("known_as", ["active", "pending"])
 @pytest.mark.parametrize("htmx", [True, False], ids=["fragment", "whole-page"])
-def test_unknown_nik_and_wrong_name_are_indistinguishable(app, people, htmx):
+def test_unknown_nik_and_wrong_name_are_indistinguishable(app, people, htmx, known_as):
     unknown = unknown_nik()
-    known = people["active"]
+    known = people[known_as]
     # Separate clients and addresses, so each request meets the same limiter state.
     # The same typed name both times: unknown NIK, and the active member's NIK with a name
     # that is not theirs.
@@ -152,6 +155,46 @@ def test_unknown_nik_and_wrong_name_are_indistinguishable(app, people, htmx):
     second = post_status(app.test_client(), known, "Siti Aminah Binti", htmx=htmx, address="10.0.0.2")
     assert NOT_FOUND in first.get_data(as_text=True)
     assert _comparable(first, unknown) == _comparable(second, known)
+
+
+def _work_of_a_check(app, nik: str, monkeypatch) -> tuple[list[str], int]:
+    """The SQL statements a status check ran and how many names it folded to compare."""
+    statements: list[str] = []
+    folded: list[str] = []
+    fold = services.name_key
+    monkeypatch.setattr(services, "name_key", lambda text: folded.append(text) or fold(text))
+
+    def note(_connection, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engines[READS]
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            answer = services.answer_status_check(nik, "Siti Aminah Binti", channel="web")
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    assert not answer.found
+    return statements, len(folded)
+
+
+@pytest.mark.parametrize("known_as", ["active", "pending"])
+def test_an_unknown_nik_and_a_known_one_with_another_name_do_the_same_work(app, people, monkeypatch, known_as):
+    """Timing cannot tell them apart when both run the same statements and comparisons."""
+    unknown = _work_of_a_check(app, unknown_nik(), monkeypatch)
+    known = _work_of_a_check(app, people[known_as], monkeypatch)
+    assert unknown == known
+    assert len(unknown[0]) == 1 and unknown[1] == 2  # one look-up; the typed name and one entry name
+
+    with app.app_context(), db.engines[READS].connect() as connection:
+        def shape(nik: str) -> list[tuple]:
+            rows = connection.execute(services._STATUS_ROWS, {"nik": nik}).all()
+            converted = ("starts_on", "ends_on", "jkk", "jkm", "jht", "card_printed")
+            return [(row.from_registry, *(type(getattr(row, name)) for name in converted)) for row in rows]
+
+        # The registry row comes back whether or not a person holds the NIK, its dates and
+        # flags converted alike.
+        assert shape(unknown_nik()) == shape(people["active"])
 
 
 def test_a_burst_of_random_niks_is_answered_429_before_it_can_enumerate(app_factory):

@@ -1,7 +1,10 @@
 """Home page, language switch, role homes and error pages."""
 
-from portal.models import Role
-from tests.factories import make_user
+import re
+
+from portal.extensions import db
+from portal.models import EntryState, Role
+from tests.factories import LETTE, PABAENG, make_entry, make_list, make_user
 
 
 def test_home_page_is_indonesian_by_default_and_speaks_to_each_visitor(client):
@@ -93,6 +96,30 @@ def test_each_role_sees_its_own_home(app, client, auth):
     auth.login("staff1")
     page = client.get("/beranda").get_data(as_text=True)
     assert "seluruh wilayah Kota Makassar" in page
+
+
+def _draft_count(page: str) -> int:
+    match = re.search(r'state-draft">[^<]*</span></dt><dd>(\d+)</dd>', page)
+    assert match, "no draft count on the home page"
+    return int(match.group(1))
+
+
+def test_a_heads_home_counts_entries_of_the_lists_the_head_can_open(app, client, auth):
+    """Rows typed with another RW's address stay on the typist's list and count there only."""
+    with app.app_context():
+        rtrw1 = make_user("rtrw1", Role.RT_RW, kelurahan_code=LETTE, rw=2)
+        make_user("rtrw2", Role.RT_RW, kelurahan_code=PABAENG, rw=5)
+        own = make_list(rtrw1)
+        for _ in range(3):
+            make_entry(own, state=EntryState.DRAFT)
+        misplaced = make_entry(own, state=EntryState.DRAFT, issues=[{"code": "outside_area", "severity": "error", "message": "-", "column": "rw"}])
+        misplaced.kelurahan_code, misplaced.rw = PABAENG, 5  # the address rtrw1 typed: rtrw2's RW
+        db.session.commit()
+    auth.login("rtrw2")
+    assert _draft_count(client.get("/beranda").get_data(as_text=True)) == 0
+    auth.logout()
+    auth.login("rtrw1")
+    assert _draft_count(client.get("/beranda").get_data(as_text=True)) == 4
 
 
 def test_every_response_carries_security_headers(client):
