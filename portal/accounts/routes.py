@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from portal.extensions import db, limiter
 from portal.forms import CsrfOnlyForm
 from portal.hx import render
 from portal.models import User
+from portal.redirects import safe_next
 from portal.security import load_user
 
 bp = Blueprint("accounts", __name__)
@@ -37,16 +37,6 @@ def _pending_key() -> str:
     return "login-code:" + str((session.get(PENDING_LOGIN) or {}).get("token", request.remote_addr))
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host) is followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 def _fresh_session() -> None:
     """Drop everything from the old session but the language (no session fixation)."""
     language = session.get("lang")
@@ -61,7 +51,7 @@ def _complete_login(user: User, next_url: str | None = None):
     login_user(user)
     services.note_login(user)
     db.session.commit()
-    return redirect(_safe_next(next_url) or url_for("main.dashboard"))
+    return redirect(safe_next(next_url) or url_for("main.dashboard"))
 
 
 def _pending_user() -> User | None:
@@ -85,6 +75,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
+    next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
@@ -97,14 +88,14 @@ def login():
             session[PENDING_LOGIN] = {
                 "token": user.session_token,
                 "at": int(time.time()),
-                "next": _safe_next(request.args.get("next")),
+                "next": next_url,
             }
             if user.has_totp:
                 return redirect(url_for("accounts.second_factor"))
             return redirect(url_for("accounts.enrol"))
         else:
-            return _complete_login(user, request.args.get("next"))
-    return render("accounts/login.html", form=form)
+            return _complete_login(user, next_url)
+    return render("accounts/login.html", form=form, next_url=next_url)
 
 
 @bp.route("/masuk/kode", methods=["GET", "POST"])

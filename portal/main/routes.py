@@ -10,6 +10,7 @@ from portal.access import area_clause
 from portal.extensions import csrf, db
 from portal.hx import render
 from portal.models import EntryState, ListEntry, MemberList, Membership, MembershipStatus
+from portal.redirects import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -53,7 +54,4 @@ def set_language():
     language = request.form.get("lang", "")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
