@@ -117,3 +117,22 @@ def test_wrong_codes_after_a_known_password_leave_the_owner_able_to_sign_in_from
     home = owner.get("/beranda").get_data(as_text=True)
     assert "Ada 5 percobaan masuk gagal" in home
     assert "5 di antaranya memakai kata sandi yang benar" in home
+
+
+def test_wrong_codes_from_many_addresses_leave_each_further_address_one_try_and_the_owner_in(app):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+    thieves = [client_at(app, f"198.51.100.{n}") for n in range(1, 5)]
+    for thief, failures in zip(thieves, (4, 4, 4, 2)):  # as with passwords: 3 + 3 + 3 + 1 = 10
+        assert password_step(thief, "staff1").headers["Location"] == "/masuk/kode"
+        for _ in range(failures):
+            assert code_step(thief, "000000").status_code == 200
+    assert_throttled(code_step(thieves[0], current_totp(app, "staff1")))
+
+    newcomer = client_at(app, "198.51.100.99")
+    password_step(newcomer, "staff1")
+    assert code_step(newcomer, "000000").status_code == 200
+    assert_throttled(code_step(newcomer, current_totp(app, "staff1")))
+
+    owner = client_at(app, "203.0.113.20")
+    assert AuthActions(owner).login("staff1").headers["Location"] == "/beranda"

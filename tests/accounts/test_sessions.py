@@ -112,3 +112,16 @@ def test_signing_out_ends_the_session_on_the_server(app, client):
     AuthActions(client).logout()
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(UserSession)) == 0
+
+
+def test_a_session_ended_by_the_idle_timeout_ends_for_every_copy_of_its_cookie(app, client):
+    with app.app_context():
+        make_user("rtrw1", Role.RT_RW)
+    sign_in(client, "rtrw1")
+    copy = app.test_client()
+    copy.set_cookie("portal_session", client.get_cookie("portal_session").value)
+    assert copy.get("/beranda").status_code == 200
+    with client.session_transaction() as session:
+        session["last_seen"] = int(time.time()) - 31 * 60
+    assert client.get("/beranda").status_code == 302
+    assert copy.get("/beranda").status_code == 302
