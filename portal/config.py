@@ -53,12 +53,24 @@ class Config:
     # Staff sessions end after this many minutes without a request.
     IDLE_TIMEOUT_MINUTES = _int("IDLE_TIMEOUT_MINUTES", 30)
 
-    # Failed-login throttling (Flask-Limiter syntax); only failed attempts count.
-    LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 15 minutes")
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Sign-in throttling (Flask-Limiter syntax; portal/accounts/throttle.py). Only failures
+    # count: wrong passwords, and apart from them wrong second-factor codes. Per client
+    # address, firm; per username and address, with a longer wait as failures add up; per
+    # username from every address, but only for addresses that already failed on it, so
+    # an address that has not (the owner's) is never refused.
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes; 100 per day")
+    LOGIN_LIMIT_PER_USERNAME_AND_ADDRESS = os.environ.get(
+        "LOGIN_LIMIT_PER_USERNAME_AND_ADDRESS", "5 per 15 minutes; 20 per day"
+    )
+    LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10 per 15 minutes; 50 per day")
     # Roles that must sign in with a second factor (TOTP); others may opt in.
     MFA_REQUIRED_ROLES = tuple(os.environ.get("MFA_REQUIRED_ROLES", "admin,staff").split(","))
-    MFA_CODE_LIMIT = os.environ.get("MFA_CODE_LIMIT", "5 per 15 minutes")
+    # Wrong codes one sign-in may try before the password must be given again.
+    MFA_CODES_PER_SIGN_IN = _int("MFA_CODES_PER_SIGN_IN", 5)
+    # A sign-in without "Ingat saya" keeps a browser-session cookie and ends after this many
+    # hours at the latest; with it the cookie lasts PERMANENT_SESSION_LIFETIME (31 days).
+    # Either ends after IDLE_TIMEOUT_MINUTES without a request.
+    SESSION_HOURS_WITHOUT_REMEMBER = _int("SESSION_HOURS_WITHOUT_REMEMBER", 12)
     # Public status check (Cek Status): every POST counts, per client address and per NIK
     # (the NIK limit is shared with the API); the API also counts per key.
     STATUS_LIMIT_PER_ADDRESS = os.environ.get("STATUS_LIMIT_PER_ADDRESS", "20 per 10 minutes")

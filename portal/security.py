@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, flash, redirect, request, sessio
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
+from portal.accounts import sessions
 from portal.extensions import db, login_manager
 from portal.models import User
 
@@ -26,12 +27,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 @login_manager.user_loader
-def load_user(session_token: str) -> User | None:
-    """Find the account by its current session token; disabled accounts get none."""
-    user = db.session.scalar(db.select(User).filter_by(session_token=session_token))
-    if user is None or not user.active:
-        return None
-    return user
+def load_user(session_secret: str) -> User | None:
+    """The active account whose live server-side session the cookie names."""
+    return sessions.signed_in_user(session_secret)
 
 
 def _enforce_idle_timeout() -> Response | None:
@@ -41,6 +39,8 @@ def _enforce_idle_timeout() -> Response | None:
     limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
     last_seen = session.get("last_seen", now)
     if now - last_seen > limit:
+        sessions.end(current_user.session_secret)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_l("Sesi Anda berakhir karena tidak ada aktivitas. Silakan masuk lagi."), "info")

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
@@ -17,6 +17,8 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(_l("Isi kata sandi.")), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
+    # Keep the cookie when the browser closes (31 days); the idle timeout still applies.
+    remember = BooleanField(_l("Ingat saya di perangkat ini"))
     submit = SubmitField(_l("Masuk"))
 
 

@@ -2,49 +2,25 @@
 
 from __future__ import annotations
 
-import time
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import audit
-from portal.accounts import mfa, services
+from portal.accounts import mfa, services, sessions, throttle
 from portal.accounts.forms import EnrolForm, LoginForm, SecondFactorForm
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render
-from portal.models import User
-from portal.security import load_user
+from portal.ratelimit import retry_after_seconds
+from portal.models import PendingLogin, User
+from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
-PENDING_LOGIN = "pending_login"  # password accepted, second factor still to come
-PENDING_SECONDS = 300
+PENDING_LOGIN = "pending_login"  # the cookie's only mark of a password awaiting its code
 ENROL_SECRET = "enrol_totp_secret"
-
-
-def _login_failed(_response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()
-
-
-def _pending_key() -> str:
-    return "login-code:" + str((session.get(PENDING_LOGIN) or {}).get("token", request.remote_addr))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host) is followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _fresh_session() -> None:
@@ -55,87 +31,132 @@ def _fresh_session() -> None:
         session["lang"] = language
 
 
-def _complete_login(user: User, next_url: str | None = None):
+def _pending_login() -> PendingLogin | None:
+    """The pending sign-in the cookie names, looked up once per request."""
+    if "pending_login" not in g:
+        g.pending_login = sessions.pending_login(session.get(PENDING_LOGIN))
+    return g.pending_login
+
+
+def _form_account() -> str:
+    return throttle.account_key(request.form.get("username") or "")
+
+
+def _pending_account() -> str:
+    pending = _pending_login()
+    return throttle.account_key(pending.user.username if pending else "")
+
+
+def _attack_notice(attempts: services.FailedAttempts) -> str:
+    text = _(
+        "Ada %(n)d percobaan masuk gagal ke akun Anda sejak %(since)s; yang terakhir %(last)s.",
+        n=attempts.passwords + attempts.codes,
+        since=format_datetime(attempts.since, "short"),
+        last=format_datetime(attempts.last, "short"),
+    )
+    if attempts.codes:
+        text += " " + _(
+            "%(n)d di antaranya memakai kata sandi yang benar dengan kode verifikasi yang salah: "
+            "kata sandi Anda mungkin diketahui orang lain.",
+            n=attempts.codes,
+        )
+    return text + " " + _("Jika itu bukan Anda, minta admin mengganti kata sandi Anda.")
+
+
+def _sign_in(user: User, remember: bool, pending: PendingLogin | None = None) -> None:
+    """Open a fresh server-side session for the account; tell the owner of failed attempts."""
     _fresh_session()
-    session.permanent = True
+    if pending is not None:
+        sessions.end_pending(pending)
+    session.permanent = remember  # without "Ingat saya" the cookie ends with the browser
+    sessions.start(user, remember)
     login_user(user)
-    services.note_login(user)
+    attempts = services.note_login(user)
     db.session.commit()
-    return redirect(_safe_next(next_url) or url_for("main.dashboard"))
+    throttle.forget_failures(user.username)
+    if attempts:
+        flash(_attack_notice(attempts), "warning")
 
 
-def _pending_user() -> User | None:
-    pending = session.get(PENDING_LOGIN)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
-        session.pop(PENDING_LOGIN, None)
-        return None
-    return load_user(pending["token"])
+def _complete_login(user: User, next_url: str | None, remember: bool, pending: PendingLogin | None = None):
+    _sign_in(user, remember, pending)
+    return redirect(safe_next(next_url) or url_for("main.dashboard"))
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_error):
+    """Sign-in refused for a while: say why, and that the owner can still get in elsewhere."""
+    return render(
+        "errors/error.html",
+        block="content",
+        status=429,
+        code=429,
+        title=_("Terlalu banyak percobaan masuk yang gagal"),
+        message=_(
+            "Demi keamanan akun, percobaan masuk dari jaringan ini ditahan sementara. Pemilik "
+            "akun tetap dapat masuk dari jaringan lain, misalnya data seluler."
+        ),
+        retry_after=retry_after_seconds(),
+    )
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
-    key_func=_username_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
+@throttle.limit_failures("password", _form_account)
 def login():
     """Sign in with username and password."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
+    next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
-            g.login_failed = True
+            throttle.note_failure()
             services.note_failed_login(form.username.data)
             db.session.commit()
             form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
         elif mfa.required_for(user):
             _fresh_session()
-            session[PENDING_LOGIN] = {
-                "token": user.session_token,
-                "at": int(time.time()),
-                "next": _safe_next(request.args.get("next")),
-            }
-            if user.has_totp:
-                return redirect(url_for("accounts.second_factor"))
-            return redirect(url_for("accounts.enrol"))
+            session[PENDING_LOGIN] = sessions.begin_pending(user, next_url, form.remember.data)
+            db.session.commit()
+            return redirect(url_for("accounts.second_factor" if user.has_totp else "accounts.enrol"))
         else:
-            return _complete_login(user, request.args.get("next"))
-    return render("accounts/login.html", form=form)
+            return _complete_login(user, next_url, form.remember.data)
+    return render("accounts/login.html", form=form, next_url=next_url)
 
 
 @bp.route("/masuk/kode", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["MFA_CODE_LIMIT"], key_func=_pending_key, methods=["POST"], deduct_when=_login_failed
-)
+@throttle.limit_failures("code", _pending_account)
 def second_factor():
     """Second step of signing in: a code from the authenticator app or a recovery code."""
-    user = _pending_user()
-    if user is None or not user.has_totp:
+    pending = _pending_login()
+    if pending is None or not pending.user.has_totp:
+        session.pop(PENDING_LOGIN, None)
         flash(_("Silakan masuk lagi."), "info")
         return redirect(url_for("accounts.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
+        user = pending.user
         code = form.code.data.strip()
         if mfa.verify_code(user, code) or mfa.use_recovery_code(user, code):
-            return _complete_login(user, session.get(PENDING_LOGIN, {}).get("next"))
-        g.login_failed = True
-        audit.record("auth.mfa_failed", "user", user.id, actor=None)
+            return _complete_login(user, pending.next_url, pending.remember, pending)
+        throttle.note_failure()
+        services.note_failed_code(user)
+        if sessions.note_code_failure(pending):
+            session.pop(PENDING_LOGIN, None)
+            db.session.commit()
+            flash(_("Terlalu banyak kode yang salah. Masukkan kata sandi Anda lagi."), "error")
+            return redirect(url_for("accounts.login"))
         db.session.commit()
         form.code.errors.append(_("Kode salah atau sudah kedaluwarsa. Coba kode yang baru muncul."))
     return render("accounts/second_factor.html", form=form)
 
 
 @bp.route("/masuk/aktifkan-kode", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["MFA_CODE_LIMIT"], key_func=_pending_key, methods=["POST"], deduct_when=_login_failed
-)
 def enrol():
     """Set up the authenticator app: scan the QR code, confirm with a first code."""
-    user = current_user if current_user.is_authenticated else _pending_user()
+    pending = None if current_user.is_authenticated else _pending_login()
+    user = current_user if current_user.is_authenticated else (pending.user if pending else None)
     if user is None:
         return redirect(url_for("accounts.login"))
     if user.has_totp:
@@ -144,15 +165,14 @@ def enrol():
     session[ENROL_SECRET] = secret
     form = EnrolForm()
     if form.validate_on_submit():
+        # Not throttled: the code checks a secret this very page shows, there is nothing to guess.
         if mfa.verify_code(user, form.code.data, secret=secret):
             session.pop(ENROL_SECRET, None)
             codes = mfa.enable(user, secret)
             db.session.commit()
-            if not current_user.is_authenticated:
-                next_url = session.get(PENDING_LOGIN, {}).get("next")
-                _complete_login(user, next_url)
+            if pending is not None:
+                _sign_in(user, pending.remember, pending)
             return render("accounts/recovery_codes.html", codes=codes)
-        g.login_failed = True
         form.code.errors.append(_("Kode tidak cocok. Pastikan jam ponsel tepat lalu coba kode yang baru."))
     uri = mfa.provisioning_uri(user, secret)
     return render("accounts/enrol.html", form=form, qr_svg=mfa.qr_svg(uri), secret=secret)
@@ -184,9 +204,10 @@ def new_recovery_codes():
 
 @bp.post("/keluar")
 def logout():
-    """Sign out everywhere: the session token is rotated on the server."""
+    """Sign out everywhere: this session ends and the account's token is rotated."""
     if current_user.is_authenticated:
         user = current_user._get_current_object()
+        sessions.end(user.session_secret)
         user.rotate_session_token()
         db.session.commit()
         logout_user()

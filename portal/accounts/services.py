@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 from zxcvbn import zxcvbn
 
 from portal import audit
@@ -113,12 +116,55 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     audit.record("user.password", "user", user.id, actor=actor, username=user.username)
 
 
-def note_login(user: User) -> None:
+@dataclass(frozen=True)
+class FailedAttempts:
+    """Failed attempts on an account between two of its owner's sign-ins."""
+
+    passwords: int
+    codes: int  # wrong second-factor codes after the right password
+    since: datetime
+    last: datetime
+
+
+def note_login(user: User) -> FailedAttempts | None:
+    """Record a sign-in; returns the failed attempts since the previous one, once."""
+    attempts = None
+    if user.failed_password_count or user.failed_code_count:
+        attempts = FailedAttempts(
+            passwords=user.failed_password_count or 0,
+            codes=user.failed_code_count or 0,
+            since=user.last_login_at or user.created_at,
+            last=user.last_failed_login_at or utcnow(),
+        )
+        audit.record(
+            "auth.failures_reported", "user", user.id, actor=user,
+            failed_passwords=attempts.passwords, failed_codes=attempts.codes,
+        )
+    user.failed_password_count = user.failed_code_count = user.last_failed_login_at = None
     user.last_login_at = utcnow()
     audit.record("auth.login", "user", user.id, actor=user)
+    return attempts
+
+
+def _count_failure(user_id: int, column) -> None:
+    # One UPDATE, so failures arriving together are all counted.
+    db.session.execute(
+        db.update(User)
+        .where(User.id == user_id)
+        .values({column: func.coalesce(column, 0) + 1, User.last_failed_login_at: utcnow()})
+    )
 
 
 def note_failed_login(username: str) -> None:
+    """A wrong password: audited, and counted on the account (if there is one) for its owner."""
     # The attempted name is kept only when it is a real account, never the password.
-    user = db.session.scalar(db.select(User).filter_by(username=username.strip().lower()))
-    audit.record("auth.login_failed", "user", user.id if user else None, actor=None)
+    user_id = db.session.scalar(db.select(User.id).filter_by(username=username.strip().lower()))
+    audit.record("auth.login_failed", "user", user_id, actor=None)
+    if user_id is not None:
+        _count_failure(user_id, User.failed_password_count)
+
+
+def note_failed_code(user: User) -> None:
+    """A wrong second-factor code after the right password: audited and counted."""
+    audit.record("auth.mfa_failed", "user", user.id, actor=None)
+    _count_failure(user.id, User.failed_code_count)

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from portal.extensions import csrf
 from portal.hx import render
 from portal.main import services
+from portal.redirects import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -37,7 +38,4 @@ def set_language():
     language = request.form.get("lang", "")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))

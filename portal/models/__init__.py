@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, Role, User
+from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role, User, UserSession
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem
@@ -50,6 +50,7 @@ __all__ = [
     "Membership",
     "MembershipNumberSequence",
     "MembershipStatus",
+    "PendingLogin",
     "Person",
     "PrintDocument",
     "PrintJob",
@@ -61,4 +62,5 @@ __all__ = [
     "StoredFile",
     "StoredFileChunk",
     "User",
+    "UserSession",
 ]

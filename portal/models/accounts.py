@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import TimestampMixin, enum_column
+from portal.models.base import TimestampMixin, enum_column, utcnow
 from portal.models.regions import Kelurahan
 
 
@@ -45,10 +45,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     # The head agreed that citizens asking about eligibility may see their phone number.
     phone_public: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Rotated at logout, disabling and password change: every cookie naming the old
-    # token stops working at once, on every device.
+    # Rotated at logout, disabling and password change: every sign-in made under the old
+    # token (user_session, pending_login) stops working at once, on every device.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Failed attempts on this account since its last sign-in, shown to the owner once at
+    # the next one: wrong passwords, and wrong codes after the right password.
+    failed_password_count: Mapped[int | None] = mapped_column(Integer)
+    failed_code_count: Mapped[int | None] = mapped_column(Integer)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Second factor (TOTP, RFC 6238): required for office roles, optional for the others.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -59,8 +64,12 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     kelurahan: Mapped[Kelurahan | None] = relationship()
 
-    def get_id(self) -> str:
-        return self.session_token
+    # The secret of the browser session this object was loaded or signed in with; never
+    # stored (user_session keeps its hash). Flask-Login keeps it in the cookie.
+    session_secret = None
+
+    def get_id(self) -> str | None:
+        return self.session_secret
 
     @property
     def is_active(self) -> bool:
@@ -89,3 +98,46 @@ class User(UserMixin, TimestampMixin, db.Model):
         if self.rt:
             label += f" RT {self.rt:03d}"
         return label
+
+
+class PendingLogin(db.Model):
+    """A sign-in whose password was right and whose second factor is still to come.
+
+    The browser holds only a random secret whose hash is `token_hash`; the account, the
+    tries left and where to go next stay here, so no cookie can skip the code.
+    """
+
+    __tablename__ = "pending_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The account's session_token when the password was given: rotating it ends this too.
+    generation: Mapped[str] = mapped_column(String(64))
+    next_url: Mapped[str | None] = mapped_column(String(2048))
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the cookie holds a random secret, this row its SHA-256 hash.
+
+    A cookie forged with SECRET_KEY names no secret the table knows, and a copy of the
+    database gives no cookie.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The account's session_token at sign-in: logout, disabling and a new password rotate it.
+    generation: Mapped[str] = mapped_column(String(64))
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    user: Mapped[User] = relationship()

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
 from portal.hx import render, wants_fragment
 from portal.models import Category, ListEntry
+from portal.redirects import safe_next
 from portal.review import queue, services
 from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
 
@@ -69,9 +70,9 @@ def _category_names() -> dict[str, str]:
 
 
 def _back_to_queue(target: str | None = None):
-    if not target or not target.startswith("/verifikasi") or target.startswith("//"):
-        target = url_for("review.queue_page")
-    return redirect(target)
+    queue_page = url_for("review.queue_page")
+    target = safe_next(target)
+    return redirect(target if target and target.startswith(queue_page) else queue_page)
 
 
 @bp.get("/")

@@ -36,7 +36,7 @@ def test_wrong_password_is_refused_with_a_message_and_recorded(app, client, auth
         assert "auth.login_failed" in actions
 
 
-def test_repeated_failed_logins_are_throttled_even_with_the_right_password(app, client, auth):
+def test_repeated_failed_logins_throttle_their_address_even_with_the_right_password(app, client, auth):
     with app.app_context():
         make_user("staff1", Role.STAFF)
     for _ in range(5):
@@ -44,7 +44,7 @@ def test_repeated_failed_logins_are_throttled_even_with_the_right_password(app, 
     blocked = auth.login("staff1", PASSWORD)
     assert blocked.status_code == 429
     page = blocked.get_data(as_text=True)
-    assert "Terlalu banyak percobaan" in page
+    assert "Terlalu banyak percobaan masuk yang gagal" in page
     assert "Retry-After" in blocked.headers
 
 

@@ -93,12 +93,15 @@ def test_rt_rw_heads_sign_in_with_a_password_and_may_opt_in(app, client, auth):
     assert password_step(client, "rtrw1").headers["Location"] == "/masuk/kode"
 
 
-def test_wrong_codes_are_throttled(app, client):
+def test_wrong_codes_end_the_sign_in_and_then_throttle_the_guessing_address(app, client):
     with app.app_context():
         make_user("staff1", Role.STAFF)
     password_step(client, "staff1")
-    for _ in range(5):
+    for _ in range(4):
         assert code_step(client, "123456").status_code == 200
+    assert code_step(client, "123456").headers["Location"] == "/masuk"  # the fifth: password again
+    assert client.get("/masuk/kode").headers["Location"] == "/masuk"
+    password_step(client, "staff1")
     assert code_step(client, current_totp(app, "staff1")).status_code == 429
     with app.app_context():
         failures = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).filter_by(action="auth.mfa_failed"))
