@@ -13,8 +13,8 @@ from portal.accounts.forms import EnrolForm, LoginForm, SecondFactorForm
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render
-from portal.ratelimit import retry_after_seconds
 from portal.models import PendingLogin, User
+from portal.ratelimit import retry_after_seconds
 from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
