@@ -105,6 +105,7 @@ def entry(entry_id: int):
     """One entry with its findings and the decision forms."""
     entry = db.session.get(ListEntry, entry_id) or abort(404)
     services.note_entry_view(entry, current_user)
+    db.session.commit()
     return _entry_response(entry)
 
 
@@ -123,13 +124,17 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
 
 
 def _after_decision(entry_id: int, decide, form):
-    """Run a decision; answer htmx with the re-rendered row, a browser with a redirect."""
+    """Run a decision and commit it; answer htmx with the re-rendered row, a browser with a
+    redirect."""
     message = error = None
     if form.validate_on_submit():
         try:
             message = decide()
         except services.DecisionError as problem:
+            db.session.rollback()
             error = str(problem)
+        else:
+            db.session.commit()
     else:
         error = form_errors(form)
     entry = db.session.get(ListEntry, entry_id) or abort(404)
@@ -148,7 +153,7 @@ def approve(entry_id: int):
     """Approve an entry: the person joins the registry with a membership number."""
 
     def decide():
-        membership = services.approve_entry(entry_id, current_user)
+        membership = services.approve_entry(entry_id, current_user, commit=db.session.commit)
         return _("Disetujui: nomor keanggotaan %(number)s.", number=membership.number)
 
     return _after_decision(entry_id, decide, ApproveForm())
@@ -194,7 +199,7 @@ def bulk_approve():
         entry_ids = form.entry_ids.data[:BULK_LIMIT]
     else:
         entry_ids = queue.warning_free_ids(queue_filter, BULK_LIMIT)
-    result = services.approve_entries(entry_ids, current_user)
+    result = services.approve_entries(entry_ids, current_user, commit=db.session.commit)
     flash(_("%(n)d usulan disetujui.", n=len(result.approved)), "success")
     if result.skipped:
         reasons = "; ".join(sorted({str(why) for why in result.skipped.values()}))

@@ -11,6 +11,7 @@ a person in a year, whatever happens.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -98,8 +99,8 @@ def _claim(entry_id: int, staff: User, state: EntryState, **values) -> None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
-        entry = db.session.get(ListEntry, entry_id)
+        # Read the decision that came first, not the pending entry this session loaded.
+        entry = db.session.get(ListEntry, entry_id, populate_existing=True)
         raise AlreadyDecided(already_decided_message(entry))
 
 
@@ -226,7 +227,6 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
         if entry_id not in locked_ids:
             result.skipped[entry_id] = AlreadyDecided("")  # filled in with who decided below
     if not chosen:
-        db.session.rollback()
         return
     chosen_entries = list(chosen.values())
 
@@ -282,7 +282,7 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
             person_created=entry.nik in created,
             programmes=membership.programmes,
         )
-    db.session.commit()
+    db.session.flush()
     result.approved.update(memberships)
     for entry in repeated:
         result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
@@ -291,34 +291,45 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
 CHUNK = 250
 
 
-def _attempt(chunk: list[int], staff: User, today: date, result: BulkResult, tries: int) -> bool:
-    """Run one chunk, rolling back and trying again when it collided with another decision."""
+def _attempt(
+    chunk: list[int], staff: User, today: date, result: BulkResult, commit: Callable[[], None], tries: int
+) -> bool:
+    """Run one chunk and commit it, rolling back and trying again when it collided with
+    another decision."""
     for _try in range(tries):
         for entry_id in chunk:
             result.skipped.pop(entry_id, None)
+            result.approved.pop(entry_id, None)
         try:
             _approve_chunk(chunk, staff, today, result)
+            commit()
             return True
         except (IntegrityError, OperationalError, LostRace):
+            # Only this chunk is undone: the caller's commit ended the one before.
             db.session.rollback()
     return False
 
 
-def approve_entries(entry_ids: list[int], staff: User, today: date | None = None) -> BulkResult:
+def approve_entries(
+    entry_ids: list[int], staff: User, commit: Callable[[], None], today: date | None = None
+) -> BulkResult:
     """Approve entries: persons, active memberships with numbers, audit events; exactly once.
 
-    Work goes in chunks of one transaction each. When a chunk collides with another
-    approval at commit (same new person, same membership), it is rolled back and its
-    entries are retried one by one, so one conflict never blocks the others.
+    Work goes in chunks of one transaction each, which the caller's `commit` (its
+    db.session.commit) ends: a thousand approvals never hold their locks all at once, and
+    what is approved stays approved if the request dies half-way. When a chunk collides
+    with another approval (same new person, same membership), it is rolled back and its
+    entries are retried one by one, so one conflict never blocks the others. Call it with
+    nothing else pending in the session: a collision rolls back to the last commit.
     """
     today = today or date.today()
     result = BulkResult()
     for start in range(0, len(entry_ids), CHUNK):
         chunk = entry_ids[start : start + CHUNK]
-        if _attempt(chunk, staff, today, result, tries=1):
+        if _attempt(chunk, staff, today, result, commit, tries=1):
             continue
         for entry_id in chunk:
-            if not _attempt([entry_id], staff, today, result, tries=2):
+            if not _attempt([entry_id], staff, today, result, commit, tries=2):
                 result.skipped[entry_id] = DecisionError(
                     _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
                 )
@@ -331,9 +342,10 @@ def approve_entries(entry_ids: list[int], staff: User, today: date | None = None
     return result
 
 
-def approve_entry(entry_id: int, staff: User, today: date | None = None) -> Membership:
-    """Approve one pending entry, or raise DecisionError (AlreadyDecided) saying why not."""
-    result = approve_entries([entry_id], staff, today)
+def approve_entry(entry_id: int, staff: User, commit: Callable[[], None], today: date | None = None) -> Membership:
+    """Approve one pending entry and commit it, or raise DecisionError (AlreadyDecided)
+    saying why not."""
+    result = approve_entries([entry_id], staff, commit, today)
     if entry_id in result.skipped:
         raise result.skipped[entry_id]
     return result.approved[entry_id]
@@ -356,7 +368,6 @@ def reject_entry(entry_id: int, staff: User, reason_code: str, reason_text: str 
         list_id=entry.list_id,
         reason=reason_code,
     )
-    db.session.commit()
 
 
 def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
@@ -373,7 +384,6 @@ def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
         actor=staff,
         list_id=entry.list_id,
     )
-    db.session.commit()
 
 
 def note_entry_view(entry: ListEntry, staff: User) -> None:
@@ -386,7 +396,6 @@ def note_entry_view(entry: ListEntry, staff: User) -> None:
         actor=staff,
         list_id=entry.list_id,
     )
-    db.session.commit()
 
 
 def _person_id_for_nik(nik: str) -> int | None:
