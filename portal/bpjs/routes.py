@@ -48,8 +48,10 @@ def create_batch():
         try:
             batch = services.create_batch(current_user, form.file_format.data)
         except services.ExchangeError as error:
+            db.session.rollback()
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Batch %(n)d dibuat dengan %(count)d peserta.", n=batch.number, count=batch.member_count), "success")
     return redirect(url_for("bpjs.index"))
 
@@ -85,4 +87,5 @@ def import_answer():
         db.session.rollback()
         form.answer.errors = [str(error)]
         return _index(answer_form=form, status=400)
+    db.session.commit()
     return _index(report=report)

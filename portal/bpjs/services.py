@@ -70,7 +70,10 @@ def unsent_count() -> int:
 
 
 def create_batch(actor: User, file_format: str = "xlsx") -> BpjsBatch:
-    """Put every unsent membership in the next numbered batch, marking them as sent."""
+    """Put every unsent membership in the next numbered batch, marking them as sent.
+
+    Raises ExchangeError when there is nothing to send or another export got there first;
+    the caller then rolls back."""
     if file_format not in FORMATS:
         raise ExchangeError(_("Format berkas tidak dikenal."))
     memberships = db.session.scalars(unsent_query().order_by(Membership.id)).all()
@@ -91,10 +94,9 @@ def create_batch(actor: User, file_format: str = "xlsx") -> BpjsBatch:
             number=membership.number,
         )
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Another export took the same batch number or the same memberships a moment ago.
-        db.session.rollback()
         raise ExchangeError(_("Petugas lain baru saja membuat berkas BPJS; muat ulang halaman.")) from None
     return batch
 
@@ -150,7 +152,10 @@ class KpjReport:
 
 
 def import_answer(filename: str, data: bytes, actor: User) -> KpjReport:
-    """Record BPJS's KPJ numbers by NIK; unmatched and conflicting rows are reported, not saved."""
+    """Record BPJS's KPJ numbers by NIK; unmatched and conflicting rows are reported, not saved.
+
+    Raises ExchangeError for an unreadable file or a concurrent change; the caller then
+    rolls back."""
     try:
         rows = read_rows(filename, data)
         start, columns = header_index(rows, ANSWER_COLUMNS)
@@ -233,8 +238,7 @@ def import_answer(filename: str, data: bytes, actor: User) -> KpjReport:
         conflicts=len(report.conflicts),
     )
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ExchangeError(_("Data KPJ berubah bersamaan oleh petugas lain; unggah ulang berkas.")) from None
     return report
