@@ -183,7 +183,8 @@ def _anonymise_persons(person_ids: list[int]) -> None:
 
 
 def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int) -> int:
-    """Anonymise what the plan found and write one audit event for the run, in one transaction.
+    """Anonymise what the plan found and write one audit event for the run, for the caller
+    to commit as one transaction.
 
     Returns the id of that audit event."""
     _anonymise_entries(plan.rejected_entry_ids)
@@ -198,6 +199,6 @@ def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended
         ended_months=ended_months,
         **plan.summary(),
     )
-    db.session.commit()
+    # The updates above went round the ORM: objects loaded before must read the markers.
     db.session.expire_all()
     return event_id
