@@ -22,6 +22,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.names import name_key
+from portal.paging import keyset_page
 
 PAGE_SIZE = 50
 
@@ -103,8 +104,7 @@ def search_members(search: MemberSearch, after_id: int | None = None, size: int 
     query = query.options(
         selectinload(Person.kelurahan), selectinload(Person.category), selectinload(Person.memberships)
     )
-    people = list(db.session.scalars(query.order_by(Person.id).limit(size + 1)))
-    return people[:size], len(people) > size
+    return keyset_page(query.order_by(Person.id), size)
 
 
 @dataclass

@@ -10,7 +10,8 @@ from portal.access import roles_required
 from portal.extensions import db
 from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
 from portal.hx import render, wants_fragment
-from portal.models import Category, ListEntry, Role
+from portal.models import ListEntry, Role
+from portal.lists.services import category_names
 from portal.review import queue, services
 from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
 
@@ -65,10 +66,6 @@ def _row_texts() -> dict:
     }
 
 
-def _category_names() -> dict[str, str]:
-    return {c.code: c.name_id for c in db.session.scalars(db.select(Category))}
-
-
 def _back_to_queue(target: str | None = None):
     if not target or not target.startswith("/verifikasi") or target.startswith("//"):
         target = url_for("review.queue_page")
@@ -94,7 +91,7 @@ def queue_page():
         flag_count_cap=queue.FLAG_COUNT_CAP,
         queue_filter=queue_filter,
         text=_row_texts(),
-        category_names=_category_names(),
+        category_names=category_names(),
         next_url=request.full_path.rstrip("?"),
     )
 
@@ -116,7 +113,7 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
         entry=entry,
         desil=services.desil_of(entry.nik),
         text=_row_texts(),
-        category_names=_category_names(),
+        category_names=category_names(),
         message=message,
         error=error,
         next_url=request.form.get("next") or url_for("review.entry", entry_id=entry.id),
