@@ -69,6 +69,15 @@ def unsent_count() -> int:
     return db.session.scalar(db.select(func.count()).select_from(unsent_query().subquery()))
 
 
+def recent_batches(limit: int = 100) -> list[BpjsBatch]:
+    """The batches sent so far, the latest first."""
+    return list(db.session.scalars(db.select(BpjsBatch).order_by(BpjsBatch.number.desc()).limit(limit)))
+
+
+def batch_numbered(number: int) -> BpjsBatch | None:
+    return db.session.scalar(db.select(BpjsBatch).filter_by(number=number))
+
+
 def create_batch(actor: User, file_format: str = "xlsx") -> BpjsBatch:
     """Put every unsent membership in the next numbered batch, marking them as sent.
 
