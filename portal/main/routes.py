@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func
 
-from portal.access import area_clause
-from portal.extensions import csrf, db
+from portal.extensions import csrf
 from portal.hx import render
-from portal.models import EntryState, ListEntry, MemberList, Membership, MembershipStatus
+from portal.main import services
 
 bp = Blueprint("main", __name__)
 
@@ -24,25 +22,11 @@ def home():
 @login_required
 def dashboard():
     """The signed-in user's start page: their own work, for their role and area."""
-    entry_counts = dict(
-        db.session.execute(
-            db.select(ListEntry.state, func.count())
-            .where(area_clause(current_user, ListEntry))
-            .group_by(ListEntry.state)
-        ).all()
-    )
-    context = {"entry_counts": {state: entry_counts.get(state, 0) for state in EntryState}}
+    context = {"entry_counts": services.entry_counts(current_user)}
     if current_user.is_office:
-        context["active_members"] = db.session.scalar(
-            db.select(func.count()).select_from(Membership).filter_by(status=MembershipStatus.ACTIVE)
-        )
+        context["active_members"] = services.active_member_count()
     else:
-        context["recent_lists"] = db.session.scalars(
-            db.select(MemberList)
-            .where(area_clause(current_user, MemberList))
-            .order_by(MemberList.updated_at.desc())
-            .limit(5)
-        ).all()
+        context["recent_lists"] = services.recent_lists(current_user)
     return render("main/dashboard.html", **context)
 
 
