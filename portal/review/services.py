@@ -178,34 +178,76 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
         error = DecisionError(_("Pengaturan program tahun %(year)d belum ada.", year=today.year))
         result.skipped.update({entry_id: error for entry_id in entry_ids})
         return
-    locked = db.session.scalars(
-        db.select(ListEntry)
-        .where(ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING)
-        .order_by(ListEntry.id)
-        .with_for_update()
-    ).all()
-    desil = dict(
-        db.session.execute(
-            db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_([e.nik for e in locked]))
-        ).all()
+    locked = _lock_pending_entries(entry_ids)
+    niks = [e.nik for e in locked]
+    persons = _lock_persons(niks)
+    chosen, repeated = _choose_approvable(
+        locked, programme_year, _desil_by_nik(niks), _active_numbers(persons, programme_year.year), persons, today, result
     )
-    persons = {
-        p.nik: p
-        for p in db.session.scalars(
-            db.select(Person).where(Person.nik.in_([e.nik for e in locked])).order_by(Person.id).with_for_update()
+    _note_decided_elsewhere(entry_ids, locked, result)
+    if not chosen:
+        return
+    chosen_entries = list(chosen.values())
+    _claim_for_approval(chosen_entries, staff)
+    created = _fill_persons(chosen_entries, persons)
+    memberships = _grant_memberships(chosen_entries, persons, programme_year, today)
+    _link_entries_to_persons(chosen_entries, persons)
+    _record_approvals(chosen_entries, memberships, created, staff)
+    db.session.flush()
+    result.approved.update(memberships)
+    for entry in repeated:
+        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
+
+
+def _lock_pending_entries(entry_ids: list[int]) -> list[ListEntry]:
+    """The entries of the chunk still pending, locked in id order."""
+    return list(
+        db.session.scalars(
+            db.select(ListEntry)
+            .where(ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING)
+            .order_by(ListEntry.id)
+            .with_for_update()
         )
+    )
+
+
+def _desil_by_nik(niks: list[str]) -> dict[str, int]:
+    return dict(db.session.execute(db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_(niks))).all())
+
+
+def _lock_persons(niks: list[str]) -> dict[str, Person]:
+    """The registry's persons with these NIKs, by NIK, locked in id order."""
+    return {
+        p.nik: p
+        for p in db.session.scalars(db.select(Person).where(Person.nik.in_(niks)).order_by(Person.id).with_for_update())
     }
-    covered = {
-        person_id: number
-        for person_id, number in db.session.execute(
+
+
+def _active_numbers(persons: dict[str, Person], year: int) -> dict[int, str]:
+    """Person id -> the number of their active membership of the year, for those who have one."""
+    return dict(
+        db.session.execute(
             db.select(Membership.person_id, Membership.number).where(
                 Membership.person_id.in_([p.id for p in persons.values()]),
-                Membership.year == programme_year.year,
+                Membership.year == year,
                 Membership.status == MembershipStatus.ACTIVE,
             )
         ).all()
-    }
-    chosen: dict[str, ListEntry] = {}  # by NIK: one approval per person per chunk
+    )
+
+
+def _choose_approvable(
+    locked: list[ListEntry],
+    programme_year,
+    desil: dict[str, int],
+    covered: dict[int, str],
+    persons: dict[str, Person],
+    today: date,
+    result: BulkResult,
+) -> tuple[dict[str, ListEntry], list[ListEntry]]:
+    """The entries to approve, one per person (by NIK), and the repeats of a chosen person;
+    every entry the year's rules or an active membership block goes to `result.skipped`."""
+    chosen: dict[str, ListEntry] = {}
     repeated: list[ListEntry] = []
     for entry in locked:
         blocker = _approval_blocker(entry, programme_year, desil.get(entry.nik), today)
@@ -222,21 +264,25 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     for entry in repeated:
         # Filled in once the first entry of the same person has its number.
         result.skipped[entry.id] = DecisionError("")
+    return chosen, repeated
+
+
+def _note_decided_elsewhere(entry_ids: list[int], locked: list[ListEntry], result: BulkResult) -> None:
+    """Entries no longer pending are skipped; approve_entries fills in who decided them."""
     locked_ids = {e.id for e in locked}
     for entry_id in entry_ids:
         if entry_id not in locked_ids:
-            result.skipped[entry_id] = AlreadyDecided("")  # filled in with who decided below
-    if not chosen:
-        return
-    chosen_entries = list(chosen.values())
+            result.skipped[entry_id] = AlreadyDecided("")
 
-    decided_at = utcnow()
+
+def _claim_for_approval(entries: list[ListEntry], staff: User) -> None:
+    """Mark the entries approved by `staff` in one UPDATE, or raise LostRace."""
     claimed = db.session.execute(
         update(ListEntry)
-        .where(ListEntry.id.in_([e.id for e in chosen_entries]), ListEntry.state == EntryState.PENDING)
+        .where(ListEntry.id.in_([e.id for e in entries]), ListEntry.state == EntryState.PENDING)
         .values(
             state=EntryState.APPROVED,
-            decided_at=decided_at,
+            decided_at=utcnow(),
             decided_by_id=staff.id,
             reason_code=None,
             reason_text=None,
@@ -244,12 +290,17 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != len(chosen_entries):
+    if claimed.rowcount != len(entries):
         # Someone decided one of them between our read and our write (possible where
         # FOR UPDATE does not exist, as on SQLite): retry the entries one by one.
         raise LostRace()
+
+
+def _fill_persons(entries: list[ListEntry], persons: dict[str, Person]) -> set[str]:
+    """Write each entry's data into its person, adding the persons the registry lacks
+    (to `persons` too); returns the NIKs of those added."""
     created = set()
-    for entry in chosen_entries:
+    for entry in entries:
         person = persons.get(entry.nik)
         if person is None:
             person = persons[entry.nik] = Person(nik=entry.nik)
@@ -257,19 +308,35 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
             created.add(entry.nik)
         _fill_person(person, entry)
     db.session.flush()
-    numbers = reserve_membership_numbers(programme_year.year, len(chosen_entries))
+    return created
+
+
+def _grant_memberships(
+    entries: list[ListEntry], persons: dict[str, Person], programme_year, today: date
+) -> dict[int, Membership]:
+    """An active membership with the next number for each entry's person: entry id -> membership."""
+    numbers = reserve_membership_numbers(programme_year.year, len(entries))
     memberships = {}
-    for entry, number in zip(chosen_entries, numbers):
+    for entry, number in zip(entries, numbers):
         setting = category_setting(programme_year, entry.category_code)
         memberships[entry.id] = grant_membership(persons[entry.nik], setting, today, entry_id=entry.id, number=number)
     db.session.flush()
+    return memberships
+
+
+def _link_entries_to_persons(entries: list[ListEntry], persons: dict[str, Person]) -> None:
     # Core executemany on the table: the entries were claimed above, no version check needed.
-    entries = ListEntry.__table__
+    table = ListEntry.__table__
     db.session.execute(
-        update(entries).where(entries.c.id == bindparam("entry_id")).values(person_id=bindparam("person_id")),
-        [{"entry_id": entry.id, "person_id": persons[entry.nik].id} for entry in chosen_entries],
+        update(table).where(table.c.id == bindparam("entry_id")).values(person_id=bindparam("person_id")),
+        [{"entry_id": entry.id, "person_id": persons[entry.nik].id} for entry in entries],
     )
-    for entry in chosen_entries:
+
+
+def _record_approvals(
+    entries: list[ListEntry], memberships: dict[int, Membership], created: set[str], staff: User
+) -> None:
+    for entry in entries:
         membership = memberships[entry.id]
         audit.record(
             "entry.approve",
@@ -282,10 +349,6 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
             person_created=entry.nik in created,
             programmes=membership.programmes,
         )
-    db.session.flush()
-    result.approved.update(memberships)
-    for entry in repeated:
-        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
 
 
 CHUNK = 250
