@@ -198,7 +198,7 @@ def main() -> None:
             )
         )
         began = time.perf_counter()
-        result = services.approve_entries(ids, staff)
+        result = services.approve_entries(ids, staff, commit=db.session.commit)
         elapsed = time.perf_counter() - began
         print(f"bulk approval of {len(ids)} entries: {elapsed:.2f} s ({len(result.approved)} approved, {len(result.skipped)} skipped)")
         db.session.remove()

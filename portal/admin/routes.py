@@ -7,8 +7,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
-
 from portal.access import roles_required
 from portal.accounts import services as accounts
 from portal.admin import services
@@ -16,11 +14,10 @@ from portal.admin.forms import ROLE_CHOICES, PasswordResetForm, ProgrammeYearFor
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
 from portal.hx import render
-from portal.models import Category, ProgrammeYear, Role, User
+from portal.lists.services import category_names
+from portal.models import ProgrammeYear, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-USERS_PAGE = 100
 
 
 def _area(form) -> dict:
@@ -36,17 +33,11 @@ def _area(form) -> dict:
 def users():
     """Accounts with their role, area and whether they are active, a page at a time."""
     role = request.args.get("peran") if request.args.get("peran") in {r.value for r in Role} else None
-    after = request.args.get("setelah", "")
-    query = db.select(User).options(selectinload(User.kelurahan)).order_by(User.username)
-    if role:
-        query = query.where(User.role == role)
-    if after:
-        query = query.where(User.username > after)
-    rows = db.session.scalars(query.limit(USERS_PAGE + 1)).all()
+    users, has_more = services.users_page(role, request.args.get("setelah", ""))
     return render(
         "admin/users.html",
-        users=rows[:USERS_PAGE],
-        next_after=rows[USERS_PAGE - 1].username if len(rows) > USERS_PAGE else None,
+        users=users,
+        next_after=users[-1].username if has_more else None,
         role=role,
         action_form=CsrfOnlyForm(),
         role_labels=dict(ROLE_CHOICES),
@@ -147,6 +138,7 @@ def toggle_user(user_id: int):
                 services.enable_user(user, current_user)
                 message = _("Akun %(u)s diaktifkan kembali.", u=user.username)
         except accounts.AccountError as error:
+            db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
@@ -158,8 +150,7 @@ def toggle_user(user_id: int):
 @roles_required(Role.ADMIN)
 def years():
     """The programme years and their settings."""
-    rows = db.session.scalars(db.select(ProgrammeYear).order_by(ProgrammeYear.year.desc())).all()
-    return render("admin/years.html", years=rows, action_form=CsrfOnlyForm())
+    return render("admin/years.html", years=services.programme_years(), action_form=CsrfOnlyForm())
 
 
 @bp.post("/tahun/baru")
@@ -167,7 +158,7 @@ def years():
 def create_year():
     """Start next year's settings as a copy of the latest year."""
     if CsrfOnlyForm().validate_on_submit():
-        latest = db.session.scalar(db.select(ProgrammeYear).order_by(ProgrammeYear.year.desc()).limit(1))
+        latest = services.latest_year()
         year = (latest.year + 1) if latest else date.today().year
         try:
             services.copy_year(latest, year, current_user)
@@ -194,7 +185,7 @@ def edit_year(year: int):
             form.categories.append_entry(setting)
     else:
         form = ProgrammeYearForm()
-    labels = {c.code: c.name_id for c in db.session.scalars(db.select(Category))}
+    labels = category_names()
     if form.validate_on_submit():
         try:
             services.update_year(programme_year, form.values(), form.category_values(), current_user)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.accounts.services import AccountError, check_area
 from portal.extensions import db
-from portal.models import CategorySetting, ProgrammeYear, User
+from portal.models import CategorySetting, ProgrammeYear, Role, User
+from portal.paging import keyset_page
+
+USERS_PAGE = 100
 
 YEAR_FIELDS = (
     "min_age",
@@ -22,6 +26,25 @@ YEAR_FIELDS = (
     "budget_ceiling",
 )
 CATEGORY_FIELDS = ("eligible", "jkk", "jkm", "jht", "requires_desil", "target_population")
+
+
+def users_page(role: Role | None, after_username: str = "", size: int = USERS_PAGE) -> tuple[list[User], bool]:
+    """Accounts by username after `after_username`, of one role or all; and whether more follow."""
+    query = db.select(User).options(selectinload(User.kelurahan)).order_by(User.username)
+    if role:
+        query = query.where(User.role == role)
+    if after_username:
+        query = query.where(User.username > after_username)
+    return keyset_page(query, size)
+
+
+def programme_years() -> list[ProgrammeYear]:
+    """Every programme year, the latest first."""
+    return list(db.session.scalars(db.select(ProgrammeYear).order_by(ProgrammeYear.year.desc())))
+
+
+def latest_year() -> ProgrammeYear | None:
+    return db.session.scalar(db.select(ProgrammeYear).order_by(ProgrammeYear.year.desc()).limit(1))
 
 
 def update_user(user: User, actor: User, *, full_name: str, kelurahan_code, rw, rt, phone, phone_public: bool) -> None:

@@ -12,20 +12,18 @@ from portal.bpjs import services
 from portal.bpjs.forms import AnswerForm, BatchForm
 from portal.extensions import db
 from portal.hx import render
-from portal.models import BpjsBatch
 
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
 
 
 def _index(answer_form: AnswerForm | None = None, report: services.KpjReport | None = None, status: int = 200):
-    batches = db.session.scalars(db.select(BpjsBatch).order_by(BpjsBatch.number.desc()).limit(100)).all()
     return render(
         "bpjs/index.html",
         status=status,
         batch_form=BatchForm(),
         answer_form=answer_form or AnswerForm(),
-        batches=batches,
+        batches=services.recent_batches(),
         unsent=services.unsent_count(),
         report=report,
     )
@@ -47,8 +45,10 @@ def create_batch():
         try:
             batch = services.create_batch(current_user, form.file_format.data)
         except services.ExchangeError as error:
+            db.session.rollback()
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Batch %(n)d dibuat dengan %(count)d peserta.", n=batch.number, count=batch.member_count), "success")
     return redirect(url_for("bpjs.index"))
 
@@ -59,7 +59,7 @@ def download(number: int, file_format: str):
     """The registration file of one batch, as XLSX or CSV (formula-safe)."""
     if file_format not in services.FORMATS:
         abort(404)
-    batch = db.session.scalar(db.select(BpjsBatch).filter_by(number=number)) or abort(404)
+    batch = services.batch_numbered(number) or abort(404)
     content, filename, mimetype = services.batch_file(batch, file_format)
     audit.record("bpjs.download", "bpjs_batch", batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
     db.session.commit()
@@ -84,4 +84,5 @@ def import_answer():
         db.session.rollback()
         form.answer.errors = [str(error)]
         return _index(answer_form=form, status=400)
+    db.session.commit()
     return _index(report=report)

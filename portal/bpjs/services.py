@@ -69,8 +69,20 @@ def unsent_count() -> int:
     return db.session.scalar(db.select(func.count()).select_from(unsent_query().subquery()))
 
 
+def recent_batches(limit: int = 100) -> list[BpjsBatch]:
+    """The batches sent so far, the latest first."""
+    return list(db.session.scalars(db.select(BpjsBatch).order_by(BpjsBatch.number.desc()).limit(limit)))
+
+
+def batch_numbered(number: int) -> BpjsBatch | None:
+    return db.session.scalar(db.select(BpjsBatch).filter_by(number=number))
+
+
 def create_batch(actor: User, file_format: str = "xlsx") -> BpjsBatch:
-    """Put every unsent membership in the next numbered batch, marking them as sent."""
+    """Put every unsent membership in the next numbered batch, marking them as sent.
+
+    Raises ExchangeError when there is nothing to send or another export got there first;
+    the caller then rolls back."""
     if file_format not in FORMATS:
         raise ExchangeError(_("Format berkas tidak dikenal."))
     memberships = db.session.scalars(unsent_query().order_by(Membership.id)).all()
@@ -91,10 +103,9 @@ def create_batch(actor: User, file_format: str = "xlsx") -> BpjsBatch:
             number=membership.number,
         )
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Another export took the same batch number or the same memberships a moment ago.
-        db.session.rollback()
         raise ExchangeError(_("Petugas lain baru saja membuat berkas BPJS; muat ulang halaman.")) from None
     return batch
 
@@ -150,15 +161,59 @@ class KpjReport:
 
 
 def import_answer(filename: str, data: bytes, actor: User) -> KpjReport:
-    """Record BPJS's KPJ numbers by NIK; unmatched and conflicting rows are reported, not saved."""
+    """Record BPJS's KPJ numbers by NIK; unmatched and conflicting rows are reported, not saved.
+
+    Raises ExchangeError for an unreadable file or a concurrent change; the caller then
+    rolls back."""
+    rows, start, columns = _read_answer_file(filename, data)
+    report = KpjReport()
+    answers = _answers_by_nik(rows[start + 1 :], columns, report)
+    _record_kpj_numbers(answers, actor, report)
+    audit.record(
+        "bpjs.answer_import",
+        "bpjs_answer",
+        None,
+        actor=actor,
+        file=filename[-100:],
+        recorded=report.recorded,
+        unmatched=len(report.unmatched),
+        conflicts=len(report.conflicts),
+    )
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise ExchangeError(_("Data KPJ berubah bersamaan oleh petugas lain; unggah ulang berkas.")) from None
+    return report
+
+
+def _read_answer_file(filename: str, data: bytes) -> tuple[list, int, dict[str, int]]:
+    """The file's rows, the index of its header row and the NIK and KPJ columns."""
     try:
         rows = read_rows(filename, data)
         start, columns = header_index(rows, ANSWER_COLUMNS)
     except FileRejected as rejected:
         raise ExchangeError(rejected.message) from None
-    report = KpjReport()
+    return rows, start, columns
+
+
+def _answer_row_problem(nik: str, nik_numeric: bool, kpj: str, shown: str) -> str | None:
+    """Why a row's NIK or KPJ cannot be used, or None."""
+    try:
+        if nik_numeric:
+            raise NikError("nik_numeric")
+        parse_nik(nik)
+    except NikError:
+        return _("NIK %(nik)s tidak sah atau tersimpan sebagai angka.", nik=shown)
+    if not KPJ_PATTERN.match(kpj):
+        return _("Nomor KPJ untuk NIK %(nik)s harus 11 digit.", nik=shown)
+    return None
+
+
+def _answers_by_nik(rows: list, columns: dict[str, int], report: KpjReport) -> dict[str, tuple[int, str]]:
+    """NIK -> (row number, KPJ) of the rows that can be used; the others go to the report
+    (a NIK given two different KPJs is dropped altogether)."""
     answers: dict[str, tuple[int, str]] = {}
-    for row_number, row in rows[start + 1 :]:
+    for row_number, row in rows:
         raw_nik = row[columns["nik"]] if columns["nik"] < len(row) else None
         raw_kpj = row[columns["kpj"]] if columns["kpj"] < len(row) else None
         nik, nik_numeric = cell_text(raw_nik)
@@ -166,24 +221,21 @@ def import_answer(filename: str, data: bytes, actor: User) -> KpjReport:
         if not nik and not kpj:
             continue
         shown = mask_nik(nik) if nik.isdigit() else "-"
-        try:
-            if nik_numeric:
-                raise NikError("nik_numeric")
-            parse_nik(nik)
-        except NikError:
-            report.conflicts.append((row_number, _("NIK %(nik)s tidak sah atau tersimpan sebagai angka.", nik=shown)))
-            continue
-        if not KPJ_PATTERN.match(kpj):
-            report.conflicts.append((row_number, _("Nomor KPJ untuk NIK %(nik)s harus 11 digit.", nik=shown)))
+        problem = _answer_row_problem(nik, nik_numeric, kpj, shown)
+        if problem:
+            report.conflicts.append((row_number, problem))
             continue
         if nik in answers and answers[nik][1] != kpj:
             report.conflicts.append((row_number, _("NIK %(nik)s muncul dua kali dengan KPJ berbeda.", nik=shown)))
             answers.pop(nik)
             continue
         answers[nik] = (row_number, kpj)
+    return answers
 
+
+def _persons_with_memberships(niks: list[str]) -> dict[str, Person]:
+    """The persons with these NIKs, by NIK, their memberships loaded (a thousand NIKs a query)."""
     people = {}
-    niks = list(answers)
     for start_at in range(0, len(niks), 1000):
         chunk = niks[start_at : start_at + 1000]
         people.update(
@@ -192,13 +244,23 @@ def import_answer(filename: str, data: bytes, actor: User) -> KpjReport:
                 db.select(Person).where(Person.nik.in_(chunk)).options(selectinload(Person.memberships))
             )
         )
-    kpj_owners = dict(
+    return people
+
+
+def _kpj_owners(kpjs: list[str]) -> dict[str, int]:
+    """KPJ number -> the membership already holding it."""
+    return dict(
         db.session.execute(
-            db.select(Membership.kpj_number, Membership.id).where(
-                Membership.kpj_number.in_([kpj for _row, kpj in answers.values()])
-            )
+            db.select(Membership.kpj_number, Membership.id).where(Membership.kpj_number.in_(kpjs))
         ).all()
     )
+
+
+def _record_kpj_numbers(answers: dict[str, tuple[int, str]], actor: User, report: KpjReport) -> None:
+    """Give each answered person's latest active membership its KPJ, unless another KPJ or
+    another member holds it already (reported as conflicts)."""
+    people = _persons_with_memberships(list(answers))
+    kpj_owners = _kpj_owners([kpj for _row, kpj in answers.values()])
     for nik, (row_number, kpj) in answers.items():
         shown = mask_nik(nik)
         person = people.get(nik)
@@ -222,19 +284,3 @@ def import_answer(filename: str, data: bytes, actor: User) -> KpjReport:
         audit.record(
             "bpjs.kpj", "membership", membership.id, person_id=person.id, actor=actor, number=membership.number
         )
-    audit.record(
-        "bpjs.answer_import",
-        "bpjs_answer",
-        None,
-        actor=actor,
-        file=filename[-100:],
-        recorded=report.recorded,
-        unmatched=len(report.unmatched),
-        conflicts=len(report.conflicts),
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ExchangeError(_("Data KPJ berubah bersamaan oleh petugas lain; unggah ulang berkas.")) from None
-    return report

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.desil import services
+from portal.extensions import db
 from portal.spreadsheets.reader import FileRejected
 
 desil_cli = AppGroup("desil", help="DTSEN welfare deciles.")
@@ -29,6 +30,7 @@ def import_extract(path: Path, skip_bad: bool):
             f"{len(result.bad_rows)} bad row(s); nothing imported. Fix them, or use --skip-bad."
         )
     services.save_extract(result, path.name)
+    db.session.commit()
     click.echo(
         f"Imported {len(result.records)} row(s): {result.inserted} new, {result.updated} updated, "
         f"{result.unchanged} unchanged; {len(result.bad_rows)} bad row(s) skipped."

@@ -87,7 +87,8 @@ def read_extract(filename: str, data: bytes) -> DesilImport:
 
 
 def save_extract(result: DesilImport, filename: str) -> DesilImport:
-    """Upsert the extract's records; an older source date never overwrites a newer one."""
+    """Upsert the extract's records (the caller commits); an older source date never
+    overwrites a newer one."""
     niks = list(result.records)
     for start in range(0, len(niks), CHUNK):
         chunk = niks[start : start + CHUNK]
@@ -116,5 +117,5 @@ def save_extract(result: DesilImport, filename: str) -> DesilImport:
         unchanged=result.unchanged,
         bad_rows=len(result.bad_rows),
     )
-    db.session.commit()
+    db.session.flush()
     return result

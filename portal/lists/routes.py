@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
 
-from portal import audit
-from portal.access import area_clause, get_in_area_or_404, roles_required
+from portal.access import get_in_area_or_404, roles_required
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render, trigger, wants_fragment
@@ -27,27 +25,15 @@ bp = Blueprint("lists", __name__, url_prefix="/daftar")
 LIST_ROLES = (Role.RT_RW, Role.AGENT, Role.STAFF, Role.ADMIN)
 # Only the area's own heads and agents fill and submit lists; staff review them.
 AREA_ROLES = (Role.RT_RW, Role.AGENT)
-PAGE_SIZE = 100
 HELD_UPLOAD = "list_upload"
 
 
 @bp.get("/")
 @roles_required(*LIST_ROLES)
 def index():
-    """The member lists of the user's area, newest first."""
-    counts = (
-        db.select(ListEntry.list_id, func.count().label("n"))
-        .group_by(ListEntry.list_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        db.select(MemberList, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.list_id == MemberList.id)
-        .where(area_clause(current_user, MemberList))
-        .order_by(MemberList.updated_at.desc())
-        .limit(100)
-    ).all()
-    return render("lists/index.html", rows=rows)
+    """The member lists of the user's area, changed last first, a page at a time."""
+    page = services.lists_page(current_user, request.args.get("halaman", 1, type=int))
+    return render("lists/index.html", rows=page.items, page=page.number, pages=page.pages)
 
 
 @bp.get("/templat.xlsx")
@@ -73,19 +59,15 @@ def new():
 
 
 def _page_context(member_list: MemberList, *, page: int | None = None, entry_form: EntryForm | None = None, submit_form: SubmitListForm | None = None, upload_form: UploadForm | None = None) -> dict:
-    entries = member_list.entries
     only_errors = request.args.get("tampil") == "bermasalah"
-    shown = [e for e in entries if e.errors] if only_errors else entries
-    pages = max(1, -(-len(shown) // PAGE_SIZE))
-    page = page or request.args.get("halaman", 1, type=int)
-    page = min(max(page, 1), pages)
+    shown = services.entries_page(member_list, page or request.args.get("halaman", 1, type=int), only_errors=only_errors)
     summary = services.list_summary(member_list)
     can_edit = current_user.role in AREA_ROLES
     return {
         "member_list": member_list,
-        "entries": shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-        "page": page,
-        "pages": pages,
+        "entries": shown.items,
+        "page": shown.number,
+        "pages": shown.pages,
         "only_errors": only_errors,
         "summary": summary,
         "can_edit": can_edit,
@@ -104,7 +86,7 @@ def _page_context(member_list: MemberList, *, page: int | None = None, entry_for
 def detail(list_id: int):
     """One list: its rows with their findings and review state, upload, add, submit."""
     member_list = get_in_area_or_404(MemberList, list_id)
-    audit.record("list.view", "member_list", member_list.id, entries=len(member_list.entries))
+    services.note_list_view(member_list)
     db.session.commit()
     return render("lists/detail.html", block="workspace", **_page_context(member_list))
 
@@ -207,7 +189,7 @@ def add_entry(list_id: int):
         return render("lists/detail.html", block="workspace", status=400, **_page_context(member_list, entry_form=form))
     entry = services.add_entry(member_list, form.raw_values(), current_user)
     db.session.commit()
-    page = -(-len(member_list.entries) // PAGE_SIZE)
+    page = services.last_page_number(member_list)
     if wants_fragment():
         return render("lists/detail.html", block="workspace", **_page_context(member_list, page=page))
     return redirect(url_for("lists.detail", list_id=member_list.id, halaman=page, _anchor=f"entry-{entry.id}"))
@@ -237,6 +219,7 @@ def entry(list_id: int, entry_id: int):
     member_list = get_in_area_or_404(MemberList, list_id)
     entry = _entry_or_404(member_list, entry_id)
     services.note_entry_view(entry, current_user)
+    db.session.commit()
     return _row(member_list, entry, editing=False)
 
 

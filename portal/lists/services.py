@@ -7,26 +7,36 @@ is added, so the caller's transaction imports nothing.
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert
+from sqlalchemy import Text, and_, cast, func, insert, select
 
 from portal import audit, storage
+from portal.access import area_clause
 from portal.extensions import db
 from portal.lists.lookups import ForeignNikAllowance
 from portal.lists.reader import Table, read_table, records
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
+from portal.paging import NumberedPage, numbered_page
 from portal.spreadsheets.reader import ArchiveLimits, FileRejected
-from portal.validation import Area, RowValidator, entry_columns, issue_text, niks_told, recheck_entries
+from portal.validation import (
+    Area,
+    RowValidator,
+    entry_columns,
+    issue_text,
+    niks_told,
+    recheck_entries,
+)
 
 EDITABLE_STATES = (EntryState.DRAFT, EntryState.RETURNED)
+LISTS_PAGE = 100
+ENTRIES_PAGE = 100
 
 
 class ColumnsUnclear(Exception):
@@ -125,7 +135,6 @@ def _audit_entry(action: str, entry: ListEntry, user: User) -> None:
 def note_entry_view(entry: ListEntry, user: User) -> None:
     """Write the access history (UU PDP): who opened this row of a list."""
     audit.record("entry.view", "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id)
-    db.session.commit()
 
 
 def add_entry(member_list: MemberList, raw: Mapping, user: User) -> ListEntry:
@@ -238,20 +247,72 @@ def drop_rows_with_errors(member_list: MemberList, user: User) -> int:
     return len(dropped)
 
 
+def lists_page(user: User, number: int, size: int = LISTS_PAGE) -> NumberedPage:
+    """Page `number` of the lists in the user's area, changed last first: (list, entry count) rows."""
+    entry_count = (
+        select(func.count()).where(ListEntry.list_id == MemberList.id).correlate(MemberList).scalar_subquery()
+    )
+    query = (
+        select(MemberList, entry_count)
+        .where(area_clause(user, MemberList))
+        .order_by(MemberList.updated_at.desc(), MemberList.id.desc())
+    )
+    return numbered_page(query, number, size, rows=True)
+
+
+def _has_issue(severity: str):
+    """The entry has a finding of this severity. `issues` is stored as the JSON text
+    json.dumps writes on both databases (`[{"code": ..., "severity": "error", ...}]`); a
+    quote inside a message is escaped there, so only a finding's own severity matches."""
+    return cast(ListEntry.issues, Text).like(f'%"severity": "{severity}"%')
+
+
+def entries_page(member_list: MemberList, number: int, *, only_errors: bool = False, size: int = ENTRIES_PAGE) -> NumberedPage:
+    """Page `number` of the list's rows in the order they were added (only those with errors)."""
+    query = select(ListEntry).where(ListEntry.list_id == member_list.id).order_by(ListEntry.id)
+    if only_errors:
+        query = query.where(_has_issue("error"))
+    return numbered_page(query, number, size)
+
+
+def _entry_count(member_list: MemberList) -> int:
+    return db.session.scalar(select(func.count()).where(ListEntry.list_id == member_list.id))
+
+
+def last_page_number(member_list: MemberList, size: int = ENTRIES_PAGE) -> int:
+    """The page of the list's rows that shows the row added last."""
+    return max(1, -(-_entry_count(member_list) // size))
+
+
 def list_summary(member_list: MemberList) -> dict:
     """Counts for the preview: per state, and among rows still editable the valid ones,
-    those with errors, and those with warnings to acknowledge."""
-    states = Counter(e.state for e in member_list.entries)
-    editable = [e for e in member_list.entries if is_editable(e)]
+    those with errors, and those with warnings to acknowledge (counted in SQL)."""
+    of_list = ListEntry.list_id == member_list.id
+    states = dict(
+        db.session.execute(select(ListEntry.state, func.count()).where(of_list).group_by(ListEntry.state)).all()
+    )
+    has_errors = _has_issue("error")
+    editable, with_errors, with_warnings = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(has_errors),
+            func.count().filter(and_(_has_issue("warning"), ~has_errors)),
+        ).where(of_list, ListEntry.state.in_(EDITABLE_STATES))
+    ).one()
     return {
-        "total": len(member_list.entries),
+        "total": sum(states.values()),
         "states": {state: states.get(state, 0) for state in EntryState},
-        "editable": len(editable),
-        "ready": sum(not e.errors for e in editable),
-        "with_errors": sum(bool(e.errors) for e in editable),
-        "with_warnings": sum(bool(e.warnings) and not e.errors for e in editable),
+        "editable": editable,
+        "ready": editable - with_errors,
+        "with_errors": with_errors,
+        "with_warnings": with_warnings,
         "returned": states.get(EntryState.RETURNED, 0),
     }
+
+
+def note_list_view(member_list: MemberList) -> None:
+    """Write the access history (UU PDP): who opened this list, of how many rows."""
+    audit.record("list.view", "member_list", member_list.id, entries=_entry_count(member_list))
 
 
 def import_file(data: bytes, filename: str, user: User, *, area: Area | None, dry_run: bool) -> ImportReport:

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.extensions import db
 from portal.privacy import retention, services
 from portal.privacy.forms import NIK_PATTERN
 
@@ -36,6 +37,7 @@ def report(nik: str, fmt: str, output: Path | None):
     if fmt == "pdf" and output is None:
         raise click.UsageError("--format pdf needs --output FILE.")
     subject = services.produce_report(nik, fmt, channel=_operator())
+    db.session.commit()
     content = services.report_pdf(subject) if fmt == "pdf" else services.report_json(subject)
     if output is None:
         click.echo(content.decode())
@@ -71,8 +73,10 @@ def purge(apply_: bool):
         click.echo("Dry run: nothing changed. Run with --apply to anonymise.")
         return
     event_id = retention.apply_purge(plan, actor_name=_operator(), rejected_months=rejected_months, ended_months=ended_months)
+    db.session.commit()
     click.echo(f"Anonymised. Audit event {event_id} records the run.")
     batch_pdfs, uploads = retention.remove_expired_files()
+    db.session.commit()
     click.echo(f"Removed {uploads} uploaded list(s) abandoned before their columns were mapped.")
     click.echo(f"Removed {batch_pdfs} batch PDF(s) older than {current_app.config['PRINT_FILE_RETENTION_DAYS']} days.")
     sys.stdout.flush()

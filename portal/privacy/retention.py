@@ -185,7 +185,8 @@ def _anonymise_persons(person_ids: list[int]) -> None:
 
 
 def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int) -> int:
-    """Anonymise what the plan found and write one audit event for the run, in one transaction.
+    """Anonymise what the plan found and write one audit event for the run, for the caller
+    to commit as one transaction.
 
     Returns the id of that audit event."""
     _anonymise_entries(plan.rejected_entry_ids)
@@ -200,18 +201,17 @@ def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended
         ended_months=ended_months,
         **plan.summary(),
     )
-    db.session.commit()
+    # The updates above went round the ORM: objects loaded before must read the markers.
     db.session.expire_all()
     return event_id
 
 
 def remove_expired_files() -> tuple[int, int]:
-    """Delete stored files past their time and commit: batch PDFs older than
+    """Delete stored files past their time: batch PDFs older than
     PRINT_FILE_RETENTION_DAYS (they hold names; a print job also removes them, but nobody may
     print for weeks) and uploads abandoned before their columns were mapped.
 
     Returns how many of each were deleted."""
     batch_pdfs = delete_expired_files()
     uploads = remove_abandoned_uploads()
-    db.session.commit()
     return batch_pdfs, uploads

@@ -6,6 +6,7 @@ from flask import Blueprint, Response
 from flask_login import current_user
 
 from portal.access import office_required
+from portal.extensions import db
 from portal.hx import render
 from portal.nik import mask_nik
 from portal.privacy import services
@@ -23,6 +24,7 @@ def subject_report():
         return render("privacy/report.html", form=form, report=None, status=400 if form.is_submitted() else 200)
     nik, fmt = form.nik.data, form.format.data
     report = services.produce_report(nik, fmt, actor=current_user)
+    db.session.commit()
     if fmt in ("json", "pdf"):
         body = services.report_pdf(report) if fmt == "pdf" else services.report_json(report)
         # The file name carries the date only: a NIK is never in a URL or a header.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from portal import audit
-from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
@@ -16,7 +15,8 @@ FORMATS = ("html", "json", "pdf")
 
 
 def produce_report(nik: str, fmt: str, *, actor: User | None = None, channel: str = "web") -> SubjectReport:
-    """Build the report for `nik` and record in the audit trail that it was produced.
+    """Build the report for `nik` and record in the audit trail that it was produced (the
+    caller commits).
 
     The event names the person (so it joins their own access history) and the format;
     its details hold the NIK masked, never in clear.
@@ -35,7 +35,6 @@ def produce_report(nik: str, fmt: str, *, actor: User | None = None, channel: st
         channel=channel,
         found=report.found,
     )
-    db.session.commit()
     return report
 
 

@@ -38,6 +38,7 @@ def index():
         people, has_more = services.search_members(search, after)
         if search.nik or search.name:
             services.note_search(people, current_user)
+            db.session.commit()
     # The page never echoes a NIK back (an exact NIK finds one person: no next page needed).
     form.nik.data = form.nik.raw_data = None
     return render("registry/index.html", form=form, people=people, has_more=has_more, searched=request.method == "POST", status_labels=dict(STATUS_CHOICES))
@@ -53,6 +54,7 @@ def member(person_id: int):
     """A member's page: data, desil, entries, decisions, memberships, certificates, audit trail."""
     person = _person_or_404(person_id)
     services.note_view(person, current_user)
+    db.session.commit()
     return render(
         "registry/member.html",
         person=person,
@@ -73,6 +75,7 @@ def correct(person_id: int):
     if request.method == "GET":
         form.sex.data = person.sex.value
         services.note_view(person, current_user)
+        db.session.commit()
     form.kelurahan_code.choices = kelurahan_choices()
     form.category_code.choices = category_choices()
     if form.validate_on_submit():
@@ -82,6 +85,7 @@ def correct(person_id: int):
             db.session.rollback()
             form.reason.errors = list(form.reason.errors) + [str(error)]
         else:
+            db.session.commit()
             flash(_("Data peserta dikoreksi."), "success")
             return redirect(url_for("registry.member", person_id=person_id))
     return render("registry/correct.html", person=person, form=form)
@@ -104,5 +108,6 @@ def end_membership(person_id: int, membership_id: int):
             db.session.rollback()
             flash(str(error), "error")
         else:
+            db.session.commit()
             flash(_("Keanggotaan %(number)s diakhiri.", number=membership.number), "success")
     return redirect(url_for("registry.member", person_id=person_id))

@@ -22,6 +22,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.names import name_key
+from portal.paging import keyset_page
 
 PAGE_SIZE = 50
 
@@ -103,8 +104,7 @@ def search_members(search: MemberSearch, after_id: int | None = None, size: int 
     query = query.options(
         selectinload(Person.kelurahan), selectinload(Person.category), selectinload(Person.memberships)
     )
-    people = list(db.session.scalars(query.order_by(Person.id).limit(size + 1)))
-    return people[:size], len(people) > size
+    return keyset_page(query.order_by(Person.id), size)
 
 
 @dataclass
@@ -133,14 +133,12 @@ def member_history(person: Person) -> MemberHistory:
 def note_view(person: Person, actor: User) -> None:
     """Write the access history (UU PDP): who opened this person's record."""
     audit.record("person.view", "person", person.id, person_id=person.id, actor=actor)
-    db.session.commit()
 
 
 def note_search(people: list[Person], actor: User) -> None:
     """A search by NIK or name shows each person found: each enters their access history."""
     for person in people:
         audit.record("person.search", "person", person.id, person_id=person.id, actor=actor)
-    db.session.commit()
 
 
 def correct_person(person: Person, changes: dict, reason: str, actor: User) -> list[str]:
@@ -165,7 +163,6 @@ def correct_person(person: Person, changes: dict, reason: str, actor: User) -> l
         fields=changed,
         reason=reason.strip()[:300],
     )
-    db.session.commit()
     return changed
 
 
@@ -190,4 +187,3 @@ def end_membership(membership: Membership, reason: str, note: str, actor: User) 
         number=membership.number,
         reason=reason,
     )
-    db.session.commit()

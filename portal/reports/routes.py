@@ -14,7 +14,7 @@ from portal.access import office_required, roles_required
 from portal.extensions import db
 from portal.hx import render
 from portal.i18n import current_language
-from portal.models import Category, Kecamatan, KecamatanTarget, ProgrammeYear, Role
+from portal.models import ProgrammeYear, Role
 from portal.pdf import render_pdf
 from portal.reports import presenters, tables
 from portal.reports.forms import (
@@ -24,7 +24,7 @@ from portal.reports.forms import (
     targets_form,
 )
 from portal.reports.figures import ReportFilters
-from portal.reports.services import build_report, invalidate_reports, save_targets
+from portal.reports.services import build_report, invalidate_reports, save_targets, target_fields
 
 bp = Blueprint("reports", __name__)
 
@@ -114,15 +114,7 @@ def targets(year: int):
     programme_year = db.get_or_404(ProgrammeYear, year)
     language = current_language()
     settings = {s.category_code: s for s in programme_year.categories}
-    categories = [
-        c for c in db.session.scalars(db.select(Category).order_by(Category.sort_order)) if c.code in settings
-    ]
-    kecamatan = db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.name)).all()
-    saved = dict(
-        db.session.execute(
-            db.select(KecamatanTarget.kecamatan_code, KecamatanTarget.target_population).filter_by(year=year)
-        ).all()
-    )
+    categories, kecamatan, saved = target_fields(programme_year)
     initial = {"budget_ceiling": int(programme_year.budget_ceiling or 0) or None}
     initial |= {f"category_{c.code}": settings[c.code].target_population for c in categories}
     initial |= {f"kecamatan_{k.code}": saved.get(k.code, 0) for k in kecamatan}

@@ -571,6 +571,24 @@ def report_from_counts(filters: ReportFilters, counts: YearCounts, cache_seconds
 # --- targets -----------------------------------------------------------------------------
 
 
+def target_fields(programme_year: ProgrammeYear) -> tuple[list[Category], list[Kecamatan], dict[str, int]]:
+    """What a year's targets form asks for: the year's categories in their order, every
+    kecamatan by name, and the kecamatan targets saved so far (code -> population)."""
+    settings = {s.category_code for s in programme_year.categories}
+    categories = [
+        c for c in db.session.scalars(db.select(Category).order_by(Category.sort_order)) if c.code in settings
+    ]
+    kecamatan = list(db.session.scalars(db.select(Kecamatan).order_by(Kecamatan.name)))
+    saved = dict(
+        db.session.execute(
+            db.select(KecamatanTarget.kecamatan_code, KecamatanTarget.target_population).filter_by(
+                year=programme_year.year
+            )
+        ).all()
+    )
+    return categories, kecamatan, saved
+
+
 def save_targets(
     programme_year: ProgrammeYear,
     budget_ceiling: int | None,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, ListEntry
+from portal.paging import keyset_page
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -82,10 +83,7 @@ def queue_page(queue_filter: QueueFilter, after_id: int | None = None, size: int
         after = db.session.scalar(select(ListEntry.submitted_at).where(ListEntry.id == after_id))
         if after is not None:
             query = query.where(tuple_(ListEntry.submitted_at, ListEntry.id) > tuple_(after, after_id))
-    rows = db.session.execute(
-        query.order_by(ListEntry.submitted_at, ListEntry.id).limit(size + 1)
-    ).all()
-    return rows[:size], len(rows) > size
+    return keyset_page(query.order_by(ListEntry.submitted_at, ListEntry.id), size, rows=True)
 
 
 def queue_counts(

@@ -8,12 +8,24 @@ from flask_login import current_user
 
 from portal.access import office_required
 from portal.extensions import db
-from portal.forms import category_choices, form_errors, kecamatan_choices, kelurahan_choices
+from portal.forms import (
+    category_choices,
+    form_errors,
+    kecamatan_choices,
+    kelurahan_choices,
+)
 from portal.hx import render, wants_fragment
-from portal.models import Category, ListEntry
+from portal.lists.services import category_names
+from portal.models import ListEntry
 from portal.redirects import safe_next
 from portal.review import queue, services
-from portal.review.forms import ApproveForm, BulkApproveForm, QueueFilterForm, RejectForm, ReturnForm
+from portal.review.forms import (
+    ApproveForm,
+    BulkApproveForm,
+    QueueFilterForm,
+    RejectForm,
+    ReturnForm,
+)
 
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 
@@ -65,10 +77,6 @@ def _row_texts() -> dict:
     }
 
 
-def _category_names() -> dict[str, str]:
-    return {c.code: c.name_id for c in db.session.scalars(db.select(Category))}
-
-
 def _back_to_queue(target: str | None = None):
     queue_page = url_for("review.queue_page")
     target = safe_next(target)
@@ -94,7 +102,7 @@ def queue_page():
         flag_count_cap=queue.FLAG_COUNT_CAP,
         queue_filter=queue_filter,
         text=_row_texts(),
-        category_names=_category_names(),
+        category_names=category_names(),
         next_url=request.full_path.rstrip("?"),
     )
 
@@ -105,6 +113,7 @@ def entry(entry_id: int):
     """One entry with its findings and the decision forms."""
     entry = db.session.get(ListEntry, entry_id) or abort(404)
     services.note_entry_view(entry, current_user)
+    db.session.commit()
     return _entry_response(entry)
 
 
@@ -115,7 +124,7 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
         entry=entry,
         desil=services.desil_of(entry.nik),
         text=_row_texts(),
-        category_names=_category_names(),
+        category_names=category_names(),
         message=message,
         error=error,
         next_url=request.form.get("next") or url_for("review.entry", entry_id=entry.id),
@@ -123,13 +132,17 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
 
 
 def _after_decision(entry_id: int, decide, form):
-    """Run a decision; answer htmx with the re-rendered row, a browser with a redirect."""
+    """Run a decision and commit it; answer htmx with the re-rendered row, a browser with a
+    redirect."""
     message = error = None
     if form.validate_on_submit():
         try:
             message = decide()
         except services.DecisionError as problem:
+            db.session.rollback()
             error = str(problem)
+        else:
+            db.session.commit()
     else:
         error = form_errors(form)
     entry = db.session.get(ListEntry, entry_id) or abort(404)
@@ -148,7 +161,7 @@ def approve(entry_id: int):
     """Approve an entry: the person joins the registry with a membership number."""
 
     def decide():
-        membership = services.approve_entry(entry_id, current_user)
+        membership = services.approve_entry(entry_id, current_user, commit=db.session.commit)
         return _("Disetujui: nomor keanggotaan %(number)s.", number=membership.number)
 
     return _after_decision(entry_id, decide, ApproveForm())
@@ -194,7 +207,7 @@ def bulk_approve():
         entry_ids = form.entry_ids.data[:BULK_LIMIT]
     else:
         entry_ids = queue.warning_free_ids(queue_filter, BULK_LIMIT)
-    result = services.approve_entries(entry_ids, current_user)
+    result = services.approve_entries(entry_ids, current_user, commit=db.session.commit)
     flash(_("%(n)d usulan disetujui.", n=len(result.approved)), "success")
     if result.skipped:
         reasons = "; ".join(sorted({str(why) for why in result.skipped.values()}))

@@ -11,6 +11,7 @@ a person in a year, whatever happens.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -89,8 +90,8 @@ def _claim(entry_id: int, staff: User, state: EntryState, **values) -> None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
-        entry = db.session.get(ListEntry, entry_id)
+        # Read the decision that came first, not the pending entry this session loaded.
+        entry = db.session.get(ListEntry, entry_id, populate_existing=True)
         raise AlreadyDecided(already_decided_message(entry))
 
 
@@ -168,34 +169,76 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
         error = DecisionError(_("Pengaturan program tahun %(year)d belum ada.", year=today.year))
         result.skipped.update({entry_id: error for entry_id in entry_ids})
         return
-    locked = db.session.scalars(
-        db.select(ListEntry)
-        .where(ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING)
-        .order_by(ListEntry.id)
-        .with_for_update()
-    ).all()
-    desil = dict(
-        db.session.execute(
-            db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_([e.nik for e in locked]))
-        ).all()
+    locked = _lock_pending_entries(entry_ids)
+    niks = [e.nik for e in locked]
+    persons = _lock_persons(niks)
+    chosen, repeated = _choose_approvable(
+        locked, programme_year, _desil_by_nik(niks), _active_numbers(persons, programme_year.year), persons, today, result
     )
-    persons = {
-        p.nik: p
-        for p in db.session.scalars(
-            db.select(Person).where(Person.nik.in_([e.nik for e in locked])).order_by(Person.id).with_for_update()
+    _note_decided_elsewhere(entry_ids, locked, result)
+    if not chosen:
+        return
+    chosen_entries = list(chosen.values())
+    _claim_for_approval(chosen_entries, staff)
+    created = _fill_persons(chosen_entries, persons)
+    memberships = _grant_memberships(chosen_entries, persons, programme_year, today)
+    _link_entries_to_persons(chosen_entries, persons)
+    _record_approvals(chosen_entries, memberships, created, staff)
+    db.session.flush()
+    result.approved.update(memberships)
+    for entry in repeated:
+        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
+
+
+def _lock_pending_entries(entry_ids: list[int]) -> list[ListEntry]:
+    """The entries of the chunk still pending, locked in id order."""
+    return list(
+        db.session.scalars(
+            db.select(ListEntry)
+            .where(ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING)
+            .order_by(ListEntry.id)
+            .with_for_update()
         )
+    )
+
+
+def _desil_by_nik(niks: list[str]) -> dict[str, int]:
+    return dict(db.session.execute(db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_(niks))).all())
+
+
+def _lock_persons(niks: list[str]) -> dict[str, Person]:
+    """The registry's persons with these NIKs, by NIK, locked in id order."""
+    return {
+        p.nik: p
+        for p in db.session.scalars(db.select(Person).where(Person.nik.in_(niks)).order_by(Person.id).with_for_update())
     }
-    covered = {
-        person_id: number
-        for person_id, number in db.session.execute(
+
+
+def _active_numbers(persons: dict[str, Person], year: int) -> dict[int, str]:
+    """Person id -> the number of their active membership of the year, for those who have one."""
+    return dict(
+        db.session.execute(
             db.select(Membership.person_id, Membership.number).where(
                 Membership.person_id.in_([p.id for p in persons.values()]),
-                Membership.year == programme_year.year,
+                Membership.year == year,
                 Membership.status == MembershipStatus.ACTIVE,
             )
         ).all()
-    }
-    chosen: dict[str, ListEntry] = {}  # by NIK: one approval per person per chunk
+    )
+
+
+def _choose_approvable(
+    locked: list[ListEntry],
+    programme_year,
+    desil: dict[str, int],
+    covered: dict[int, str],
+    persons: dict[str, Person],
+    today: date,
+    result: BulkResult,
+) -> tuple[dict[str, ListEntry], list[ListEntry]]:
+    """The entries to approve, one per person (by NIK), and the repeats of a chosen person;
+    every entry the year's rules or an active membership block goes to `result.skipped`."""
+    chosen: dict[str, ListEntry] = {}
     repeated: list[ListEntry] = []
     for entry in locked:
         blocker = _approval_blocker(entry, programme_year, desil.get(entry.nik), today)
@@ -212,22 +255,25 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     for entry in repeated:
         # Filled in once the first entry of the same person has its number.
         result.skipped[entry.id] = DecisionError("")
+    return chosen, repeated
+
+
+def _note_decided_elsewhere(entry_ids: list[int], locked: list[ListEntry], result: BulkResult) -> None:
+    """Entries no longer pending are skipped; approve_entries fills in who decided them."""
     locked_ids = {e.id for e in locked}
     for entry_id in entry_ids:
         if entry_id not in locked_ids:
-            result.skipped[entry_id] = AlreadyDecided("")  # filled in with who decided below
-    if not chosen:
-        db.session.rollback()
-        return
-    chosen_entries = list(chosen.values())
+            result.skipped[entry_id] = AlreadyDecided("")
 
-    decided_at = utcnow()
+
+def _claim_for_approval(entries: list[ListEntry], staff: User) -> None:
+    """Mark the entries approved by `staff` in one UPDATE, or raise LostRace."""
     claimed = db.session.execute(
         update(ListEntry)
-        .where(ListEntry.id.in_([e.id for e in chosen_entries]), ListEntry.state == EntryState.PENDING)
+        .where(ListEntry.id.in_([e.id for e in entries]), ListEntry.state == EntryState.PENDING)
         .values(
             state=EntryState.APPROVED,
-            decided_at=decided_at,
+            decided_at=utcnow(),
             decided_by_id=staff.id,
             reason_code=None,
             reason_text=None,
@@ -235,12 +281,17 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != len(chosen_entries):
+    if claimed.rowcount != len(entries):
         # Someone decided one of them between our read and our write (possible where
         # FOR UPDATE does not exist, as on SQLite): retry the entries one by one.
         raise LostRace()
+
+
+def _fill_persons(entries: list[ListEntry], persons: dict[str, Person]) -> set[str]:
+    """Write each entry's data into its person, adding the persons the registry lacks
+    (to `persons` too); returns the NIKs of those added."""
     created = set()
-    for entry in chosen_entries:
+    for entry in entries:
         person = persons.get(entry.nik)
         if person is None:
             person = persons[entry.nik] = Person(nik=entry.nik)
@@ -248,19 +299,35 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
             created.add(entry.nik)
         _fill_person(person, entry)
     db.session.flush()
-    numbers = reserve_membership_numbers(programme_year.year, len(chosen_entries))
+    return created
+
+
+def _grant_memberships(
+    entries: list[ListEntry], persons: dict[str, Person], programme_year, today: date
+) -> dict[int, Membership]:
+    """An active membership with the next number for each entry's person: entry id -> membership."""
+    numbers = reserve_membership_numbers(programme_year.year, len(entries))
     memberships = {}
-    for entry, number in zip(chosen_entries, numbers):
+    for entry, number in zip(entries, numbers):
         setting = category_setting(programme_year, entry.category_code)
         memberships[entry.id] = grant_membership(persons[entry.nik], setting, today, entry_id=entry.id, number=number)
     db.session.flush()
+    return memberships
+
+
+def _link_entries_to_persons(entries: list[ListEntry], persons: dict[str, Person]) -> None:
     # Core executemany on the table: the entries were claimed above, no version check needed.
-    entries = ListEntry.__table__
+    table = ListEntry.__table__
     db.session.execute(
-        update(entries).where(entries.c.id == bindparam("entry_id")).values(person_id=bindparam("person_id")),
-        [{"entry_id": entry.id, "person_id": persons[entry.nik].id} for entry in chosen_entries],
+        update(table).where(table.c.id == bindparam("entry_id")).values(person_id=bindparam("person_id")),
+        [{"entry_id": entry.id, "person_id": persons[entry.nik].id} for entry in entries],
     )
-    for entry in chosen_entries:
+
+
+def _record_approvals(
+    entries: list[ListEntry], memberships: dict[int, Membership], created: set[str], staff: User
+) -> None:
+    for entry in entries:
         membership = memberships[entry.id]
         audit.record(
             "entry.approve",
@@ -273,43 +340,50 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
             person_created=entry.nik in created,
             programmes=membership.programmes,
         )
-    db.session.commit()
-    result.approved.update(memberships)
-    for entry in repeated:
-        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
 
 
 CHUNK = 250
 
 
-def _attempt(chunk: list[int], staff: User, today: date, result: BulkResult, tries: int) -> bool:
-    """Run one chunk, rolling back and trying again when it collided with another decision."""
+def _attempt(
+    chunk: list[int], staff: User, today: date, result: BulkResult, commit: Callable[[], None], tries: int
+) -> bool:
+    """Run one chunk and commit it, rolling back and trying again when it collided with
+    another decision."""
     for _try in range(tries):
         for entry_id in chunk:
             result.skipped.pop(entry_id, None)
+            result.approved.pop(entry_id, None)
         try:
             _approve_chunk(chunk, staff, today, result)
+            commit()
             return True
         except (IntegrityError, OperationalError, LostRace):
+            # Only this chunk is undone: the caller's commit ended the one before.
             db.session.rollback()
     return False
 
 
-def approve_entries(entry_ids: list[int], staff: User, today: date | None = None) -> BulkResult:
+def approve_entries(
+    entry_ids: list[int], staff: User, commit: Callable[[], None], today: date | None = None
+) -> BulkResult:
     """Approve entries: persons, active memberships with numbers, audit events; exactly once.
 
-    Work goes in chunks of one transaction each. When a chunk collides with another
-    approval at commit (same new person, same membership), it is rolled back and its
-    entries are retried one by one, so one conflict never blocks the others.
+    Work goes in chunks of one transaction each, which the caller's `commit` (its
+    db.session.commit) ends: a thousand approvals never hold their locks all at once, and
+    what is approved stays approved if the request dies half-way. When a chunk collides
+    with another approval (same new person, same membership), it is rolled back and its
+    entries are retried one by one, so one conflict never blocks the others. Call it with
+    nothing else pending in the session: a collision rolls back to the last commit.
     """
     today = today or date.today()
     result = BulkResult()
     for start in range(0, len(entry_ids), CHUNK):
         chunk = entry_ids[start : start + CHUNK]
-        if _attempt(chunk, staff, today, result, tries=1):
+        if _attempt(chunk, staff, today, result, commit, tries=1):
             continue
         for entry_id in chunk:
-            if not _attempt([entry_id], staff, today, result, tries=2):
+            if not _attempt([entry_id], staff, today, result, commit, tries=2):
                 result.skipped[entry_id] = DecisionError(
                     _("Data orang ini baru saja diubah oleh petugas lain; muat ulang dan coba lagi.")
                 )
@@ -322,9 +396,10 @@ def approve_entries(entry_ids: list[int], staff: User, today: date | None = None
     return result
 
 
-def approve_entry(entry_id: int, staff: User, today: date | None = None) -> Membership:
-    """Approve one pending entry, or raise DecisionError (AlreadyDecided) saying why not."""
-    result = approve_entries([entry_id], staff, today)
+def approve_entry(entry_id: int, staff: User, commit: Callable[[], None], today: date | None = None) -> Membership:
+    """Approve one pending entry and commit it, or raise DecisionError (AlreadyDecided)
+    saying why not."""
+    result = approve_entries([entry_id], staff, commit, today)
     if entry_id in result.skipped:
         raise result.skipped[entry_id]
     return result.approved[entry_id]
@@ -347,7 +422,6 @@ def reject_entry(entry_id: int, staff: User, reason_code: str, reason_text: str 
         list_id=entry.list_id,
         reason=reason_code,
     )
-    db.session.commit()
 
 
 def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
@@ -364,7 +438,6 @@ def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
         actor=staff,
         list_id=entry.list_id,
     )
-    db.session.commit()
 
 
 def note_entry_view(entry: ListEntry, staff: User) -> None:
@@ -377,7 +450,6 @@ def note_entry_view(entry: ListEntry, staff: User) -> None:
         actor=staff,
         list_id=entry.list_id,
     )
-    db.session.commit()
 
 
 def _person_id_for_nik(nik: str) -> int | None:

@@ -23,7 +23,7 @@ def _race(app, jobs: list[tuple[str, list[int]]]) -> list[tuple[str, str]]:
             barrier.wait()
             for entry_id in entry_ids:
                 try:
-                    outcome = ("approved", services.approve_entry(entry_id, staff).number)
+                    outcome = ("approved", services.approve_entry(entry_id, staff, commit=db.session.commit).number)
                 except services.DecisionError as error:
                     db.session.rollback()
                     outcome = ("refused", str(error))
@@ -89,7 +89,7 @@ def test_overlapping_bulk_approvals_never_enrol_anyone_twice(app, backend):
         with app.app_context():
             staff = db.session.scalar(db.select(User).filter_by(username=username))
             barrier.wait()
-            result = services.approve_entries(ids, staff)
+            result = services.approve_entries(ids, staff, commit=db.session.commit)
             results[username] = (len(result.approved), [str(e) for e in result.skipped.values()])
             db.session.remove()
 
@@ -114,7 +114,7 @@ def test_one_person_twice_in_a_bulk_approval_gets_one_membership(app):
     with app.app_context():
         staff = make_user("staff1", Role.STAFF)
         first, second = pending_entries(2, nik="7371015302850011")
-        result = services.approve_entries([first, second], staff)
+        result = services.approve_entries([first, second], staff, commit=db.session.commit)
         assert list(result.approved) == [first]
         assert "sudah peserta aktif" in str(result.skipped[second])
         assert result.approved[first].number in str(result.skipped[second])
