@@ -141,3 +141,26 @@ def _run_capped(sender, function, args) -> None:
         sender.send(("error", traceback.format_exc()))
     finally:
         sender.close()
+
+
+def in_child_of_app(app, function, *args):
+    """in_child for work that touches the database: the child opens its own connections."""
+
+    def run():
+        from portal.extensions import db
+
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)  # the parent's connections stay the parent's
+        return function(*args)
+
+    return in_child(run)
+
+
+def three_bombs() -> list[tuple[str, bytes, str]]:
+    """The issue's three files: (name, content, what the refusal says)."""
+    return [
+        ("usulan.xlsx", xlsx(xlsx_cells("A1", "XFD1048576")), "1.048.576 baris (sampai sel XFD1048576)"),
+        ("usulan.ods", ods(ods_table(ods_row(ods_cell("x", repeat=100), repeat=100_000))), "100.000 baris (sampai sel CV100000)"),
+        ("usulan.xlsx", xlsx(xlsx_cells("A1", "ZZ200000")), "200.000 baris (sampai sel ZZ200000)"),
+    ]
