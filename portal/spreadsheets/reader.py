@@ -265,16 +265,20 @@ def _workbook_sheets(data: bytes, limits: SpreadsheetLimits) -> Iterator[tuple[s
 def _sheet_rows(sheet, limits: SpreadsheetLimits) -> list[tuple[int, list]]:
     """The sheet's rows with their 1-based numbers; merged cells repeat their value."""
     start_row, start_col = sheet.start or (0, 0)
-    rows = [(start_row + i + 1, [None] * start_col + list(values)) for i, values in enumerate(_capped(sheet.iter_rows(), limits.max_rows))]
+    values = _capped(sheet.iter_rows(), limits.max_rows)
+    # python-calamine 0.9 yields rows from the sheet's first row, not from its first used
+    # one (columns do start at the first used column): number them as they come either way.
+    skipped = start_row if len(values) == sheet.height else 0
+    rows = [(skipped + i + 1, [None] * start_col + list(cells)) for i, cells in enumerate(values)]
     # Merged ranges are a list of their own in the file: thousands of them over the whole
     # table would cost rows x columns each. They may cover the sheet's cells about once.
     budget = limits.max_cells
     for (top, left), (bottom, right) in sheet.merged_cell_ranges or ():
         # A merged RW or RT cell spanning several people belongs to each of them.
-        first = top - start_row
+        first = top - skipped
         if not 0 <= first < len(rows) or left >= len(rows[first][1]):
             continue
-        last = min(bottom - start_row, len(rows) - 1)
+        last = min(bottom - skipped, len(rows) - 1)
         budget -= (last - first + 1) * (min(right, len(rows[first][1]) - 1) - left + 1)
         if budget < 0:
             raise FileRejected("sheet_too_many_merged_cells", _("Berkas berisi terlalu banyak sel gabungan. Simpan hanya tabel datanya, lalu unggah lagi."))

@@ -174,3 +174,19 @@ def test_an_xls_file_is_refused_with_the_way_to_save_it(app):
 def test_a_csv_wider_than_the_column_limit_is_refused(app):
     wide = ("NIK;Nama" + ";" * 300 + "\n1;2\n").encode()
     assert read(app, wide, "usulan.csv")[:2] == ("refused", "sheet_too_many_columns")
+
+
+def test_rows_keep_the_spreadsheets_numbers_when_the_table_starts_lower_down(app):
+    """python-calamine yields rows from the sheet's first row: row 3 stays row 3 in the findings."""
+    workbook = Workbook()
+    workbook.active["B3"] = "NIK"
+    workbook.active["B4"] = "7371011302850001"
+    workbook.active.merge_cells("C4:C5")
+    workbook.active["C4"] = "RW 2"
+    workbook.active["B5"] = "7371015506900002"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with app.test_request_context():
+        ((_name, rows),) = read_sheets(buffer.getvalue(), "usulan.xlsx", SpreadsheetLimits.from_config(app.config))
+    numbered = {number: cells for number, cells in rows if any(cells)}
+    assert numbered == {3: [None, "NIK", ""], 4: [None, "7371011302850001", "RW 2"], 5: [None, "7371015506900002", "RW 2"]}
