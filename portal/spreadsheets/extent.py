@@ -33,6 +33,16 @@ _ATTRIBUTES = rb"""((?:\s+[^\s=/<>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(/?)>"""
 # attributes; the attribute group is None when the tag is not well-formed.
 _XLSX_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(c|row|dimension)(?=[\s/>])(?:" + _ATTRIBUTES + rb")?")
 _ODS_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])(?:" + _ATTRIBUTES + rb")?")
+# What Excel, LibreOffice and openpyxl write: r first, a plain reference. When every <c> of a
+# part reads this way its extent is found in C (no Python per cell); otherwise the part is
+# read again tag by tag.
+# Patterns that begin with a literal are searched fast; those allowing a namespace prefix
+# only run on chunks that hold one (":c").
+_C_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+_C_PLAIN = re.compile(rb"""<c\s+r\s*=\s*(["'])([A-Za-z]{1,3})([0-9]{1,7})\1""")
+_PREFIXED_C_START = re.compile(rb"<[A-Za-z_][\w.\-]*:c(?=[\s/>])")
+_PREFIXED_C_PLAIN = re.compile(rb"""<[A-Za-z_][\w.\-]*:c\s+r\s*=\s*(["'])([A-Za-z]{1,3})([0-9]{1,7})\1""")
+_DIMENSION = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(dimension)(?=[\s/>])(?:" + _ATTRIBUTES + rb")?")
 _R = re.compile(rb"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _DIMENSION_REF = re.compile(rb"""\sref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ROWS_REPEATED = re.compile(rb"""number-rows-repeated\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -63,12 +73,24 @@ class Extent:
         self.columns = max(self.columns, column)
 
 
-def xlsx_part_extent(stream: IO[bytes]) -> Extent:
+def xlsx_part_extent(stream: IO[bytes], reopen) -> Extent:
     """The extent of one XML part of an XLSX: every <c> it holds and its declared <dimension>.
 
     Every part is measured, not only those the workbook names as worksheets: what calamine
-    opens depends on relationship files an attacker writes too.
+    opens depends on relationship files an attacker writes too. `reopen()` gives the part's
+    bytes again, for the tag-by-tag reading when a cell is not written the plain way.
     """
+    extent = Extent()
+    for match in _tags(stream, _DIMENSION, plain_cells=extent, literal=b"dimension"):
+        _reach_declared(extent, match.group(3))
+    if extent.cells >= 0:
+        return extent
+    with reopen() as again:
+        return _xlsx_tag_by_tag(again)
+
+
+def _xlsx_tag_by_tag(stream: IO[bytes]) -> Extent:
+    """The extent as calamine places cells: rows and cells without r follow the one before."""
     extent = Extent()
     row = 0  # the current <row>; rows and cells without an r attribute follow the one before
     column = 0
@@ -91,14 +113,37 @@ def xlsx_part_extent(stream: IO[bytes]) -> Extent:
                 column = ref_column or column + 1
                 extent.reach(ref_row or max(row, 1), column)
         else:
-            declared = _attribute(_DIMENSION_REF, attributes) or b""
-            for corner in declared.split(b":"):
-                try:
-                    ref_column, ref_row = _cell_reference(corner)
-                except MalformedSheet:
-                    continue  # calamine does not size anything by the dimension
-                extent.reach(ref_row, ref_column)
+            _reach_declared(extent, attributes)
     return extent
+
+
+def _reach_declared(extent: Extent, attributes: bytes) -> None:
+    declared = _attribute(_DIMENSION_REF, attributes) or b""
+    for corner in declared.split(b":"):
+        try:
+            ref_column, ref_row = _cell_reference(corner)
+        except MalformedSheet:
+            continue  # calamine does not size anything by the dimension
+        extent.reach(ref_row, ref_column)
+
+
+def _reach_plain_cells(extent: Extent, text: bytes, start: int, end: int) -> None:
+    """Cells written the plain way, counted in C; extent.cells becomes -1 when one is not."""
+    if extent.cells < 0:
+        return
+    cells = _C_PLAIN.findall(text, start, end)
+    starts = sum(text.count(opening, start, end) for opening in _C_STARTS)
+    if text.find(b":c", start, end) >= 0:
+        cells += _PREFIXED_C_PLAIN.findall(text, start, end)
+        starts += len(_PREFIXED_C_START.findall(text, start, end))
+    if len(cells) != starts:
+        extent.cells = -1
+        return
+    if cells:
+        extent.cells += len(cells)
+        rows = max(map(int, (row for _quote, _letters, row in cells)))
+        columns = max(_column({letters.upper() for _quote, letters, _row in cells}))
+        extent.reach(rows, columns)
 
 
 def ods_extents(stream: IO[bytes]) -> Iterator[Extent]:
@@ -153,8 +198,12 @@ def ods_extents(stream: IO[bytes]) -> Iterator[Extent]:
         raise MalformedSheet("unterminated table")
 
 
-def _tags(stream: IO[bytes], pattern: re.Pattern) -> Iterator[re.Match]:
-    """The pattern's matches over the stream, read in chunks; a chunk is cut at its last "<"."""
+def _tags(stream: IO[bytes], pattern: re.Pattern, plain_cells: Extent | None = None, literal: bytes = b"") -> Iterator[re.Match]:
+    """The pattern's matches over the stream, read in chunks; a chunk is cut at its last "<".
+
+    With `plain_cells`, each chunk's plain <c> cells are measured into it as well; a chunk
+    without `literal` is known to hold no match.
+    """
     carry = b""
     while True:
         chunk = stream.read(CHUNK_BYTES)
@@ -167,6 +216,13 @@ def _tags(stream: IO[bytes], pattern: re.Pattern) -> Iterator[re.Match]:
                 # No tag starts here but perhaps at the very beginning: keep reading.
                 carry = buffer
                 continue
+        if plain_cells is not None:
+            _reach_plain_cells(plain_cells, buffer, 0, cut)
+        if literal and buffer.find(literal, 0, cut) < 0:
+            carry = buffer[cut:]
+            if not chunk:
+                return
+            continue
         for match in pattern.finditer(buffer, 0, cut):
             if match.group(3) is None and not match.group(1):
                 raise MalformedSheet("unreadable tag")
@@ -203,6 +259,14 @@ def _cell_reference(reference: bytes) -> tuple[int, int]:
     for letter in found.group(1).upper():
         column = column * 26 + letter - 64
     return column, (int(found.group(2)) if found.group(2) else 0)
+
+
+def _column(letters_set) -> Iterator[int]:
+    for letters in letters_set:
+        column = 0
+        for letter in letters:
+            column = column * 26 + letter - 64
+        yield column
 
 
 def _number(value: bytes) -> int:

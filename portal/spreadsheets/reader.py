@@ -158,7 +158,7 @@ def check_archive(data: bytes, kind: str, limits: SpreadsheetLimits) -> None:
                 with archive.open(member) as raw:
                     stream = budget.stream(raw)
                     if kind == "xlsx":
-                        check_extent(xlsx_part_extent(stream), limits)
+                        check_extent(xlsx_part_extent(stream, reopen=lambda member=member: archive.open(member)), limits)
                     elif member.filename == "content.xml":
                         for extent in ods_extents(stream):
                             check_extent(extent, limits)
