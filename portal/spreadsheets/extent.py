@@ -33,15 +33,15 @@ _ATTRIBUTES = rb"""((?:\s+[^\s=/<>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(/?)>"""
 # attributes; the attribute group is None when the tag is not well-formed.
 _XLSX_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(c|row|dimension)(?=[\s/>])(?:" + _ATTRIBUTES + rb")?")
 _ODS_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])(?:" + _ATTRIBUTES + rb")?")
-# What Excel, LibreOffice and openpyxl write: r first, a plain reference. When every <c> of a
-# part reads this way its extent is found in C (no Python per cell); otherwise the part is
-# read again tag by tag.
-# Patterns that begin with a literal are searched fast; those allowing a namespace prefix
-# only run on chunks that hold one (":c").
+# What Excel, LibreOffice and openpyxl write: no namespace prefix, r first in <c>, a plain
+# reference, and no other r attribute than those of <c> and <row> (calamine takes the last
+# of two). When a whole part reads this way its extent is found in C, with no Python per
+# cell; otherwise the part is read again tag by tag.
 _C_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _C_PLAIN = re.compile(rb"""<c\s+r\s*=\s*(["'])([A-Za-z]{1,3})([0-9]{1,7})\1""")
-_PREFIXED_C_START = re.compile(rb"<[A-Za-z_][\w.\-]*:c(?=[\s/>])")
-_PREFIXED_C_PLAIN = re.compile(rb"""<[A-Za-z_][\w.\-]*:c\s+r\s*=\s*(["'])([A-Za-z]{1,3})([0-9]{1,7})\1""")
+_ROW_WITH_R = re.compile(rb"<row\s[^<>]*?(?<=\s)r\s*=")
+_ANY_R = re.compile(rb"\sr\s*=")
+_PREFIXED_CELL_OR_ROW = re.compile(rb":(?:c|row)[\s/>]")
 _DIMENSION = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(dimension)(?=[\s/>])(?:" + _ATTRIBUTES + rb")?")
 _R = re.compile(rb"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _DIMENSION_REF = re.compile(rb"""\sref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -131,12 +131,13 @@ def _reach_plain_cells(extent: Extent, text: bytes, start: int, end: int) -> Non
     """Cells written the plain way, counted in C; extent.cells becomes -1 when one is not."""
     if extent.cells < 0:
         return
+    if _PREFIXED_CELL_OR_ROW.search(text, start, end):
+        extent.cells = -1  # a namespace prefix
+        return
     cells = _C_PLAIN.findall(text, start, end)
     starts = sum(text.count(opening, start, end) for opening in _C_STARTS)
-    if text.find(b":c", start, end) >= 0:
-        cells += _PREFIXED_C_PLAIN.findall(text, start, end)
-        starts += len(_PREFIXED_C_START.findall(text, start, end))
-    if len(cells) != starts:
+    r_attributes = len(_ANY_R.findall(text, start, end))
+    if len(cells) != starts or r_attributes != len(cells) + len(_ROW_WITH_R.findall(text, start, end)):
         extent.cells = -1
         return
     if cells:
@@ -236,6 +237,8 @@ def _attribute(pattern: re.Pattern, attributes: bytes) -> bytes | None:
     found = pattern.search(attributes)
     if found is None:
         return None
+    if pattern.search(attributes, found.end()):
+        raise MalformedSheet("an attribute given twice")  # which one would calamine take?
     value = found.group(1) if found.group(1) is not None else found.group(2)
     if b"&" in value:
         value = _ENTITY.sub(_unescape, value)

@@ -190,3 +190,9 @@ def test_rows_keep_the_spreadsheets_numbers_when_the_table_starts_lower_down(app
         ((_name, rows),) = read_sheets(buffer.getvalue(), "usulan.xlsx", SpreadsheetLimits.from_config(app.config))
     numbered = {number: cells for number, cells in rows if any(cells)}
     assert numbered == {3: [None, "NIK", ""], 4: [None, "7371011302850001", "RW 2"], 5: [None, "7371015506900002", "RW 2"]}
+
+
+def test_a_cell_giving_its_reference_twice_is_refused(app):
+    """calamine places a cell by its last r attribute."""
+    body = '<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" r="ZZ200000"><v>1</v></c></row></sheetData>'
+    assert read(app, xlsx(body), "usulan.xlsx")[:2] == ("refused", "file_corrupt")
