@@ -122,7 +122,8 @@ def _zip_kind(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            formats = {kind for name, kind in FORMAT_MARKERS.items() if name in {n.replace("\\", "/").lower() for n in names}}
+            normalised = {name.replace("\\", "/").lower() for name in names}
+            formats = {kind for marker, kind in FORMAT_MARKERS.items() if marker in normalised}
             if len(formats) > 1:
                 raise FileRejected("file_corrupt", _("Berkas rusak atau tidak lengkap. Simpan ulang lalu unggah lagi."))
             if "xl/workbook.xml" in names:
