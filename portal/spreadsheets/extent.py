@@ -168,7 +168,14 @@ def ods_extents(stream: IO[bytes]) -> Iterator[Extent]:
         repeat_rows = 0
 
     for match in _tags(stream, _ODS_TAG):
-        closing, name, attributes, empty = match.group(1), match.group(2), match.group(3), match.group(4)
+        closing, name, attributes, empty = match.groups()
+        if name == b"table-cell" and extent is not None:
+            # The common case first: one cell, most often neither repeated nor closing.
+            if not closing:
+                column += _repeat(_COLUMNS_REPEATED, attributes) if b"repeated" in attributes else 1
+                if b"value-type" in attributes:
+                    width = column
+            continue
         if name == b"table":
             if closing:
                 if extent is not None:
