@@ -1,11 +1,13 @@
-"""Member-list intake speed: the CLI dry run of a big XLSX, and a 300-row web upload to preview.
+"""Member-list intake speed: the CLI dry run of a big XLSX, a 300-row web upload to preview, hostile files refused.
 
     .venv/bin/python bench/list_import.py                      # targets: 50,000 rows, 200,000 persons
     .venv/bin/python bench/list_import.py --persons 20000 --rows 5000 --repeat 1   # small scale
 
 Targets (issue 3): 50,000-row XLSX read and validated by `flask lists import --dry-run`
 against 200,000 persons in at most 10 s and 300 MB peak; a 300-row upload to its preview
-page under 1 s of server time. Uses a throwaway SQLite database (or --database-url).
+page under 1 s of server time. Issue 14: a zip bomb and the tiny XLSX/ODS bombs refused in
+under a second each, as an upload and as a DTSEN/BPJS exchange file (the unit tests check
+that they are refused, not how fast). Uses a throwaway SQLite database (or --database-url).
 Prints medians and writes bench/results/list_import.json (see bench/recording.py); the CLI
 runs in a child process so its peak memory is its own.
 """
@@ -144,6 +146,57 @@ def time_upload(url: str, rows: int, repeat: int) -> list[float]:
     return times
 
 
+def hostile_files() -> list[tuple[str, str, bytes, bool]]:
+    """(label, file name, content, beyond the bulk profile too): the issue-14 bombs, and zip bombs past each profile's byte limit."""
+    from tests.lists.spreadsheets import xlsx_bomb
+    from tests.spreadsheets.bombs import three_bombs
+
+    labels = ["cells at A1 and XFD1048576", "ODS row repeated 100,000 x 100", "cells at A1 and ZZ200000"]
+    files = [(label, name, data, True) for label, (name, data, _says) in zip(labels, three_bombs(), strict=True)]
+    files.append((f"zip bomb past {Config.SPREADSHEET_MAX_UNCOMPRESSED_BYTES >> 20} MB", "usulan.xlsx", xlsx_bomb(Config.SPREADSHEET_MAX_UNCOMPRESSED_BYTES // (1 << 20) + 10), False))
+    files.append((f"zip bomb past {Config.SPREADSHEET_BULK_MAX_UNCOMPRESSED_BYTES >> 20} MB", "usulan.xlsx", xlsx_bomb(Config.SPREADSHEET_BULK_MAX_UNCOMPRESSED_BYTES // (1 << 20) + 10), True))
+    return files
+
+
+def time_hostile(url: str, repeat: int) -> list[dict]:
+    """Milliseconds to refuse each hostile file: a head's upload (HTTP, in process) and the exchange reader."""
+    from portal.lists.services import create_list
+    from portal.models import User
+    from portal.spreadsheets.exchange import read_rows
+    from portal.spreadsheets.reader import FileRejected
+
+    app = create_app(config_for(url))
+    client = app.test_client()
+    client.post("/masuk", data={"username": "benchhead", "password": PASSWORD})
+    with app.app_context():
+        head = db.session.scalar(db.select(User).filter_by(username="benchhead"))
+        list_id = create_list(head, "Bench hostile").id
+        db.session.commit()
+    client.get(f"/daftar/{list_id}")  # warms templates and caches
+    rows = []
+    for label, name, data, beyond_bulk in hostile_files():
+        upload, exchange = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.post(f"/daftar/{list_id}/unggah", data={"spreadsheet": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+            upload.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 400, (label, response.status_code)
+            if not beyond_bulk:
+                continue
+            with app.test_request_context():
+                started = time.perf_counter()
+                try:
+                    read_rows(name.replace("usulan", "dtsen"), data)
+                except FileRejected:
+                    exchange.append((time.perf_counter() - started) * 1000)
+                else:
+                    raise SystemExit(f"{label}: the exchange reader read it")
+        rows.append({"label": f"{label} ({len(data) / 1024:,.1f} KB)", "upload": statistics.median(upload), "exchange": statistics.median(exchange) if exchange else None})
+        as_exchange = f", {rows[-1]['exchange']:.0f} ms as an exchange file" if exchange else " (within the bulk profile's limit)"
+        print(f"  {label}: refused in {rows[-1]['upload']:.0f} ms as an upload{as_exchange}")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=200_000)
@@ -187,6 +240,8 @@ def main() -> None:
         upload_times = [t * 1000 for t in time_upload(url, args.upload_rows, args.repeat)]
         upload = statistics.median(upload_times)
         print(f"{args.upload_rows}-row upload to preview: median {upload:.0f} ms (target 1 s)")
+        hostile = time_hostile(url, args.repeat)
+        slowest = max(max(r["upload"], r["exchange"] or 0) for r in hostile)
 
         run.table(
             f"CLI dry run, {args.rows:,} rows",
@@ -207,7 +262,14 @@ def main() -> None:
             {"median wall time": wall, "peak memory of the highest run": peak},
             f"{wall:.2f} s ({cpu:.1f} s CPU), {peak:.0f} MB",
         )
+        run.table(
+            "Hostile spreadsheets refused (median of the runs)",
+            "file",
+            [("upload", "as an upload", "ms", 0), ("exchange", "as a DTSEN/BPJS file", "ms", 0)],
+            hostile,
+        )
         run.verdict("upload", {"median server time": upload}, f"{upload:.0f} ms")
+        run.verdict("hostile_files", {"slowest refusal": slowest}, f"slowest {slowest:.0f} ms")
         if "accepted" in cli_runs[-1]:
             last = cli_runs[-1]
             run.note(f"Each dry run read {last['rows_read']:,} rows: {last['accepted']:,} accepted, {last['rejected']:,} rejected.")

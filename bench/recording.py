@@ -86,6 +86,12 @@ BENCHMARKS = (
                 (Limit("median server time", "<", 1000, "ms"),),
                 {"upload_rows": 300},
             ),
+            Target(
+                "hostile_files", "14", "hostile spreadsheets",
+                "a zip bomb and the tiny XLSX/ODS bombs (cells at XFD1048576 or ZZ200000, a row "
+                "repeated 100,000 x 100) refused: < 1 s each, as an upload and as a DTSEN/BPJS file",
+                (Limit("slowest refusal", "<", 1000, "ms"),),
+            ),
         ),
         "reading a 50,000-row XLSX with python-calamine takes 0.25 s and 55 MB; validation and "
         "the duplicate look-ups decide the rest",

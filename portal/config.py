@@ -98,6 +98,19 @@ class Config:
     # head or agent account is told per day when adding rows; beyond it rows get a neutral
     # warning and staff check them. Counted in the rate limiter's storage (Redis in production).
     FOREIGN_NIK_LOOKUPS_PER_DAY = _int("FOREIGN_NIK_LOOKUPS_PER_DAY", 50)
+    # What one sheet may span (from A1 to its farthest cell), checked in the file's XML before
+    # the parser allocates its grid: a 1.5 KB XLSX with a cell at XFD1048576 would ask for
+    # 512 GiB. Room for the upload's rows plus titles, blank rows and notes.
+    SPREADSHEET_MAX_ROWS = _int("SPREADSHEET_MAX_ROWS", 2 * UPLOAD_ROW_LIMIT)
+    SPREADSHEET_MAX_COLUMNS = _int("SPREADSHEET_MAX_COLUMNS", 256)
+    SPREADSHEET_MAX_CELLS = _int("SPREADSHEET_MAX_CELLS", 500_000)
+    # The same limits for files staff import in bulk: `flask lists import`, DTSEN desil
+    # extracts and BPJS answers (a whole city runs to hundreds of thousands of rows).
+    SPREADSHEET_BULK_MAX_UNCOMPRESSED_BYTES = _int("SPREADSHEET_BULK_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+    SPREADSHEET_BULK_MAX_ENTRIES = _int("SPREADSHEET_BULK_MAX_ENTRIES", 200)
+    SPREADSHEET_BULK_MAX_ROWS = _int("SPREADSHEET_BULK_MAX_ROWS", 500_000)
+    SPREADSHEET_BULK_MAX_COLUMNS = _int("SPREADSHEET_BULK_MAX_COLUMNS", 256)
+    SPREADSHEET_BULK_MAX_CELLS = _int("SPREADSHEET_BULK_MAX_CELLS", 5_000_000)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Cards and certificates (portal/certificates).

@@ -16,13 +16,14 @@ from flask_babel import gettext as _
 from portal.names import name_key
 from portal.spreadsheets.reader import (
     HEADER_SEARCH_ROWS,
-    ArchiveLimits,
     FileRejected,
+    SpreadsheetLimits,
+    column_letter,
     read_sheets,
     too_many_rows,
 )
 
-__all__ = ["ArchiveLimits", "FileRejected", "Table", "read_table", "records"]
+__all__ = ["FileRejected", "SpreadsheetLimits", "Table", "column_letter", "read_table", "records"]
 
 # The columns a list may have, with the ways people write their headers (folded by
 # portal.names.name_key). "pekerjaan" is a category when no "kategori" column exists.
@@ -63,16 +64,7 @@ class Table:
         return [(i, f"{column_letter(i)}: {h}".rstrip(": ")) for i, h in enumerate(self.headers)]
 
 
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def read_table(data: bytes, filename: str, limits: ArchiveLimits) -> Table:
+def read_table(data: bytes, filename: str, limits: SpreadsheetLimits) -> Table:
     """Find the member table in a file; raise FileRejected when the file cannot be used."""
     best: Table | None = None
     for name, rows in read_sheets(data, filename, limits):

@@ -24,7 +24,7 @@ from portal.models import Category, EntryState, ListEntry, ListSource, MemberLis
 from portal.models.base import utcnow
 from portal.nik import mask_nik
 from portal.paging import NumberedPage, numbered_page
-from portal.spreadsheets.reader import ArchiveLimits, FileRejected
+from portal.spreadsheets.reader import FileRejected, SpreadsheetLimits
 from portal.validation import (
     Area,
     RowValidator,
@@ -69,9 +69,9 @@ class ImportReport:
         return {"rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected, "issues": self.issues}
 
 
-def archive_limits() -> ArchiveLimits:
-    config = current_app.config
-    return ArchiveLimits(config["SPREADSHEET_MAX_UNCOMPRESSED_BYTES"], config["SPREADSHEET_MAX_ENTRIES"])
+def archive_limits(*, bulk: bool = False) -> SpreadsheetLimits:
+    """What a member list's file may hold: a head's upload, or (bulk) a staff import from the command line."""
+    return SpreadsheetLimits.from_config(current_app.config, "SPREADSHEET_BULK" if bulk else "SPREADSHEET")
 
 
 def list_area(member_list: MemberList) -> Area:
@@ -322,7 +322,7 @@ def import_file(data: bytes, filename: str, user: User, *, area: Area | None, dr
     without it each row's kelurahan/RW columns decide, and one list is made per RW.
     Raises FileRejected when the file cannot be used (nothing is added).
     """
-    table = read_table(data, filename, archive_limits())
+    table = read_table(data, filename, archive_limits(bulk=True))
     if table.needs_mapping:
         found = ", ".join(h for h in table.headers if h) or "-"
         raise FileRejected("columns_unclear", _("Kolom NIK dan nama tidak ditemukan (kolom yang ada: %(found)s).", found=found))

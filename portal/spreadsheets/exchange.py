@@ -10,29 +10,30 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.spreadsheets.reader import (
     HEADER_SEARCH_ROWS,
-    ArchiveLimits,
     FileRejected,
+    SpreadsheetLimits,
     read_sheets,
 )
 
 SUFFIXES = (".csv", ".xlsx", ".ods")
-# An extract of the whole city runs to hundreds of thousands of rows: larger than a list.
-LIMITS = ArchiveLimits(max_uncompressed_bytes=200 * 1024 * 1024, max_entries=200)
-MAX_ROWS = 500_000
 
 
 def read_rows(filename: str, data: bytes) -> list[tuple[int, list]]:
     """The first sheet's rows, numbered as the spreadsheet numbers them, cells untouched.
 
-    Raises FileRejected, with the reason for the user, when the file cannot be used.
+    An extract of the whole city runs to hundreds of thousands of rows: the bulk limits
+    apply (SPREADSHEET_BULK_MAX_...). Raises FileRejected, with the reason for the user,
+    when the file cannot be used.
     """
     if PurePath(filename).suffix.lower() not in SUFFIXES:
         raise FileRejected("file_type_unknown", _("Berkas harus berformat .csv, .xlsx atau .ods."))
-    first_sheet = next(read_sheets(data, filename, LIMITS, max_rows=MAX_ROWS), None)
+    limits = SpreadsheetLimits.from_config(current_app.config, "SPREADSHEET_BULK")
+    first_sheet = next(read_sheets(data, filename, limits), None)
     if first_sheet is None:
         raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
     return first_sheet[1]

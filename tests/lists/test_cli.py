@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import EntryState, ListEntry, ListSource, MemberList, Role
 from tests.factories import LETTE, PABAENG, make_user, new_nik
 from tests.lists.spreadsheets import HEADER, csv_bytes, person_row, xlsx_bomb, xlsx_bytes
+from tests.spreadsheets.bombs import in_child_of_app, three_bombs
 
 CITY_HEADER = ["NIK", "Nama", "Tgl Lahir", "L/P", "Kelurahan", "RW", "RT", "Kategori"]
 
@@ -88,19 +89,36 @@ def test_area_options_make_rows_elsewhere_errors(app, runner, staff, tmp_path):
         (b"", "kosong.xlsx", "file_empty"),
         (b"bukan zip", "rusak.xlsx", "file_type_mismatch"),
         (b"PK\x03\x04 terpotong", "rusak.xlsx", "file_corrupt"),
-        (None, "bom.xlsx", "archive_too_large"),
+        (None, "bom.xlsx", "archive_too_large"),  # beyond the bulk profile's 200 MB
         (b"Kolom1;Kolom2\n1;2\n", "tanpa-judul.csv", "columns_unclear"),
         (b"%PDF-1.7", "surat.pdf", "file_type_unknown"),
     ],
 )
 def test_an_unusable_file_exits_2_with_the_reason_and_imports_nothing(app, runner, staff, tmp_path, content, name, code):
     path = tmp_path / name
-    path.write_bytes(xlsx_bomb() if content is None else content)
+    path.write_bytes(xlsx_bomb(210) if content is None else content)
     result = run_import(runner, path, "--by", staff, "--json")
     assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert report["error"] == code and report["message"]
     assert "Error:" in result.stderr
+    assert entries(app) == []
+
+
+@pytest.mark.parametrize(("filename", "bomb", "says"), three_bombs(), ids=["xfd1048576", "ods-repeats", "zz200000"])
+def test_a_tiny_spreadsheet_bomb_exits_2_with_the_reason(app, runner, staff, tmp_path, filename, bomb, says):
+    """The bulk profile's limits (500,000 rows) still refuse the issue's bombs, in a memory-capped child."""
+    path = tmp_path / filename
+    path.write_bytes(bomb)
+
+    def run():
+        result = run_import(runner, path, "--by", staff, "--json")
+        return result.exit_code, result.stdout
+
+    exit_code, stdout = in_child_of_app(app, run)
+    report = json.loads(stdout)
+    assert exit_code == 2 and report["error"].startswith("sheet_too_many_")
+    assert "Simpan hanya tabel datanya" in report["message"]
     assert entries(app) == []
 
 
