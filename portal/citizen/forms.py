@@ -7,11 +7,11 @@ from datetime import date
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, Form, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.citizen import services
+from portal.forms import PortalForm, PortalPlainForm, TypedDateField
 from portal.names import name_key
 from portal.nik import NikError, parse_nik
 
@@ -30,14 +30,13 @@ def _choices(prompt, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + [SelectChoice(value, label) for value, label in pairs]
 
 
-class StatusCheckForm(Form):
+class StatusCheckForm(PortalPlainForm):
     """NIK and full name as on the KTP; the name is the second factor the NIK does not hold.
 
     A plain WTForms form, without Flask-WTF's CSRF token: the check changes nothing on the
     visitor's behalf and uses no session privilege, and another site that makes a browser
     post it cannot read the answer (the JSON API answers the same question without one).
-    The rate limits guard it instead. Every message is the portal's own, so WTForms' own
-    translations are not needed.
+    The rate limits guard it instead.
     """
 
     nik = StringField(
@@ -65,7 +64,7 @@ class StatusCheckForm(Form):
             raise ValidationError(_l("Isi nama lengkap sesuai KTP."))
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(PortalForm):
     """A visitor's short answers; the kelurahan list depends on the kecamatan chosen."""
 
     kecamatan = SelectField(_l("Kecamatan domisili"), validators=[InputRequired(_l("Pilih kecamatan."))])
@@ -82,7 +81,7 @@ class EligibilityForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "min": 1, "max": 99},
     )
-    birth_date = DateField(
+    birth_date = TypedDateField(
         _l("Tanggal lahir"),
         validators=[InputRequired(_l("Isi tanggal lahir."))],
         render_kw={"autocomplete": "bday"},

@@ -9,6 +9,7 @@ from sqlalchemy import func
 
 from portal import audit
 from portal.access import area_clause, get_in_area_or_404, roles_required
+from portal.edge import query_int
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render, trigger, wants_fragment
@@ -77,7 +78,7 @@ def _page_context(member_list: MemberList, *, page: int | None = None, entry_for
     only_errors = request.args.get("tampil") == "bermasalah"
     shown = [e for e in entries if e.errors] if only_errors else entries
     pages = max(1, -(-len(shown) // PAGE_SIZE))
-    page = page or request.args.get("halaman", 1, type=int)
+    page = page or query_int("halaman", 1)
     page = min(max(page, 1), pages)
     summary = services.list_summary(member_list)
     can_edit = current_user.role in AREA_ROLES
