@@ -393,3 +393,13 @@ def test_huge_page_numbers_and_numeric_filters_are_clamped_or_ignored_never_500(
             response = client.get(url)
             assert response.status_code in (200, 400, 404), f"{url[:80]} answered {response.status_code}"
     assert client.get(f"/laporan/bulanan.pdf?year={HUGE[1]}&month={HUGE[1]}").status_code in (200, 302, 400)
+
+
+def test_huge_ticked_ids_in_a_bulk_approval_are_refused_with_a_message(app, client, auth):
+    _records(app)
+    auth.login("staff1")
+    token = csrf_token(client, "/verifikasi/")
+    for huge in HUGE:
+        response = client.post("/verifikasi/massal", data={"csrf_token": token, "mode": "selected", "entry_ids": [huge], "daftar": huge, "rw": huge})
+        assert response.status_code == 302
+        assert "tidak tersedia" in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -72,6 +72,11 @@ class BulkApproveForm(PortalForm):
     daftar = HiddenField()
     tanda = HiddenField()
 
+    def validate_entry_ids(self, field):
+        # Ticked ids are whole numbers; one no Integer column holds was typed, not ticked.
+        if any(not 1 <= entry_id <= MAX_ID for entry_id in field.data or ()):
+            raise ValidationError(_l("Pilihan ini tidak tersedia. Pilih salah satu dari daftar."))
+
     def validate_mode(self, field):
         if field.data not in ("selected", "warning_free"):
             raise ValidationError(_l("Pilihan tidak dikenal."))
