@@ -28,6 +28,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _require_defusedxml()
     Path(app.instance_path).mkdir(exist_ok=True)
 
+    from portal import edge
+
+    edge.init_app(app)  # first: its converter binds every route, its guard runs before the limits
     _bind_extensions(app)
     _register_blueprints(app)
     if app.config["TRUSTED_PROXIES"]:

@@ -1,4 +1,9 @@
-"""Spreadsheet exports (XLSX and CSV) that a spreadsheet program can never run as formulas."""
+"""Spreadsheet exports (XLSX and CSV) that a spreadsheet program can never run as formulas.
+
+Every text cell is also made storable: control characters that XML cannot hold are removed
+here, whatever the database holds (rows stored before the input rule existed included), so
+an export never fails on one stray character.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,16 @@ from collections.abc import Iterable, Sequence
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from portal.text import xml_safe
+
 # A cell starting with one of these is a formula (or a DDE payload) to Excel and LibreOffice.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """Text that would start a formula is prefixed with an apostrophe; numbers stay numbers."""
+    """Text without characters XML forbids, prefixed with an apostrophe if it would start a formula; numbers stay numbers."""
+    if isinstance(value, str):
+        value = xml_safe(value)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -34,6 +43,8 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], title: str = "D
 
 def _cell(sheet, value):
     """openpyxl stores a str starting with "=" as a formula; force such cells to plain text."""
+    if isinstance(value, str):
+        value = xml_safe(value)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
@@ -45,7 +56,7 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """UTF-8 CSV with a BOM (so Excel reads it right), formula triggers neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
+    writer.writerow([xml_safe(h) if isinstance(h, str) else h for h in headers])
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

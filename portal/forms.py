@@ -1,14 +1,186 @@
-"""Forms shared by several features."""
+"""Forms shared by several features, and the base every form of the portal is built on.
+
+`PortalForm` (and `PortalPlainForm`, without Flask-WTF's CSRF token) give every form the
+same two things: WTForms' own messages in the active language (WTForms ships no Indonesian
+catalogue, so the portal's catalogue holds them), and the text rule of portal.text on every
+text field: control characters removed, NUL and bidirectional controls refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
+from wtforms import DateField, Form
+from wtforms.fields import PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
 
 from portal.models.regions import AREA_NUMBER_MAX
+from wtforms.validators import ValidationError
+
+from portal.text import BIDI_MESSAGE, NUL_MESSAGE, clean_text, has_bidi_controls, has_nul, has_surrogates
+
+CSRF_MESSAGE = _l("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
+CHOICE_MESSAGE = _l("Pilihan ini tidak tersedia. Pilih salah satu dari daftar.")
+INVALID_MESSAGE = _l("Isian ini tidak sah.")
+DATE_MESSAGE = _l("Tanggal tidak terbaca. Tulis tanggal/bulan/tahun, mis. 13/02/1985.")
+
+# WTForms' and Flask-WTF's English messages (their msgids) -> the portal's own message.
+# Messages that quote the submitted value ('%(value)s' is not a valid choice) are replaced by
+# ones that do not: what a person typed is never repeated back.
+WTFORMS_MESSAGES = {
+    "Invalid field name '%s'.": _l("Nama isian '%s' tidak dikenal."),
+    "Field must be equal to %(other_name)s.": _l("Isian ini harus sama dengan %(other_name)s."),
+    "Field must be at least %(min)d character long.": _l("Isian ini paling sedikit %(min)d karakter."),
+    "Field cannot be longer than %(max)d character.": _l("Isian ini paling banyak %(max)d karakter."),
+    "Field must be exactly %(max)d character long.": _l("Isian ini harus tepat %(max)d karakter."),
+    "Field must be between %(min)d and %(max)d characters long.": _l("Isian ini harus %(min)d sampai %(max)d karakter."),
+    "Number must be at least %(min)s.": _l("Angka ini paling kecil %(min)s."),
+    "Number must be at most %(max)s.": _l("Angka ini paling besar %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Angka ini harus antara %(min)s dan %(max)s."),
+    "Date must be at least %(min)s.": _l("Tanggal ini paling awal %(min)s."),
+    "Date must be at most %(max)s.": _l("Tanggal ini paling akhir %(max)s."),
+    "Date must be between %(min)s and %(max)s.": _l("Tanggal ini harus antara %(min)s dan %(max)s."),
+    "This field is required.": _l("Isian ini wajib diisi."),
+    "Invalid input.": INVALID_MESSAGE,
+    "Invalid email address.": INVALID_MESSAGE,
+    "Invalid IP address.": INVALID_MESSAGE,
+    "Invalid Mac address.": INVALID_MESSAGE,
+    "Invalid URL.": INVALID_MESSAGE,
+    "Invalid UUID.": INVALID_MESSAGE,
+    "Invalid value, must be one of: %(values)s.": INVALID_MESSAGE,
+    "Invalid value, can't be any of: %(values)s.": INVALID_MESSAGE,
+    "This field cannot be edited.": _l("Isian ini tidak dapat diubah."),
+    "This field is disabled and cannot have a value.": _l("Isian ini tidak dapat diubah."),
+    "Invalid CSRF Token.": CSRF_MESSAGE,
+    "CSRF token missing.": CSRF_MESSAGE,
+    "CSRF failed.": CSRF_MESSAGE,
+    "CSRF token expired.": CSRF_MESSAGE,
+    "Invalid Choice: could not coerce.": CHOICE_MESSAGE,
+    "Choices cannot be None.": CHOICE_MESSAGE,
+    "Not a valid choice.": CHOICE_MESSAGE,
+    "Invalid choice(s): one or more data inputs could not be coerced.": CHOICE_MESSAGE,
+    "'%(value)s' is not a valid choice for this field.": CHOICE_MESSAGE,
+    "Not a valid datetime value.": _l("Tanggal dan jam tidak terbaca."),
+    "Not a valid date value.": DATE_MESSAGE,
+    "Not a valid time value.": _l("Jam tidak terbaca. Tulis seperti 13:45."),
+    "Not a valid week value.": INVALID_MESSAGE,
+    "Not a valid integer value.": _l("Isi dengan angka bulat, mis. 12."),
+    "Not a valid decimal value.": _l("Isi dengan angka, mis. 0.01."),
+    "Not a valid float value.": _l("Isi dengan angka, mis. 0.01."),
+    "File does not have an approved extension: {extensions}": _l("Jenis berkas ini tidak diterima."),
+    "File does not have an approved extension.": _l("Jenis berkas ini tidak diterima."),
+}
 
 
-class CsrfOnlyForm(FlaskForm):
+class PortalTranslations:
+    """WTForms' translations object: its messages in the language of the request."""
+
+    def gettext(self, string: str) -> str:
+        message = WTFORMS_MESSAGES.get(string)
+        return string if message is None else str(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular)
+
+
+TRANSLATIONS = PortalTranslations()
+
+
+def text_rule(form, field) -> None:
+    """Refuse NUL (PostgreSQL cannot store it), lone surrogates (a JSON escape, no UTF-8 text)
+    and bidirectional controls in any text field."""
+    raw = field.raw_data[0] if field.raw_data and isinstance(field.raw_data[0], str) else ""
+    if has_nul(raw) or has_surrogates(raw):
+        raise ValidationError(NUL_MESSAGE)
+    if isinstance(field.data, str) and has_bidi_controls(field.data):
+        raise ValidationError(BIDI_MESSAGE)
+
+
+def _clean_single_line(value):
+    return clean_text(value)
+
+
+def _clean_multiline(value):
+    return clean_text(value, multiline=True)
+
+
+class _PortalMeta:
+    """Meta of every portal form: translated messages and the text rule on text fields."""
+
+    def get_translations(self, form):
+        return TRANSLATIONS
+
+    def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        # Passwords are hashed, never stored or exported: they are taken exactly as typed.
+        if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+            cleaner = _clean_multiline if issubclass(field_class, TextAreaField) else _clean_single_line
+            options = {
+                **options,
+                "filters": [cleaner, *unbound_field.kwargs.get("filters", ())],
+                "validators": [*unbound_field.kwargs.get("validators", ()), text_rule],
+            }
+        return super().bind_field(form, unbound_field, options)
+
+
+class _TranslatedCsrf(_FlaskFormCSRF):
+    """Flask-WTF's form-level CSRF check, with the portal's message instead of its English one."""
+
+    def validate_csrf_token(self, form, field):
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError:
+            raise ValidationError(CSRF_MESSAGE) from None
+
+
+class PortalForm(FlaskForm):
+    """The base of every form with a CSRF token."""
+
+    class Meta(_PortalMeta):
+        csrf_class = _TranslatedCsrf
+
+
+class PortalPlainForm(Form):
+    """The base of a form without Flask-WTF (no CSRF token, no session)."""
+
+    class Meta(_PortalMeta):
+        pass
+
+
+class TypedDateField(DateField):
+    """A date as people type it (13/02/1985, 13-02-1985, 13.02.1985) or a date picker sends it (1985-02-13)."""
+
+    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+    def __init__(self, label=None, validators=None, format=FORMATS, **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        if not text:
+            self.data = None
+            return
+        for pattern in self.strptime_format:
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(str(DATE_MESSAGE))
+
+    def _value(self):
+        # A date read from 13/02/1985 goes back into the date input as the ISO date it needs.
+        return self.data.strftime(self.format[0]) if self.data else super()._value()
+
+
+class CsrfOnlyForm(PortalForm):
     """An empty form for bare POST buttons (logout, language switch, confirmations)."""
 
 

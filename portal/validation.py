@@ -35,12 +35,19 @@ from portal.models import (
 )
 from portal.names import name_key
 from portal.nik import NikError, clean_nik, parse_nik
+from portal.text import BIDI_CONTROLS, BIDI_MESSAGE, clean_text, has_bidi_controls
 
 # Registry look-ups take this many NIKs per query (well under every driver's limit).
 BATCH_SIZE = 2000
 # Codes judged from what was typed, which the stored values can no longer show (a date
 # that could not be read is stored empty): kept when a saved entry is checked again.
-INPUT_CODES = frozenset({"nik_numeric_cell", "birth_date_invalid", "sex_invalid", "address_invalid", "income_invalid"})
+INPUT_CODES = frozenset({
+    "nik_numeric_cell", "birth_date_invalid", "sex_invalid", "address_invalid", "income_invalid",
+    # The stored text is the cleaned text, cut to its column: only the typed one showed these.
+    "full_name_bidi", "street_bidi", "full_name_too_long", "street_too_long", "occupation_too_long",
+})
+# The columns of ListEntry (and Person) that hold the row's free text.
+TEXT_LIMITS = {"full_name": 120, "street": 200, "occupation": 120}
 # States in which an entry is still being decided, so the same NIK elsewhere is a clash.
 IN_PROCESS_STATES = (EntryState.PENDING, EntryState.RETURNED)
 
@@ -361,6 +368,9 @@ class RowValidator:
     def check_row(self, raw: Mapping, row_number: int | None = None) -> CheckedRow:
         """Clean and check one row on its own (no registry look-ups)."""
         row = CheckedRow(row_number, {})
+        # One text rule for every source (typed, pasted, uploaded, XLSX's _x0007_ escapes):
+        # control characters never reach the database or an export.
+        raw = {key: clean_text(value) if isinstance(value, str) else value for key, value in raw.items()}
         nik_info = self._nik(row, raw.get("nik"))
         self._name(row, raw.get("full_name"))
         self._birth_date(row, raw.get("birth_date"), nik_info)
@@ -408,9 +418,24 @@ class RowValidator:
 
     def _name(self, row: CheckedRow, value) -> None:
         name = " ".join(str(value or "").split())
-        row.values["full_name"] = name[:120]
+        row.values["full_name"] = self._text(row, "full_name", name, bidi_refused=True)
         if not name:
             row.error("name_missing", _("Nama belum diisi."), "full_name")
+
+    def _text(self, row: CheckedRow, column: str, text: str, *, bidi_refused: bool = False) -> str:
+        """Free text as its column stores it; bidi controls (names, addresses) and overlong text are errors."""
+        if bidi_refused and has_bidi_controls(text):
+            row.error(f"{column}_bidi", str(BIDI_MESSAGE), column)
+            text = "".join(ch for ch in text if ch not in BIDI_CONTROLS)
+        limit = TEXT_LIMITS[column]
+        if len(text) > limit:
+            row.error(
+                f"{column}_too_long",
+                _("Isian ini paling banyak %(max)s karakter; yang tertulis %(length)s karakter. Singkat isiannya.", max=limit, length=len(text)),
+                column,
+                max=limit,
+            )
+        return text[:limit]
 
     def _birth_date(self, row: CheckedRow, value, nik_info) -> None:
         if value in (None, "") or (isinstance(value, str) and not value.strip()):
@@ -463,7 +488,8 @@ class RowValidator:
             kelurahan = kelurahan or area.kelurahan_code
             rw = rw if rw is not None else area.rw
             rt = rt if rt is not None else area.rt
-        row.values.update(kelurahan_code=kelurahan, rw=rw, rt=rt, street=" ".join(str(raw.get("street") or "").split())[:200])
+        street = self._text(row, "street", " ".join(str(raw.get("street") or "").split()), bidi_refused=True)
+        row.values.update(kelurahan_code=kelurahan, rw=rw, rt=rt, street=street)
         if invalid:
             row.error("address_invalid", _("Kelurahan, RW atau RT tidak dikenal. Tulis nomor RW/RT sebagai angka, mis. 2 atau 002."), "rw")
         elif kelurahan is None or rw is None:
@@ -519,7 +545,7 @@ class RowValidator:
             occupation_text = text
         elif not occupation_text and text and key not in self.categories.exact:
             occupation_text = text  # 'Pedagang' says more than the category it maps to
-        row.values["occupation"] = occupation_text[:120]
+        row.values["occupation"] = self._text(row, "occupation", occupation_text)
 
     def _income(self, row: CheckedRow, value) -> None:
         row.values["monthly_income"] = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import url_for
+from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
@@ -53,7 +54,7 @@ def _urls_taking_an_id(app, ids: dict[str, int]) -> list[tuple[str, str, set[str
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            integer_parts = [name for name, converter in rule._converters.items() if type(converter).__name__ == "IntegerConverter"]
+            integer_parts = [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
             if not integer_parts:
                 continue
             values = {}

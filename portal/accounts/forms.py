@@ -1,12 +1,13 @@
 """Forms for signing in, the second factor and account security."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from portal.forms import PortalForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(PortalForm):
     username = StringField(
         _l("Nama pengguna"),
         validators=[DataRequired(_l("Isi nama pengguna.")), Length(max=64)],
@@ -22,7 +23,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Masuk"))
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(PortalForm):
     code = StringField(
         _l("Kode verifikasi"),
         validators=[DataRequired(_l("Isi kode dari aplikasi autentikator.")), Length(max=20)],
@@ -30,7 +31,7 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(PortalForm):
     code = StringField(
         _l("Kode 6 angka dari aplikasi"),
         validators=[DataRequired(_l("Isi kode dari aplikasi autentikator.")), Length(min=6, max=7)],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from portal.forms import rt_number, rw_number, select_choices
+from portal.forms import PortalForm
 from portal.admin.services import YEAR_FIELDS
 from portal.models import Role
 
@@ -29,7 +29,7 @@ ROLE_CHOICES = [
 ]
 
 
-class UserDetailsForm(FlaskForm):
+class UserDetailsForm(PortalForm):
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
     kelurahan_code = SelectField(_l("Kelurahan (untuk RT/RW dan agen)"), validators=[Optional()], validate_choice=False)
     rw = IntegerField(_l("RW"), validators=[Optional(), rw_number()])
@@ -44,7 +44,7 @@ class UserCreateForm(UserDetailsForm):
     password = PasswordField(_l("Kata sandi awal"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"})
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(PortalForm):
     password = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Ulangi kata sandi baru"),
@@ -53,7 +53,7 @@ class PasswordResetForm(FlaskForm):
     )
 
 
-class CategorySettingForm(FlaskForm):
+class CategorySettingForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -66,7 +66,7 @@ class CategorySettingForm(FlaskForm):
     target_population = IntegerField(_l("Target orang"), validators=[Optional(), NumberRange(0, 10_000_000)], default=0)
 
 
-class ProgrammeYearForm(FlaskForm):
+class ProgrammeYearForm(PortalForm):
     min_age = IntegerField(_l("Usia minimum"), validators=[DataRequired(), NumberRange(0, 100)])
     max_age = IntegerField(_l("Usia maksimum"), validators=[DataRequired(), NumberRange(1, 120)])
     desil_max = IntegerField(_l("Desil tertinggi yang disasar"), validators=[DataRequired(), NumberRange(1, 10)])
@@ -76,7 +76,7 @@ class ProgrammeYearForm(FlaskForm):
     jkm_monthly = IntegerField(_l("Iuran JKM (Rp/bulan)"), validators=[DataRequired(), NumberRange(0, 10_000_000)])
     jht_rate = DecimalField(_l("Tarif JHT (pecahan, mis. 0.02)"), places=4, validators=[DataRequired(), NumberRange(0, 1)])
     coverage_months = IntegerField(_l("Lama perlindungan (bulan)"), validators=[DataRequired(), NumberRange(1, 60)])
-    budget_ceiling = DecimalField(_l("Pagu anggaran (Rp/tahun)"), places=0, validators=[Optional(), NumberRange(0)])
+    budget_ceiling = DecimalField(_l("Pagu anggaran (Rp/tahun)"), places=0, validators=[Optional(), NumberRange(0, 10**15)])
     categories = FieldList(FormField(CategorySettingForm))
 
     def values(self) -> dict:

@@ -10,6 +10,10 @@ NIK_PATTERN = (
     r"^[1-9][0-9]{5}(0[1-9]|[12][0-9]|3[01]|4[1-9]|[56][0-9]|7[01])(0[1-9]|1[0-2])[0-9]{2}"
     r"([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])$"
 )
+# A KTP name holds a Latin letter, and none of what the portal refuses in any text field:
+# NUL and bidirectional controls (portal.text; a lone surrogate, refused too, is no JSON Schema text).
+_NOT_IN_TEXT = r"\u0000\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+NAME_PATTERN = rf"^[^{_NOT_IN_TEXT}]*[A-Za-z][^{_NOT_IN_TEXT}]*$"
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _DATE = {"type": "string", "format": "date"}
 
@@ -118,7 +122,7 @@ OPENAPI_DOCUMENT: dict = {
                     "name": {
                         "type": "string",
                         "maxLength": 120,
-                        "pattern": "[A-Za-z]",
+                        "pattern": NAME_PATTERN,
                         "description": "Full name as on the KTP; case, spaces and punctuation are ignored.",
                         "examples": ["Budi Santoso"],
                     },

@@ -18,7 +18,9 @@ from portal.api import services
 from portal.api.openapi import OPENAPI_DOCUMENT
 from portal.citizen.forms import StatusCheckForm
 from portal.citizen.services import StatusAnswer, answer_status_check, nik_limit_key
+from portal.edge import HostileInput, json_body
 from portal.extensions import csrf, db, limiter
+from portal.text import has_surrogates
 from portal.models import ApiKey
 from portal.nik import clean_nik
 from portal.ratelimit import retry_after_seconds
@@ -29,6 +31,7 @@ csrf.exempt(bp)  # no cookies, no session: a Bearer key authenticates each reque
 BODY_FIELDS = ("nik", "name")
 # The document's `pattern` for the name: KTP names are written in Latin letters.
 NAME_PATTERN = re.compile(r"[A-Za-z]")
+NAME_MAX_LENGTH = 120
 
 
 def _bearer_key() -> str | None:
@@ -52,9 +55,10 @@ def _client_limit_key() -> str:
 
 
 def _body_nik() -> str:
-    body = request.get_json(silent=True)
+    body = json_body()
     nik = body.get("nik") if isinstance(body, dict) else None
-    return clean_nik(nik)[0] if isinstance(nik, str) else ""
+    # A lone surrogate cannot be hashed into a limit key; the form refuses it with a message.
+    return clean_nik(nik)[0] if isinstance(nik, str) and not has_surrogates(nik) else ""
 
 
 def _json_error(status: int, code: str, message: str, **extra) -> Response:
@@ -87,12 +91,16 @@ def status():
     client = _client()
     if client is None:
         abort(401)
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name."))
     not_text = {name: [_("Harus berupa teks.")] for name in BODY_FIELDS if name in body and not isinstance(body[name], str)}
     if not_text:
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=not_text)
+    if isinstance(body.get("name"), str) and len(body["name"]) > NAME_MAX_LENGTH:
+        # Counted as sent: the form's length counts the name after control characters are removed.
+        errors = {"name": [_("Nama paling banyak 120 huruf.")]}
+        return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
     if isinstance(body.get("name"), str) and body["name"] and not NAME_PATTERN.search(body["name"]):
         errors = {"name": [_("Nama harus memuat huruf A-Z seperti pada KTP.")]}
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
@@ -147,6 +155,9 @@ def http_error(error: HTTPException):
             _("Terlalu banyak permintaan. Coba lagi dalam %(seconds)s detik.", seconds=seconds),
             retry_after=seconds,
         )
+    if isinstance(error, HostileInput):
+        # The edge's reason (too deep, a NUL, a lone surrogate), never the value itself.
+        return _json_error(400, "invalid_body", error.description)
     if code == 400:
         return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name."))
     if code == 413:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from portal.forms import select_choices
+from portal.forms import PortalForm, select_choices
 from wtforms import SelectField
 
 
-class BatchForm(FlaskForm):
+class BatchForm(PortalForm):
     file_format = SelectField(_l("Format berkas"), choices=select_choices([("xlsx", "XLSX"), ("csv", "CSV")]))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     answer = FileField(
         _l("Berkas jawaban BPJS (NIK dan nomor KPJ, .xlsx, .csv atau .ods)"),
         validators=[

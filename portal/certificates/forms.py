@@ -6,13 +6,12 @@ import re
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.certificates.jobs import count_batch
-from portal.forms import category_choices, kelurahan_choices, rw_number
+from portal.forms import PortalForm, category_choices, kelurahan_choices, rw_number
 from portal.models import PrintDocument
 
 
@@ -23,7 +22,7 @@ def document_choices():
     ]
 
 
-class BatchPrintForm(FlaskForm):
+class BatchPrintForm(PortalForm):
     """Which memberships to print in one background job."""
 
     document = RadioField(_l("Dokumen"), choices=document_choices(), default=PrintDocument.CARD.value,
@@ -71,7 +70,7 @@ class BatchPrintForm(FlaskForm):
         return True
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(PortalForm):
     """Revoke a card (lost, damaged, wrong data): its QR code then shows "dicabut"."""
 
     reason = SelectField(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +15,7 @@ from portal.access import office_required
 from portal.certificates import jobs, services
 from portal.certificates.forms import BatchPrintForm, RevokeForm
 from portal.certificates.services import PRINT_STYLESHEET, PrintRefused, VerificationStatus
+from portal.edge import query_int
 from portal.extensions import db, limiter
 from portal.forms import CsrfOnlyForm
 from portal.hx import render
@@ -196,7 +197,7 @@ def job_download(job_id: int):
 @office_required
 def print_log():
     """Who printed which certificate when, with each print's number (reprints counted)."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = query_int("page", 1)
     rows, has_next = services.print_log_page(page, LOG_PAGE_SIZE)
     return render(
         "certificates/log.html",

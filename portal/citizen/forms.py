@@ -6,11 +6,10 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, Form, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import category_choices, kecamatan_choices, kelurahan_choices, rw_number, select_choices
+from portal.forms import PortalForm, PortalPlainForm, TypedDateField, category_choices, kecamatan_choices, kelurahan_choices, rw_number, select_choices
 from portal.models import AREA_NUMBER_MAX
 from portal.names import name_key
 from portal.nik import NikError, clean_nik, parse_nik
@@ -25,14 +24,13 @@ NIK_MESSAGES = {
 YES_NO = [SelectChoice("tidak", _l("Tidak")), SelectChoice("ya", _l("Ya"))]
 
 
-class StatusCheckForm(Form):
+class StatusCheckForm(PortalPlainForm):
     """NIK and full name as on the KTP; the name is the second factor the NIK does not hold.
 
     A plain WTForms form, without Flask-WTF's CSRF token: the check changes nothing on the
     visitor's behalf and uses no session privilege, and another site that makes a browser
     post it cannot read the answer (the JSON API answers the same question without one).
-    The rate limits guard it instead. Every message is the portal's own, so WTForms' own
-    translations are not needed.
+    The rate limits guard it instead.
     """
 
     nik = StringField(
@@ -60,7 +58,7 @@ class StatusCheckForm(Form):
             raise ValidationError(_l("Isi nama lengkap sesuai KTP."))
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(PortalForm):
     """A visitor's short answers; the kelurahan list depends on the kecamatan chosen."""
 
     kecamatan = SelectField(_l("Kecamatan domisili"), validators=[InputRequired(_l("Pilih kecamatan."))])
@@ -77,7 +75,7 @@ class EligibilityForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "min": 1, "max": AREA_NUMBER_MAX},
     )
-    birth_date = DateField(
+    birth_date = TypedDateField(
         _l("Tanggal lahir"),
         validators=[InputRequired(_l("Isi tanggal lahir."))],
         render_kw={"autocomplete": "bday"},

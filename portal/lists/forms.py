@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import category_choices, rt_number
+from portal.forms import PortalForm, category_choices, rt_number
 from portal.models import ListEntry
 
 # The fields of a row as the mapping form offers them, in the order of the template.
@@ -28,7 +27,7 @@ MAPPABLE_COLUMNS = (
 )
 
 
-class NewListForm(FlaskForm):
+class NewListForm(PortalForm):
     title = StringField(
         _l("Judul daftar"),
         validators=[DataRequired(_l("Isi judul daftar.")), Length(max=200)],
@@ -40,7 +39,7 @@ class NewListForm(FlaskForm):
     )
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     spreadsheet = FileField(
         _l("Berkas daftar (XLSX, ODS atau CSV)"),
         validators=[FileRequired(_l("Pilih berkas yang akan diunggah."))],
@@ -48,7 +47,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class EntryForm(FlaskForm):
+class EntryForm(PortalForm):
     """One person typed into the inline table; the row validator judges the values."""
 
     nik = StringField(_l("NIK"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -89,7 +88,7 @@ class EntryForm(FlaskForm):
         )
 
 
-class ColumnMappingForm(FlaskForm):
+class ColumnMappingForm(PortalForm):
     """Which column of the uploaded file holds which field, when the headers did not say.
 
     Build it with `column_mapping_form(choices)`: the choices are the file's own columns.
@@ -125,7 +124,7 @@ def column_mapping_form(choices: list[tuple[int, str]], guessed: dict[str, int],
     return FileColumnMappingForm(**kwargs)
 
 
-class SubmitListForm(FlaskForm):
+class SubmitListForm(PortalForm):
     acknowledge_warnings = BooleanField(_l("Saya sudah memeriksa peringatan pada baris-baris ini dan data sesuai KTP."))
 
     def __init__(self, *args, warnings: int = 0, **kwargs):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import get_in_area_or_404, roles_required
+from portal.edge import query_int
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render, trigger, wants_fragment
@@ -60,7 +61,7 @@ def new():
 
 def _page_context(member_list: MemberList, *, page: int | None = None, entry_form: EntryForm | None = None, submit_form: SubmitListForm | None = None, upload_form: UploadForm | None = None) -> dict:
     only_errors = request.args.get("tampil") == "bermasalah"
-    shown = services.entries_page(member_list, page or request.args.get("halaman", 1, type=int), only_errors=only_errors)
+    shown = services.entries_page(member_list, page or query_int("halaman", 1), only_errors=only_errors)
     summary = services.list_summary(member_list)
     can_edit = current_user.role in AREA_ROLES
     return {

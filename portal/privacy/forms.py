@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired, Regexp
+
+from portal.forms import PortalForm
 
 NIK_PATTERN = re.compile(r"\d{16}")
 
 
-class SubjectReportForm(FlaskForm):
+class SubjectReportForm(PortalForm):
     """A NIK (exactly 16 digits) and the format: on screen, JSON or PDF."""
 
     nik = StringField(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.forms import rt_number, rw_number, select_choices
+from portal.forms import PortalForm, TypedDateField, rt_number, rw_number, select_choices
 from portal.models import Sex
 from portal.registry.services import END_REASONS
 
@@ -20,7 +19,7 @@ STATUS_CHOICES = [
 ]
 
 
-class MemberSearchForm(FlaskForm):
+class MemberSearchForm(PortalForm):
     """Search by exact NIK or by name; sent by POST so neither ever lands in a URL."""
 
     nik = StringField(
@@ -38,9 +37,9 @@ class MemberSearchForm(FlaskForm):
         return "".join((value or "").split()) or None
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(PortalForm):
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
-    birth_date = DateField(_l("Tanggal lahir"), validators=[DataRequired()])
+    birth_date = TypedDateField(_l("Tanggal lahir"), validators=[DataRequired()])
     sex = SelectField(_l("Jenis kelamin"), choices=select_choices([(Sex.MALE.value, _l("Laki-laki")), (Sex.FEMALE.value, _l("Perempuan"))]))
     kelurahan_code = SelectField(_l("Kelurahan"), validators=[DataRequired()])
     rw = IntegerField(_l("RW"), validators=[DataRequired(), rw_number()])
@@ -68,7 +67,7 @@ class CorrectionForm(FlaskForm):
         }
 
 
-class EndMembershipForm(FlaskForm):
+class EndMembershipForm(PortalForm):
     reason = SelectField(
         _l("Alasan berakhir"),
         choices=select_choices([("", _l("Pilih alasan"))] + list(END_REASONS.items())),

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import office_required
+from portal.edge import parse_id
 from portal.extensions import db
 from portal.hx import render
 from portal.forms import category_choices, form_errors, kelurahan_choices
@@ -34,7 +35,7 @@ def index():
             category=form.kategori.data or None,
             status=form.status.data or None,
         )
-        after = int(form.setelah.data) if (form.setelah.data or "").isdigit() else None
+        after = parse_id(form.setelah.data)
         people, has_more = services.search_members(search, after)
         if search.nik or search.name:
             services.note_search(people, current_user)

@@ -6,11 +6,11 @@ from datetime import date
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.models import Category, Kecamatan
 from portal.reports.figures import ReportFilters
 from portal.reports.services import default_year, report_years
@@ -19,7 +19,7 @@ MAX_TARGET = 10_000_000
 MAX_CEILING = 10**15
 
 
-class _GetForm(FlaskForm):
+class _GetForm(PortalForm):
     """A form read from the query string: it changes nothing, so it needs no CSRF token."""
 
     class Meta:
@@ -97,10 +97,10 @@ class MonthlyReportForm(_GetForm):
             self.month.data = date.today().month
 
 
-def targets_form(categories, kecamatan, **kwargs) -> FlaskForm:
+def targets_form(categories, kecamatan, **kwargs) -> PortalForm:
     """The year's targets: one field per category and kecamatan, and the budget ceiling."""
 
-    class TargetsForm(FlaskForm):
+    class TargetsForm(PortalForm):
         budget_ceiling = IntegerField(
             _l("Pagu anggaran iuran setahun (Rp)"),
             validators=[

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import rw_number, select_choices
+from portal.edge import MAX_ID
+from portal.forms import PortalForm, rw_number, select_choices
 from portal.review.services import REJECT_REASONS
 
 FLAG_CHOICES = [
@@ -19,7 +19,7 @@ FLAG_CHOICES = [
 ]
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PortalForm):
     """The queue's filters, read from the query string (nothing personal in them)."""
 
     class Meta:
@@ -29,12 +29,12 @@ class QueueFilterForm(FlaskForm):
     kelurahan = SelectField(_l("Kelurahan"), validators=[Optional()], validate_choice=False)
     rw = IntegerField(_l("RW"), validators=[Optional(), rw_number()])
     kategori = SelectField(_l("Kategori"), validators=[Optional()], validate_choice=False)
-    daftar = IntegerField(_l("Nomor daftar"), validators=[Optional(), NumberRange(1)])
+    daftar = IntegerField(_l("Nomor daftar"), validators=[Optional(), NumberRange(1, MAX_ID)])
     tanda = SelectField(_l("Tanda"), choices=select_choices(FLAG_CHOICES), validators=[Optional()])
-    setelah = IntegerField(validators=[Optional()])
+    setelah = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PortalForm):
     reason_code = SelectField(
         _l("Alasan penolakan"),
         choices=select_choices([("", _l("Pilih alasan"))] + list(REJECT_REASONS.items())),
@@ -48,7 +48,7 @@ class RejectForm(FlaskForm):
             raise ValidationError(_l("Tuliskan alasan penolakan."))
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PortalForm):
     reason_text = TextAreaField(
         _l("Yang harus diperbaiki"),
         validators=[DataRequired(_l("Tuliskan apa yang harus diperbaiki.")), Length(max=500)],
@@ -56,11 +56,11 @@ class ReturnForm(FlaskForm):
     next = HiddenField()
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(PortalForm):
     next = HiddenField()
 
 
-class BulkApproveForm(FlaskForm):
+class BulkApproveForm(PortalForm):
     """Approve the ticked entries, or every warning-free entry of the current filter."""
 
     entry_ids = SelectMultipleField(coerce=int, validate_choice=False)
@@ -71,6 +71,11 @@ class BulkApproveForm(FlaskForm):
     kategori = HiddenField()
     daftar = HiddenField()
     tanda = HiddenField()
+
+    def validate_entry_ids(self, field):
+        # Ticked ids are whole numbers; one no Integer column holds was typed, not ticked.
+        if any(not 1 <= entry_id <= MAX_ID for entry_id in field.data or ()):
+            raise ValidationError(_l("Pilihan ini tidak tersedia. Pilih salah satu dari daftar."))
 
     def validate_mode(self, field):
         if field.data not in ("selected", "warning_free"):

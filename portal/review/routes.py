@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import office_required
+from portal.edge import parse_id
 from portal.extensions import db
 from portal.forms import (
     category_choices,
@@ -42,8 +43,7 @@ def _queue_filter(source) -> queue.QueueFilter:
     """The filter from query-string or hidden-field values, ignoring what does not parse."""
 
     def number(name):
-        value = (source.get(name) or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_id(source.get(name))
 
     flag = source.get("tanda") or None
     return queue.QueueFilter(
