@@ -8,10 +8,9 @@ with pg_terminate_backend (needs TEST_DATABASE_URL). Both use the production eng
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import subprocess
 
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -21,7 +20,8 @@ from portal.api.services import KEY_PREFIX
 from portal.config import Config
 from portal.extensions import db
 from tests.conftest import make_config
-from tests.ops.servers import BIN, ROOT, Browser, Gunicorn, needs_postgresql
+from tests.databases import drop_postgres_database
+from tests.ops.servers import Browser, Gunicorn, needs_postgresql
 from tests.redis_server import free_port
 
 NIK, NAME = "7371011302850003", "Siti Aminah"
@@ -126,14 +126,12 @@ def _terminate_connections(url: str) -> int:
 
 
 @pytest.fixture
-def migrated_postgresql(tmp_path, worker_id):
-    """A fresh PostgreSQL database migrated by `flask db upgrade`, as an operator would."""
-    from tests.databases import drop_postgres_database, new_database
-
-    url = new_database("postgresql", f"portal_faults_{worker_id}_{secrets.token_hex(3)}", tmp_path)
-    env = {"DATABASE_URL": url, "PORTAL_ENV": "development"}
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    for command in (["db", "upgrade"], ["seed", "reference"]):
-        subprocess.run([*flask, *command], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
-    yield url
-    drop_postgres_database(make_url(url).database)
+def migrated_postgresql(migrated_databases, worker_id):
+    """A database of this test's own, copied from the session's migrated one (regions loaded)."""
+    template = make_url(migrated_databases["postgresql"])
+    name = f"{template.database}_faults_{secrets.token_hex(3)}"
+    admin = template.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+    yield template.set(database=name).render_as_string(hide_password=False)
+    drop_postgres_database(name)
