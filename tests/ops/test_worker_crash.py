@@ -152,6 +152,7 @@ def test_a_gunicorn_worker_killed_outright_is_replaced_and_loses_nothing_committ
     app = create_app(make_config(migrated_postgresql))
     with app.app_context():
         actions = list(db.session.scalars(db.select(AuditEvent.action)))
+        db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
     assert any("fail" in action for action in actions), actions
