@@ -3,6 +3,7 @@
     .venv/bin/python bench/status_check.py [--persons 200000] [--duration 10] [--rounds 3]
     .venv/bin/python bench/status_check.py --keep-database ...   # then, for quick reruns:
     .venv/bin/python bench/status_check.py --reuse-database ...
+    .venv/bin/python bench/status_check.py --pre-ping-comparison ...  # also without pool pre-ping
 
 What it does, all on 127.0.0.1 and bounded in time:
 1. (Re)creates a PostgreSQL database (default portal_bench_status), migrates it, loads the
@@ -19,8 +20,12 @@ What it does, all on 127.0.0.1 and bounded in time:
      each one also adds its access record to the audit trail (written in sealed batches).
    - status-page: the same POST without HX-Request (the whole page, as without JavaScript).
    Each request picks the next of 1,000 persons sampled across the table.
+   - status-no-ping (with --pre-ping-comparison): the htmx status POST to a third gunicorn
+     started with DATABASE_POOL_PRE_PING=0, to measure what the pool's pre-ping (one round
+     trip per request, so no request fails after a PostgreSQL restart) costs in this run.
 4. Prints each round and the medians: requests/s, p50/p95/p99 latency, and the ratio of
-   status to bare throughput (target: >= 1/3, p95 < 25 ms).
+   status to bare throughput (target: >= 1/3, p95 < 25 ms); with --pre-ping-comparison also
+   the ratio of status (pre-ping on, as deployed) to status-no-ping.
 
 Needs: wrk (Debian package `wrk`), PostgreSQL on 127.0.0.1:5432 (user postgres, trust).
 The machine is shared and has 2 cores that wrk, gunicorn and PostgreSQL all use: compare
@@ -51,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 from recording import recreate_database  # noqa: E402 (bench/ is on the path when run as a script)
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/portal_bench_status"
-PORTAL_PORT, BARE_PORT = 8961, 8962
+PORTAL_PORT, BARE_PORT, NO_PING_PORT = 8961, 8962, 8963
 SAMPLE = 1000
 SECRET_KEY = "bench-" + "x" * 40  # signs the audit chain too: the same for the loader and the servers
 CHUNK = 10_000
@@ -268,6 +273,10 @@ def main() -> None:
         "--reuse-database", action="store_true",
         help="use a database kept by an earlier --keep-database run as it is (implies --keep-database)",
     )
+    parser.add_argument(
+        "--pre-ping-comparison", action="store_true",
+        help="also serve the portal with DATABASE_POOL_PRE_PING=0 and compare (status-no-ping)",
+    )
     args = parser.parse_args()
 
     if args.reuse_database:
@@ -290,6 +299,9 @@ def main() -> None:
         start_gunicorn("wsgi:app", PORTAL_PORT, env, workdir / "portal.log"),
         start_gunicorn("status_check:bare_app()", BARE_PORT, env, workdir / "bare.log"),
     ]
+    if args.pre_ping_comparison:
+        no_ping_env = {**env, "DATABASE_POOL_PRE_PING": "0"}
+        servers.append(start_gunicorn("wsgi:app", NO_PING_PORT, no_ping_env, workdir / "portal-no-ping.log"))
     try:
         cookie = status_session(PORTAL_PORT)
         form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
@@ -300,6 +312,12 @@ def main() -> None:
             "status": (f"http://127.0.0.1:{PORTAL_PORT}/status", lua_script(status_bodies, {**form, "HX-Request": "true"})),
             "status-page": (f"http://127.0.0.1:{PORTAL_PORT}/status", lua_script(status_bodies, form)),
         }
+        if args.pre_ping_comparison:
+            no_ping_cookie = status_session(NO_PING_PORT)
+            scripts["status-no-ping"] = (
+                f"http://127.0.0.1:{NO_PING_PORT}/status",
+                lua_script(status_bodies, {**form, "Cookie": no_ping_cookie, "HX-Request": "true"}),
+            )
         check = urllib.request.Request(
             f"http://127.0.0.1:{PORTAL_PORT}/status", data=status_bodies[0].encode(), headers={**form, "HX-Request": "true"}
         )
@@ -338,7 +356,8 @@ def main() -> None:
             },
             method=f"gunicorn, {workers}, limits off (`RATELIMIT_ENABLED=0`); wrk `-t1 -c{args.connections} "
             f"-d{args.duration}s` on 127.0.0.1, {args.rounds} rounds of bare, status (htmx answer) and status-page "
-            "(whole page) after a 2 s warm-up of each",
+            "(whole page) after a 2 s warm-up of each"
+            + (", and status-no-ping (the htmx answer from a third gunicorn with `DATABASE_POOL_PRE_PING=0`)" if args.pre_ping_comparison else ""),
             database_url=args.database_url,
         )
         results: dict[str, list[dict]] = {name: [] for name in scripts}
@@ -361,6 +380,17 @@ def main() -> None:
         for name in ("status", "status-page"):
             ratios[name] = statistics.median(s["rps"] / b["rps"] for s, b in zip(results[name], results["bare"]))
             print(f"ratio {name}/bare (median of per-round ratios): {ratios[name]:.2f}  (target >= 0.33; p95 target < 25 ms)")
+
+        if args.pre_ping_comparison:
+            ratios["pre-ping"] = statistics.median(
+                s["rps"] / n["rps"] for s, n in zip(results["status"], results["status-no-ping"])
+            )
+            print(f"ratio status/status-no-ping (pool pre-ping on vs off): {ratios['pre-ping']:.2f}")
+            run.note(
+                f"Pool pre-ping: status (pre-ping on, as deployed) served {ratios['pre-ping']:.2f} of the "
+                f"requests per second of status-no-ping (DATABASE_POOL_PRE_PING=0) in the same run; p95 "
+                f"{medians['status']['p95']:.1f} ms vs {medians['status-no-ping']['p95']:.1f} ms."
+            )
 
         columns = [("rps", "req/s", "", 0), ("p50", "p50", "ms", 1), ("p95", "p95", "ms", 1), ("p99", "p99", "ms", 1), ("errors", "non-2xx/errors", "", 0)]
         run.table(

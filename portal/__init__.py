@@ -60,6 +60,26 @@ def _refuse_unsafe_production(app: Flask) -> None:
         )
 
 
+def refuse_per_process_limits(app: Flask, processes: int) -> None:
+    """Refuse to serve production from several processes whose rate limits are in memory.
+
+    Without REDIS_URL each process counts on its own, so N gunicorn workers let N times the
+    limits through (40 of 120 checks of one NIK instead of 10). Called by gunicorn's
+    on_starting hook (portal/gunicorn_conf.py), which knows the number of workers.
+    """
+    if processes <= 1 or not app.config["RATELIMIT_ENABLED"]:
+        return
+    if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        return
+    message = (
+        f"{processes} worker processes with rate limits in memory: each would count on its own, "
+        f"letting {processes} times the limits through. Set REDIS_URL (shared limits) or GUNICORN_WORKERS=1."
+    )
+    if app.config["PORTAL_ENV"] == "production":
+        raise InsecureConfigurationError("PORTAL_ENV=production refuses " + message)
+    app.logger.warning("WARNING: %s", message)
+
+
 def _require_defusedxml() -> None:
     """Uploaded spreadsheets are XML: openpyxl guards against entity expansion only with defusedxml."""
     import openpyxl.xml

@@ -37,10 +37,21 @@ class Config:
     # Access records of status checks are written in batches at most this old (0: at once).
     AUDIT_BATCH_SECONDS = float(os.environ.get("AUDIT_BATCH_SECONDS", "1"))
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    # Pessimistic disconnect handling: each connection taken from the pool is pinged first,
+    # so after a PostgreSQL restart (failover, upgrade) a stale pooled connection is
+    # replaced instead of failing the request. It costs one round trip per request;
+    # bench/status_check.py --pre-ping-comparison measures it (docs/operations.md).
     # hide_parameters: SQL log lines and database errors never quote a NIK or a name.
-    # pool_recycle instead of pool_pre_ping: a ping costs a round trip on every request.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "hide_parameters": True}
+    # Both engines use these (the default and the "reads" one, portal/__init__.py).
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": os.environ.get("DATABASE_POOL_PRE_PING", "1") == "1",
+        "pool_recycle": 1800,
+        "hide_parameters": True,
+    }
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Seconds a Redis command may take (rate limits, cache, print queue) before Redis
+    # counts as unreachable and the portal goes on without it.
+    REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
     # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are
     # trusted, so rate limits count real client addresses; 0 trusts none.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
@@ -79,6 +90,9 @@ class Config:
     API_LIMIT_PER_KEY = os.environ.get("API_LIMIT_PER_KEY", "600 per minute")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is unreachable each process counts in its own memory (one warning in the
+    # log), and goes back to Redis when a health check finds it again (docs/operations.md).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Argon2id cost; tests lower it, production keeps the library's defaults.
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
@@ -163,8 +177,15 @@ class Config:
         return self.REDIS_URL or "memory://"
 
     @property
+    def RATELIMIT_STORAGE_OPTIONS(self) -> dict:  # noqa: N802 - Flask-Limiter config name
+        if not self.REDIS_URL:
+            return {}
+        return {"socket_connect_timeout": self.REDIS_TIMEOUT_SECONDS, "socket_timeout": self.REDIS_TIMEOUT_SECONDS}
+
+    @property
     def CACHE_TYPE(self) -> str:  # noqa: N802 - Flask-Caching config name
-        return "RedisCache" if self.REDIS_URL else "SimpleCache"
+        # Reports are counted afresh while Redis is unreachable (portal/caching.py).
+        return "portal.caching.FallbackRedisCache" if self.REDIS_URL else "SimpleCache"
 
     @property
     def CACHE_REDIS_URL(self) -> str | None:  # noqa: N802 - Flask-Caching config name

@@ -24,3 +24,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 access_log_format = '{"remote":"%(h)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":"%(B)s","duration_us":%(D)s,"request_id":"%({x-request-id}o)s"}'
 errorlog = "-"
+
+
+def on_starting(server) -> None:
+    """Refuse production with several workers and per-process rate limits (no REDIS_URL)."""
+    from portal import refuse_per_process_limits
+
+    refuse_per_process_limits(server.app.wsgi(), server.cfg.workers)

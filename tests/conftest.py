@@ -13,6 +13,7 @@ from portal.config import Config
 from portal.extensions import db
 from portal.seed.reference import load_categories, load_regions, seed_reference
 from tests.databases import backends, new_database
+from tests.redis_server import RedisServer
 
 PASSWORD = "correct-horse-battery"
 # Reference tables survive between tests; everything else is emptied after each test.
@@ -64,6 +65,25 @@ def _empty_tables() -> None:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A redis-server of this test worker's own, on a free port, for the whole session."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The URL of the session's Redis, emptied before each test."""
+    import redis
+
+    connection = redis.Redis.from_url(redis_server.url())
+    connection.flushall()
+    connection.close()
+    return redis_server.url()
 
 
 @pytest.fixture(params=backends())

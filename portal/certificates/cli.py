@@ -6,7 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.certificates.jobs import redis_connection
+from portal.certificates.jobs import fail_abandoned_jobs, redis_connection
+from portal.extensions import db
 
 
 @click.command("worker")
@@ -19,5 +20,8 @@ def worker_command(burst: bool) -> None:
     app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: without it print jobs run inside the web process.")
+    # Jobs left running by a worker that died (kill -9, out of memory) get a retry button.
+    if fail_abandoned_jobs():
+        db.session.commit()
     worker = Worker([app.config["PRINT_QUEUE_NAME"]], connection=redis_connection(app))
     worker.work(burst=burst, with_scheduler=False)

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
+from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy.orm import selectinload
 
@@ -49,6 +50,9 @@ from portal.models.base import utcnow
 
 CARDS_PER_SHEET = 10
 UNFINISHED = (PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)
+# PrintJob.error of jobs that never ran: Redis refused the job, or its worker died.
+QUEUE_UNAVAILABLE = "QueueUnavailable"
+WORKER_LOST = "WorkerLost"
 
 
 def output_key(job: PrintJob) -> str | None:
@@ -136,8 +140,43 @@ def is_stale(job: PrintJob) -> bool:
     return utcnow() - updated > timedelta(seconds=current_app.config["PRINT_JOB_STALE_SECONDS"])
 
 
+def fail_abandoned_jobs() -> int:
+    """Mark failed every running job without progress for PRINT_JOB_STALE_SECONDS.
+
+    A running job commits its progress after every chunk (a few seconds), so silence that
+    long means its worker died (kill -9, out of memory, a lost machine) and nothing will
+    finish it. Nothing of it was recorded as printed (prints are recorded when the PDF is
+    complete), so staff can simply run it again. A queued job keeps its state: it may be
+    waiting behind a long batch, and the page offers a retry once it looks stale.
+    Returns how many jobs were marked; the caller commits.
+    """
+    cutoff = utcnow() - timedelta(seconds=current_app.config["PRINT_JOB_STALE_SECONDS"])
+    result = db.session.execute(
+        db.update(PrintJob)
+        .where(PrintJob.status == PrintJobStatus.RUNNING, PrintJob.updated_at < cutoff)
+        .values(status=PrintJobStatus.FAILED, error=WORKER_LOST, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        current_app.logger.warning("%d print job(s) without a live worker marked failed", result.rowcount)
+    return result.rowcount
+
+
 def can_retry(job: PrintJob) -> bool:
     return job.status == PrintJobStatus.FAILED or is_stale(job)
+
+
+def failure_message(job: PrintJob) -> str | None:
+    """What staff read about a failed or abandoned job (never the exception's text)."""
+    if job.status == PrintJobStatus.FAILED and job.error == QUEUE_UNAVAILABLE:
+        return _("Antrean cetak (Redis) tidak dapat dijangkau, jadi pekerjaan ini belum dimulai. Coba lagi beberapa saat lagi.")
+    if job.status == PrintJobStatus.FAILED and job.error == WORKER_LOST:
+        return _("Proses pencetak berhenti sebelum selesai. Belum ada yang dicatat sebagai dicetak; jalankan lagi.")
+    if job.status == PrintJobStatus.FAILED:
+        return _("Terjadi kesalahan saat membuat PDF (%(error)s). Belum ada yang dicatat sebagai dicetak.", error=job.error or "?")
+    if is_stale(job):
+        return _("Pekerjaan ini belum juga dimulai atau sudah lama tidak maju. Jalankan lagi bila perlu.")
+    return None
 
 
 def reset_for_retry(job: PrintJob) -> None:
@@ -160,23 +199,41 @@ def _remove_output(job: PrintJob) -> None:
 # -- Starting jobs ---------------------------------------------------------------------------
 
 
-def start_print_job(job_id: int) -> None:
-    """Hand a committed job to RQ (REDIS_URL set) or to the app's local worker thread."""
+def start_print_job(job: PrintJob) -> bool:
+    """Hand a committed job to RQ (REDIS_URL set) or to the app's local worker thread.
+
+    When Redis cannot take the job, the job is marked failed, so staff see why and can run
+    it again (the caller commits), and False is returned.
+    """
     app = current_app._get_current_object()
-    if app.config["REDIS_URL"]:
-        from rq import Queue
+    if not app.config["REDIS_URL"]:
+        local_worker(app).submit(_run_in_app_context, app, job.id)
+        return True
+    from redis import RedisError
+    from rq import Queue
 
-        Queue(app.config["PRINT_QUEUE_NAME"], connection=redis_connection(app)).enqueue_call(
-            run_print_job, args=(job_id,), timeout=app.config["PRINT_JOB_TIMEOUT"]
+    timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+    connection = redis_connection(app, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        Queue(app.config["PRINT_QUEUE_NAME"], connection=connection).enqueue_call(
+            run_print_job, args=(job.id,), timeout=app.config["PRINT_JOB_TIMEOUT"]
         )
-    else:
-        local_worker(app).submit(_run_in_app_context, app, job_id)
+    except RedisError as error:
+        current_app.logger.warning("print job %s could not be queued: %s", job.id, type(error).__name__)
+        job.status = PrintJobStatus.FAILED
+        job.error = QUEUE_UNAVAILABLE
+        job.finished_at = utcnow()
+        db.session.flush()
+        return False
+    finally:
+        connection.close()
+    return True
 
 
-def redis_connection(app: Flask):
+def redis_connection(app: Flask, **options):
     from redis import Redis
 
-    return Redis.from_url(app.config["REDIS_URL"])
+    return Redis.from_url(app.config["REDIS_URL"], **options)
 
 
 def local_worker(app: Flask) -> ThreadPoolExecutor:
@@ -200,6 +257,8 @@ def _run_in_app_context(app: Flask, job_id: int) -> None:
 def run_print_job(job_id: int) -> None:
     """Render a batch job's PDF (runs inside an app context, in RQ or the local worker)."""
     delete_expired_files()
+    fail_abandoned_jobs()
+    db.session.commit()
     job = db.session.get(PrintJob, job_id)
     if job is None or (job.status not in UNFINISHED) or (
         job.status == PrintJobStatus.RUNNING and not is_stale(job)

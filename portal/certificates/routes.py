@@ -141,7 +141,7 @@ def batch():
     if form.validate_on_submit():
         job = jobs.create_print_job(current_user, **form.filters)
         db.session.commit()
-        jobs.start_print_job(job.id)
+        _start(job)
         return redirect(url_for(".job", job_id=job.id))
     return render("certificates/batch.html", form=form, recent=jobs.recent_jobs())
 
@@ -150,6 +150,9 @@ def batch():
 @office_required
 def job(job_id: int):
     """A print job's progress; htmx polls the progress block every second until it ends."""
+    # Jobs whose worker died are marked failed when someone looks (a lazy expiry).
+    if jobs.fail_abandoned_jobs():
+        db.session.commit()
     print_job = db.get_or_404(PrintJob, job_id)
     return render(
         "certificates/job.html",
@@ -157,6 +160,7 @@ def job(job_id: int):
         job=print_job,
         stale=jobs.is_stale(print_job),
         can_retry=jobs.can_retry(print_job),
+        failure=jobs.failure_message(print_job),
         retry_form=CsrfOnlyForm(),
     )
 
@@ -171,8 +175,15 @@ def retry(job_id: int):
     if jobs.can_retry(print_job):
         jobs.reset_for_retry(print_job)
         db.session.commit()
-        jobs.start_print_job(print_job.id)
+        _start(print_job)
     return redirect(url_for(".job", job_id=print_job.id))
+
+
+def _start(print_job: PrintJob) -> None:
+    """Start a committed job; if the print queue cannot take it, say so (the job offers a retry)."""
+    if not jobs.start_print_job(print_job):
+        db.session.commit()
+        flash(_("Antrean cetak sedang tidak dapat dijangkau. Pekerjaan ini tersimpan; coba jalankan lagi beberapa saat lagi."), "error")
 
 
 @bp.get("/cetak/batch/<int:job_id>/unduh")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import traceback
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
 from portal.hx import render
 from portal.ratelimit import retry_after_seconds
 
@@ -25,6 +26,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         413: (_("Berkas terlalu besar"), _("Ukuran berkas melebihi batas %(mb)s MB. Perkecil berkas atau bagi menjadi beberapa berkas.", mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))),
         429: (_("Terlalu banyak percobaan"), _("Tunggu sebentar sebelum mencoba lagi.")),
         500: (_("Terjadi kesalahan pada sistem"), _("Kesalahan sudah dicatat. Silakan coba lagi beberapa saat lagi.")),
+        503: (_("Layanan sedang tidak tersedia"), _("Layanan sedang dalam pemeliharaan atau gangguan sementara. Silakan coba lagi beberapa saat lagi.")),
     }
 
 
@@ -58,8 +60,43 @@ def _internal_error(error: InternalServerError):
     return _render_error(InternalServerError())
 
 
+# Errors that mean "the database cannot be reached now" (down, restarting, refusing
+# connections, pool exhausted), as opposed to a bug: OperationalError also covers a
+# deadlock or a cancelled statement, which are as transient.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+def _database_unavailable(error: Exception):
+    """503 in the portal's layout (JSON on the API) while the database cannot answer."""
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:
+        pass
+    # Later hooks (request log, templates) must not ask the database for the user again.
+    g._login_user = login_manager.anonymous_user()
+    # The type only: a database error's text quotes its statement.
+    current_app.logger.error(
+        "Database unavailable (%s) on %s %s", type(error).__name__, request.method, request.url_rule
+    )
+    if request.path.startswith("/api/"):
+        # The shape of every API error (portal/api/routes.py).
+        message = _("Layanan sedang tidak tersedia. Coba lagi dalam %(seconds)s detik.", seconds=DATABASE_RETRY_AFTER_SECONDS)
+        response = jsonify(
+            {"error": {"code": "unavailable", "message": message, "retry_after": DATABASE_RETRY_AFTER_SECONDS}}
+        )
+        response.status_code = 503
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = _render_error(ServiceUnavailable())
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     for code in HANDLED:
         if code != 500:
             app.register_error_handler(code, _render_error)
     app.register_error_handler(500, _internal_error)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, _database_unavailable)

@@ -13,8 +13,8 @@ def test_healthz_reports_database_and_redis(client):
     assert response.json == {"status": "ok", "database": "ok", "redis": "not configured"}
 
 
-def test_healthz_checks_a_real_redis_when_configured(app_factory):
-    app = app_factory(REDIS_URL="redis://127.0.0.1:6379/15")
+def test_healthz_checks_a_real_redis_when_configured(app_factory, redis_url):
+    app = app_factory(REDIS_URL=redis_url)
     assert app.test_client().get("/healthz").json["redis"] == "ok"
 
 

@@ -2,22 +2,17 @@
 
 Starts the real processes an operator runs (README, "Production"), signs a staff member in
 over HTTP with the second factor, runs a batch print through the RQ worker and downloads
-the PDF. Needs TEST_DATABASE_URL (PostgreSQL) and Redis on 127.0.0.1:6379, as in CI.
+the PDF. Needs TEST_DATABASE_URL (PostgreSQL), as in CI; the Redis is the test's own
+(tests/redis_server.py).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pyotp
@@ -32,6 +27,8 @@ from portal.seed.reference import seed_reference
 from tests.conftest import PASSWORD, make_config
 from tests.databases import drop_postgres_database, new_database
 from tests.factories import LETTE, make_member, make_user
+from tests.ops.servers import Browser, wait_until
+from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -41,56 +38,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Browser:
-    """A tiny HTTP client that keeps cookies (also Secure ones: the test talks plain HTTP)."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.cookies: dict[str, str] = {}
-        self.opener = urllib.request.build_opener(NoRedirect)
-
-    def request(self, path: str, data: dict | None = None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body)
-        if self.cookies:
-            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        try:
-            response = self.opener.open(request, timeout=30)
-        except urllib.error.HTTPError as error:
-            response = error
-        with response:
-            for header in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = header.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, response.headers, response.read()
-
-    def token(self, path: str) -> str:
-        _, _, page = self.request(path)
-        return re.search(rb'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page).group(1).decode()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def wait_until(check, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def test_gunicorn_and_an_rq_worker_run_a_batch_print_on_postgresql_and_redis(tmp_path, worker_id):
+def test_gunicorn_and_an_rq_worker_run_a_batch_print_on_postgresql_and_redis(tmp_path, worker_id, redis_url):
     url = new_database("postgresql", f"portal_smoke_{worker_id}", tmp_path)
     name = make_url(url).database
     queue = f"printing-smoke-{secrets.token_hex(4)}"
@@ -99,7 +47,7 @@ def test_gunicorn_and_an_rq_worker_run_a_batch_print_on_postgresql_and_redis(tmp
         "PORTAL_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
-        "REDIS_URL": "redis://127.0.0.1:6379/12",
+        "REDIS_URL": redis_url,
         "PRINT_QUEUE_NAME": queue,
         "STORAGE_DIR": str(tmp_path / "storage"),
         "BASE_URL": "http://127.0.0.1",
