@@ -43,16 +43,16 @@ def into_message_area(response: Response) -> Response:
     return response
 
 
-def redirect(location: str, htmx_status: int = 200) -> Response:
+def redirect(location: str) -> Response:
     """Send the browser to `location` as a whole page, also from an htmx request.
 
     The request behind an htmx swap would follow a 302 itself and swap the page it finds
     (the sign-in page) into the element; HX-Redirect makes htmx load it as the page
-    instead, answered with `htmx_status` (401 when the session has ended).
+    instead. It comes with a 200: an error status would only add a console error to it.
     """
     if not request.htmx:
         return flask.redirect(location)
-    response = make_response("", htmx_status)
+    response = make_response("", 200)
     response.headers["HX-Redirect"] = location
     return response
 

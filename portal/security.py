@@ -60,7 +60,7 @@ def _sign_in_first() -> Response:
 def _to_sign_in() -> Response:
     # The whole page goes to the sign-in page, also from an htmx row action, and `next`
     # brings the user back to the page they were on (not to the row action's URL).
-    return hx.redirect(login_url(login_manager.login_view, next_url=hx.current_page()), htmx_status=401)
+    return hx.redirect(login_url(login_manager.login_view, next_url=hx.current_page()))
 
 
 def _set_headers(response: Response) -> Response:
