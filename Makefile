@@ -7,14 +7,17 @@ PORT ?= 5000
 DEMO_PASSWORD ?= demo-makassar-2026
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi
+# `flask run` serves there, and the default BASE_URL (the address in QR codes) follows.
+export FLASK_RUN_HOST := $(HOST)
+export FLASK_RUN_PORT := $(PORT)
 
 CATALOGUES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
 .PHONY: run test setup migrate seed translations bench bench-report clean
 
-run: setup migrate seed ## Set everything up and serve the portal on http://127.0.0.1:5000
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+run: setup migrate seed ## Set everything up and serve the portal on http://$(HOST):$(PORT) (default 127.0.0.1:5000)
+	$(BIN)/flask run
 
 test: $(VENV)/.dev-installed $(COMPILED) ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/bandit --quiet --recursive portal --severity-level medium

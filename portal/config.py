@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -18,6 +19,14 @@ def database_url(raw: str | None) -> str:
         if raw.startswith(prefix):
             return "postgresql+psycopg://" + raw[len(prefix):]
     return raw
+
+
+def base_url(environ: Mapping[str, str]) -> str:
+    """The portal's public address (printed in QR codes): BASE_URL, or else where `flask run`
+    serves (FLASK_RUN_HOST and FLASK_RUN_PORT, which `make run` sets from HOST and PORT)."""
+    if environ.get("BASE_URL"):
+        return environ["BASE_URL"].rstrip("/")
+    return f"http://{environ.get('FLASK_RUN_HOST') or '127.0.0.1'}:{environ.get('FLASK_RUN_PORT') or '5000'}"
 
 
 def _int(name: str, default: int) -> int:
@@ -55,7 +64,7 @@ class Config:
     # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are
     # trusted, so rate limits count real client addresses; 0 trusts none.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    BASE_URL = base_url(os.environ)
 
     SESSION_COOKIE_NAME = "portal_session"
     SESSION_COOKIE_HTTPONLY = True

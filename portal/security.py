@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, current_app, flash, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_url, logout_user
 
+from portal import hx
 from portal.accounts import sessions
 from portal.extensions import db, login_manager
 from portal.models import User
@@ -44,9 +45,22 @@ def _enforce_idle_timeout() -> Response | None:
         logout_user()
         session.clear()
         flash(_l("Sesi Anda berakhir karena tidak ada aktivitas. Silakan masuk lagi."), "info")
-        return redirect(url_for("accounts.login"))
+        return _to_sign_in()
     session["last_seen"] = now
     return None
+
+
+@login_manager.unauthorized_handler
+def _sign_in_first() -> Response:
+    """A page for signed-in users asked for without a session: sign in, then come back."""
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return _to_sign_in()
+
+
+def _to_sign_in() -> Response:
+    # The whole page goes to the sign-in page, also from an htmx row action, and `next`
+    # brings the user back to the page they were on (not to the row action's URL).
+    return hx.redirect(login_url(login_manager.login_view, next_url=hx.current_page()))
 
 
 def _set_headers(response: Response) -> Response:

@@ -770,12 +770,26 @@ def recheck_entries(validator: RowValidator, entries: list[ListEntry], *, known_
         fresh = [i for i in row.issues() if i["code"] not in INPUT_CODES]
         issues = kept + fresh
         if issues != (entry.issues or []):
-            entry.issues = issues
+            for name, value in issue_columns(issues).items():
+                setattr(entry, name, value)
 
 
 def entry_columns(row: CheckedRow) -> dict:
     """The values of a checked row as ListEntry columns."""
     values = {k: v for k, v in row.values.items() if k != "nik_valid"}
-    values["issues"] = row.issues()
+    values.update(issue_columns(row.issues()))
     values["row_number"] = row.row_number
     return values
+
+
+def issue_columns(issues: list[dict]) -> dict:
+    """An entry's findings with the flags the review queue filters on (stored, so indexed).
+
+    Every path that stores findings (upload, inline rows, the CLI's bulk insert, the recheck
+    before submitting) takes the flags from here, so no path can store one without the other.
+    """
+    return {
+        "issues": issues,
+        "has_warnings": any(i.get("severity") == WARNING for i in issues),
+        "possible_duplicate": any("duplicate" in (i.get("code") or "") for i in issues),
+    }

@@ -22,6 +22,7 @@ from portal.models import (
 )
 from portal.names import name_key
 from portal.nik import make_nik
+from portal.validation import issue_columns
 from tests.conftest import PASSWORD
 
 LETTE = "7371011004"  # Lette, Mariso
@@ -76,7 +77,7 @@ def make_entry(member_list: MemberList, *, state: EntryState = EntryState.PENDIN
         rt=fields.pop("rt", 1),
         category_code=fields.pop("category_code", "kader"),
         state=state,
-        issues=fields.pop("issues", []),
+        **issue_columns(fields.pop("issues", [])),
         **fields,
     )
     db.session.add(entry)

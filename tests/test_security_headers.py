@@ -3,15 +3,22 @@ page, JSON API, PDF download and static file; HSTS in production only."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from portal.extensions import db
 from portal.models import Role
 from portal.seed.reference import seed_reference
-from tests.conftest import AuthActions, csrf_token
+from tests.conftest import CSRF_PATTERN, PASSWORD, AuthActions, csrf_token
 from tests.factories import make_member, make_user
 
-PRODUCTION = {"PORTAL_ENV": "production", "SECRET_KEY": "s" * 48, "SESSION_COOKIE_SECURE": True}
+PRODUCTION = {"PORTAL_ENV": "production", "SECRET_KEY": "s" * 48}
+ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("public page", "signed-in page", "error page", "JSON API", "OpenAPI document", "PDF download", "static file")
 
 
@@ -72,15 +79,40 @@ def test_every_security_header_on_each_kind_of_response_in_production(production
         assert "no-store" in headers["Cache-Control"], kind
 
 
-def test_session_cookie_is_secure_httponly_and_samesite_in_production(app_factory):
-    app = app_factory(**PRODUCTION)
+# Signs in through wsgi.py's app, configured from the environment alone, as a server starts it.
+SIGN_IN = f"""
+import re
+from wsgi import app
+
+client = app.test_client()
+page = client.get("/masuk", base_url="https://portal.test").get_data(as_text=True)
+token = re.search(r'{CSRF_PATTERN.pattern}', page).group(1)
+form = {{"username": "rtrw1", "password": "{PASSWORD}", "csrf_token": token}}
+response = client.post("/masuk", data=form, base_url="https://portal.test", headers={{"Referer": "https://portal.test/masuk"}})
+print(response.status_code, response.headers.get("Location"))
+print(response.headers["Set-Cookie"])
+"""
+
+
+def test_session_cookie_is_secure_httponly_and_samesite_in_production(app):
     with app.app_context():
-        seed_reference()
-        make_user("staff1", Role.STAFF)
-    client = app.test_client()
-    AuthActions(client).login("staff1")
-    cookie = client.get_cookie("portal_session")
-    assert cookie is not None and cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+        make_user("rtrw1", Role.RT_RW)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SESSION_", "BASE_URL", "REDIS_URL"))}
+    environment |= {
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PDF_PRELOAD": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SIGN_IN], capture_output=True, text=True, cwd=ROOT, env=environment
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    signed_in, set_cookie = result.stdout.splitlines()[-2:]
+    assert signed_in == "302 /beranda"
+    attributes = {a.strip().split("=")[0].lower(): a.strip() for a in set_cookie.split(";")[1:]}
+    assert set_cookie.startswith("portal_session=")
+    assert "secure" in attributes and "httponly" in attributes and attributes["samesite"] == "SameSite=Lax"
 
 
 def test_no_hsts_outside_production(client):

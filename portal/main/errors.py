@@ -11,7 +11,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.extensions import db, login_manager
-from portal.hx import render
+from portal.hx import into_message_area, render, wants_fragment
 from portal.ratelimit import retry_after_seconds
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500)
@@ -36,15 +36,12 @@ def _render_error(error: HTTPException):
     if isinstance(error, CSRFError):
         message = _("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi.")
     retry_after = retry_after_seconds() if code == 429 else None
-    return render(
-        "errors/error.html",
-        block="content",
-        status=code,
-        code=code,
-        title=title,
-        message=message,
-        retry_after=retry_after,
-    )
+    context = {"code": code, "title": title, "message": message, "retry_after": retry_after}
+    if wants_fragment():
+        # An htmx swap (a row action): the message goes to the page's message area; the
+        # row stays as it was. A boosted navigation gets the whole error page.
+        return into_message_area(render("errors/_message.html", status=code, **context))
+    return render("errors/error.html", status=code, **context)
 
 
 def _internal_error(error: InternalServerError):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.accounts import User
@@ -102,7 +102,8 @@ class ListEntry(TimestampMixin, db.Model):
     monthly_income: Mapped[int | None] = mapped_column(Integer)
     # Validator findings: [{"code", "severity", "column", "message"}], refreshed on save.
     issues: Mapped[list] = mapped_column(JSON, default=list)
-    # Derived from `issues` whenever they are set, so the review queue filters on an index.
+    # Derived from `issues` where the row is validated (portal.validation.issue_columns), so
+    # the review queue filters on an index.
     has_warnings: Mapped[bool] = mapped_column(Boolean, default=False)
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[EntryState] = mapped_column(enum_column(EntryState), default=EntryState.DRAFT)
@@ -121,13 +122,6 @@ class ListEntry(TimestampMixin, db.Model):
     decided_by: Mapped[User | None] = relationship()
     kelurahan: Mapped[Kelurahan | None] = relationship()
     person: Mapped[Person | None] = relationship()
-
-    @validates("issues")
-    def _derive_issue_flags(self, _key: str, issues: list | None) -> list:
-        issues = issues or []
-        self.has_warnings = any(i.get("severity") == "warning" for i in issues)
-        self.possible_duplicate = any("duplicate" in (i.get("code") or "") for i in issues)
-        return issues
 
     @property
     def errors(self) -> list[dict]:

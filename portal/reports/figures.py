@@ -42,9 +42,6 @@ class ReportFilters:
         args = {"year": self.year, "kecamatan": self.kecamatan_code, "category": self.category_code}
         return {key: value for key, value in args.items() if value}
 
-    def cache_key(self) -> str:
-        return f"{self.year}:{self.kecamatan_code or '-'}:{self.category_code or '-'}:{self.month or '-'}"
-
 
 @dataclass(frozen=True)
 class CoverageRow:
@@ -160,18 +157,13 @@ class Report:
     computed_at: datetime
     by_category: list[CoverageRow]
     by_kecamatan: list[CoverageRow]
-    category_total: CoverageRow
-    kecamatan_total: CoverageRow
+    # All members against the one target total: the headline and both tables' total rows.
+    total: CoverageRow
     pipeline: list[PipelineWeek]
     certificates_by_month: list[MonthCount]
     waiting_lists: list[WaitingList]
     budget: Budget | None
     cache_seconds: int = 0
-
-    @property
-    def total(self) -> CoverageRow:
-        """The headline: all members against the category targets, or the kecamatan's."""
-        return self.kecamatan_total if self.filters.kecamatan_code else self.category_total
 
     @property
     def certificates(self) -> int:
@@ -193,15 +185,17 @@ class Report:
 
 
 @dataclass(frozen=True)
-class YearCounts:
-    """A year's heavy counts in fine groups, from which the report of any kecamatan and
-    category of that year is added up without touching the registry again.
+class PeriodCounts:
+    """A year's heavy counts in fine groups (or a month's, members as of its last day), from
+    which the report of any kecamatan and category is added up without touching the
+    registry again.
 
     Kecamatan are Kemendagri codes; weeks start on Monday and months on their first day,
     both in the portal's time zone.
     """
 
     year: int
+    month: int | None
     computed_at: datetime
     # (category, kecamatan, persons with a counted membership)
     coverage: tuple[tuple[str, str, int], ...]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -108,6 +109,26 @@ def targets_form(categories, kecamatan, **kwargs) -> PortalForm:
                 NumberRange(min=0, max=MAX_CEILING, message=_l("Pagu harus angka rupiah 0 atau lebih.")),
             ],
         )
+
+        def validate(self, extra_validators=None) -> bool:
+            """The kecamatan targets share out the city's target (the category targets' sum)
+            or are all 0 (not set yet): reports show one target total, which both tables'
+            rows must add up to."""
+            if not super().validate(extra_validators):
+                return False
+            city = sum(self[f"category_{code}"].data for code, _label in categories)
+            shared_out = sum(self[f"kecamatan_{code}"].data for code, _label in kecamatan)
+            if shared_out and shared_out != city:
+                self.form_errors.append(
+                    _(
+                        "Jumlah target kecamatan (%(shared_out)s) harus sama dengan jumlah target kategori "
+                        "(%(city)s), atau 0 di semua kecamatan bila pembagiannya belum ada.",
+                        shared_out=format_decimal(shared_out),
+                        city=format_decimal(city),
+                    )
+                )
+                return False
+            return True
 
     target_validators = [
         InputRequired(message=_l("Isi target (0 jika belum ada).")),

@@ -1,8 +1,9 @@
 """Coverage, pipeline, certificate and budget figures: aggregated in SQL, cached briefly.
 
-Dashboard and /stats reports are added up from a year's counts in fine groups
-(category x kecamatan x week or month, see YearCounts), which `flask reports refresh`
-recounts every few minutes; the monthly report (as of a month's end) is counted directly.
+Every report is added up from one count in fine groups (category x kecamatan x week or
+month, see PeriodCounts): the dashboard, /stats and the exports from the year's counts,
+which `flask reports refresh` recounts every few minutes, the monthly PDF from the same
+count taken as of the month's end. There is no second way to count a figure.
 
 Definitions the reports use everywhere (dashboard, /stats, exports, the monthly PDF):
 - a member of year Y is a person with a membership of year Y that staff did not end
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import after_this_request, current_app, has_request_context
@@ -35,8 +36,8 @@ from portal.reports.figures import (
     PipelineWeek,
     Report,
     ReportFilters,
+    PeriodCounts,
     WaitingList,
-    YearCounts,
 )
 from portal.models import (
     Category,
@@ -89,53 +90,49 @@ def invalidate_reports() -> None:
 
 
 def report_cache_key(filters: ReportFilters) -> str:
-    """Where the figures `filters` are made from are cached: the year's counts, shared by
-    every kecamatan and category, or (for a monthly report) the report itself."""
-    scope = filters.cache_key() if filters.month else f"year:{filters.year}"
-    return f"reports:{cache.get(GENERATION_KEY) or 0}:{scope}"
+    """Where the counts `filters` are added up from are cached: the year's (or the month's)
+    counts, shared by every kecamatan and category."""
+    scope = f"month:{filters.year}-{filters.month:02d}" if filters.month else f"year:{filters.year}"
+    return f"reports:counts:{cache.get(GENERATION_KEY) or 0}:{scope}"
 
 
 def build_report(filters: ReportFilters) -> Report:
     """The report for `filters`, from counts never older than REPORTS_CACHE_SECONDS.
 
-    The year's counts are kept in fine groups, so any kecamatan and category is added up
-    from them in milliseconds. `flask reports refresh`, run every few minutes, recounts
+    The year's counts (a month's, for the monthly report) are kept in fine groups, so any
+    kecamatan and category is added up from them in milliseconds. `flask reports refresh`, run every few minutes, recounts
     them, so pages do not wait for the count itself (about a second at 200,000 members).
     Without the job, past half the maximum age cached counts are still served and recounted
     once the response has gone out; past the full age they are recounted before answering.
     """
     max_age = current_app.config["REPORTS_CACHE_SECONDS"]
-    if filters.month:
-        return _cached_or_counted(filters, lambda: compute_report(filters), max_age)
-    counts = _cached_or_counted(filters, lambda: count_year(filters.year), max_age)
+    counts = _cached_or_counted(filters, lambda: count_period(filters.year, filters.month), max_age)
     return report_from_counts(filters, counts, max_age)
 
 
-def refresh_year_counts(year: int) -> YearCounts:
+def refresh_year_counts(year: int) -> PeriodCounts:
     """Recount the year's figures now and cache them (the job behind `flask reports refresh`)."""
     max_age = current_app.config["REPORTS_CACHE_SECONDS"]
-    return _count_and_store(report_cache_key(ReportFilters(year)), lambda: count_year(year), max(max_age, 1))
+    return _count_and_store(report_cache_key(ReportFilters(year)), lambda: count_period(year), max(max_age, 1))
 
 
 def _cached_or_counted(filters: ReportFilters, count, max_age: int):
     if max_age <= 0:
         return count()
     key = report_cache_key(filters)
-    figures = cache.get(key)
-    age = (datetime.now(timezone.utc) - figures.computed_at).total_seconds() if figures else None
-    if figures is None or age >= max_age:
+    counts = cache.get(key)
+    age = (datetime.now(timezone.utc) - counts.computed_at).total_seconds() if counts else None
+    if counts is None or age >= max_age:
         return _count_and_store(key, count, max_age)
     if age >= max_age / 2 and has_request_context() and cache.add(f"{key}:recounting", 1, timeout=60):
         _recount_after_response(key, count, max_age)
-    return figures
+    return counts
 
 
-def _count_and_store(key: str, count, max_age: int):
-    figures = count()
-    if isinstance(figures, Report):
-        figures = replace(figures, cache_seconds=max_age)
-    cache.set(key, figures, timeout=max_age)
-    return figures
+def _count_and_store(key: str, count, max_age: int) -> PeriodCounts:
+    counts = count()
+    cache.set(key, counts, timeout=max_age)
+    return counts
 
 
 def _recount_after_response(key: str, count, max_age: int) -> None:
@@ -156,25 +153,67 @@ def _recount_after_response(key: str, count, max_age: int) -> None:
         return response
 
 
-def compute_report(filters: ReportFilters) -> Report:
-    """Every figure of the report, counted in the database now."""
-    programme_year = db.session.get(ProgrammeYear, filters.year)
-    by_category, by_kecamatan, category_total, kecamatan_total = _coverage(filters)
-    return Report(
-        filters=filters,
-        computed_at=datetime.now(timezone.utc),
-        by_category=by_category,
-        by_kecamatan=by_kecamatan,
-        category_total=category_total,
-        kecamatan_total=kecamatan_total,
-        pipeline=_pipeline(filters),
-        certificates_by_month=_certificates_by_month(filters),
-        waiting_lists=_waiting_lists(filters),
-        budget=_budget(filters, programme_year) if programme_year else None,
+# --- the count -------------------------------------------------------------------------
+
+
+def count_period(year: int, month: int | None = None) -> PeriodCounts:
+    """Count the year's members, premiums, pipeline and certificates in fine groups; with
+    `month`, members as of the month's end and the pipeline and certificates of that month."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A few hundred thousand narrow rows hashed in memory rather than in temporary
+        # files (the default 4 MB spills at 200,000 members); this transaction only.
+        db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+    filters = ReportFilters(year, month=month)
+    start, end = _utc_bounds(filters)
+    has_membership = (
+        db.select(Membership.id)
+        .where(Membership.person_id == Person.id, *_counted_memberships(filters))
+        .exists()
     )
-
-
-# --- the queries -------------------------------------------------------------------------
+    person_kecamatan = _kecamatan_code(Person.kelurahan_code)
+    coverage = db.session.execute(
+        db.select(Person.category_code, person_kecamatan, func.count())
+        .where(has_membership)
+        .group_by(Person.category_code, person_kecamatan)
+    ).all()
+    memberships = db.session.execute(
+        db.select(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht, func.count())
+        .select_from(Membership)
+        .join(Person, Membership.person_id == Person.id)
+        .where(*_counted_memberships(filters))
+        .group_by(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht)
+    ).all()
+    entry_kecamatan = _kecamatan_code(ListEntry.kelurahan_code)
+    submitted_week = _local_period_start(ListEntry.submitted_at, "week")
+    submitted = db.session.execute(
+        db.select(submitted_week, entry_kecamatan, ListEntry.category_code, func.count())
+        .where(ListEntry.submitted_at >= start, ListEntry.submitted_at < end)
+        .group_by(submitted_week, entry_kecamatan, ListEntry.category_code)
+    ).all()
+    decided_week = _local_period_start(ListEntry.decided_at, "week")
+    decided = db.session.execute(
+        db.select(decided_week, ListEntry.state, entry_kecamatan, ListEntry.category_code, func.count())
+        .where(ListEntry.decided_at >= start, ListEntry.decided_at < end, ListEntry.state.in_(DECISION_STATES))
+        .group_by(decided_week, ListEntry.state, entry_kecamatan, ListEntry.category_code)
+    ).all()
+    issued_month = _local_period_start(Certificate.issued_at, "month")
+    certificates = db.session.execute(
+        db.select(issued_month, person_kecamatan, Person.category_code, func.count(Certificate.id))
+        .join(Membership, Certificate.membership_id == Membership.id)
+        .join(Person, Membership.person_id == Person.id)
+        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
+        .group_by(issued_month, person_kecamatan, Person.category_code)
+    ).all()
+    return PeriodCounts(
+        year=year,
+        month=month,
+        computed_at=datetime.now(timezone.utc),
+        coverage=tuple(tuple(row) for row in coverage),
+        memberships=tuple((c, k, income, bool(jht), n) for c, k, income, jht, n in memberships),
+        submitted=tuple((_as_date(w), k, c, n) for w, k, c, n in submitted),
+        decided=tuple((_as_date(w), EntryState(state).value, k, c, n) for w, state, k, c, n in decided),
+        certificates=tuple((_as_date(m), k, c, n) for m, k, c, n in certificates),
+    )
 
 
 def _counted_memberships(filters: ReportFilters):
@@ -185,55 +224,91 @@ def _counted_memberships(filters: ReportFilters):
     return clauses
 
 
-def _person_filters(filters: ReportFilters):
-    """WHERE clauses on Person for the kecamatan and category asked for.
-
-    The kecamatan is matched through its kelurahan codes, so the big tables are never
-    joined to the region tables (hash aggregation on two person columns stays cheap).
-    """
-    clauses = []
-    if filters.kecamatan_code:
-        clauses.append(
-            Person.kelurahan_code.in_(
-                db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == filters.kecamatan_code)
-            )
-        )
-    if filters.category_code:
-        clauses.append(Person.category_code == filters.category_code)
-    return clauses
+def _kecamatan_code(kelurahan_code_column):
+    """A kelurahan's Kemendagri code is its kecamatan's code plus four digits."""
+    return func.substr(kelurahan_code_column, 1, 6)
 
 
-def _kecamatan_of_kelurahan() -> dict[str, str]:
-    return dict(db.session.execute(db.select(Kelurahan.code, Kelurahan.kecamatan_code)).all())
+def _local_period_start(column, unit: str):
+    """The Monday ("week") or first day ("month") of a timestamp's day in the city's time."""
+    zone = report_timezone()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc(unit, func.timezone(zone.key, column)), Date)
+    hours = int(datetime.now(zone).utcoffset().total_seconds() // 3600)
+    if unit == "week":
+        return func.date(column, f"{hours:+d} hours", "-6 days", "weekday 1")
+    return func.date(column, f"{hours:+d} hours", "start of month")
 
 
-def _coverage(
-    filters: ReportFilters,
-) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow, CoverageRow]:
-    # Persons with at least one counted membership: a semi-join counts each person once.
-    has_membership = (
-        db.select(Membership.id)
-        .where(Membership.person_id == Person.id, *_counted_memberships(filters))
-        .exists()
+def _utc_bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
+    zone = report_timezone()
+    start, end = filters.period
+    return tuple(
+        datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(timezone.utc) for d in (start, end)
     )
-    counts = db.session.execute(
-        db.select(Person.category_code, Person.kelurahan_code, func.count())
-        .where(has_membership, *_person_filters(filters))
-        .group_by(Person.category_code, Person.kelurahan_code)
-    ).all()
-    kecamatan_of = _kecamatan_of_kelurahan()
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+# --- reports added up from the counts ----------------------------------------------------
+
+
+def report_from_counts(filters: ReportFilters, counts: PeriodCounts, cache_seconds: int = 0) -> Report:
+    """The report for a kecamatan and category, added up from the period's counts; only
+    the targets, the settings and the lists waiting now are read from the database."""
+
+    def wanted(kecamatan_code: str, category_code: str) -> bool:
+        return (not filters.kecamatan_code or kecamatan_code == filters.kecamatan_code) and (
+            not filters.category_code or category_code == filters.category_code
+        )
+
     per_category: dict[str, int] = defaultdict(int)
     per_kecamatan: dict[str, int] = defaultdict(int)
-    for category_code, kelurahan_code, members in counts:
-        per_category[category_code] += members
-        per_kecamatan[kecamatan_of[kelurahan_code]] += members
-    return _coverage_rows(filters, per_category, per_kecamatan)
+    for category_code, kecamatan_code, persons in counts.coverage:
+        if wanted(kecamatan_code, category_code):
+            per_category[category_code] += persons
+            per_kecamatan[kecamatan_code] += persons
+    by_category, by_kecamatan, total = _coverage_rows(filters, per_category, per_kecamatan)
+    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for week, kecamatan_code, category_code, n in counts.submitted:
+        if wanted(kecamatan_code, category_code):
+            weeks[week]["submitted"] += n
+    for week, state, kecamatan_code, category_code, n in counts.decided:
+        if wanted(kecamatan_code, category_code):
+            weeks[week][state] += n
+    months: dict[date, int] = defaultdict(int)
+    for month, kecamatan_code, category_code, n in counts.certificates:
+        if wanted(kecamatan_code, category_code):
+            months[month] += n
+    budget_groups: dict[tuple, int] = defaultdict(int)
+    for category_code, kecamatan_code, income, jht, n in counts.memberships:
+        if wanted(kecamatan_code, category_code):
+            budget_groups[category_code, income, jht] += n
+    programme_year = db.session.get(ProgrammeYear, filters.year)
+    return Report(
+        filters=filters,
+        computed_at=counts.computed_at,
+        by_category=by_category,
+        by_kecamatan=by_kecamatan,
+        total=total,
+        pipeline=[PipelineWeek(week, **n) for week, n in sorted(weeks.items())],
+        certificates_by_month=[MonthCount(month, n) for month, n in sorted(months.items())],
+        waiting_lists=_waiting_lists(filters),
+        budget=(
+            _budget_rows([(*key, n) for key, n in budget_groups.items()], programme_year)
+            if programme_year
+            else None
+        ),
+        cache_seconds=cache_seconds,
+    )
 
 
 def _coverage_rows(
     filters: ReportFilters, per_category: dict[str, int], per_kecamatan: dict[str, int]
-) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow, CoverageRow]:
-    """Members per category and kecamatan against the year's targets, and the totals."""
+) -> tuple[list[CoverageRow], list[CoverageRow], CoverageRow]:
+    """Members per category and kecamatan against the year's targets, and the total."""
     # Category targets are city-wide and kecamatan targets cover every category: a target
     # applies only while the report is not narrowed along the other dimension.
     category_targets = dict(
@@ -275,105 +350,13 @@ def _coverage_rows(
         for k in kecamatan
         if not filters.kecamatan_code or k.code == filters.kecamatan_code
     ]
-    members = sum(per_category.values())
-    # Each table's total row sums its own targets; the headline uses the category targets
-    # (the programme's own figures) unless the report is narrowed to a kecamatan.
-    category_total = CoverageRow(
-        "total", "Jumlah", "Total", members, sum(r.target or 0 for r in by_category) or None
-    )
-    kecamatan_total = CoverageRow(
-        "total", "Jumlah", "Total", members, sum(r.target or 0 for r in by_kecamatan) or None
-    )
-    return by_category, by_kecamatan, category_total, kecamatan_total
-
-
-def local_day(column):
-    """The calendar day, in the report's time zone, of a timezone-aware timestamp column."""
-    zone = report_timezone()
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone(zone.key, column), Date)
-    # SQLite stores UTC text; the city's zone (WITA) has no daylight saving time.
-    hours = int(datetime.now(zone).utcoffset().total_seconds() // 3600)
-    return func.date(column, f"{hours:+d} hours")
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _utc_bounds(filters: ReportFilters) -> tuple[datetime, datetime]:
-    zone = report_timezone()
-    start, end = filters.period
-    return tuple(
-        datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(timezone.utc) for d in (start, end)
-    )
-
-
-def _entry_filters(query, filters: ReportFilters):
-    if filters.kecamatan_code:
-        query = query.where(
-            ListEntry.kelurahan_code.in_(
-                db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == filters.kecamatan_code)
-            )
-        )
-    if filters.category_code:
-        query = query.where(ListEntry.category_code == filters.category_code)
-    return query
-
-
-def _pipeline(filters: ReportFilters) -> list[PipelineWeek]:
-    start, end = _utc_bounds(filters)
-    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-
-    def week_of(day) -> date:
-        day = _as_date(day)
-        return day - timedelta(days=day.weekday())
-
-    submitted_day = local_day(ListEntry.submitted_at)
-    submitted = _entry_filters(
-        db.select(submitted_day, func.count())
-        .select_from(ListEntry)
-        .where(ListEntry.submitted_at >= start, ListEntry.submitted_at < end),
-        filters,
-    ).group_by(submitted_day)
-    for day, count in db.session.execute(submitted):
-        weeks[week_of(day)]["submitted"] += count
-
-    decided_day = local_day(ListEntry.decided_at)
-    decided = _entry_filters(
-        db.select(decided_day, ListEntry.state, func.count())
-        .select_from(ListEntry)
-        .where(
-            ListEntry.decided_at >= start,
-            ListEntry.decided_at < end,
-            ListEntry.state.in_(DECISION_STATES),
-        ),
-        filters,
-    ).group_by(decided_day, ListEntry.state)
-    for day, state, count in db.session.execute(decided):
-        weeks[week_of(day)][EntryState(state).value] += count
-    return [PipelineWeek(week, **counts) for week, counts in sorted(weeks.items())]
-
-
-def _certificates_by_month(filters: ReportFilters) -> list[MonthCount]:
-    start, end = _utc_bounds(filters)
-    issued_day = local_day(Certificate.issued_at)
-    # Every print counts, also of memberships ended later.
-    query = (
-        db.select(issued_day, func.count(Certificate.id))
-        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
-        .group_by(issued_day)
-    )
-    if filters.is_filtered:
-        query = (
-            query.join(Membership, Certificate.membership_id == Membership.id)
-            .join(Person, Membership.person_id == Person.id)
-            .where(*_person_filters(filters))
-        )
-    months: dict[date, int] = defaultdict(int)
-    for day, count in db.session.execute(query):
-        months[_as_date(day).replace(day=1)] += count
-    return [MonthCount(month, count) for month, count in sorted(months.items())]
+    # One target total, taken once: the category targets (the programme's own figures) for
+    # the city or a category, the kecamatan's target when narrowed to one. The headline and
+    # both tables' total rows show it; the targets form keeps the kecamatan targets adding
+    # up to the city's, so each table's rows add up to it too.
+    target = sum(r.target or 0 for r in (by_kecamatan if filters.kecamatan_code else by_category)) or None
+    total = CoverageRow("total", "Jumlah", "Total", sum(per_category.values()), target)
+    return by_category, by_kecamatan, total
 
 
 def _waiting_lists(filters: ReportFilters) -> list[WaitingList]:
@@ -405,19 +388,6 @@ def _waiting_lists(filters: ReportFilters) -> list[WaitingList]:
     return [WaitingList(*row) for row in db.session.execute(query)]
 
 
-def _budget(filters: ReportFilters, programme_year: ProgrammeYear) -> Budget:
-    """Premiums per category and programme; grouped by declared income so each person's
-    premium is exactly ProgrammeYear.monthly_premium, without loading 200,000 rows."""
-    groups = db.session.execute(
-        db.select(Person.category_code, Person.monthly_income, Membership.jht, func.count())
-        .select_from(Membership)
-        .join(Person, Membership.person_id == Person.id)
-        .where(*_counted_memberships(filters), *_person_filters(filters))
-        .group_by(Person.category_code, Person.monthly_income, Membership.jht)
-    ).all()
-    return _budget_rows(groups, programme_year)
-
-
 def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
     """The budget from (category, declared income, jht, memberships) groups."""
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -436,136 +406,6 @@ def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
     ]
     ceiling = int(programme_year.budget_ceiling) if programme_year.budget_ceiling else None
     return Budget(rows, programme_year.coverage_months, ceiling)
-
-
-# --- the year's counts, and reports added up from them ----------------------------------
-
-
-def _kecamatan_code(kelurahan_code_column):
-    """A kelurahan's Kemendagri code is its kecamatan's code plus four digits."""
-    return func.substr(kelurahan_code_column, 1, 6)
-
-
-def _local_period_start(column, unit: str):
-    """The Monday ("week") or first day ("month") of a timestamp's day in the city's time."""
-    zone = report_timezone()
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc(unit, func.timezone(zone.key, column)), Date)
-    hours = int(datetime.now(zone).utcoffset().total_seconds() // 3600)
-    if unit == "week":
-        return func.date(column, f"{hours:+d} hours", "-6 days", "weekday 1")
-    return func.date(column, f"{hours:+d} hours", "start of month")
-
-
-def count_year(year: int) -> YearCounts:
-    """Count the year's members, premiums, pipeline and certificates in fine groups."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A few hundred thousand narrow rows hashed in memory rather than in temporary
-        # files (the default 4 MB spills at 200,000 members); this transaction only.
-        db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
-    filters = ReportFilters(year)
-    start, end = _utc_bounds(filters)
-    has_membership = (
-        db.select(Membership.id)
-        .where(Membership.person_id == Person.id, *_counted_memberships(filters))
-        .exists()
-    )
-    person_kecamatan = _kecamatan_code(Person.kelurahan_code)
-    coverage = db.session.execute(
-        db.select(Person.category_code, person_kecamatan, func.count())
-        .where(has_membership)
-        .group_by(Person.category_code, person_kecamatan)
-    ).all()
-    memberships = db.session.execute(
-        db.select(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht, func.count())
-        .select_from(Membership)
-        .join(Person, Membership.person_id == Person.id)
-        .where(*_counted_memberships(filters))
-        .group_by(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht)
-    ).all()
-    entry_kecamatan = _kecamatan_code(ListEntry.kelurahan_code)
-    submitted_week = _local_period_start(ListEntry.submitted_at, "week")
-    submitted = db.session.execute(
-        db.select(submitted_week, entry_kecamatan, ListEntry.category_code, func.count())
-        .where(ListEntry.submitted_at >= start, ListEntry.submitted_at < end)
-        .group_by(submitted_week, entry_kecamatan, ListEntry.category_code)
-    ).all()
-    decided_week = _local_period_start(ListEntry.decided_at, "week")
-    decided = db.session.execute(
-        db.select(decided_week, ListEntry.state, entry_kecamatan, ListEntry.category_code, func.count())
-        .where(ListEntry.decided_at >= start, ListEntry.decided_at < end, ListEntry.state.in_(DECISION_STATES))
-        .group_by(decided_week, ListEntry.state, entry_kecamatan, ListEntry.category_code)
-    ).all()
-    issued_month = _local_period_start(Certificate.issued_at, "month")
-    certificates = db.session.execute(
-        db.select(issued_month, person_kecamatan, Person.category_code, func.count(Certificate.id))
-        .join(Membership, Certificate.membership_id == Membership.id)
-        .join(Person, Membership.person_id == Person.id)
-        .where(Certificate.issued_at >= start, Certificate.issued_at < end)
-        .group_by(issued_month, person_kecamatan, Person.category_code)
-    ).all()
-    return YearCounts(
-        year=year,
-        computed_at=datetime.now(timezone.utc),
-        coverage=tuple(tuple(row) for row in coverage),
-        memberships=tuple((c, k, income, bool(jht), n) for c, k, income, jht, n in memberships),
-        submitted=tuple((_as_date(w), k, c, n) for w, k, c, n in submitted),
-        decided=tuple((_as_date(w), EntryState(state).value, k, c, n) for w, state, k, c, n in decided),
-        certificates=tuple((_as_date(m), k, c, n) for m, k, c, n in certificates),
-    )
-
-
-def report_from_counts(filters: ReportFilters, counts: YearCounts, cache_seconds: int = 0) -> Report:
-    """The report for a year's kecamatan and category, added up from the year's counts;
-    only the targets, the settings and the lists waiting now are read from the database."""
-
-    def wanted(kecamatan_code: str, category_code: str) -> bool:
-        return (not filters.kecamatan_code or kecamatan_code == filters.kecamatan_code) and (
-            not filters.category_code or category_code == filters.category_code
-        )
-
-    per_category: dict[str, int] = defaultdict(int)
-    per_kecamatan: dict[str, int] = defaultdict(int)
-    for category_code, kecamatan_code, persons in counts.coverage:
-        if wanted(kecamatan_code, category_code):
-            per_category[category_code] += persons
-            per_kecamatan[kecamatan_code] += persons
-    by_category, by_kecamatan, category_total, kecamatan_total = _coverage_rows(
-        filters, per_category, per_kecamatan
-    )
-    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for week, kecamatan_code, category_code, n in counts.submitted:
-        if wanted(kecamatan_code, category_code):
-            weeks[week]["submitted"] += n
-    for week, state, kecamatan_code, category_code, n in counts.decided:
-        if wanted(kecamatan_code, category_code):
-            weeks[week][state] += n
-    months: dict[date, int] = defaultdict(int)
-    for month, kecamatan_code, category_code, n in counts.certificates:
-        if wanted(kecamatan_code, category_code):
-            months[month] += n
-    budget_groups: dict[tuple, int] = defaultdict(int)
-    for category_code, kecamatan_code, income, jht, n in counts.memberships:
-        if wanted(kecamatan_code, category_code):
-            budget_groups[category_code, income, jht] += n
-    programme_year = db.session.get(ProgrammeYear, filters.year)
-    return Report(
-        filters=filters,
-        computed_at=counts.computed_at,
-        by_category=by_category,
-        by_kecamatan=by_kecamatan,
-        category_total=category_total,
-        kecamatan_total=kecamatan_total,
-        pipeline=[PipelineWeek(week, **n) for week, n in sorted(weeks.items())],
-        certificates_by_month=[MonthCount(month, n) for month, n in sorted(months.items())],
-        waiting_lists=_waiting_lists(filters),
-        budget=(
-            _budget_rows([(*key, n) for key, n in budget_groups.items()], programme_year)
-            if programme_year
-            else None
-        ),
-        cache_seconds=cache_seconds,
-    )
 
 
 # --- targets -----------------------------------------------------------------------------
@@ -618,6 +458,21 @@ def save_targets(
             target.target_population = value
             changes.append(f"kecamatan:{code}")
     return changes
+
+
+def apportion(total: int, weights: Mapping[str, int]) -> dict[str, int]:
+    """`total` people shared out in proportion to `weights`, in whole people adding up to
+    `total` exactly (largest remainder: every share rounded down, the people left over go
+    one each to the largest remainders), so a table of shares adds up to its total row."""
+    weight_sum = sum(weights.values())
+    if not weight_sum:
+        return dict.fromkeys(weights, 0)
+    shares = {key: total * weight // weight_sum for key, weight in weights.items()}
+    left_over = total - sum(shares.values())
+    largest_remainders = sorted(weights, key=lambda key: (-(total * weights[key] % weight_sum), key))
+    for key in largest_remainders[:left_over]:
+        shares[key] += 1
+    return shares
 
 
 # --- the public page -------------------------------------------------------------------

@@ -22,9 +22,9 @@ def _coverage(rows: list[CoverageRow], total: CoverageRow, language: str, headin
 def rows_of(name: str, report: Report, language: str) -> tuple[list[str], list[list]]:
     """Headers and rows of one exportable table."""
     if name == "kategori":
-        return _coverage(report.by_category, report.category_total, language, _("Kategori"))
+        return _coverage(report.by_category, report.total, language, _("Kategori"))
     if name == "kecamatan":
-        return _coverage(report.by_kecamatan, report.kecamatan_total, language, _("Kecamatan"))
+        return _coverage(report.by_kecamatan, report.total, language, _("Kecamatan"))
     if name == "alur":
         headers = [_("Minggu mulai"), _("Dikirim"), _("Disetujui"), _("Ditolak"), _("Dikembalikan")]
         return headers, [

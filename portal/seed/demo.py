@@ -34,6 +34,7 @@ from portal.models import (
 )
 from portal.names import name_key
 from portal.nik import make_nik
+from portal.reports.services import apportion
 from portal.seed.reference import CATEGORIES, ensure_programme_year
 
 DEMO_SEED = 73_71
@@ -132,26 +133,20 @@ DEMO_BUDGET_CEILING = 25_000_000_000
 
 
 def _demo_targets(programme_year) -> None:
-    """Demo kecamatan targets: the year's category targets spread by number of kelurahan.
+    """Demo kecamatan targets: the year's category targets spread by number of kelurahan,
+    in shares that add up to the city's target (as the targets form requires).
 
     No per-kecamatan figure is published (DOMAIN.md); an admin sets real ones.
     """
     programme_year.budget_ceiling = DEMO_BUDGET_CEILING
     total = sum(s.target_population for s in programme_year.categories)
-    per_kecamatan = dict(
+    kelurahan_per_kecamatan = dict(
         db.session.execute(
             db.select(Kelurahan.kecamatan_code, db.func.count()).group_by(Kelurahan.kecamatan_code)
         ).all()
     )
-    kelurahan_count = sum(per_kecamatan.values()) or 1
-    for code, count in sorted(per_kecamatan.items()):
-        db.session.add(
-            KecamatanTarget(
-                year=programme_year.year,
-                kecamatan_code=code,
-                target_population=round(total * count / kelurahan_count),
-            )
-        )
+    for code, target in sorted(apportion(total, kelurahan_per_kecamatan).items()):
+        db.session.add(KecamatanTarget(year=programme_year.year, kecamatan_code=code, target_population=target))
 
 
 def demo_citizens() -> list[tuple[str, str, str]]:

@@ -39,6 +39,7 @@ from portal.models import (
 )
 from portal.names import name_key
 from portal.nik import make_nik
+from portal.validation import issue_columns
 from portal.seed.reference import CATEGORIES, ensure_programme_year
 
 TOTAL_RW = 1_005  # RWs in Kota Makassar (DOMAIN.md)
@@ -197,8 +198,8 @@ class CityGenerator:
                 version=1, **person_fields,
             )
             if state == EntryState.PENDING and self.random.random() < 0.15:
-                entry["issues"] = [{"code": "birth_date_mismatch", "severity": "warning", "column": "birth_date",
-                                    "message": "Tanggal lahir berbeda dengan tanggal di NIK.", "params": {}}]
+                entry.update(issue_columns([{"code": "birth_date_mismatch", "severity": "warning", "column": "birth_date",
+                                             "message": "Tanggal lahir berbeda dengan tanggal di NIK.", "params": {}}]))
             if state in (EntryState.APPROVED, EntryState.REJECTED, EntryState.RETURNED):
                 entry.update(decided_at=submitted + timedelta(days=self.random.randint(1, 20)), decided_by_id=staff_id)
             if state == EntryState.REJECTED:

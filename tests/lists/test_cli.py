@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import EntryState, ListEntry, ListSource, MemberList, Role
 from tests.factories import LETTE, PABAENG, make_user, new_nik
 from tests.lists.spreadsheets import HEADER, csv_bytes, person_row, xlsx_bomb, xlsx_bytes
+from tests.review.helpers import post
 from tests.spreadsheets.bombs import in_child_of_app, three_bombs
 
 CITY_HEADER = ["NIK", "Nama", "Tgl Lahir", "L/P", "Kelurahan", "RW", "RT", "Kategori"]
@@ -130,3 +131,23 @@ def test_only_staff_may_import(app, runner, tmp_path):
     result = run_import(runner, path, "--by", "rtrw1")
     assert result.exit_code == 2 and "not an active staff" in result.output
     assert run_import(runner, path, "--by", "nobody").exit_code == 2
+
+
+def test_imported_rows_with_warnings_are_left_out_of_warning_free_bulk_approval(app, runner, client, auth, staff, tmp_path):
+    born = date(1985, 2, 13)
+    clean, warned = new_nik(born), new_nik(born)
+    # The second row's sex contradicts its NIK: a warning, so the row is imported for review.
+    path = tmp_path / "usulan.xlsx"
+    path.write_bytes(xlsx_bytes([person_row(nik=clean, born=born), person_row(nik=warned, born=born, sex="P")]))
+    assert run_import(runner, path, "--by", staff, "--kelurahan", LETTE, "--rw", "2").exit_code == 0
+    with app.app_context():
+        by_nik = {e.nik: e for e in db.session.scalars(db.select(ListEntry))}
+        assert [i["code"] for i in by_nik[warned].warnings] == ["sex_mismatch"]
+
+    auth.login(staff)
+    response = post(client, "/verifikasi/massal", {"mode": "warning_free"})
+
+    assert response.status_code == 302
+    with app.app_context():
+        states = {e.nik: e.state for e in db.session.scalars(db.select(ListEntry))}
+    assert states == {clean: EntryState.APPROVED, warned: EntryState.PENDING}

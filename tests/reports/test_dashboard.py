@@ -265,7 +265,7 @@ def test_figures_are_cached_briefly_and_refreshed_after_targets_change(app_facto
         from portal.models import Category, Kecamatan
 
         data |= {f"category_{c.code}": "100" for c in db.session.scalars(db.select(Category))}
-        data |= {f"kecamatan_{k.code}": "10" for k in db.session.scalars(db.select(Kecamatan))}
+        data |= {f"kecamatan_{k.code}": "40" for k in db.session.scalars(db.select(Kecamatan))}  # 600 too
     assert client.post(f"/laporan/target/{YEAR}", data=data).status_code == 302
     rows = {row[0]: row for row in csv_table(client, "kategori")}
     assert rows["Jumlah"][1:3] == ["2", "600"]

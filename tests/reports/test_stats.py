@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import html
+import io
 import re
+from datetime import date
+
+from pypdf import PdfReader
 
 from portal.models import Role
 from portal.reports.services import suppress_small_cells
@@ -77,3 +81,35 @@ def test_stats_need_no_sign_in_and_are_linked_from_home_and_the_menu(client):
     response = client.get("/stats?year=abc")
     assert response.status_code == 200
     assert "Statistik cakupan" in response.get_data(as_text=True)
+
+
+def _table(page: str, caption: str) -> list[list[str]]:
+    """Every row of the table with `caption` (its total row last), as cell texts."""
+    table = next(t for t in page.split("<table")[1:] if f"<caption>{caption}</caption>" in t)
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)
+    ]
+
+
+def _people(text: str) -> int:
+    return int(text.replace(".", ""))
+
+
+def test_stats_and_the_monthly_pdf_show_one_target_total_that_the_kecamatan_rows_add_up_to(app, runner, client, auth):
+    # The demo's kecamatan targets share out the city's: 101,458 people (DOMAIN.md).
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    page = client.get("/stats").get_data(as_text=True)
+    assert re.search(r"<dt>Target</dt><dd>([\d.]+)</dd>", page).group(1) == "101.458"
+    for caption in ("Peserta dan target per kecamatan", "Peserta dan target per kategori"):
+        *rows, total = _table(page, caption)
+        assert total[0] == "Jumlah" and total[2] == "101.458", caption
+        assert sum(_people(row[2]) for row in rows) == 101_458, caption
+
+    auth.login("staff1", "demo-password-2026")
+    pdf = client.get(f"/laporan/bulanan.pdf?year={date.today().year}&month=12")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    targets = re.findall(r"^Jumlah [\d.]+ ([\d.]+) ", text, re.M)
+    # The kategori and the kecamatan table (whose total row repeats on every page it spans).
+    assert len(targets) >= 2 and set(targets) == {"101.458"}
+    assert re.search(r"^Target\s+([\d.]+)", text, re.M).group(1) == "101.458"

@@ -26,7 +26,10 @@ def test_admin_sets_targets_and_the_reports_use_them(app, client, auth):
         make_user("admin", Role.ADMIN)
         make_member(category_code="kader")
     auth.login("admin")
-    response = client.post(f"/laporan/target/{YEAR}", data=_form(app, client, kecamatan_737101="250"))
+    # Six categories of 1,000 shared out over 15 kecamatan: 250 + 550 + 13 x 400 = 6,000.
+    response = client.post(
+        f"/laporan/target/{YEAR}", data=_form(app, client, kecamatan_737101="250", kecamatan_737102="550")
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(ProgrammeYear, YEAR).budget_ceiling == 30_000_000_000
@@ -36,7 +39,7 @@ def test_admin_sets_targets_and_the_reports_use_them(app, client, auth):
         assert "kecamatan:737101" in event.details["changed"]
     rows = {row[0]: row for row in csv_table(client, "kecamatan")}
     assert rows["Mariso"][1:4] == ["1", "250", "0.4"]
-    assert rows["Jumlah"][2] == str(250 + 400 * 14)
+    assert rows["Jumlah"][2] == "6000"
 
 
 def test_bad_targets_are_refused_with_a_message_and_nothing_changes(app, client, auth):
@@ -54,6 +57,28 @@ def test_bad_targets_are_refused_with_a_message_and_nothing_changes(app, client,
         assert db.session.get(CategorySetting, (YEAR, "kader")).target_population == 6107
         assert db.session.scalar(db.select(KecamatanTarget)) is None
         assert db.session.get(ProgrammeYear, YEAR).budget_ceiling is None
+
+
+def test_kecamatan_targets_must_share_out_the_category_targets_or_be_left_at_zero(app, client, auth):
+    with app.app_context():
+        make_user("admin", Role.ADMIN)
+    auth.login("admin")
+    response = client.post(f"/laporan/target/{YEAR}", data=_form(app, client))  # 15 x 400 = 6,000
+    assert response.status_code == 302
+    response = client.post(f"/laporan/target/{YEAR}", data=_form(app, client, category_kader="1002"))
+    assert response.status_code == 200
+    assert (
+        "Jumlah target kecamatan (6.000) harus sama dengan jumlah target kategori (6.002), "
+        "atau 0 di semua kecamatan bila pembagiannya belum ada." in response.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert db.session.get(CategorySetting, (YEAR, "kader")).target_population == 1000
+    with app.app_context():
+        not_yet = {f"kecamatan_{k.code}": "0" for k in db.session.scalars(db.select(Kecamatan))}
+    response = client.post(f"/laporan/target/{YEAR}", data=_form(app, client, category_kader="1002", **not_yet))
+    assert response.status_code == 302
+    rows = {row[0]: row for row in csv_table(client, "kecamatan")}
+    assert rows["Mariso"][2] == "0" and rows["Jumlah"][2] == "6002"
 
 
 def test_only_admins_edit_targets(app, client, auth):
