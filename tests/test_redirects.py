@@ -57,11 +57,20 @@ def test_nothing_is_followed_without_a_next():
     assert safe_next("") is None
 
 
-@pytest.mark.parametrize("target", HOSTILE)
+# A NUL never reaches a view: portal/edge.py answers 400 first (tests/test_hostile_input.py).
+REACHING_VIEWS = [target for target in HOSTILE if "\x00" not in target]
+
+
+@pytest.mark.parametrize("target", REACHING_VIEWS)
 def test_the_language_switch_goes_home_for_a_hostile_next(client, target):
     response = client.post("/bahasa", data={"lang": "en", "next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_a_next_with_a_nul_is_refused_before_any_view(client):
+    assert client.post("/bahasa", data={"lang": "en", "next": "/beranda\x00"}).status_code == 400
+    assert client.get("/masuk", query_string={"next": "/beranda\x00"}).status_code == 400
 
 
 def test_the_language_switch_goes_back_to_the_page_it_came_from(client):
@@ -69,7 +78,7 @@ def test_the_language_switch_goes_back_to_the_page_it_came_from(client):
     assert response.headers["Location"] == "/daftar/?halaman=2"
 
 
-@pytest.mark.parametrize("target", HOSTILE)
+@pytest.mark.parametrize("target", REACHING_VIEWS)
 def test_signing_in_with_a_hostile_next_lands_on_the_home_page(app, client, target):
     with app.app_context():
         make_user("rtrw1", Role.RT_RW)

@@ -15,7 +15,7 @@ from portal.lists import services
 from portal.lists.forms import EntryForm, NewListForm, SubmitListForm, UploadForm, column_mapping_form
 from portal.lists.reader import read_table
 from portal.lists.template import template_bytes
-from portal.models import ListEntry, MemberList, Role
+from portal.models import AREA_ROLES, OFFICE_ROLES, ListEntry, MemberList
 from portal.spreadsheets.reader import FileRejected
 
 # htmx event sent when a row changed: the list's summary and submit parts refresh on it.
@@ -23,9 +23,8 @@ LIST_CHANGED = "list-changed"
 
 bp = Blueprint("lists", __name__, url_prefix="/daftar")
 
-LIST_ROLES = (Role.RT_RW, Role.AGENT, Role.STAFF, Role.ADMIN)
 # Only the area's own heads and agents fill and submit lists; staff review them.
-AREA_ROLES = (Role.RT_RW, Role.AGENT)
+LIST_ROLES = AREA_ROLES | OFFICE_ROLES
 HELD_UPLOAD = "list_upload"
 
 

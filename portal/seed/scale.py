@@ -22,6 +22,7 @@ from portal.audit.chain import mark_pending
 from portal.extensions import db
 from portal.memberships.services import coverage_period, reserve_membership_numbers
 from portal.models import (
+    OFFICE_ROLES,
     AuditEvent,
     Certificate,
     DesilRecord,
@@ -262,7 +263,7 @@ def seed_scale(persons: int, pending: int | None = None, seed: int = 7371, today
                progress: Callable[[str], None] = lambda _message: None) -> ScaleCounts:
     """Generate `persons` members (and `pending` more entries in other states); commit is the caller's."""
     today = today or date.today()
-    staff = db.session.scalar(select(User).where(User.role.in_((Role.STAFF, Role.ADMIN))).order_by(User.id).limit(1))
+    staff = db.session.scalar(select(User).where(User.role.in_(OFFICE_ROLES)).order_by(User.id).limit(1))
     if staff is None:
         staff = User(username="scale-staff", full_name="Petugas data skala", role=Role.STAFF,
                      password_hash=hash_password(secrets.token_urlsafe(24)), active=False)

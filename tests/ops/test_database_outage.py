@@ -51,7 +51,7 @@ def test_pages_answer_503_in_the_portal_layout_while_the_database_is_unreachable
     with caplog.at_level(logging.INFO):
         status = client.post("/status", data={"nik": NIK, "name": NAME})
         with client.session_transaction() as session:  # a signed-in visitor's cookie
-            session["_user_id"] = "some-session-token"
+            session["_user_id"] = "a-signed-in-visitors-cookie-secret-0123456"
         signed_in = client.get("/beranda")
 
     for response in (status, signed_in):
