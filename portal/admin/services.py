@@ -89,10 +89,16 @@ def update_year(programme_year: ProgrammeYear, values: dict, categories: dict[st
     audit.record("settings.update", "programme_year", programme_year.year, actor=actor, fields=changed)
 
 
-def copy_year(source: ProgrammeYear, year: int, actor: User) -> ProgrammeYear:
-    """A new year with the settings of `source`, to adjust before it starts."""
+def copy_year(source: ProgrammeYear | None, year: int, actor: User) -> ProgrammeYear:
+    """A new year with the settings of `source` (the programme's defaults when there is no year yet), to adjust before it starts."""
     if db.session.get(ProgrammeYear, year) is not None:
         raise ValueError(_("Pengaturan tahun %(year)d sudah ada.", year=year))
+    if source is None:
+        from portal.seed.reference import ensure_programme_year
+
+        new = ensure_programme_year(year)
+        audit.record("settings.create", "programme_year", year, actor=actor, copied_from=None)
+        return new
     new = ProgrammeYear(year=year, **{name: getattr(source, name) for name in YEAR_FIELDS})
     new.categories = [
         CategorySetting(category_code=s.category_code, **{name: getattr(s, name) for name in CATEGORY_FIELDS})

@@ -90,6 +90,23 @@ def test_admin_edits_a_years_settings_and_categories(app, client, auth):
     assert "lebih kecil" in response.get_data(as_text=True)
 
 
+def test_admin_starts_the_first_year_from_the_programme_defaults(app, client, auth):
+    year = date.today().year
+    with app.app_context():
+        make_user("admin", Role.ADMIN)
+        db.session.execute(db.delete(CategorySetting))
+        db.session.execute(db.delete(ProgrammeYear))
+        db.session.commit()
+    auth.login("admin")
+    response = post(client, "/admin/tahun/baru", page="/admin/tahun")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/tahun/{year}"
+    with app.app_context():
+        created = db.session.get(ProgrammeYear, year)
+        assert created is not None and created.categories
+        assert db.session.scalar(db.select(AuditEvent).filter_by(action="settings.create", target_id=str(year))) is not None
+
+
 def test_staff_cannot_open_administration(app, client, auth):
     with app.app_context():
         make_user("staff1", Role.STAFF)
