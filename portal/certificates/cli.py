@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.certificates.jobs import fail_abandoned_jobs, redis_connection
+from portal.certificates.jobs import fail_abandoned_jobs, redis_connection, remove_abandoned_scratch
 from portal.extensions import db
 
 
@@ -23,5 +23,6 @@ def worker_command(burst: bool) -> None:
     # Jobs left running by a worker that died (kill -9, out of memory) get a retry button.
     if fail_abandoned_jobs():
         db.session.commit()
+    remove_abandoned_scratch()
     worker = Worker([app.config["PRINT_QUEUE_NAME"]], connection=redis_connection(app))
     worker.work(burst=burst, with_scheduler=False)

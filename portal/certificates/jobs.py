@@ -15,6 +15,7 @@ import multiprocessing
 import secrets
 import shutil
 import tempfile
+import time
 import traceback
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -138,6 +139,29 @@ def is_stale(job: PrintJob) -> bool:
     if updated.tzinfo is None:  # SQLite hands back naive UTC
         updated = updated.replace(tzinfo=utcnow().tzinfo)
     return utcnow() - updated > timedelta(seconds=current_app.config["PRINT_JOB_STALE_SECONDS"])
+
+
+SCRATCH_PREFIX = "print-job-"
+
+
+def remove_abandoned_scratch() -> int:
+    """Delete this machine's scratch folders of print jobs whose worker died mid-batch.
+
+    A running job writes a chunk into its folder every few seconds and removes the folder
+    when it ends, even when it fails; a folder untouched for PRINT_JOB_STALE_SECONDS was left
+    by a process killed outright (kill -9, out of memory), and its chunks hold names.
+    Returns how many folders were removed.
+    """
+    cutoff = time.time() - current_app.config["PRINT_JOB_STALE_SECONDS"]
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue  # removed meanwhile by another process
+    return removed
 
 
 def fail_abandoned_jobs() -> int:
@@ -338,7 +362,8 @@ def _render_job(job_id: int) -> None:
     static_folder = current_app.static_folder
     render_options = {"stylesheet": PRINT_STYLESHEET, "static_folder": static_folder}
     # Chunks are scratch files of this machine; only the merged PDF goes to storage.
-    work_dir = Path(tempfile.mkdtemp(prefix=f"print-job-{job_id}-"))
+    remove_abandoned_scratch()
+    work_dir = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{job_id}-"))
     printed: list[tuple[int, int, int]] = []  # (certificate, membership, person) ids
     chunks: list[_Chunk] = []
     # Every back is the same, so each back sheet (by number of cards) is rendered once.

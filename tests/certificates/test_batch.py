@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import time
@@ -67,7 +68,14 @@ def pooled_app(app_factory, print_config):
     return app
 
 
-def test_batch_of_cards_runs_in_the_background_with_progress_and_gives_one_duplex_pdf(pooled_app):
+def test_batch_of_cards_runs_in_the_background_with_progress_and_gives_one_duplex_pdf(pooled_app, tmp_path, monkeypatch):
+    # Scratch chunks go to a folder of this test's own: other workers print a job 1 too.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # What a worker killed mid-batch (kill -9) left behind an hour ago: its chunks hold names.
+    abandoned = tmp_path / "print-job-99-abandoned"
+    abandoned.mkdir()
+    (abandoned / "00000.pdf").write_bytes(b"%PDF-")
+    os.utime(abandoned, (time.time() - 3600, time.time() - 3600))
     client = pooled_app.test_client()
     with pooled_app.app_context():
         numbers = [m.number for m in _members(13)]
@@ -111,6 +119,7 @@ def test_batch_of_cards_runs_in_the_background_with_progress_and_gives_one_duple
             db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action == "print")
         ) == 13
         assert not list(Path(tempfile.gettempdir()).glob(f"print-job-{job_id}-*"))  # scratch chunks removed
+        assert not abandoned.exists()  # and what a killed worker left
 
     # The same page after a reload still offers the file; "never printed" now finds nobody.
     assert "Unduh PDF" in client.get(f"/cetak/batch/{job_id}").get_data(as_text=True)
