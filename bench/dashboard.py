@@ -263,7 +263,7 @@ def main() -> None:
                 "/laporan/?kecamatan=737110&category=pekerja_rentan",
                 ReportFilters(year, "737110", "pekerja_rentan"),
             ),
-            "/stats": ("/stats", ReportFilters(year)),
+            "/stats": ("/statistik", ReportFilters(year)),
         }
         with app.app_context():
             members = db.session.scalar(db.select(db.func.count()).select_from(Membership))

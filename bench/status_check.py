@@ -209,7 +209,7 @@ def status_session(port: int) -> str:
     """The cookie a browser holds after opening the Cek Status page."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(f"http://127.0.0.1:{port}/status").read()
+    opener.open(f"http://127.0.0.1:{port}/cek-status").read()
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie
 
@@ -309,17 +309,17 @@ def main() -> None:
         bare_bodies = [urllib.parse.urlencode({"nik": nik}) for nik, _ in sample]
         scripts = {
             "bare": (f"http://127.0.0.1:{BARE_PORT}/lookup", lua_script(bare_bodies, {"Content-Type": form["Content-Type"]})),
-            "status": (f"http://127.0.0.1:{PORTAL_PORT}/status", lua_script(status_bodies, {**form, "HX-Request": "true"})),
-            "status-page": (f"http://127.0.0.1:{PORTAL_PORT}/status", lua_script(status_bodies, form)),
+            "status": (f"http://127.0.0.1:{PORTAL_PORT}/cek-status", lua_script(status_bodies, {**form, "HX-Request": "true"})),
+            "status-page": (f"http://127.0.0.1:{PORTAL_PORT}/cek-status", lua_script(status_bodies, form)),
         }
         if args.pre_ping_comparison:
             no_ping_cookie = status_session(NO_PING_PORT)
             scripts["status-no-ping"] = (
-                f"http://127.0.0.1:{NO_PING_PORT}/status",
+                f"http://127.0.0.1:{NO_PING_PORT}/cek-status",
                 lua_script(status_bodies, {**form, "Cookie": no_ping_cookie, "HX-Request": "true"}),
             )
         check = urllib.request.Request(
-            f"http://127.0.0.1:{PORTAL_PORT}/status", data=status_bodies[0].encode(), headers={**form, "HX-Request": "true"}
+            f"http://127.0.0.1:{PORTAL_PORT}/cek-status", data=status_bodies[0].encode(), headers={**form, "HX-Request": "true"}
         )
         answer = urllib.request.urlopen(check).read().decode()
         assert "Terdaftar dan terlindungi" in answer, answer[:500]

@@ -96,6 +96,10 @@ class Config:
     STATUS_LIMIT_PER_ADDRESS = os.environ.get("STATUS_LIMIT_PER_ADDRESS", "20 per 10 minutes")
     STATUS_LIMIT_PER_NIK = os.environ.get("STATUS_LIMIT_PER_NIK", "10 per hour")
     ELIGIBILITY_LIMIT_PER_ADDRESS = os.environ.get("ELIGIBILITY_LIMIT_PER_ADDRESS", "60 per 10 minutes")
+    # The public "find your RT/RW head" look-up (consenting officials' phones only).
+    CONTACTS_LIMIT_PER_ADDRESS = os.environ.get("CONTACTS_LIMIT_PER_ADDRESS", "60 per 10 minutes")
+    # How long a process keeps the help desk settings before reading them again.
+    SITE_SETTINGS_CACHE_SECONDS = _int("SITE_SETTINGS_CACHE_SECONDS", 30)
     API_LIMIT_PER_KEY = os.environ.get("API_LIMIT_PER_KEY", "600 per minute")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True

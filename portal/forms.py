@@ -17,6 +17,7 @@ from wtforms import DateField, Form
 from wtforms.fields import PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
+from wtforms.widgets import TextInput
 
 from portal.models.regions import AREA_NUMBER_MAX
 from wtforms.validators import ValidationError
@@ -178,6 +179,22 @@ class TypedDateField(DateField):
     def _value(self):
         # A date read from 13/02/1985 goes back into the date input as the ISO date it needs.
         return self.data.strftime(self.format[0]) if self.data else super()._value()
+
+
+class TypedTextDateField(TypedDateField):
+    """A TypedDateField in a plain text box: on a phone the date is typed (13/02/1985, or
+    13021985 on a number pad), not picked from a calendar that starts at today's year."""
+
+    widget = TextInput()
+    FORMATS = (*TypedDateField.FORMATS, "%d%m%Y")
+
+    def __init__(self, label=None, validators=None, format=FORMATS, **kwargs):
+        super().__init__(label, validators, format=format, **kwargs)
+
+    def _value(self):
+        if self.data:
+            return self.data.strftime("%d/%m/%Y")
+        return " ".join(self.raw_data) if self.raw_data else ""
 
 
 class CsrfOnlyForm(PortalForm):

@@ -1,9 +1,11 @@
-"""The one check a `next` address passes before the portal redirects to it."""
+"""The one check a `next` address passes before the portal redirects to it, and the redirect of a moved page."""
 
 from __future__ import annotations
 
 import unicodedata
 from urllib.parse import unquote, urlsplit
+
+from flask import Response, redirect, request
 
 MAX_LENGTH = 2048
 
@@ -44,3 +46,12 @@ def safe_next(target: str | None) -> str | None:
     if _unsafe_path(unicodedata.normalize("NFKC", decoded)):
         return None
     return target
+
+
+def moved(location: str, keep_query: bool = True) -> Response:
+    """A page's former address: 308 Permanent Redirect to `location`, which keeps the method and body.
+
+    The query string goes along only where it holds nothing personal (`keep_query`).
+    """
+    query = request.query_string.decode("ascii", "replace") if keep_query else ""
+    return redirect(location + (f"?{query}" if query else ""), 308)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def check(client, nik: str, name: str) -> None:
-    response = client.post("/status", data={"nik": nik, "name": name}, headers={"HX-Request": "true"})
+    response = client.post("/cek-status", data={"nik": nik, "name": name}, headers={"HX-Request": "true"})
     assert response.status_code == 200
 
 
@@ -87,7 +87,7 @@ def test_a_process_that_exits_writes_the_records_it_held(app_factory, backend, m
         from portal import create_app
 
         app = create_app(make_config({migrated_databases[backend]!r}, AUDIT_BATCH_SECONDS=3600))
-        response = app.test_client().post("/status", data={{"nik": {people["active"]!r}, "name": "Siti Aminah"}})
+        response = app.test_client().post("/cek-status", data={{"nik": {people["active"]!r}, "name": "Siti Aminah"}})
         assert response.status_code == 200
         """
     )

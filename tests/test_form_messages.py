@@ -231,7 +231,7 @@ def test_a_typed_birth_date_is_read_in_the_formats_people_write_and_a_wrong_one_
 def test_cek_kelayakan_answers_a_typed_date_and_a_tampered_choice_in_indonesian(app, client):
     from tests.conftest import csrf_token
 
-    token = csrf_token(client, "/eligibility")
-    page = client.post("/eligibility", data={"csrf_token": token, "birth_date": "32/02/1985", "desil": "99", "kecamatan": "x"}).get_data(as_text=True)
+    token = csrf_token(client, "/cek-kelayakan")
+    page = client.post("/cek-kelayakan", data={"csrf_token": token, "birth_date": "32/02/1985", "desil": "99", "kecamatan": "x"}).get_data(as_text=True)
     assert "Not a valid" not in page and "This field is required" not in page
     assert "Tanggal tidak terbaca" in page

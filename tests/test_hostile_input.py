@@ -387,7 +387,7 @@ def test_huge_page_numbers_and_numeric_filters_are_clamped_or_ignored_never_500(
             f"/verifikasi/?daftar={huge}&rw={huge}&setelah={huge}",
             f"/anggota/?setelah={huge}&name=Budi",
             f"/laporan/?year={huge}",
-            f"/stats?year={huge}",
+            f"/statistik?year={huge}",
             f"/admin/pengguna?setelah={huge}",
         ):
             response = client.get(url)

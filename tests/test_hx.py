@@ -50,9 +50,9 @@ def test_an_htmx_request_over_its_rate_limit_answers_429_with_a_message_and_when
     app = app_factory(STATUS_LIMIT_PER_ADDRESS="1 per minute")
     client = app.test_client()
     check = {"nik": "7371011302850003", "name": "Siti Aminah"}
-    htmx = {"HX-Request": "true", "HX-Target": "status-answer", "HX-Current-URL": "http://localhost/status"}
-    assert client.post("/status", data=check, headers=htmx).status_code == 200
-    response = client.post("/status", data=check, headers=htmx)
+    htmx = {"HX-Request": "true", "HX-Target": "status-answer", "HX-Current-URL": "http://localhost/cek-status"}
+    assert client.post("/cek-status", data=check, headers=htmx).status_code == 200
+    response = client.post("/cek-status", data=check, headers=htmx)
     assert response.status_code == 429
     assert_message_not_a_page(response, "Terlalu banyak percobaan")
     assert "Silakan coba lagi dalam" in response.get_data(as_text=True)

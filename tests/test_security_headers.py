@@ -32,7 +32,7 @@ def _responses(app) -> dict:
         db.session.commit()
     client = app.test_client()
     found = {
-        "public page": client.get("/status"),
+        "public page": client.get("/cek-status"),
         "error page": client.get("/tidak-ada-halaman-ini"),
         "JSON API": client.post("/api/v1/status", json={"nik": nik, "name": "Siti Aminah"}),
         "OpenAPI document": client.get("/api/v1/openapi.json"),

@@ -14,7 +14,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.forms import rt_number, rw_number, select_choices
 from portal.forms import PortalForm
@@ -94,3 +94,34 @@ class ProgrammeYearForm(PortalForm):
             }
             for entry in self.categories
         }
+
+
+PHONE_RULE = Regexp(r"^\+?[0-9][0-9 ()\-]{1,22}$", message=_l("Tulis nomor telepon dengan angka saja, mis. 0411 123456 atau 0811 4123 4567."))
+
+
+def _setting_field(spec):
+    if spec.kind == "amount":
+        return IntegerField(
+            spec.label,
+            validators=[InputRequired(_l("Isi jumlah dalam rupiah.")), NumberRange(0, 10**12, _l("Jumlah rupiah antara 0 dan 1.000.000.000.000."))],
+            description=spec.hint or "",
+        )
+    rules = [InputRequired(_l("Isian ini wajib diisi.")) if spec.required else Optional()]
+    rules.append(Length(max=spec.max_length))
+    if spec.kind == "phone":
+        rules.append(PHONE_RULE)
+    return StringField(spec.label, validators=rules, description=spec.hint or "")
+
+
+def site_settings_form(values: dict[str, str]):
+    """The form of the public settings, one field per SETTINGS entry; `values` fill a GET."""
+    from portal.help.settings import SETTINGS
+
+    class SiteSettingsForm(PortalForm):
+        def setting_values(self) -> dict[str, str]:
+            return {spec.key: "" if self[spec.key].data is None else str(self[spec.key].data).strip() for spec in SETTINGS}
+
+    for spec in SETTINGS:
+        setattr(SiteSettingsForm, spec.key, _setting_field(spec))
+    data = {spec.key: int(values[spec.key]) if spec.kind == "amount" and values.get(spec.key, "").isdigit() else values.get(spec.key) for spec in SETTINGS}
+    return SiteSettingsForm(data=data)

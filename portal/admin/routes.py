@@ -10,9 +10,10 @@ from flask_login import current_user
 from portal.access import roles_required
 from portal.accounts import services as accounts
 from portal.admin import services
-from portal.admin.forms import ROLE_CHOICES, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm
+from portal.admin.forms import ROLE_CHOICES, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm, site_settings_form
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
+from portal.help import services as help_services
 from portal.hx import render
 from portal.lists.services import category_names
 from portal.models import ProgrammeYear, Role, User
@@ -197,3 +198,16 @@ def edit_year(year: int):
             flash(_("Pengaturan tahun %(year)d disimpan.", year=year), "success")
             return redirect(url_for("admin.edit_year", year=year))
     return render("admin/year_form.html", form=form, programme_year=programme_year, labels=labels)
+
+
+@bp.route("/bantuan", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def site_settings():
+    """The help desk's contacts and the benefit amounts every citizen's answer and the help page show."""
+    form = site_settings_form(help_services.setting_values())
+    if form.validate_on_submit():
+        changed = help_services.save_settings(form.setting_values(), current_user)
+        db.session.commit()
+        flash(_("Pengaturan bantuan disimpan.") if changed else _("Tidak ada yang berubah."), "success")
+        return redirect(url_for("admin.site_settings"))
+    return render("admin/site_settings.html", form=form)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import PortalForm, PortalPlainForm, TypedDateField, category_choices, kecamatan_choices, kelurahan_choices, rw_number, select_choices
+from portal.forms import PortalForm, PortalPlainForm, TypedTextDateField, category_choices, kecamatan_choices, kelurahan_choices, rw_number, select_choices
 from portal.models import AREA_NUMBER_MAX
 from portal.names import name_key
 from portal.nik import NikError, clean_nik, parse_nik
@@ -75,10 +75,10 @@ class EligibilityForm(PortalForm):
         ],
         render_kw={"inputmode": "numeric", "min": 1, "max": AREA_NUMBER_MAX},
     )
-    birth_date = TypedDateField(
+    birth_date = TypedTextDateField(
         _l("Tanggal lahir"),
         validators=[InputRequired(_l("Isi tanggal lahir."))],
-        render_kw={"autocomplete": "bday"},
+        render_kw={"autocomplete": "bday", "placeholder": _l("hh/bb/tttt"), "maxlength": 10},
     )
     category = SelectField(_l("Pekerjaan"), validators=[InputRequired(_l("Pilih pekerjaan."))])
     employer_covered = RadioField(

@@ -7,13 +7,14 @@ returns the whole page.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, request, url_for
 
 from portal.citizen import services
 from portal.citizen.forms import EligibilityForm, StatusCheckForm
 from portal.extensions import csrf, limiter
 from portal.hx import render
 from portal.nik import clean_nik
+from portal.redirects import moved
 
 bp = Blueprint("citizen", __name__)
 
@@ -32,7 +33,7 @@ def _private(response: Response) -> Response:
     return response
 
 
-@bp.route("/status", methods=["GET", "POST"])
+@bp.route("/cek-status", methods=["GET", "POST"])
 @csrf.exempt  # see StatusCheckForm
 @limiter.limit(lambda: current_app.config["STATUS_LIMIT_PER_ADDRESS"], methods=["POST"])
 @limiter.shared_limit(
@@ -49,10 +50,11 @@ def status():
     answer = None
     if submitted and form.validate():
         answer = services.answer_status_check(form.nik.data, form.name.data, channel="web")
-    return _private(render("citizen/status.html", block="answer", form=form, answer=answer))
+    contacts = services.status_contacts(answer) if answer else []
+    return _private(render("citizen/status.html", block="answer", form=form, answer=answer, contacts=contacts))
 
 
-@bp.route("/eligibility", methods=["GET", "POST"])
+@bp.route("/cek-kelayakan", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["ELIGIBILITY_LIMIT_PER_ADDRESS"], methods=["POST"])
 def eligibility():
     """Cek Kelayakan: whether a visitor may qualify this year, and whom in their RW to ask."""
@@ -74,3 +76,19 @@ def eligibility():
             civil_servant=form.civil_servant.data == "ya",
         )
     return _private(render("citizen/eligibility.html", block="answer", form=form, answer=answer))
+
+
+# The former English addresses answer 308: a browser repeats a POST, body and all, at the
+# new address (a 301 would turn it into a GET and lose the form).
+@bp.route("/status", methods=["GET", "POST"])
+@csrf.exempt  # only a redirect: the new address checks what it needs
+def old_status():
+    """The former address of Cek Status."""
+    return moved(url_for("citizen.status"), keep_query=False)
+
+
+@bp.route("/eligibility", methods=["GET", "POST"])
+@csrf.exempt  # only a redirect: the new address checks the form's token
+def old_eligibility():
+    """The former address of Cek Kelayakan."""
+    return moved(url_for("citizen.eligibility"))

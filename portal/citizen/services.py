@@ -20,7 +20,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     String,
-    and_,
     bindparam,
     cast,
     exists,
@@ -49,8 +48,10 @@ from portal.models import (
     MembershipStatus,
     Person,
     ProgrammeYear,
+    Role,
     User,
 )
+from portal.help.services import tel_url, whatsapp_url
 from portal.names import mask_name, name_key
 
 def nik_limit_key(nik: str) -> str:
@@ -134,9 +135,14 @@ class StatusAnswer:
     submitted_on: date | None = None
     reason_code: str | None = None
     card_printed: bool | None = None
+    # The last four digits of the BPJS KPJ number, once BPJS has sent it.
+    kpj_last4: str | None = None
     # Which record answered, for the access history; never shown.
     person_id: int | None = field(default=None, compare=False)
     entry_id: int | None = field(default=None, compare=False)
+    # The person's RW, to name whom there to ask; never shown as such.
+    kelurahan_code: str | None = field(default=None, compare=False)
+    rw: int | None = field(default=None, compare=False)
 
     @property
     def found(self) -> bool:
@@ -167,6 +173,11 @@ class StatusAnswer:
         if category is None:
             return None
         return str(REASON_LABELS.get(category, OTHER_REASON))
+
+    @property
+    def area(self) -> str:
+        """The person's kelurahan and RW, "Lette RW 002", to say whom there to ask."""
+        return f"{self.kelurahan} RW {self.rw:03d}" if self.kelurahan and self.rw else (self.kelurahan or "")
 
     @property
     def card_advice(self) -> str | None:
@@ -215,6 +226,9 @@ _MEMBERSHIP = (
         .label("card_printed"),
         Kelurahan.name.label("kelurahan"),
         Kecamatan.name.label("kecamatan"),
+        Person.kelurahan_code,
+        Person.rw,
+        Membership.kpj_number,
     )
     .select_from(_PROBE)
     .outerjoin(Person, Person.nik == _PROBE.c.nik)
@@ -242,6 +256,9 @@ _ENTRIES = (
         _null(Boolean).label("card_printed"),
         Kelurahan.name.label("kelurahan"),
         Kecamatan.name.label("kecamatan"),
+        ListEntry.kelurahan_code,
+        ListEntry.rw,
+        _null(String).label("kpj_number"),
     )
     .outerjoin(Kelurahan, Kelurahan.code == ListEntry.kelurahan_code)
     .outerjoin(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
@@ -320,6 +337,8 @@ def check_status(
             submitted_on=entry.submitted_at.date() if entry.submitted_at else None,
             reason_code=entry.reason_code,
             entry_id=entry.id,
+            kelurahan_code=entry.kelurahan_code,
+            rw=entry.rw,
         )
     return NOT_FOUND
 
@@ -343,7 +362,10 @@ def _membership_answer(member, today: date) -> StatusAnswer:
         starts_on=member.starts_on,
         ends_on=member.ends_on,
         card_printed=bool(member.card_printed),
+        kpj_last4=member.kpj_number[-4:] if member.kpj_number else None,
         person_id=member.id,
+        kelurahan_code=member.kelurahan_code,
+        rw=member.rw,
     )
 
 
@@ -352,11 +374,20 @@ def _membership_answer(member, today: date) -> StatusAnswer:
 
 @dataclass(frozen=True)
 class AreaContact:
-    """Someone a citizen may ask to be proposed: their role and area, a phone if they agreed."""
+    """Someone a citizen may ask: their role and area; name and phone only if they agreed."""
 
     role: str
     area: str
-    phone: str | None
+    name: str | None = None
+    phone: str | None = None
+
+    @property
+    def tel_url(self) -> str | None:
+        return tel_url(self.phone) if self.phone else None
+
+    @property
+    def whatsapp_url(self) -> str | None:
+        return whatsapp_url(self.phone)
 
 
 @dataclass(frozen=True)
@@ -384,25 +415,49 @@ class EligibilityAnswer:
         return [f for f in self.findings if not f.is_error]
 
 
-def area_contacts(kelurahan_code: str, rw: int) -> list[AreaContact]:
-    """The active RT/RW heads and agents bound to this kelurahan and RW."""
-    users = db.session.scalars(
-        db.select(User)
-        .where(
-            User.role.in_(AREA_ROLES),
-            User.active.is_(True),
-            and_(User.kelurahan_code == kelurahan_code, User.rw == rw),
-        )
-        .order_by(User.role.desc(), User.rt, User.id)
+_CONTACTS = (
+    select(User.role, User.full_name, User.rw, User.rt, User.phone, User.phone_public, Kelurahan.name.label("kelurahan"))
+    .join(Kelurahan, Kelurahan.code == User.kelurahan_code)
+    .where(
+        User.role.in_(AREA_ROLES),
+        User.active.is_(True),
+        User.kelurahan_code == bindparam("kelurahan_code"),
+        User.rw == bindparam("rw"),
     )
-    return [
-        AreaContact(
-            role=str(_l("Ketua RT/RW") if user.role.value == "rt_rw" else _l("Agen Perisai")),
-            area=user.area_label,
-            phone=user.phone if user.phone_public and user.phone else None,
+    .order_by(User.role.desc(), User.rt, User.id)
+)
+
+
+def area_contacts(kelurahan_code: str | None, rw: int | None, connection: Connection | None = None) -> list[AreaContact]:
+    """The active RT/RW heads and agents bound to this kelurahan and RW.
+
+    Those who agreed to be shown to citizens (`phone_public`) come with their name and
+    phone; the others only with their role and area.
+    """
+    if not kelurahan_code or not rw:
+        return []
+    rows = (connection or db.session.connection()).execute(_CONTACTS, {"kelurahan_code": kelurahan_code, "rw": rw})
+    contacts = []
+    for row in rows:
+        area = f"{row.kelurahan} RW {row.rw:03d}" + (f" RT {row.rt:03d}" if row.rt else "")
+        shown = bool(row.phone_public and row.phone)
+        contacts.append(
+            AreaContact(
+                role=str(_l("Ketua RT/RW") if row.role == Role.RT_RW else _l("Agen Perisai")),
+                area=area,
+                name=(row.full_name or None) if shown else None,
+                phone=row.phone if shown else None,
+            )
         )
-        for user in users
-    ]
+    return contacts
+
+
+def status_contacts(answer: StatusAnswer) -> list[AreaContact]:
+    """Whom in the RW of a found person to ask (on the status check's autocommit connection)."""
+    if not answer.found:
+        return []
+    with db.engines[READS].connect() as connection:
+        return area_contacts(answer.kelurahan_code, answer.rw, connection=connection)
 
 
 def judge_eligibility(

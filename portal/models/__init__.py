@@ -23,6 +23,7 @@ from portal.models.printing import (
 from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
 from portal.models.regions import AREA_NUMBER_MAX, Kecamatan, Kelurahan
 from portal.models.reports import KecamatanTarget
+from portal.models.settings import SiteSetting
 from portal.models.storage import StoredFile, StoredFileChunk
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "ProgrammeYear",
     "Role",
     "Sex",
+    "SiteSetting",
     "StoredFile",
     "StoredFileChunk",
     "User",

@@ -16,6 +16,7 @@ from portal.hx import render
 from portal.i18n import current_language
 from portal.models import ProgrammeYear, Role
 from portal.pdf import render_pdf
+from portal.redirects import moved
 from portal.reports import presenters, tables
 from portal.reports.forms import (
     MonthlyReportForm,
@@ -144,7 +145,7 @@ def targets(year: int):
     )
 
 
-@bp.get("/stats")
+@bp.get("/statistik")
 def public_stats():
     """Coverage per kecamatan and category for everyone: no personal data, small cells hidden."""
     form = PublicStatsForm(request.args)
@@ -157,3 +158,9 @@ def public_stats():
         public=presenters.public_tables(report),
         charts=presenters.public_charts(report, current_language()),
     )
+
+
+@bp.get("/stats")
+def old_public_stats():
+    """The former address of the public statistics (permanent redirect, filters kept)."""
+    return moved(url_for("reports.public_stats"))

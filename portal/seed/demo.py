@@ -15,6 +15,7 @@ from faker import Faker
 from portal.accounts import mfa
 from portal.accounts.services import create_user, set_password
 from portal.extensions import db
+from portal.seed.demo_help import seed_demo_help
 from portal.memberships.services import grant_membership, issue_certificate
 from portal.models import (
     CategorySetting,
@@ -124,6 +125,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
             # can use `flask users totp-code USER` instead of a phone.
             mfa.enable(user, mfa.new_secret())
     _DemoPopulation(users, programme_year.categories, today).create()
+    seed_demo_help()
     return passwords
 
 

@@ -105,4 +105,7 @@ def seed_reference(year: int | None = None) -> dict[str, int]:
     kecamatan, kelurahan = load_regions()
     load_categories()
     ensure_programme_year(year or date.today().year)
-    return {"kecamatan": kecamatan, "kelurahan": kelurahan, "categories": len(CATEGORIES)}
+    from portal.help.services import seed_settings
+
+    settings = seed_settings()
+    return {"kecamatan": kecamatan, "kelurahan": kelurahan, "categories": len(CATEGORIES), "settings": settings}

@@ -162,7 +162,7 @@ def test_the_nik_budget_is_shared_by_the_page_and_the_api_and_not_spent_without_
         assert ask(client, None, body).status_code == 401
     assert ask(client, key, body).status_code == 200
     assert ask(client, key, body).status_code == 200
-    assert client.post("/status", data=body).status_code == 200
+    assert client.post("/cek-status", data=body).status_code == 200
     assert ask(client, key, body).status_code == 429
 
 

@@ -71,5 +71,5 @@ def test_citizen_does_the_eligibility_self_check_and_reads_it_in_english(live_se
     phone.get_by_role("button", name="Bahasa Indonesia").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Cek Kelayakan")
     expect(phone.locator("html")).to_have_attribute("lang", "id")
-    assert phone.url == live_server.url + "/eligibility"
+    assert phone.url == live_server.url + "/cek-kelayakan"
     assert phone.console_errors == []

@@ -54,13 +54,13 @@ def test_citizen_checks_a_covered_a_pending_and_an_unknown_nik_on_a_phone(live_s
     key_screen(phone, "status-invalid-nik")
 
     assert phone.evaluate("window.samePage") is True
-    assert phone.url == live_server.url + "/status"
+    assert phone.url == live_server.url + "/cek-status"
     assert phone.console_errors == []
 
 
 def test_status_check_completes_with_javascript_disabled(live_server, live_app, phone_without_js):
     niks = _people(live_app)
-    phone_without_js.goto(live_server.url + "/status")
+    phone_without_js.goto(live_server.url + "/cek-status")
     _check(phone_without_js, niks["covered"], "Siti Aminah")
     expect(phone_without_js.get_by_role("heading", name="Terdaftar dan terlindungi")).to_be_visible()
     # A whole page came back from the POST, the form still above the answer.

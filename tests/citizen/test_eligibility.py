@@ -32,8 +32,8 @@ def answers(**changes) -> dict:
 
 
 def post_eligibility(client, htmx: bool = True, **changes):
-    data = {**answers(**changes), "csrf_token": csrf_token(client, "/eligibility")}
-    response = client.post("/eligibility", data=data, headers={"HX-Request": "true"} if htmx else {})
+    data = {**answers(**changes), "csrf_token": csrf_token(client, "/cek-kelayakan")}
+    response = client.post("/cek-kelayakan", data=data, headers={"HX-Request": "true"} if htmx else {})
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -138,18 +138,18 @@ def test_a_kelurahan_outside_the_chosen_kecamatan_is_refused(client):
 
 
 def test_choosing_a_kecamatan_with_htmx_swaps_in_only_its_kelurahan(client):
-    response = client.get(f"/eligibility?kecamatan={MAMAJANG}", headers={"HX-Request": "true"})
+    response = client.get(f"/cek-kelayakan?kecamatan={MAMAJANG}", headers={"HX-Request": "true"})
     fragment = response.get_data(as_text=True)
     assert "HX-Request" in response.headers["Vary"]
     assert "<html" not in fragment
     assert fragment.strip().startswith('<div id="kelurahan-field">')
     assert "Mamajang Dalam" in fragment and "Lette" not in fragment
-    page = client.get("/eligibility").get_data(as_text=True)
-    assert 'hx-get="/eligibility"' in page and 'hx-target="#kelurahan-field"' in page
+    page = client.get("/cek-kelayakan").get_data(as_text=True)
+    assert 'hx-get="/cek-kelayakan"' in page and 'hx-target="#kelurahan-field"' in page
 
 
 def test_without_javascript_the_kecamatan_button_reloads_the_form_with_its_kelurahan(client):
-    page = client.get("/eligibility").get_data(as_text=True)
+    page = client.get("/cek-kelayakan").get_data(as_text=True)
     assert "<noscript>" in page and 'name="choose_kecamatan"' in page
     assert "Lette" not in page  # no kecamatan chosen yet: no kelurahan offered
     page = post_eligibility(client, htmx=False, kecamatan=MAMAJANG, kelurahan="", choose_kecamatan="Tampilkan kelurahan")
@@ -166,6 +166,6 @@ def test_the_answer_is_a_fragment_for_htmx_and_the_whole_page_without_javascript
 
 
 def test_answers_are_not_kept_in_caches(client):
-    data = {**answers(), "csrf_token": csrf_token(client, "/eligibility")}
-    response = client.post("/eligibility", data=data)
+    data = {**answers(), "csrf_token": csrf_token(client, "/cek-kelayakan")}
+    response = client.post("/cek-kelayakan", data=data)
     assert response.headers["Cache-Control"] == "no-store"

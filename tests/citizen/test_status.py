@@ -43,7 +43,7 @@ def answer_of(page: str) -> str:
 
 def post_status(client, nik: str, name: str, *, htmx: bool = False, address: str = "127.0.0.1"):
     return client.post(
-        "/status",
+        "/cek-status",
         data={"nik": nik, "name": name},
         headers={"HX-Request": "true"} if htmx else {},
         environ_base={"REMOTE_ADDR": address},
@@ -57,14 +57,14 @@ def people(app):
 
 
 def test_status_page_asks_nik_and_name_by_post_and_is_linked_from_home_and_menu(client):
-    page = client.get("/status").get_data(as_text=True)
-    assert 'method="post" action="/status"' in page
-    assert 'hx-post="/status"' in page and 'hx-target="#status-answer"' in page
+    page = client.get("/cek-status").get_data(as_text=True)
+    assert 'method="post" action="/cek-status#status-answer"' in page
+    assert 'hx-post="/cek-status"' in page and 'hx-target="#status-answer"' in page
     assert 'name="nik"' in page and 'name="name"' in page
     home = client.get("/").get_data(as_text=True)
-    assert 'href="/status"' in home and 'href="/eligibility"' in home
+    assert 'href="/cek-status"' in home and 'href="/cek-kelayakan"' in home
     assert "segera tersedia" not in home
-    assert home.count('href="/status"') >= 2  # the home card and the menu
+    assert home.count('href="/cek-status"') >= 2  # the home card and the menu
 
 
 @pytest.mark.parametrize("outcome", sorted(EXPECTED))
@@ -252,7 +252,7 @@ def test_the_answer_needs_no_cookie_and_sets_none(client, people):
 
 
 def test_a_boosted_navigation_gets_the_whole_page(client):
-    response = client.get("/status", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    response = client.get("/cek-status", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in response.get_data(as_text=True)
 
 
@@ -311,9 +311,9 @@ def test_no_nik_or_name_reaches_the_logs_even_at_debug_level(app_factory, caplog
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        opener.open(base + "/status").close()
+        opener.open(base + "/cek-status").close()
         body = urllib.parse.urlencode({"nik": nik, "name": "Siti Aminah"}).encode()
-        with opener.open(base + "/status", data=body) as answer:
+        with opener.open(base + "/cek-status", data=body) as answer:
             assert "Terdaftar dan terlindungi" in answer.read().decode()
     finally:
         server.shutdown()
@@ -324,7 +324,7 @@ def test_no_nik_or_name_reaches_the_logs_even_at_debug_level(app_factory, caplog
     for _ in range(3):  # the last one breaches the per-NIK limit, which the limiter logs
         post_status(client, nik, "Nama Salah")
     text = caplog.text + " ".join(str(r.args) for r in caplog.records)
-    assert "POST /status" in text  # the access log was captured,
+    assert "POST /cek-status" in text  # the access log was captured,
     assert "exceeded" in text  # the limiter's breach line,
     assert "person.nik = " in text  # and the SQL of the look-up
     assert nik not in text and mask_nik(nik) not in text
@@ -338,6 +338,6 @@ def test_the_coverage_period_reads_in_the_chosen_language(app, client):
     year = starts_on.year
     indonesian = post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
     assert f"1 Jan {year} – 31 Des {year}" in indonesian
-    client.post("/bahasa", data={"lang": "en", "next": "/status"})
+    client.post("/bahasa", data={"lang": "en", "next": "/cek-status"})
     english = post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
     assert f"Jan 1, {year} – Dec 31, {year}" in english

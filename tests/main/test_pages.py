@@ -35,12 +35,12 @@ def test_language_switch_ignores_unknown_languages_and_foreign_next(client):
 
 
 def test_a_visitor_gets_no_cookie_until_they_pick_a_language(client):
-    for path in ("/", "/status"):
+    for path in ("/", "/cek-status"):
         response = client.get(path)
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers, path
         assert "X-CSRFToken" not in response.get_data(as_text=True)
-    response = client.post("/bahasa", data={"lang": "en", "next": "/status"})
+    response = client.post("/bahasa", data={"lang": "en", "next": "/cek-status"})
     assert "session=" in response.headers["Set-Cookie"]
 
 

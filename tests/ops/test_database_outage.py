@@ -49,7 +49,7 @@ def down_app(request, tmp_path):
 def test_pages_answer_503_in_the_portal_layout_while_the_database_is_unreachable(down_app, caplog):
     client = down_app.test_client()
     with caplog.at_level(logging.INFO):
-        status = client.post("/status", data={"nik": NIK, "name": NAME})
+        status = client.post("/cek-status", data={"nik": NIK, "name": NAME})
         with client.session_transaction() as session:  # a signed-in visitor's cookie
             session["_user_id"] = "a-signed-in-visitors-cookie-secret-0123456"
         signed_in = client.get("/beranda")
@@ -61,7 +61,7 @@ def test_pages_answer_503_in_the_portal_layout_while_the_database_is_unreachable
         assert "Layanan sedang tidak tersedia" in page and 'class="error-page"' in page
         assert "Traceback" not in page and "psycopg" not in page and "sqlite" not in page.lower()
     assert "Siti" not in caplog.text and NIK not in caplog.text
-    assert "Database unavailable (OperationalError) on POST /status" in caplog.text
+    assert "Database unavailable (OperationalError) on POST /cek-status" in caplog.text
 
 
 def test_the_api_answers_json_503_with_retry_after_while_the_database_is_unreachable(down_app):
@@ -94,11 +94,11 @@ def test_after_postgresql_ends_every_connection_the_next_requests_of_gunicorn_su
         # Every worker holds pooled connections on both engines (the status check reads on
         # the "reads" engine, the sign-in page's session on the default one).
         for _ in range(12):
-            assert browser.request("/status", {"nik": NIK, "name": NAME})[0] == 200
+            assert browser.request("/cek-status", {"nik": NIK, "name": NAME})[0] == 200
             assert browser.request("/masuk")[0] == 200
         _terminate_connections(url)
 
-        answers = [browser.request("/status", {"nik": NIK, "name": NAME})[0] for _ in range(12)]
+        answers = [browser.request("/cek-status", {"nik": NIK, "name": NAME})[0] for _ in range(12)]
         answers += [browser.request("/masuk")[0] for _ in range(12)]
     finally:
         server.stop()

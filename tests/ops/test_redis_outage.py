@@ -35,7 +35,7 @@ def own_redis(tmp_path):
 
 
 def _check(browser: Browser, nik: str = NIK) -> int:
-    return browser.request("/status", {"nik": nik, "name": NAME})[0]
+    return browser.request("/cek-status", {"nik": nik, "name": NAME})[0]
 
 
 @needs_postgresql
@@ -63,7 +63,7 @@ def test_with_redis_down_gunicorn_keeps_answering_and_recovers_when_it_returns(
                 for _ in range(4)
             ],
             "sign-in page": [browser.request("/masuk")[0] for _ in range(4)],
-            "eligibility": [browser.request("/eligibility")[0] for _ in range(4)],
+            "eligibility": [browser.request("/cek-kelayakan")[0] for _ in range(4)],
         }
         health_status, _, health = browser.request("/healthz")
 
@@ -141,13 +141,13 @@ def test_reports_are_counted_without_the_cache_while_redis_is_down(app_factory, 
     client = app.test_client()
     auth.client = client
     auth.login("petugas")
-    assert client.get("/stats").status_code == 200
+    assert client.get("/statistik").status_code == 200
     own_redis.stop()
 
-    pages = [client.get(path) for path in ("/stats", "/stats", "/beranda")]
+    pages = [client.get(path) for path in ("/statistik", "/statistik", "/beranda")]
 
     assert [page.status_code for page in pages] == [200, 200, 200]
     assert len(re.findall("Cache storage \\(Redis\\) unreachable", caplog.text)) == 1
     own_redis.start()
-    assert client.get("/stats").status_code == 200
+    assert client.get("/statistik").status_code == 200
     assert "Cache storage (Redis) recovered" in caplog.text

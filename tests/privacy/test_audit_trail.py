@@ -68,7 +68,7 @@ def _realistic_flow(app, client, auth) -> dict:
     assert post(client, "/privasi/laporan", {"nik": niks[0], "format": "json"}, page="/privasi/laporan").status_code == 200
     auth.logout()
 
-    client.post("/status", data={"nik": niks[0], "name": "Budi Santosa"})
+    client.post("/cek-status", data={"nik": niks[0], "name": "Budi Santosa"})
     return {"niks": niks, "person_id": person_id, "entry_ids": entry_ids, "membership_id": membership_id}
 
 

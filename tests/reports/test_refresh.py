@@ -34,7 +34,7 @@ def test_refresh_command_recounts_the_year_and_pages_show_when(app_factory):
     page = client.get("/laporan/").get_data(as_text=True)
     assert re.search(r"Angka per \d+ \w+ \d{4} \d\d\.\d\d WITA", page)
     assert "paling lama setiap 5 menit" in page
-    stats = client.get("/stats").get_data(as_text=True)
+    stats = client.get("/statistik").get_data(as_text=True)
     assert "Angka per" in stats
     assert app.test_cli_runner().invoke(args=["reports", "refresh", "--year", str(YEAR)]).exit_code == 0
     assert members_column(csv_table(client, "kategori", kecamatan="737110"))["Jumlah"] == 2

@@ -1,4 +1,4 @@
-"""The public /stats page: the same totals, no personal data, small cells hidden."""
+"""The public /statistik page: the same totals, no personal data, small cells hidden."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_stats_hide_kecamatan_and_categories_under_five_people(app, client):
             make_member(kelurahan_code=LETTE, category_code="kader")
         for _ in range(6):
             make_member(kelurahan_code=PABAENG, category_code="ketua_rt_rw")
-    page = client.get("/stats").get_data(as_text=True)
+    page = client.get("/statistik").get_data(as_text=True)
     # Mamajang has 3: hidden; Tamalate (6, the next smallest) goes with it.
     assert _row(page, "Mamajang")[0] == "<5"
     assert _row(page, "Tamalate")[0] == "≥5"
@@ -55,7 +55,7 @@ def test_stats_show_the_same_totals_as_the_staff_dashboard(app, client, auth):
         make_user("staff1", Role.STAFF)
         for _ in range(8):
             make_member(kelurahan_code=PABAENG, category_code="ketua_rt_rw")
-    public = client.get("/stats").get_data(as_text=True)
+    public = client.get("/statistik").get_data(as_text=True)
     auth.login("staff1")
     staff = members_column(csv_table(client, "kecamatan"))
     assert _row(public, "Tamalate")[0] == str(staff["Tamalate"]) == "8"
@@ -66,7 +66,7 @@ def test_stats_expose_no_name_or_nik(app, client):
     with app.app_context():
         people = [make_member("Andi Wijaya Daeng Rani", kelurahan_code=PABAENG)[0] for _ in range(6)]
         niks = [p.nik for p in people]
-    response = client.get("/stats")
+    response = client.get("/statistik")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Andi" not in page and "Wijaya" not in page
@@ -77,8 +77,8 @@ def test_stats_expose_no_name_or_nik(app, client):
 
 def test_stats_need_no_sign_in_and_are_linked_from_home_and_the_menu(client):
     home = client.get("/").get_data(as_text=True)
-    assert home.count('href="/stats"') >= 2  # the menu and the home page
-    response = client.get("/stats?year=abc")
+    assert home.count('href="/statistik"') >= 2  # the menu and the home page
+    response = client.get("/statistik?year=abc")
     assert response.status_code == 200
     assert "Statistik cakupan" in response.get_data(as_text=True)
 
@@ -99,7 +99,7 @@ def _people(text: str) -> int:
 def test_stats_and_the_monthly_pdf_show_one_target_total_that_the_kecamatan_rows_add_up_to(app, runner, client, auth):
     # The demo's kecamatan targets share out the city's: 101,458 people (DOMAIN.md).
     assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
-    page = client.get("/stats").get_data(as_text=True)
+    page = client.get("/statistik").get_data(as_text=True)
     assert re.search(r"<dt>Target</dt><dd>([\d.]+)</dd>", page).group(1) == "101.458"
     for caption in ("Peserta dan target per kecamatan", "Peserta dan target per kategori"):
         *rows, total = _table(page, caption)

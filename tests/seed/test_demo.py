@@ -33,7 +33,7 @@ def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, cl
     for outcome in ("active member", "pending", "returned", "rejected"):
         assert outcome in result.output
     nik, name = re.search(r"  (\d{16})  (.+?)\s+active member", result.output).groups()
-    answer = client.post("/status", data={"nik": nik, "name": name})
+    answer = client.post("/cek-status", data={"nik": nik, "name": name})
     assert "Masa perlindungan" in answer.get_data(as_text=True)
 
     again = runner.invoke(args=["seed", "demo"])
