@@ -6,6 +6,7 @@ is added, so the caller's transaction imports nothing.
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from portal import audit, storage
 from portal.access import area_clause
 from portal.extensions import db
 from portal.lists.lookups import ForeignNikAllowance
-from portal.lists.reader import Table, read_table, records
+from portal.lists.reader import Table, footer_rows, read_table, records
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
@@ -47,12 +48,37 @@ class ColumnsUnclear(Exception):
         self.table = table
 
 
+class UploadMode(enum.StrEnum):
+    """What an upload into a list that already has rows does with them."""
+
+    APPEND = "tambah"  # the file's rows are added to those there
+    REPLACE = "ganti"  # the drafts go; rows staff hold or decided stay
+
+
+# Rows an upload in REPLACE mode removes: those the head still prepares. Returned rows carry
+# the staff's decision and note, pending ones are with staff: both stay, as do decided ones.
+REPLACED_STATES = (EntryState.DRAFT,)
+
+
 @dataclass
 class UploadResult:
     rows_read: int = 0
     valid: int = 0
     with_errors: int = 0
     with_warnings: int = 0
+    # Spreadsheet row numbers of the signature and note lines under the table, not read.
+    footer_rows: list[int] = field(default_factory=list)
+    removed: int = 0  # drafts an upload in REPLACE mode removed
+
+
+@dataclass
+class UploadPreview:
+    """What an upload would do to a list that already has rows, shown before the head chooses."""
+
+    rows_read: int
+    footer_rows: list[int]
+    replaced: int  # drafts that REPLACE would remove
+    kept: int  # rows that stay either way (with staff, or decided)
 
 
 @dataclass
@@ -176,18 +202,49 @@ def read_upload(data: bytes, filename: str, mapping: Mapping[str, int] | None = 
         table.mapping = dict(mapping)
     if table.needs_mapping:
         raise ColumnsUnclear(table)
-    return table, list(records(table, current_app.config["UPLOAD_ROW_LIMIT"]))
-
-
-def import_upload(member_list: MemberList, data: bytes, filename: str, user: User, mapping: Mapping[str, int] | None = None) -> UploadResult:
-    """Add every row of an uploaded file to the list as drafts with their findings.
-
-    The whole file is read and checked before anything is added: a file-level problem
-    raises FileRejected (or ColumnsUnclear) and the list is left as it was.
-    """
-    _table, rows = read_upload(data, filename, mapping)
+    rows = list(records(table, current_app.config["UPLOAD_ROW_LIMIT"]))
     if not rows:
         raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
+    return table, rows
+
+
+def has_entries(member_list: MemberList) -> bool:
+    """Whether the list has any row: an upload into it then asks to replace or append."""
+    return db.session.scalar(select(ListEntry.id).where(ListEntry.list_id == member_list.id).limit(1)) is not None
+
+
+def preview_upload(member_list: MemberList, data: bytes, filename: str, mapping: Mapping[str, int] | None = None) -> UploadPreview:
+    """Read the file (raising as import_upload would) and count what each choice would do.
+
+    Nothing is validated against the registry here: that happens once, when the head chooses.
+    """
+    table, rows = read_upload(data, filename, mapping)
+    states = dict(
+        db.session.execute(
+            select(ListEntry.state, func.count()).where(ListEntry.list_id == member_list.id).group_by(ListEntry.state)
+        ).all()
+    )
+    replaced = sum(states.get(state, 0) for state in REPLACED_STATES)
+    return UploadPreview(rows_read=len(rows), footer_rows=footer_rows(table), replaced=replaced, kept=sum(states.values()) - replaced)
+
+
+def import_upload(
+    member_list: MemberList,
+    data: bytes,
+    filename: str,
+    user: User,
+    mapping: Mapping[str, int] | None = None,
+    mode: UploadMode = UploadMode.APPEND,
+) -> UploadResult:
+    """Add every row of an uploaded file to the list as drafts with their findings.
+
+    The whole file is read and checked before anything changes: a file-level problem
+    raises FileRejected (or ColumnsUnclear) and the list is left as it was. In REPLACE mode
+    the list's drafts are removed first, in the same transaction, so the file's rows are
+    not reported as repeating the rows they correct.
+    """
+    table, rows = read_upload(data, filename, mapping)
+    removed = _remove_drafts(member_list, user) if mode == UploadMode.REPLACE else 0
     checked = validator_for(member_list, user).validate(rows, known_niks=known_niks(member_list))
     db.session.add_all(ListEntry(member_list=member_list, state=EntryState.DRAFT, **entry_columns(row)) for row in checked)
     if member_list.source == ListSource.INLINE:
@@ -198,10 +255,27 @@ def import_upload(member_list: MemberList, data: bytes, filename: str, user: Use
         valid=sum(not r.has_errors for r in checked),
         with_errors=sum(r.has_errors for r in checked),
         with_warnings=sum(r.has_warnings and not r.has_errors for r in checked),
+        footer_rows=footer_rows(table),
+        removed=removed,
     )
     db.session.flush()
-    audit.record("list.upload", "member_list", member_list.id, actor=user, rows=result.rows_read, errors=result.with_errors)
+    audit.record(
+        "list.upload", "member_list", member_list.id, actor=user,
+        rows=result.rows_read, errors=result.with_errors, mode=mode.value, removed=removed, footer_rows=len(result.footer_rows),
+    )
     return result
+
+
+def _remove_drafts(member_list: MemberList, user: User) -> int:
+    """Delete the list's drafts, each delete in the person's access history (UU PDP)."""
+    drafts = db.session.scalars(
+        select(ListEntry).where(ListEntry.list_id == member_list.id, ListEntry.state.in_(REPLACED_STATES)).order_by(ListEntry.id)
+    ).all()
+    for entry in drafts:
+        audit.record("entry.delete", "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id, nik=mask_nik(entry.nik or ""), replaced=True)
+        db.session.delete(entry)
+    db.session.flush()
+    return len(drafts)
 
 
 def editable_entries(member_list: MemberList) -> list[ListEntry]:
