@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -147,3 +147,9 @@ class UploadChoiceForm(PortalForm):
         ],
         validators=[DataRequired(_l("Pilih ganti atau tambahkan."))],
     )
+
+
+class ResendEntryForm(SubmitListForm):
+    """'Kirim ulang' of one returned row: its warnings acknowledged, and the page to go back to."""
+
+    next = HiddenField()

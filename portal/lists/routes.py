@@ -12,10 +12,11 @@ from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render, trigger, wants_fragment
 from portal.lists import services
-from portal.lists.forms import EntryForm, NewListForm, SubmitListForm, UploadChoiceForm, UploadForm, column_mapping_form
+from portal.lists.forms import EntryForm, NewListForm, ResendEntryForm, SubmitListForm, UploadChoiceForm, UploadForm, column_mapping_form
 from portal.lists.reader import read_table
 from portal.lists.template import template_bytes
-from portal.models import AREA_ROLES, OFFICE_ROLES, ListEntry, MemberList
+from portal.models import AREA_ROLES, OFFICE_ROLES, EntryState, ListEntry, MemberList
+from portal.redirects import safe_next
 from portal.spreadsheets.reader import FileRejected
 
 # htmx event sent when a row changed: the list's summary and submit parts refresh on it.
@@ -332,6 +333,28 @@ def delete_entry(list_id: int, entry_id: int):
         if wants_fragment():
             return trigger(make_response(""), LIST_CHANGED)
     return redirect(url_for("lists.detail", list_id=member_list.id))
+
+
+@bp.post("/<int:list_id>/baris/<int:entry_id>/kirim-ulang")
+@roles_required(*AREA_ROLES)
+def resend_entry(list_id: int, entry_id: int):
+    """Send one corrected returned row back to staff, leaving the list's other rows as they are."""
+    member_list = _area_list(list_id)
+    entry = _entry_or_404(member_list, entry_id)
+    form = ResendEntryForm(warnings=len(entry.warnings))
+    back = safe_next(form.next.data) or url_for("lists.detail", list_id=member_list.id, _anchor=f"entry-{entry.id}")
+    if entry.state != EntryState.RETURNED:
+        flash(_("Baris ini tidak sedang dikembalikan; tidak ada yang dikirim ulang."), "warning")
+    elif not form.validate_on_submit():
+        flash(" ".join(map(str, form.acknowledge_warnings.errors)) or _("Kirim ulang tidak berhasil; muat ulang halaman lalu coba lagi."), "error")
+    elif services.resend_entry(entry, current_user):
+        db.session.commit()
+        # Flashes travel in the session cookie: no name or finding (a finding may quote a date) goes there.
+        flash(_("Satu baris dikirim ulang untuk diverifikasi petugas; baris lain di daftar tidak ikut terkirim."), "info")
+    else:
+        db.session.commit()  # the findings found again
+        flash(_("Baris itu masih bermasalah dan belum dikirim. Perbaiki dulu, lalu kirim ulang."), "error")
+    return redirect(back)
 
 
 @bp.post("/<int:list_id>/hapus-bermasalah")

@@ -289,16 +289,7 @@ def editable_entries(member_list: MemberList) -> list[ListEntry]:
 def submit_list(member_list: MemberList, user: User) -> int:
     """Check the draft and returned rows again and send those without errors to review."""
     entries = editable_entries(member_list)
-    fixed = {
-        nik: row
-        for nik, row in db.session.execute(
-            db.select(ListEntry.nik, ListEntry.row_number).where(
-                ListEntry.list_id == member_list.id,
-                ListEntry.state.in_((EntryState.PENDING, EntryState.APPROVED)),
-            )
-        )
-    }
-    recheck_entries(validator_for(member_list, user, niks_told(entries)), entries, known_niks=fixed)
+    recheck_entries(validator_for(member_list, user, niks_told(entries)), entries, known_niks=_fixed_niks(member_list))
     now = utcnow()
     sent = [e for e in entries if not e.errors]
     for entry in sent:
@@ -309,6 +300,41 @@ def submit_list(member_list: MemberList, user: User) -> int:
     db.session.flush()
     audit.record("list.submit", "member_list", member_list.id, actor=user, entries=len(sent), held_back=len(entries) - len(sent))
     return len(sent)
+
+
+def _fixed_niks(member_list: MemberList, exclude_entry_id: int | None = None) -> dict[str, int | None]:
+    """NIKs of the list's rows with staff (pending or approved): a row sent with one is a duplicate."""
+    return {
+        nik: row
+        for nik, row in db.session.execute(
+            db.select(ListEntry.nik, ListEntry.row_number).where(
+                ListEntry.list_id == member_list.id,
+                ListEntry.state.in_((EntryState.PENDING, EntryState.APPROVED)),
+                ListEntry.id != (exclude_entry_id or 0),
+            )
+        )
+    }
+
+
+def resend_entry(entry: ListEntry, user: User) -> bool:
+    """Check one returned row again and send it back to review on its own; False while it has errors.
+
+    The list's other rows (drafts among them) stay as they are.
+    """
+    if entry.state != EntryState.RETURNED:
+        return False
+    member_list = entry.member_list
+    recheck_entries(validator_for(member_list, user, niks_told([entry])), [entry], known_niks=_fixed_niks(member_list, entry.id))
+    if entry.errors:
+        db.session.flush()
+        return False
+    now = utcnow()
+    entry.state = EntryState.PENDING
+    entry.submitted_at = now
+    member_list.submitted_at = now
+    db.session.flush()
+    _audit_entry("entry.resend", entry, user)
+    return True
 
 
 def drop_rows_with_errors(member_list: MemberList, user: User) -> int:
@@ -339,6 +365,10 @@ def _has_issue(severity: str):
     json.dumps writes on both databases (`[{"code": ..., "severity": "error", ...}]`); a
     quote inside a message is escaped there, so only a finding's own severity matches."""
     return cast(ListEntry.issues, Text).like(f'%"severity": "{severity}"%')
+
+
+# The same test for other features' queries (the area's inbox counts rows with errors).
+has_issue = _has_issue
 
 
 def entries_page(member_list: MemberList, number: int, *, only_errors: bool = False, size: int = ENTRIES_PAGE) -> NumberedPage:
