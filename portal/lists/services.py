@@ -90,9 +90,13 @@ class ImportReport:
     rejected: int = 0
     issues: list[dict] = field(default_factory=list)
     list_ids: list[int] = field(default_factory=list)
+    footer_rows: list[int] = field(default_factory=list)  # signature and note lines under the table, not read
 
     def as_dict(self) -> dict:
-        return {"rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected, "issues": self.issues}
+        return {
+            "rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected, "issues": self.issues,
+            "footer_rows": self.footer_rows,
+        }
 
 
 def archive_limits(*, bulk: bool = False) -> SpreadsheetLimits:
@@ -430,7 +434,7 @@ def import_file(data: bytes, filename: str, user: User, *, area: Area | None, dr
     if table.needs_mapping:
         found = ", ".join(h for h in table.headers if h) or "-"
         raise FileRejected("columns_unclear", _("Kolom NIK dan nama tidak ditemukan (kolom yang ada: %(found)s).", found=found))
-    report = ImportReport()
+    report = ImportReport(footer_rows=footer_rows(table))
     accepted: list[dict] = []
     for row in RowValidator(area).validate_stream(records(table)):
         report.rows_read += 1
