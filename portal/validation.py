@@ -42,7 +42,7 @@ BATCH_SIZE = 2000
 # Codes judged from what was typed, which the stored values can no longer show (a date
 # that could not be read is stored empty): kept when a saved entry is checked again.
 INPUT_CODES = frozenset({
-    "nik_numeric_cell", "birth_date_invalid", "sex_invalid", "address_invalid", "income_invalid",
+    "nik_numeric_cell", "birth_date_invalid", "birth_date_year_only", "sex_invalid", "address_invalid", "income_invalid",
     # The stored text is the cleaned text, cut to its column: only the typed one showed these.
     "full_name_bidi", "street_bidi", "full_name_too_long", "street_too_long", "occupation_too_long",
 })
@@ -441,6 +441,10 @@ class RowValidator:
         if value in (None, "") or (isinstance(value, str) and not value.strip()):
             row.values["birth_date"] = nik_info.birth_date if nik_info else None
             return
+        year = year_only(value, self.today)
+        if year is not None:
+            self._year_only(row, year, nik_info)
+            return
         born = parse_date(value)
         if born is None or born > self.today or born.year < 1900:
             row.values["birth_date"] = None
@@ -459,6 +463,39 @@ class RowValidator:
                 _("Tanggal lahir berbeda dengan tanggal lahir dalam NIK. Periksa KTP; petugas akan memeriksanya."),
                 "birth_date",
             )
+
+    def _year_only(self, row: CheckedRow, year: int, nik_info) -> None:
+        """A birth date written as a year alone: the NIK's date is offered, never day 1965 of Excel's calendar.
+
+        When the NIK's date falls in that year it is taken, with a warning the head confirms
+        before sending (as an empty cell takes it silently); otherwise the row waits for the
+        full date, the NIK's date named as the likely one.
+        """
+        suggestion = nik_info.birth_date if nik_info else None
+        if suggestion and suggestion.year == year:
+            row.values["birth_date"] = suggestion
+            row.warn(
+                "birth_date_year_only",
+                _(
+                    "Tanggal lahir hanya berisi tahun (%(year)s). Dipakai tanggal dari NIK: %(date)s. Cocokkan dengan KTP; "
+                    "jika berbeda, ubah baris ini.",
+                    year=year, date=suggestion.strftime("%d/%m/%Y"),
+                ),
+                "birth_date",
+                year=year, suggestion=suggestion.isoformat(),
+            )
+            return
+        row.values["birth_date"] = None
+        if suggestion:
+            message = _(
+                "Tanggal lahir hanya berisi tahun (%(year)s), dan NIK menyebut tanggal lain: %(date)s. Isi tanggal lahir "
+                "lengkap sesuai KTP.",
+                year=year, date=suggestion.strftime("%d/%m/%Y"),
+            )
+            row.error("birth_date_year_only", message, "birth_date", year=year, suggestion=suggestion.isoformat())
+        else:
+            message = _("Tanggal lahir hanya berisi tahun (%(year)s). Isi tanggal lahir lengkap sesuai KTP, mis. 13/02/%(year)s.", year=year)
+            row.error("birth_date_year_only", message, "birth_date", year=year)
 
     def _sex(self, row: CheckedRow, value, nik_info) -> None:
         key = self.fold(str(value)) if value not in (None, "") else ""
@@ -692,6 +729,28 @@ def nik_message(code: str) -> str:
         "nik_bad_date": _("Angka ke-7 sampai ke-12 NIK bukan tanggal lahir yang mungkin. Periksa kembali dari KTP."),
         "nik_serial_zero": _("Empat angka terakhir NIK tidak mungkin 0000. Periksa kembali dari KTP."),
     }.get(code, _("NIK tidak sah."))
+
+
+def year_only(value, today: date) -> int | None:
+    """The year, when a birth-date cell holds only one: '1965', the number 1965, or the date a
+    spreadsheet made of it (day 1965 of Excel's calendar, 18/05/1905, when the column is
+    formatted as dates). Serials of real birth dates (after 1905) never fall in that range."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        number = (value - _EXCEL_EPOCH).days
+    elif isinstance(value, (int, float)):
+        if not float(value).is_integer():
+            return None
+        number = int(value)
+    else:
+        text = str(value).strip()
+        if not (len(text) == 4 and text.isascii() and text.isdigit()):
+            return None
+        number = int(text)
+    return number if 1900 <= number <= today.year else None
 
 
 def parse_date(value) -> date | None:

@@ -69,3 +69,5 @@ def import_list(path: Path, username, kelurahan_code, rw, rt, dry_run, as_json):
         click.echo(f"row {issue['row']} {issue['column']} {issue['severity']} {issue['code']}: {issue['message']}")
     verb = "would be added" if dry_run else "added"
     click.echo(f"{report.rows_read} rows read: {report.accepted} accepted ({verb} for review), {report.rejected} rejected.")
+    if report.footer_rows:
+        click.echo(f"{len(report.footer_rows)} rows under the table skipped as signatures/notes: {', '.join(map(str, report.footer_rows))}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -134,3 +134,22 @@ class SubmitListForm(PortalForm):
     def validate_acknowledge_warnings(self, field):
         if self.warnings and not field.data:
             raise ValidationError(_l("Centang pernyataan ini setelah memeriksa baris yang berperingatan."))
+
+
+class UploadChoiceForm(PortalForm):
+    """What an upload into a list that already has rows does with them (values: portal.lists.services.UploadMode)."""
+
+    mode = RadioField(
+        _l("Ganti baris yang ada atau tambahkan?"),
+        choices=[
+            SelectChoice("ganti", _l("Ganti: hapus baris draf yang ada, lalu isi dari berkas ini")),
+            SelectChoice("tambah", _l("Tambahkan: baris berkas ini ditambahkan ke baris yang ada")),
+        ],
+        validators=[DataRequired(_l("Pilih ganti atau tambahkan."))],
+    )
+
+
+class ResendEntryForm(SubmitListForm):
+    """'Kirim ulang' of one returned row: its warnings acknowledged, and the page to go back to."""
+
+    next = HiddenField()

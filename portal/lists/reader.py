@@ -8,6 +8,7 @@ finds the table in its sheets and hands the validator raw cell values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from portal.spreadsheets.reader import (
     too_many_rows,
 )
 
-__all__ = ["FileRejected", "SpreadsheetLimits", "Table", "column_letter", "read_table", "records"]
+__all__ = ["FileRejected", "SpreadsheetLimits", "Table", "column_letter", "footer_rows", "read_table", "records"]
 
 # The columns a list may have, with the ways people write their headers (folded by
 # portal.names.name_key). "pekerjaan" is a category when no "kategori" column exists.
@@ -43,6 +44,18 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_COLUMNS = ("nik", "full_name")
 _TOTAL_WORDS = ("total", "jumlah", "grand total", "sub total", "subtotal")
+# What heads write under the table: who made and who acknowledged the list, the place and
+# date of signing, the signers' names in brackets and their NIP. Matched on whole words.
+_FOOTER_WORDS = (
+    "mengetahui", "menyetujui", "diketahui", "disetujui", "dibuat oleh", "yang membuat", "hormat kami", "tanda tangan",
+    "ttd", "ketua", "lurah", "camat", "sekretaris", "bendahara", "kepala", "plt", "an", "a n", "nip", "agen perisai",
+    "catatan", "keterangan", "ket",
+)
+_FOOTER_START = re.compile(r"^(?:" + "|".join(re.escape(w) for w in _FOOTER_WORDS) + r")(?: |$)")
+# 'Makassar, 12 Januari 2026', 'Makassar, 12-01-2026' (folded: 'makassar 12 januari 2026').
+_PLACE_DATE = re.compile(r"^[a-z]+(?: [a-z]+)? \d{1,2} (?:[a-z]+|\d{1,2}) \d{4}$")
+# A footer row holds at most this many filled cells unless each one reads as a footer.
+FOOTER_MAX_CELLS = 2
 
 
 @dataclass
@@ -123,8 +136,71 @@ def _find_table(sheet_name: str, rows: list[tuple[int, list]]) -> Table | None:
     return Table(sheet_name, header_number, headers, rows[best_index + 1:], best_mapping)
 
 
+def _filled(cell) -> bool:
+    """A cell that says something: a number, a date, or text with a letter or digit ('-' and '.' do not)."""
+    if cell is None:
+        return False
+    if isinstance(cell, str):
+        return any(ch.isalnum() for ch in cell)
+    return True
+
+
 def _is_blank(cells: list) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    return not any(_filled(c) for c in cells)
+
+
+def _fold(text: str) -> str:
+    """Lower-case words and digits only. Not portal.names.name_key: that one is for matching
+    names and may expand or drop titles; a footer is told by its plain words and digits."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def _nik_like(value) -> bool:
+    """A NIK cell with a number in it (even a wrong one): the row is a person's."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    text = str(value)
+    return sum(ch.isdigit() for ch in text) >= 6 and not _fold(text).startswith("nip")
+
+
+def _reads_as_footer(cell) -> bool:
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    folded = _fold(text)
+    return bool(_FOOTER_START.match(folded) or _PLACE_DATE.match(folded) or (text.startswith("(") and text.endswith(")")))
+
+
+def footer_rows(table: Table) -> list[int]:
+    """Row numbers of the signature and note lines under the table, to skip (with a note).
+
+    Only rows below the last row with a NIK-like value can be a footer, so a person whose
+    NIK is missing in the middle of the list is still read (and reported). Below it, a row
+    without a NIK is a footer when it holds at most FOOTER_MAX_CELLS filled cells ('Mengetahui,',
+    'Makassar, 12 Januari 2026', a signer's name) or when every filled cell reads as one
+    (signature words, a place and date, a name in brackets). A row with a person's details
+    but no NIK is not: it is read and reported as missing its NIK.
+    """
+    nik_index = table.mapping.get("nik")
+    if nik_index is None:
+        return []
+    last = len(table.rows) - 1
+    while last >= 0 and not _nik_like(_cell(table.rows[last][1], nik_index)):
+        last -= 1
+    found = []
+    for number, cells in table.rows[last + 1:]:
+        filled = [c for c in cells if _filled(c)]
+        if not filled or _is_total(cells, nik_index):
+            continue
+        if len(filled) <= FOOTER_MAX_CELLS or all(_reads_as_footer(c) for c in filled):
+            found.append(number)
+    return found
+
+
+def _cell(cells: list, index: int):
+    return cells[index] if index < len(cells) else None
 
 
 def _is_total(cells: list, nik_index: int | None) -> bool:
@@ -135,14 +211,15 @@ def _is_total(cells: list, nik_index: int | None) -> bool:
 
 
 def records(table: Table, row_limit: int | None = None) -> Iterator[tuple[int, dict]]:
-    """(row number, {field: raw value}) for each data row; blank and TOTAL rows are skipped.
+    """(row number, {field: raw value}) for each data row; blank, TOTAL and footer rows are skipped.
 
     Raises FileRejected when more than `row_limit` data rows are found.
     """
     nik_index = table.mapping.get("nik")
+    footer = set(footer_rows(table))
     count = 0
     for number, cells in table.rows:
-        if _is_blank(cells) or _is_total(cells, nik_index):
+        if number in footer or _is_blank(cells) or _is_total(cells, nik_index):
             continue
         count += 1
         if row_limit is not None and count > row_limit:

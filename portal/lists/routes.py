@@ -12,10 +12,11 @@ from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render, trigger, wants_fragment
 from portal.lists import services
-from portal.lists.forms import EntryForm, NewListForm, SubmitListForm, UploadForm, column_mapping_form
+from portal.lists.forms import EntryForm, NewListForm, ResendEntryForm, SubmitListForm, UploadChoiceForm, UploadForm, column_mapping_form
 from portal.lists.reader import read_table
 from portal.lists.template import template_bytes
-from portal.models import AREA_ROLES, OFFICE_ROLES, ListEntry, MemberList
+from portal.models import AREA_ROLES, OFFICE_ROLES, EntryState, ListEntry, MemberList
+from portal.redirects import safe_next
 from portal.spreadsheets.reader import FileRejected
 
 # htmx event sent when a row changed: the list's summary and submit parts refresh on it.
@@ -99,7 +100,7 @@ def _area_list(list_id: int) -> MemberList:
 @bp.post("/<int:list_id>/unggah")
 @roles_required(*AREA_ROLES)
 def upload(list_id: int):
-    """Add the rows of a spreadsheet to the list as drafts, then show the preview."""
+    """Read a spreadsheet into the list as drafts (asking first when the list has rows), then show the preview."""
     member_list = _area_list(list_id)
     form = UploadForm()
     if not form.validate_on_submit():
@@ -107,12 +108,14 @@ def upload(list_id: int):
     data = form.spreadsheet.data.read()
     filename = form.spreadsheet.data.filename or ""
     try:
+        if services.has_entries(member_list):
+            services.preview_upload(member_list, data, filename)  # a file that cannot be used is refused now
+            _hold(member_list, data, filename)
+            return redirect(url_for("lists.choose_upload", list_id=member_list.id))
         result = services.import_upload(member_list, data, filename, current_user)
     except services.ColumnsUnclear:
         db.session.rollback()
-        _release_held()
-        session[HELD_UPLOAD] = {"list_id": member_list.id, "token": services.hold_upload(data), "filename": filename[:255]}
-        db.session.commit()  # the held file, in database storage
+        _hold(member_list, data, filename)
         return redirect(url_for("lists.map_columns", list_id=member_list.id))
     except FileRejected as error:
         db.session.rollback()
@@ -123,11 +126,48 @@ def upload(list_id: int):
     return redirect(url_for("lists.detail", list_id=member_list.id))
 
 
+def _hold(member_list: MemberList, data: bytes, filename: str) -> None:
+    """Keep the upload until the head has mapped its columns or chosen what to do with the list's rows."""
+    _release_held()
+    session[HELD_UPLOAD] = {"list_id": member_list.id, "token": services.hold_upload(data), "filename": filename[:255]}
+    db.session.commit()  # the held file, in database storage
+
+
+def _held_for(member_list: MemberList) -> tuple[dict, bytes] | tuple[None, None]:
+    held = session.get(HELD_UPLOAD)
+    data = services.held_upload(held["token"]) if held and held.get("list_id") == member_list.id else None
+    return (held, data) if data is not None else (None, None)
+
+
 def _flash_upload(result: services.UploadResult) -> None:
+    if result.removed:
+        flash(_("%(count)d baris draf lama diganti dengan isi berkas.", count=result.removed), "info")
     flash(
         _("%(rows)d baris dibaca: %(valid)d siap dikirim, %(errors)d perlu diperbaiki.", rows=result.rows_read, valid=result.valid, errors=result.with_errors),
         "warning" if result.with_errors else "info",
     )
+    if result.footer_rows:
+        flash(footer_note(result.footer_rows), "info")
+
+
+def footer_note(rows: list[int]) -> str:
+    """What the head is told of the lines under the table that were not read as people."""
+    return _(
+        "%(count)d baris di bawah tabel dilewati: tanda tangan/keterangan (baris %(rows)s). Jika ada orang di situ, "
+        "isi NIK-nya lalu unggah lagi, atau tambahkan orangnya di bawah.",
+        count=len(rows), rows=_row_ranges(rows),
+    )
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """45, 46, 47, 50 -> '45-47, 50'."""
+    ranges: list[list[int]] = []
+    for number in rows:
+        if ranges and number == ranges[-1][1] + 1:
+            ranges[-1][1] = number
+        else:
+            ranges.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in ranges)
 
 
 def _release_held() -> None:
@@ -142,34 +182,69 @@ def _release_held() -> None:
 def map_columns(list_id: int):
     """Say which column holds what, when the file's headers were not recognised."""
     member_list = _area_list(list_id)
-    held = session.get(HELD_UPLOAD)
-    data = services.held_upload(held["token"]) if held and held.get("list_id") == member_list.id else None
+    held, data = _held_for(member_list)
     if data is None:
         flash(_("Unggah berkasnya lagi."), "warning")
         return redirect(url_for("lists.detail", list_id=member_list.id))
     try:
         table = read_table(data, held["filename"], services.archive_limits())
     except FileRejected as error:
-        _release_held()
-        db.session.commit()
-        flash(error.message, "error")
-        return redirect(url_for("lists.detail", list_id=member_list.id))
+        return _drop_held(member_list, error)
     form = column_mapping_form(table.column_choices(), table.mapping)
     if form.validate_on_submit():
+        if services.has_entries(member_list):
+            session[HELD_UPLOAD] = {**held, "mapping": form.mapping()}
+            return redirect(url_for("lists.choose_upload", list_id=member_list.id))
         try:
             result = services.import_upload(member_list, data, held["filename"], current_user, mapping=form.mapping())
         except FileRejected as error:
-            db.session.rollback()
-            _release_held()
-            db.session.commit()
-            flash(error.message, "error")
-            return redirect(url_for("lists.detail", list_id=member_list.id))
+            return _drop_held(member_list, error)
         _release_held()
         db.session.commit()
         _flash_upload(result)
         return redirect(url_for("lists.detail", list_id=member_list.id))
     preview = table.rows[:3]
     return render("lists/columns.html", member_list=member_list, form=form, table=table, preview=preview, filename=held["filename"])
+
+
+def _drop_held(member_list: MemberList, error: FileRejected):
+    """The held file cannot be used: nothing changes, the file is deleted, the head is told why."""
+    db.session.rollback()
+    _release_held()
+    db.session.commit()
+    flash(error.message, "error")
+    return redirect(url_for("lists.detail", list_id=member_list.id))
+
+
+@bp.route("/<int:list_id>/unggah/pilih", methods=["GET", "POST"])
+@roles_required(*AREA_ROLES)
+def choose_upload(list_id: int):
+    """Ask whether an upload replaces the list's drafts or is added to its rows, with the counts of each."""
+    member_list = _area_list(list_id)
+    held, data = _held_for(member_list)
+    if data is None:
+        flash(_("Unggah berkasnya lagi."), "warning")
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    mapping = held.get("mapping")
+    try:
+        preview = services.preview_upload(member_list, data, held["filename"], mapping)
+    except (FileRejected, services.ColumnsUnclear) as error:
+        return _drop_held(member_list, error if isinstance(error, FileRejected) else FileRejected("columns_unclear", _("Unggah berkasnya lagi.")))
+    form = UploadChoiceForm()
+    if form.validate_on_submit():
+        try:
+            result = services.import_upload(member_list, data, held["filename"], current_user, mapping=mapping, mode=services.UploadMode(form.mode.data))
+        except FileRejected as error:
+            return _drop_held(member_list, error)
+        _release_held()
+        db.session.commit()
+        _flash_upload(result)
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    status = 400 if form.is_submitted() else 200
+    return render(
+        "lists/upload_choice.html", status=status, member_list=member_list, form=form, preview=preview,
+        filename=held["filename"], footer=footer_note(preview.footer_rows) if preview.footer_rows else None,
+    )
 
 
 def _entry_or_404(member_list: MemberList, entry_id: int) -> ListEntry:
@@ -258,6 +333,28 @@ def delete_entry(list_id: int, entry_id: int):
         if wants_fragment():
             return trigger(make_response(""), LIST_CHANGED)
     return redirect(url_for("lists.detail", list_id=member_list.id))
+
+
+@bp.post("/<int:list_id>/baris/<int:entry_id>/kirim-ulang")
+@roles_required(*AREA_ROLES)
+def resend_entry(list_id: int, entry_id: int):
+    """Send one corrected returned row back to staff, leaving the list's other rows as they are."""
+    member_list = _area_list(list_id)
+    entry = _entry_or_404(member_list, entry_id)
+    form = ResendEntryForm(warnings=len(entry.warnings))
+    back = safe_next(form.next.data) or url_for("lists.detail", list_id=member_list.id, _anchor=f"entry-{entry.id}")
+    if entry.state != EntryState.RETURNED:
+        flash(_("Baris ini tidak sedang dikembalikan; tidak ada yang dikirim ulang."), "warning")
+    elif not form.validate_on_submit():
+        flash(" ".join(map(str, form.acknowledge_warnings.errors)) or _("Kirim ulang tidak berhasil; muat ulang halaman lalu coba lagi."), "error")
+    elif services.resend_entry(entry, current_user):
+        db.session.commit()
+        # Flashes travel in the session cookie: no name or finding (a finding may quote a date) goes there.
+        flash(_("Satu baris dikirim ulang untuk diverifikasi petugas; baris lain di daftar tidak ikut terkirim."), "info")
+    else:
+        db.session.commit()  # the findings found again
+        flash(_("Baris itu masih bermasalah dan belum dikirim. Perbaiki dulu, lalu kirim ulang."), "error")
+    return redirect(back)
 
 
 @bp.post("/<int:list_id>/hapus-bermasalah")

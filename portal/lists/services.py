@@ -6,6 +6,7 @@ is added, so the caller's transaction imports nothing.
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from portal import audit, storage
 from portal.access import area_clause
 from portal.extensions import db
 from portal.lists.lookups import ForeignNikAllowance
-from portal.lists.reader import Table, read_table, records
+from portal.lists.reader import Table, footer_rows, read_table, records
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
 from portal.models.base import utcnow
 from portal.nik import mask_nik
@@ -47,12 +48,37 @@ class ColumnsUnclear(Exception):
         self.table = table
 
 
+class UploadMode(enum.StrEnum):
+    """What an upload into a list that already has rows does with them."""
+
+    APPEND = "tambah"  # the file's rows are added to those there
+    REPLACE = "ganti"  # the drafts go; rows staff hold or decided stay
+
+
+# Rows an upload in REPLACE mode removes: those the head still prepares. Returned rows carry
+# the staff's decision and note, pending ones are with staff: both stay, as do decided ones.
+REPLACED_STATES = (EntryState.DRAFT,)
+
+
 @dataclass
 class UploadResult:
     rows_read: int = 0
     valid: int = 0
     with_errors: int = 0
     with_warnings: int = 0
+    # Spreadsheet row numbers of the signature and note lines under the table, not read.
+    footer_rows: list[int] = field(default_factory=list)
+    removed: int = 0  # drafts an upload in REPLACE mode removed
+
+
+@dataclass
+class UploadPreview:
+    """What an upload would do to a list that already has rows, shown before the head chooses."""
+
+    rows_read: int
+    footer_rows: list[int]
+    replaced: int  # drafts that REPLACE would remove
+    kept: int  # rows that stay either way (with staff, or decided)
 
 
 @dataclass
@@ -64,9 +90,13 @@ class ImportReport:
     rejected: int = 0
     issues: list[dict] = field(default_factory=list)
     list_ids: list[int] = field(default_factory=list)
+    footer_rows: list[int] = field(default_factory=list)  # signature and note lines under the table, not read
 
     def as_dict(self) -> dict:
-        return {"rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected, "issues": self.issues}
+        return {
+            "rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected, "issues": self.issues,
+            "footer_rows": self.footer_rows,
+        }
 
 
 def archive_limits(*, bulk: bool = False) -> SpreadsheetLimits:
@@ -176,18 +206,49 @@ def read_upload(data: bytes, filename: str, mapping: Mapping[str, int] | None = 
         table.mapping = dict(mapping)
     if table.needs_mapping:
         raise ColumnsUnclear(table)
-    return table, list(records(table, current_app.config["UPLOAD_ROW_LIMIT"]))
-
-
-def import_upload(member_list: MemberList, data: bytes, filename: str, user: User, mapping: Mapping[str, int] | None = None) -> UploadResult:
-    """Add every row of an uploaded file to the list as drafts with their findings.
-
-    The whole file is read and checked before anything is added: a file-level problem
-    raises FileRejected (or ColumnsUnclear) and the list is left as it was.
-    """
-    _table, rows = read_upload(data, filename, mapping)
+    rows = list(records(table, current_app.config["UPLOAD_ROW_LIMIT"]))
     if not rows:
         raise FileRejected("no_rows", _("Berkas tidak berisi baris data."))
+    return table, rows
+
+
+def has_entries(member_list: MemberList) -> bool:
+    """Whether the list has any row: an upload into it then asks to replace or append."""
+    return db.session.scalar(select(ListEntry.id).where(ListEntry.list_id == member_list.id).limit(1)) is not None
+
+
+def preview_upload(member_list: MemberList, data: bytes, filename: str, mapping: Mapping[str, int] | None = None) -> UploadPreview:
+    """Read the file (raising as import_upload would) and count what each choice would do.
+
+    Nothing is validated against the registry here: that happens once, when the head chooses.
+    """
+    table, rows = read_upload(data, filename, mapping)
+    states = dict(
+        db.session.execute(
+            select(ListEntry.state, func.count()).where(ListEntry.list_id == member_list.id).group_by(ListEntry.state)
+        ).all()
+    )
+    replaced = sum(states.get(state, 0) for state in REPLACED_STATES)
+    return UploadPreview(rows_read=len(rows), footer_rows=footer_rows(table), replaced=replaced, kept=sum(states.values()) - replaced)
+
+
+def import_upload(
+    member_list: MemberList,
+    data: bytes,
+    filename: str,
+    user: User,
+    mapping: Mapping[str, int] | None = None,
+    mode: UploadMode = UploadMode.APPEND,
+) -> UploadResult:
+    """Add every row of an uploaded file to the list as drafts with their findings.
+
+    The whole file is read and checked before anything changes: a file-level problem
+    raises FileRejected (or ColumnsUnclear) and the list is left as it was. In REPLACE mode
+    the list's drafts are removed first, in the same transaction, so the file's rows are
+    not reported as repeating the rows they correct.
+    """
+    table, rows = read_upload(data, filename, mapping)
+    removed = _remove_drafts(member_list, user) if mode == UploadMode.REPLACE else 0
     checked = validator_for(member_list, user).validate(rows, known_niks=known_niks(member_list))
     db.session.add_all(ListEntry(member_list=member_list, state=EntryState.DRAFT, **entry_columns(row)) for row in checked)
     if member_list.source == ListSource.INLINE:
@@ -198,10 +259,27 @@ def import_upload(member_list: MemberList, data: bytes, filename: str, user: Use
         valid=sum(not r.has_errors for r in checked),
         with_errors=sum(r.has_errors for r in checked),
         with_warnings=sum(r.has_warnings and not r.has_errors for r in checked),
+        footer_rows=footer_rows(table),
+        removed=removed,
     )
     db.session.flush()
-    audit.record("list.upload", "member_list", member_list.id, actor=user, rows=result.rows_read, errors=result.with_errors)
+    audit.record(
+        "list.upload", "member_list", member_list.id, actor=user,
+        rows=result.rows_read, errors=result.with_errors, mode=mode.value, removed=removed, footer_rows=len(result.footer_rows),
+    )
     return result
+
+
+def _remove_drafts(member_list: MemberList, user: User) -> int:
+    """Delete the list's drafts, each delete in the person's access history (UU PDP)."""
+    drafts = db.session.scalars(
+        select(ListEntry).where(ListEntry.list_id == member_list.id, ListEntry.state.in_(REPLACED_STATES)).order_by(ListEntry.id)
+    ).all()
+    for entry in drafts:
+        audit.record("entry.delete", "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id, nik=mask_nik(entry.nik or ""), replaced=True)
+        db.session.delete(entry)
+    db.session.flush()
+    return len(drafts)
 
 
 def editable_entries(member_list: MemberList) -> list[ListEntry]:
@@ -215,16 +293,7 @@ def editable_entries(member_list: MemberList) -> list[ListEntry]:
 def submit_list(member_list: MemberList, user: User) -> int:
     """Check the draft and returned rows again and send those without errors to review."""
     entries = editable_entries(member_list)
-    fixed = {
-        nik: row
-        for nik, row in db.session.execute(
-            db.select(ListEntry.nik, ListEntry.row_number).where(
-                ListEntry.list_id == member_list.id,
-                ListEntry.state.in_((EntryState.PENDING, EntryState.APPROVED)),
-            )
-        )
-    }
-    recheck_entries(validator_for(member_list, user, niks_told(entries)), entries, known_niks=fixed)
+    recheck_entries(validator_for(member_list, user, niks_told(entries)), entries, known_niks=_fixed_niks(member_list))
     now = utcnow()
     sent = [e for e in entries if not e.errors]
     for entry in sent:
@@ -235,6 +304,41 @@ def submit_list(member_list: MemberList, user: User) -> int:
     db.session.flush()
     audit.record("list.submit", "member_list", member_list.id, actor=user, entries=len(sent), held_back=len(entries) - len(sent))
     return len(sent)
+
+
+def _fixed_niks(member_list: MemberList, exclude_entry_id: int | None = None) -> dict[str, int | None]:
+    """NIKs of the list's rows with staff (pending or approved): a row sent with one is a duplicate."""
+    return {
+        nik: row
+        for nik, row in db.session.execute(
+            db.select(ListEntry.nik, ListEntry.row_number).where(
+                ListEntry.list_id == member_list.id,
+                ListEntry.state.in_((EntryState.PENDING, EntryState.APPROVED)),
+                ListEntry.id != (exclude_entry_id or 0),
+            )
+        )
+    }
+
+
+def resend_entry(entry: ListEntry, user: User) -> bool:
+    """Check one returned row again and send it back to review on its own; False while it has errors.
+
+    The list's other rows (drafts among them) stay as they are.
+    """
+    if entry.state != EntryState.RETURNED:
+        return False
+    member_list = entry.member_list
+    recheck_entries(validator_for(member_list, user, niks_told([entry])), [entry], known_niks=_fixed_niks(member_list, entry.id))
+    if entry.errors:
+        db.session.flush()
+        return False
+    now = utcnow()
+    entry.state = EntryState.PENDING
+    entry.submitted_at = now
+    member_list.submitted_at = now
+    db.session.flush()
+    _audit_entry("entry.resend", entry, user)
+    return True
 
 
 def drop_rows_with_errors(member_list: MemberList, user: User) -> int:
@@ -265,6 +369,10 @@ def _has_issue(severity: str):
     json.dumps writes on both databases (`[{"code": ..., "severity": "error", ...}]`); a
     quote inside a message is escaped there, so only a finding's own severity matches."""
     return cast(ListEntry.issues, Text).like(f'%"severity": "{severity}"%')
+
+
+# The same test for other features' queries (the area's inbox counts rows with errors).
+has_issue = _has_issue
 
 
 def entries_page(member_list: MemberList, number: int, *, only_errors: bool = False, size: int = ENTRIES_PAGE) -> NumberedPage:
@@ -326,7 +434,7 @@ def import_file(data: bytes, filename: str, user: User, *, area: Area | None, dr
     if table.needs_mapping:
         found = ", ".join(h for h in table.headers if h) or "-"
         raise FileRejected("columns_unclear", _("Kolom NIK dan nama tidak ditemukan (kolom yang ada: %(found)s).", found=found))
-    report = ImportReport()
+    report = ImportReport(footer_rows=footer_rows(table))
     accepted: list[dict] = []
     for row in RowValidator(area).validate_stream(records(table)):
         report.rows_read += 1

@@ -5,9 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
-from portal.extensions import csrf
+from portal.access import roles_required
+from portal.edge import query_int
+from portal.extensions import csrf, db
 from portal.hx import render
-from portal.main import services
+from portal.lists.forms import ResendEntryForm
+from portal.lists.services import finding_text
+from portal.main import inbox, services
+from portal.models import AREA_ROLES
 from portal.redirects import safe_next
 
 bp = Blueprint("main", __name__)
@@ -28,7 +33,26 @@ def dashboard():
         context["active_members"] = services.active_members()
     else:
         context["recent_lists"] = services.recent_lists(current_user)
+        context["inbox_counts"] = inbox.inbox_counts(current_user, context["entry_counts"])
     return render("main/dashboard.html", **context)
+
+
+@bp.get("/beranda/perlu-tindakan")
+@roles_required(*AREA_ROLES)
+def action_inbox():
+    """What waits for the head or agent across their lists: returned rows, unsent drafts, lists."""
+    try:
+        view = inbox.InboxView(request.args.get("tampil", inbox.InboxView.RETURNED.value))
+    except ValueError:
+        view = inbox.InboxView.RETURNED
+    page = inbox.inbox_page(current_user, view, query_int("halaman", 1))
+    inbox.note_inbox_view(current_user, view, page)
+    db.session.commit()
+    counts = inbox.inbox_counts(current_user, services.entry_counts(current_user))
+    return render(
+        "main/inbox.html", view=view, views=list(inbox.InboxView), counts=counts, page=page,
+        resend_form=ResendEntryForm, finding_text=finding_text,
+    )
 
 
 @bp.post("/bahasa")

@@ -151,3 +151,14 @@ def test_imported_rows_with_warnings_are_left_out_of_warning_free_bulk_approval(
     with app.app_context():
         states = {e.nik: e.state for e in db.session.scalars(db.select(ListEntry))}
     assert states == {clean: EntryState.APPROVED, warned: EntryState.PENDING}
+
+
+def test_signature_lines_under_the_table_are_skipped_and_reported(app, runner, staff, tmp_path):
+    rows = [[new_nik(date(1980, 1, 1)), "Andi", date(1980, 1, 1), "L", "Lette", 2, 1, "Penyelenggara pemilu"], [], [None, "Mengetahui,"], [None, "Camat Mariso"]]
+    path = tmp_path / "pemilu.xlsx"
+    path.write_bytes(xlsx_bytes(rows, header=CITY_HEADER))
+
+    report = json.loads(run_import(runner, path, "--by", staff, "--json", "--dry-run").output)
+    assert (report["rows_read"], report["footer_rows"]) == (1, [4, 5])
+    text = run_import(runner, path, "--by", staff, "--dry-run").output
+    assert "2 rows under the table skipped as signatures/notes: 4, 5." in text

@@ -1,0 +1,46 @@
+"""Demo of the intake rules: rtrw1's list read from a messy file (a birth date written as a year,
+signature lines under the table) and, on it, a returned row to send again from 'Perlu tindakan'."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from openpyxl import Workbook
+
+from portal.extensions import db
+from portal.lists import services
+from portal.models import EntryState, Sex, User
+from portal.nik import make_nik
+
+
+def _messy_file() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["DAFTAR USULAN PESERTA RW 002 KELURAHAN LETTE"])
+    sheet.append(["NIK", "Nama Lengkap", "Tanggal Lahir", "Jenis Kelamin", "RT", "Kategori"])
+    sheet.append([make_nik("737101", date(1965, 8, 17), Sex.FEMALE, 9101), "Hasnah Daeng Kebo", 1965, "P", 1, "Kader Posyandu dan KB"])
+    sheet.cell(row=sheet.max_row, column=3).number_format = "yyyy"  # shows 1965, holds day 1965 of 1900
+    sheet.append([make_nik("737101", date(1978, 3, 2), Sex.MALE, 9102), "Muh. Arfah", "1975", "L", 2, "Pedagang"])
+    sheet.append([make_nik("737101", date(1988, 11, 5), Sex.MALE, 9103), "Syamsul Bahri", date(1988, 11, 5), "L", 1, "Ojek"])
+    sheet.append([])
+    sheet.append([None, "Mengetahui,", None, None, "Makassar, 12 Januari 2026"])
+    sheet.append([None, "Lurah Lette", None, None, "Ketua RW 002"])
+    sheet.append([None, "(Drs. H. Abd. Rahman)", None, None, "(Daeng Baso)"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def seed_intake_demo(users: dict[str, User]) -> None:
+    """rtrw1's list 'Usulan dari berkas RT 001': uploaded through the real upload path, one row returned by staff."""
+    head, staff = users["rtrw1"], next(u for u in users.values() if u.is_office)
+    member_list = services.create_list(head, "Usulan dari berkas RT 001")
+    services.import_upload(member_list, _messy_file(), "usulan rt 001.xlsx", head)
+    db.session.flush()
+    returned = next(e for e in member_list.entries if e.full_name == "Syamsul Bahri")
+    returned.state = EntryState.RETURNED
+    returned.decided_by = staff
+    returned.reason_code = "returned"
+    returned.reason_text = "Nomor HP belum diisi; lengkapi bila ada, lalu kirim ulang."
+    db.session.flush()
