@@ -9,6 +9,7 @@ from portal.extensions import csrf
 from portal.hx import render
 from portal.main import services
 from portal.redirects import safe_next
+from portal.renewal.reverification import expiring_count
 
 bp = Blueprint("main", __name__)
 
@@ -24,6 +25,7 @@ def home():
 def dashboard():
     """The signed-in user's start page: their own work, for their role and area."""
     context = {"entry_counts": services.entry_counts(current_user)}
+    context["expiring"] = expiring_count(current_user)
     if current_user.is_office:
         context["active_members"] = services.active_members()
     else:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import PortalForm, TypedDateField
+from portal.forms import PortalForm, TypedDateField, select_choices
 from portal.models import ReverificationAnswer
 from portal.renewal.reverification import ANSWER_LABELS
 
@@ -16,7 +16,7 @@ class AnswerForm(PortalForm):
 
     answer = RadioField(
         _l("Jawaban"),
-        choices=[(a.value, label) for a, label in ANSWER_LABELS.items()],
+        choices=select_choices((a.value, label) for a, label in ANSWER_LABELS.items()),
         validators=[InputRequired(_l("Pilih jawaban."))],
     )
     event_date = TypedDateField(_l("Tanggal (meninggal atau pindah)"), validators=[Optional()])

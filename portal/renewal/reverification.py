@@ -203,11 +203,10 @@ def confirm_all(user: User, year: int, expected: int) -> int:
 # -- Expiry warnings -------------------------------------------------------------------------
 
 
-def expiring_page(user: User, number: int, today: date | None = None, size: int = PAGE_SIZE) -> NumberedPage:
-    """Members whose cover ends within 60 days and who hold nothing after it, soonest first."""
-    today = today or date.today()
+def _expiring(user: User, today: date):
+    """Active memberships in the user's area ending within 60 days, with nothing after them."""
     later = aliased(Membership)
-    query = (
+    return (
         select(Membership, Person, Reverification, RenewalDecision)
         .join(Person, Person.id == Membership.person_id)
         .outerjoin(Reverification, Reverification.membership_id == Membership.id)
@@ -221,9 +220,21 @@ def expiring_page(user: User, number: int, today: date | None = None, size: int 
                 and_(later.person_id == Membership.person_id, later.status == MembershipStatus.ACTIVE, later.ends_on > Membership.ends_on)
             ),
         )
-        .order_by(Membership.ends_on, Person.rw, Person.rt, Person.name_key, Membership.id)
+    )
+
+
+def expiring_page(user: User, number: int, today: date | None = None, size: int = PAGE_SIZE) -> NumberedPage:
+    """Members whose cover ends within 60 days and who hold nothing after it, soonest first."""
+    query = _expiring(user, today or date.today()).order_by(
+        Membership.ends_on, Person.rw, Person.rt, Person.name_key, Membership.id
     )
     return numbered_page(query, number, size, rows=True)
+
+
+def expiring_count(user: User, today: date | None = None) -> int:
+    """How many of the user's members lose cover within 60 days (the start page's warning)."""
+    query = _expiring(user, today or date.today())
+    return db.session.scalar(query.with_only_columns(db.func.count(), maintain_column_froms=True))
 
 
 def renewal_need(reverification: Reverification | None, decision: RenewalDecision | None) -> str:
