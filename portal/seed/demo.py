@@ -35,6 +35,7 @@ from portal.models import (
 from portal.names import name_key
 from portal.nik import make_nik
 from portal.reports.services import apportion
+from portal.seed.demo_renewal import seed_renewal_demo
 from portal.seed.reference import CATEGORIES, ensure_programme_year
 
 DEMO_SEED = 73_71
@@ -124,6 +125,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
             # can use `flask users totp-code USER` instead of a phone.
             mfa.enable(user, mfa.new_secret())
     _DemoPopulation(users, programme_year.categories, today).create()
+    seed_renewal_demo(today)
     return passwords
 
 
