@@ -167,6 +167,23 @@ BENCHMARKS = (
         "one Flask test-client request costs about 220 µs",
     ),
     Benchmark(
+        "renewal",
+        "Issue 19: renewal into the next budget year",
+        "bench/renewal.py",
+        (
+            Target(
+                "dry_run", "19", "renewal dry run", "100,000 active members: ≤ 60 s, ≤ 400 MB",
+                (Limit("wall time", "<=", 60, "s"), Limit("peak memory", "<=", 400, "MB")),
+                {"database": "postgresql", "members": 100_000},
+            ),
+            Target(
+                "real_run", "19", "renewal run", "100,000 active members: ≤ 60 s, ≤ 400 MB",
+                (Limit("wall time", "<=", 60, "s"), Limit("peak memory", "<=", 400, "MB")),
+                {"database": "postgresql", "members": 100_000},
+            ),
+        ),
+    ),
+    Benchmark(
         "seed_scale",
         "Issue 10: synthetic city",
         "bench/seed_scale.py",
