@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, insert, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from portal import audit
 from portal.access import area_clause
@@ -99,7 +99,11 @@ def _members(user: User, year: int):
 
 def members_page(user: User, year: int, only_unanswered: bool, number: int, size: int = PAGE_SIZE) -> NumberedPage:
     """A page of the user's members to re-verify (by RW, RT and name), unanswered ones only by default."""
-    query = _members(user, year).order_by(Person.kelurahan_code, Person.rw, Person.rt, Person.name_key, Membership.id)
+    query = (
+        _members(user, year)
+        .options(selectinload(Person.category))
+        .order_by(Person.kelurahan_code, Person.rw, Person.rt, Person.name_key, Membership.id)
+    )
     if only_unanswered:
         query = query.where(Reverification.id.is_(None))
     return numbered_page(query, number, size, rows=True)
@@ -237,10 +241,13 @@ def expiring_count(user: User, today: date | None = None) -> int:
     return db.session.scalar(query.with_only_columns(db.func.count(), maintain_column_froms=True))
 
 
-def renewal_need(reverification: Reverification | None, decision: RenewalDecision | None) -> str:
+def renewal_need(membership: Membership, reverification: Reverification | None, decision: RenewalDecision | None) -> str:
     """What is needed to renew one expiring member, in words."""
     from portal.renewal.services import REASON_LABELS
 
+    if membership.ends_on < date(membership.year, 12, 31):
+        # Only cover running to the end of its budget year is carried into the next.
+        return _("Masa ini berakhir sebelum akhir tahun anggaran: usulkan lagi melalui daftar usulan bila masih layak.")
     if decision is not None and decision.outcome.value == "not_renewed":
         return _("Tidak diperpanjang: %(reason)s.", reason=REASON_LABELS.get(decision.reason_code, decision.reason_code))
     if reverification is None:

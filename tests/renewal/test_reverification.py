@@ -184,8 +184,23 @@ def test_expiry_list_shows_members_ending_within_60_days_and_what_they_need(app,
     page = client.get("/akan-berakhir").get_data(as_text=True)
     assert "Akan Habis" in page
     assert "Masih Lama" not in page and "Wilayah Lain" not in page
-    assert "Jawab &#34;Masih layak?&#34;" in page or 'Jawab "Masih layak?"' in page
+    assert "usulkan lagi melalui daftar usulan" in page  # ends before the year does: not carried over
     assert "/masih-layak" in page
+
+
+def test_what_an_expiring_member_needs_follows_their_answer_and_the_renewal(app):
+    from portal.models import RenewalDecision, RenewalOutcome
+    from portal.renewal.reverification import renewal_need
+
+    with app.app_context():
+        _p, membership = make_member("Akhir Tahun", year=YEAR)
+        assert "Jawab" in renewal_need(membership, None, None)
+        confirmed = Reverification(membership_id=membership.id, answer=ReverificationAnswer.CONFIRMED)
+        assert "Sudah dikonfirmasi" in renewal_need(membership, confirmed, None)
+        other = Reverification(membership_id=membership.id, answer=ReverificationAnswer.OTHER)
+        assert "keputusan petugas" in renewal_need(membership, other, None)
+        refused = RenewalDecision(membership_id=membership.id, to_year=YEAR + 1, outcome=RenewalOutcome.NOT_RENEWED, reason_code="age_out_of_range")
+        assert "Usia pada 1 Januari" in renewal_need(membership, confirmed, refused)
 
 
 def test_the_start_page_warns_about_cover_ending_soon(app, client, auth):
