@@ -279,3 +279,23 @@ def test_rt_rw_heads_cannot_open_the_renewal_run(app, client, auth):
         make_user("rtrw1", Role.RT_RW)
     auth.login("rtrw1")
     assert client.get("/perpanjangan").status_code == 404
+
+
+def test_every_outcome_is_an_audit_event_and_the_audit_chain_stays_intact(app, next_year):
+    from portal.audit.chain import verify_chain
+
+    with app.app_context():
+        _p, renewed = confirmed_member("Satu")
+        _p, waiting = make_member("Dua", year=YEAR)
+        staff = make_user("staff1", Role.STAFF)
+        services.apply_plan(plan_renewal(YEAR, NEXT), staff)
+        db.session.commit()
+        events = {
+            e.target_id: e for e in db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("renewal.%")))
+        }
+        assert events[str(renewed.id)].action == "renewal.renewed"
+        assert events[str(waiting.id)].action == "renewal.needs_confirmation"
+        assert events[str(waiting.id)].details["reason"] == "reverification_unanswered"
+        assert events[str(renewed.id)].actor_name == "staff1"
+        report = verify_chain()
+        assert report.intact and report.unsealed == 0
