@@ -69,7 +69,7 @@ def answer(membership_id: int):
             return render("renewal/_member_card.html", membership=membership, person=person, record=record,
                           form=AnswerForm(formdata=None), labels=reverification.SHORT_LABELS, saved=True)
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if not hx.wants_fragment():
         flash(error, "error")
         return hx.redirect(url_for(".members"))

@@ -212,3 +212,14 @@ def test_the_start_page_warns_about_cover_ending_soon(app, client, auth):
     page = client.get("/beranda").get_data(as_text=True)
     assert "1 anggota berakhir dalam 60 hari" in page
     assert "/akan-berakhir" in page
+
+
+def test_a_date_that_is_not_a_date_is_refused_with_a_clear_message(app, client, auth):
+    mine, _other = setup_area(app)
+    auth.login("rtrw1")
+    response = post_answer(client, mine, answer="deceased", event_date="32/13/2026")
+    assert response.status_code == 302
+    page = client.get("/masih-layak").get_data(as_text=True)
+    assert "Tanggal tidak terbaca" in page
+    with app.app_context():
+        assert db.session.get(Membership, mine).status == MembershipStatus.ACTIVE
