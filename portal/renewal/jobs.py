@@ -6,9 +6,11 @@ can simply be started again (a run is idempotent)."""
 from __future__ import annotations
 
 import traceback
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from portal import audit
 from portal.certificates.jobs import redis_connection
@@ -24,11 +26,26 @@ UNFINISHED = (RenewalRunStatus.QUEUED, RenewalRunStatus.RUNNING)
 def create_run(from_year: int, to_year: int, *, dry_run: bool, user: User | None) -> RenewalRun:
     """Record a new run (the caller commits, then starts it); refuses without next year's settings."""
     services.check_years(from_year, to_year)
+    if not dry_run and _unfinished_real_run(from_year) is not None:
+        raise services.RenewalError(_("Perpanjangan tahun ini sedang berjalan; tunggu sampai selesai."))
     run = RenewalRun(from_year=from_year, to_year=to_year, dry_run=dry_run, requested_by=user)
     db.session.add(run)
     db.session.flush()
     audit.record("create", "renewal_run", run.id, actor=user, from_year=from_year, to_year=to_year, dry_run=dry_run)
     return run
+
+
+def _unfinished_real_run(from_year: int) -> RenewalRun | None:
+    """A real run of the year still queued or running, unless its worker is long silent (died)."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["PRINT_JOB_STALE_SECONDS"])
+    return db.session.scalar(
+        db.select(RenewalRun).where(
+            RenewalRun.from_year == from_year,
+            RenewalRun.dry_run.is_(False),
+            RenewalRun.status.in_(UNFINISHED),
+            RenewalRun.updated_at >= cutoff,
+        ).limit(1)
+    )
 
 
 def start_run(run: RenewalRun) -> bool:

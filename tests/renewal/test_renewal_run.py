@@ -299,3 +299,21 @@ def test_every_outcome_is_an_audit_event_and_the_audit_chain_stays_intact(app, n
         assert events[str(renewed.id)].actor_name == "staff1"
         report = verify_chain()
         assert report.intact and report.unsealed == 0
+
+
+def test_a_second_real_run_is_refused_while_one_is_running(app, next_year):
+    from portal.models import RenewalRun, RenewalRunStatus
+    from portal.renewal import jobs
+
+    with app.app_context():
+        running = jobs.create_run(YEAR, NEXT, dry_run=False, user=None)
+        running.status = RenewalRunStatus.RUNNING
+        db.session.commit()
+        with pytest.raises(services.RenewalError, match="sedang berjalan"):
+            jobs.create_run(YEAR, NEXT, dry_run=False, user=None)
+        db.session.rollback()
+        assert jobs.create_run(YEAR, NEXT, dry_run=True, user=None).id  # a preview may still run
+        running = db.session.get(RenewalRun, running.id)
+        running.status = RenewalRunStatus.DONE
+        db.session.commit()
+        assert jobs.create_run(YEAR, NEXT, dry_run=False, user=None).id
