@@ -2,7 +2,8 @@
 
 A renewed membership keeps the person's BPJS KPJ number, so the KPJ is unique per
 (kpj_number, year) instead of across all memberships; programme_year gains the number of
-days before 31 December when RT/RW heads get the "masih layak?" list.
+days before 31 December when RT/RW heads get the "masih layak?" list; memberships get an
+index on (status, ends_on) for the expiry warnings.
 
 Revision ID: 506421ffc4fe
 Revises: eaefc4d85fe3
@@ -79,6 +80,7 @@ def upgrade():
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_membership_kpj_number'), type_='unique')
         batch_op.create_index('uq_membership_kpj_year', ['kpj_number', 'year'], unique=True)
+        batch_op.create_index('ix_membership_status_ends_on', ['status', 'ends_on'], unique=False)
 
     with op.batch_alter_table('programme_year', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reverification_opens_days_before_end', sa.Integer(), server_default='42', nullable=False))
@@ -90,6 +92,7 @@ def downgrade():
         batch_op.drop_column('reverification_opens_days_before_end')
 
     with op.batch_alter_table('membership', schema=None) as batch_op:
+        batch_op.drop_index('ix_membership_status_ends_on')
         batch_op.drop_index('uq_membership_kpj_year')
         batch_op.create_unique_constraint(batch_op.f('uq_membership_kpj_number'), ['kpj_number'])
 

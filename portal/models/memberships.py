@@ -50,6 +50,8 @@ class Membership(TimestampMixin, db.Model):
         # BPJS gives a participant one KPJ for good: a renewed membership carries it on, so
         # it is unique within a year (portal.renewal), not across the registry.
         Index("uq_membership_kpj_year", "kpj_number", "year", unique=True),
+        # Cover ending soon (portal.renewal's expiry warnings on every start page).
+        Index("ix_membership_status_ends_on", "status", "ends_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from portal import hx
 from portal.access import office_required, refuse
 from portal.edge import query_int
+from portal.lists.services import category_names
 from portal.extensions import db
 from portal.hx import render
 from portal.models import Membership, RenewalRun
@@ -140,6 +141,7 @@ def run(run_id: int):
         block="progress",
         run=renewal_run,
         kecamatan=services.kecamatan_names(),
+        categories=category_names(),
         outcome_labels=services.OUTCOME_LABELS,
         reason_labels=services.REASON_LABELS,
         form=RenewalRunForm(formdata=None, from_year=renewal_run.from_year),

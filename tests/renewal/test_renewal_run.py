@@ -251,6 +251,8 @@ def test_staff_preview_then_run_in_the_background_with_progress(app, client, aut
     app.extensions["renewal_worker"].submit(lambda: None).result(timeout=30)  # the preview has finished
     page = client.get(run_url).get_data(as_text=True)
     assert "Selesai" in page and "Belum ada yang diubah" in page
+    assert "Mariso" in page and "Kader Posyandu dan KB" in page  # per kecamatan and per category
+    assert f"Iuran {NEXT} yang diproyeksikan" in page
     fragment = client.get(run_url, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<progress" in fragment and "<html" not in fragment
     with app.app_context():
