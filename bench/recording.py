@@ -178,6 +178,23 @@ BENCHMARKS = (
             ),
         ),
     ),
+    Benchmark(
+        "renewal",
+        "Issue 19: renewal into the next budget year",
+        "bench/renewal.py",
+        (
+            Target(
+                "dry_run", "19", "renewal dry run", "100,000 active members: ≤ 60 s, ≤ 400 MB",
+                (Limit("wall time", "<=", 60, "s"), Limit("peak memory", "<=", 400, "MB")),
+                {"database": "postgresql", "members": 100_000},
+            ),
+            Target(
+                "real_run", "19", "renewal run", "100,000 active members: ≤ 60 s, ≤ 400 MB",
+                (Limit("wall time", "<=", 60, "s"), Limit("peak memory", "<=", 400, "MB")),
+                {"database": "postgresql", "members": 100_000},
+            ),
+        ),
+    ),
 )
 
 

@@ -133,12 +133,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.privacy.cli import privacy_cli
     from portal.privacy.routes import bp as privacy_bp
     from portal.registry.routes import bp as registry_bp
+    from portal.renewal.cli import programme_cli
+    from portal.renewal.routes import bp as renewal_bp
     from portal.reports.cli import reports_cli
     from portal.reports.routes import bp as reports_bp
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp):
+    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp):
         app.register_blueprint(blueprint)
-    for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli, reports_cli, privacy_cli):
+    for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli, reports_cli, privacy_cli, programme_cli):
         app.cli.add_command(command)

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, Role
+from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, RenewalRun, Role
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -32,7 +32,8 @@ def _records_of_another_area(app) -> dict[str, int]:
         certificate = issue_certificate(membership, issued_by=None)
         job = PrintJob(document=PrintDocument.CARD, kelurahan_code=PABAENG, rw=5, total=1)
         batch = BpjsBatch(number=1, member_count=1, file_format="csv")
-        db.session.add_all([job, batch])
+        renewal_run = RenewalRun(from_year=date.today().year, to_year=date.today().year + 1)
+        db.session.add_all([job, batch, renewal_run])
         db.session.flush()
         db.session.add(BpjsBatchItem(batch_id=batch.id, membership_id=membership.id))
         db.session.commit()
@@ -44,6 +45,7 @@ def _records_of_another_area(app) -> dict[str, int]:
             "membership_id": membership.id,
             "certificate_id": certificate.id,
             "job_id": job.id,
+            "run_id": renewal_run.id,
             "number": batch.number,
             "year": date.today().year,
         }

@@ -77,10 +77,17 @@ class ProgrammeYearForm(PortalForm):
     jht_rate = DecimalField(_l("Tarif JHT (pecahan, mis. 0.02)"), places=4, validators=[DataRequired(), NumberRange(0, 1)])
     coverage_months = IntegerField(_l("Lama perlindungan (bulan)"), validators=[DataRequired(), NumberRange(1, 60)])
     budget_ceiling = DecimalField(_l("Pagu anggaran (Rp/tahun)"), places=0, validators=[Optional(), NumberRange(0, 10**15)])
+    reverification_opens_days_before_end = IntegerField(
+        _l("Pemeriksaan ulang \"Masih layak?\" dibuka (hari sebelum 31 Desember)"),
+        validators=[Optional(), NumberRange(0, 365)], default=42,
+    )
     categories = FieldList(FormField(CategorySettingForm))
 
     def values(self) -> dict:
-        return {name: getattr(self, name).data for name in YEAR_FIELDS}
+        values = {name: getattr(self, name).data for name in YEAR_FIELDS}
+        if values["reverification_opens_days_before_end"] is None:
+            values["reverification_opens_days_before_end"] = 42
+        return values
 
     def category_values(self) -> dict[str, dict]:
         return {

@@ -24,6 +24,7 @@ YEAR_FIELDS = (
     "jht_rate",
     "coverage_months",
     "budget_ceiling",
+    "reverification_opens_days_before_end",
 )
 CATEGORY_FIELDS = ("eligible", "jkk", "jkm", "jht", "requires_desil", "target_population")
 

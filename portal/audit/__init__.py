@@ -92,6 +92,27 @@ def record(
     return event_id
 
 
+def record_many(events: list[dict], *, actor: User | None = None, actor_name: str | None = None) -> int:
+    """Add many events of one transaction in one statement (a renewal run: one per member).
+
+    Each event is a dict with action, target_type, target_id, person_id and details. They
+    are sealed as they are inserted (chain.insert_sealed), so no row is written twice; the
+    seal's lock is held until the caller commits, so call this last, just before the
+    commit. Returns how many were written.
+    """
+    if not events:
+        return 0
+    rows = [
+        _values(
+            event["action"], event["target_type"], event.get("target_id"), event.get("person_id"),
+            actor, actor_name, event.get("details", {}),
+        )
+        for event in events
+    ]
+    insert_sealed(db.session.connection(), rows, chain_key())
+    return len(rows)
+
+
 def record_soon(
     action: str,
     target_type: str,

@@ -248,10 +248,10 @@ def _persons_with_memberships(niks: list[str]) -> dict[str, Person]:
 
 
 def _kpj_owners(kpjs: list[str]) -> dict[str, int]:
-    """KPJ number -> the membership already holding it."""
+    """KPJ number -> the person already holding it (renewed memberships carry their person's KPJ)."""
     return dict(
         db.session.execute(
-            db.select(Membership.kpj_number, Membership.id).where(Membership.kpj_number.in_(kpjs))
+            db.select(Membership.kpj_number, Membership.person_id).where(Membership.kpj_number.in_(kpjs))
         ).all()
     )
 
@@ -275,11 +275,13 @@ def _record_kpj_numbers(answers: dict[str, tuple[int, str]], actor: User, report
         if membership.kpj_number:
             report.conflicts.append((row_number, _("NIK %(nik)s sudah tercatat dengan KPJ lain.", nik=shown)))
             continue
-        if kpj in kpj_owners and kpj_owners[kpj] != membership.id:
+        if kpj in kpj_owners and kpj_owners[kpj] != person.id:
             report.conflicts.append((row_number, _("KPJ untuk NIK %(nik)s sudah dipakai peserta lain.", nik=shown)))
             continue
-        membership.kpj_number = kpj
-        kpj_owners[kpj] = membership.id
+        # A renewal may have carried the member on before BPJS answered: all of them get it.
+        for active in sent:
+            active.kpj_number = active.kpj_number or kpj
+        kpj_owners[kpj] = person.id
         report.recorded += 1
         audit.record(
             "bpjs.kpj", "membership", membership.id, person_id=person.id, actor=actor, number=membership.number

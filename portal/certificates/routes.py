@@ -28,6 +28,7 @@ from portal.models import (
     PrintJobStatus,
 )
 from portal.pdf import render_pdf
+from portal.renewal.services import renewal_chain
 
 bp = Blueprint("certificates", __name__)
 
@@ -228,7 +229,9 @@ def print_log():
 def verify(code: str):
     """Public: is the card behind this QR code genuine and valid? Masked name, never the NIK."""
     certificate = services.find_certificate(code) if CODE_PATTERN.fullmatch(code) else None
-    status = services.verification_status(certificate)
+    # A renewed member's card stays valid: it shows the periods renewals carried it into.
+    periods = renewal_chain(certificate.membership) if certificate else []
+    status = services.verification_status(certificate, periods=periods)
     if certificate is not None:
         services.count_scan(certificate)
         db.session.commit()
@@ -238,6 +241,7 @@ def verify(code: str):
         verification=status,
         statuses=VerificationStatus,
         certificate=certificate,
+        periods=[m for m in periods if services.is_printable(m)] or periods[-1:],
         number=services.certificate_number(certificate) if certificate else None,
     )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

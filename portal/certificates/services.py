@@ -231,12 +231,15 @@ def print_log_page(page: int, page_size: int) -> tuple[list, bool]:
     return rows[:page_size], len(rows) > page_size
 
 
-def verification_status(certificate: Certificate | None, today: date | None = None) -> VerificationStatus:
+def verification_status(
+    certificate: Certificate | None, today: date | None = None, periods: list[Membership] | None = None
+) -> VerificationStatus:
+    """`periods`: the card's membership and those renewals carried it into (the card stays valid)."""
     if certificate is None:
         return VerificationStatus.NOT_FOUND
     if certificate.revoked_at is not None:
         return VerificationStatus.REVOKED
-    if not is_printable(certificate.membership, today):
+    if not any(is_printable(m, today) for m in periods or [certificate.membership]):
         return VerificationStatus.EXPIRED
     return VerificationStatus.VALID
 

@@ -49,6 +49,8 @@ from portal.models import (
     Person,
     ProgrammeYear,
     Role,
+    RenewalDecision,
+    RenewalOutcome,
     User,
 )
 from portal.help.services import tel_url, whatsapp_url
@@ -84,6 +86,10 @@ REASON_LABELS = {
     "duplicate": _l("Sudah diusulkan atau terdaftar sebelumnya."),
     "data_mismatch": _l("Data tidak sesuai dengan KTP atau KK."),
     "not_domiciled": _l("Tidak berdomisili di wilayah RT/RW yang mengusulkan."),
+    # Why a membership is not renewed into the next budget year (portal.renewal).
+    "desil_unknown": _l("Rumah tangga tidak ditemukan dalam DTSEN."),
+    "moved_away": _l("Sudah pindah dari wilayah RT/RW yang mengusulkan."),
+    "deceased": _l("Peserta dilaporkan meninggal dunia."),
 }
 OTHER_REASON = _l("Alasan lain; tanyakan kepada ketua RT/RW Anda.")
 
@@ -137,6 +143,8 @@ class StatusAnswer:
     card_printed: bool | None = None
     # The last four digits of the BPJS KPJ number, once BPJS has sent it.
     kpj_last4: str | None = None
+    # Why the membership is not renewed into the next budget year (a renewal run decided).
+    renewal_reason: str | None = None
     # Which record answered, for the access history; never shown.
     person_id: int | None = field(default=None, compare=False)
     entry_id: int | None = field(default=None, compare=False)
@@ -163,6 +171,8 @@ class StatusAnswer:
     @property
     def reason_category(self) -> str | None:
         """The reason's code if it is one people may read about, else "other"."""
+        if self.renewal_reason and self.outcome in (StatusOutcome.ACTIVE, StatusOutcome.EXPIRED):
+            return self.renewal_reason if self.renewal_reason in REASON_LABELS else "other"
         if self.outcome not in (StatusOutcome.REJECTED, StatusOutcome.RETURNED):
             return None
         return self.reason_code if self.reason_code in REASON_LABELS else "other"
@@ -229,6 +239,10 @@ _MEMBERSHIP = (
         Person.kelurahan_code,
         Person.rw,
         Membership.kpj_number,
+        select(RenewalDecision.reason_code)
+        .where(RenewalDecision.membership_id == Membership.id, RenewalDecision.outcome == RenewalOutcome.NOT_RENEWED)
+        .scalar_subquery()
+        .label("renewal_reason"),
     )
     .select_from(_PROBE)
     .outerjoin(Person, Person.nik == _PROBE.c.nik)
@@ -259,6 +273,7 @@ _ENTRIES = (
         ListEntry.kelurahan_code,
         ListEntry.rw,
         _null(String).label("kpj_number"),
+        _null(String).label("renewal_reason"),
     )
     .outerjoin(Kelurahan, Kelurahan.code == ListEntry.kelurahan_code)
     .outerjoin(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
@@ -363,6 +378,7 @@ def _membership_answer(member, today: date) -> StatusAnswer:
         ends_on=member.ends_on,
         card_printed=bool(member.card_printed),
         kpj_last4=member.kpj_number[-4:] if member.kpj_number else None,
+        renewal_reason=member.renewal_reason,
         person_id=member.id,
         kelurahan_code=member.kelurahan_code,
         rw=member.rw,

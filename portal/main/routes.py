@@ -14,6 +14,7 @@ from portal.lists.services import finding_text
 from portal.main import inbox, services
 from portal.models import AREA_ROLES
 from portal.redirects import safe_next
+from portal.renewal.reverification import expiring_count
 
 bp = Blueprint("main", __name__)
 
@@ -29,6 +30,7 @@ def home():
 def dashboard():
     """The signed-in user's start page: their own work, for their role and area."""
     context = {"entry_counts": services.entry_counts(current_user)}
+    context["expiring"] = expiring_count(current_user)
     if current_user.is_office:
         context["active_members"] = services.active_members()
     else:

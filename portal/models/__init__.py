@@ -21,6 +21,14 @@ from portal.models.printing import (
     PrintRecord,
 )
 from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
+from portal.models.renewal import (
+    RenewalDecision,
+    RenewalOutcome,
+    RenewalRun,
+    RenewalRunStatus,
+    Reverification,
+    ReverificationAnswer,
+)
 from portal.models.regions import AREA_NUMBER_MAX, Kecamatan, Kelurahan
 from portal.models.reports import KecamatanTarget
 from portal.models.settings import SiteSetting
@@ -58,6 +66,12 @@ __all__ = [
     "PrintJobStatus",
     "PrintRecord",
     "ProgrammeYear",
+    "RenewalDecision",
+    "RenewalOutcome",
+    "RenewalRun",
+    "RenewalRunStatus",
+    "Reverification",
+    "ReverificationAnswer",
     "Role",
     "Sex",
     "SiteSetting",

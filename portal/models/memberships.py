@@ -47,6 +47,11 @@ class Membership(TimestampMixin, db.Model):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        # BPJS gives a participant one KPJ for good: a renewed membership carries it on, so
+        # it is unique within a year (portal.renewal), not across the registry.
+        Index("uq_membership_kpj_year", "kpj_number", "year", unique=True),
+        # Cover ending soon (portal.renewal's expiry warnings on every start page).
+        Index("ix_membership_status_ends_on", "status", "ends_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +70,7 @@ class Membership(TimestampMixin, db.Model):
     end_note: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # BPJS Ketenagakerjaan's 11-digit participant number, known after BPJS processed it.
-    kpj_number: Mapped[str | None] = mapped_column(String(11), unique=True)
+    kpj_number: Mapped[str | None] = mapped_column(String(11))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entry.id"), index=True)
 
     person: Mapped[Person] = relationship(back_populates="memberships")

@@ -43,6 +43,8 @@ class ProgrammeYear(db.Model):
     jht_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal("0.0200"))
     coverage_months: Mapped[int] = mapped_column(Integer, default=12)
     budget_ceiling: Mapped[Decimal | None] = mapped_column(Numeric(16, 0))  # rupiah / year
+    # RT/RW heads and agents get the "masih layak?" list this many days before 31 December.
+    reverification_opens_days_before_end: Mapped[int] = mapped_column(Integer, default=42, server_default="42")
 
     categories: Mapped[list[CategorySetting]] = relationship(
         back_populates="programme_year", cascade="all, delete-orphan"

@@ -37,6 +37,7 @@ from portal.names import name_key
 from portal.nik import make_nik
 from portal.reports.services import apportion
 from portal.seed.demo_intake import seed_intake_demo
+from portal.seed.demo_renewal import seed_renewal_demo
 from portal.seed.reference import CATEGORIES, ensure_programme_year
 
 DEMO_SEED = 73_71
@@ -128,6 +129,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     _DemoPopulation(users, programme_year.categories, today).create()
     seed_demo_help()
     seed_intake_demo(users)
+    seed_renewal_demo(today)
     return passwords
 
 

@@ -67,7 +67,7 @@ def test_admin_edits_a_years_settings_and_categories(app, client, auth):
     form = {
         "min_age": "17", "max_age": "60", "desil_max": "4", "unknown_desil_blocks_approval": "y",
         "income_floor": "1000000", "jkk_rate": "0.0100", "jkm_monthly": "6800", "jht_rate": "0.0200",
-        "coverage_months": "12", "budget_ceiling": "",
+        "coverage_months": "12", "budget_ceiling": "", "reverification_opens_days_before_end": "35",
     }
     for n, code in enumerate(codes):
         form[f"categories-{n}-category_code"] = code
@@ -83,6 +83,7 @@ def test_admin_edits_a_years_settings_and_categories(app, client, auth):
         programme_year = db.session.get(ProgrammeYear, year)
         assert (programme_year.min_age, programme_year.max_age) == (17, 60)
         assert programme_year.unknown_desil_blocks_approval is True
+        assert programme_year.reverification_opens_days_before_end == 35
         assert db.session.get(CategorySetting, (year, "kader")).jht is True
         assert db.session.get(CategorySetting, (year, "non_asn")).jht is False
     response = post(client, f"/admin/tahun/{year}", {**form, "min_age": "70"}, page=f"/admin/tahun/{year}")

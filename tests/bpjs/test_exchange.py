@@ -195,3 +195,29 @@ def test_answer_that_is_a_tiny_spreadsheet_bomb_is_refused_and_the_portal_stays_
     assert "Simpan hanya tabel datanya" in page
     assert _kpj_numbers(app) == [None]
     assert client.get("/bpjs/").status_code == 200
+
+
+def test_a_kpj_answered_after_a_renewal_reaches_both_years_and_may_repeat_across_years(app, client, auth):
+    from datetime import date
+
+    from portal.memberships.services import grant_membership
+    from portal.models import CategorySetting
+    from portal.seed.reference import ensure_programme_year
+
+    year = date.today().year
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        ensure_programme_year(year + 1)
+        person, _membership = make_member("Siti Aminah", year=year)
+        # Renewed before BPJS answered: the new year's membership has no KPJ either.
+        grant_membership(person, db.session.get(CategorySetting, (year + 1, person.category_code)), date(year + 1, 1, 1))
+        db.session.commit()
+        nik = person.nik
+    auth.login("staff1")
+    answer = csv_bytes([[nik, "12345678901"]], header=["NIK", "No KPJ"])
+    response = _upload_answer(client, answer, "jawaban.csv")
+    assert "1 nomor KPJ dicatat" in response.get_data(as_text=True)
+    assert sorted(_kpj_numbers(app)) == ["12345678901", "12345678901"]
+    # The same answer again is no conflict: the KPJ is the same person's.
+    again = _upload_answer(client, answer, "jawaban.csv").get_data(as_text=True)
+    assert "dipakai peserta lain" not in again

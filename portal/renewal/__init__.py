@@ -1,0 +1,1 @@
+"""The programme year turning over: renewal runs, re-verification by RT/RW heads, expiry warnings."""

@@ -1,0 +1,127 @@
+"""Renewal runs in the background, like batch printing: RQ when REDIS_URL is set (the same
+queue and `flask worker`), a local worker thread otherwise. State and progress live in the
+RenewalRun row, so a page reload or a restarted web process loses nothing; a failed run
+can simply be started again (a run is idempotent)."""
+
+from __future__ import annotations
+
+import traceback
+from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.certificates.jobs import redis_connection
+from portal.extensions import db
+from portal.models import RenewalRun, RenewalRunStatus, User
+from portal.models.base import utcnow
+from portal.renewal import services
+
+QUEUE_UNAVAILABLE = "QueueUnavailable"
+UNFINISHED = (RenewalRunStatus.QUEUED, RenewalRunStatus.RUNNING)
+
+
+def create_run(from_year: int, to_year: int, *, dry_run: bool, user: User | None) -> RenewalRun:
+    """Record a new run (the caller commits, then starts it); refuses without next year's settings."""
+    services.check_years(from_year, to_year)
+    if not dry_run and _unfinished_real_run(from_year) is not None:
+        raise services.RenewalError(_("Perpanjangan tahun ini sedang berjalan; tunggu sampai selesai."))
+    run = RenewalRun(from_year=from_year, to_year=to_year, dry_run=dry_run, requested_by=user)
+    db.session.add(run)
+    db.session.flush()
+    audit.record("create", "renewal_run", run.id, actor=user, from_year=from_year, to_year=to_year, dry_run=dry_run)
+    return run
+
+
+def _unfinished_real_run(from_year: int) -> RenewalRun | None:
+    """A real run of the year still queued or running, unless its worker is long silent (died)."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["PRINT_JOB_STALE_SECONDS"])
+    return db.session.scalar(
+        db.select(RenewalRun).where(
+            RenewalRun.from_year == from_year,
+            RenewalRun.dry_run.is_(False),
+            RenewalRun.status.in_(UNFINISHED),
+            RenewalRun.updated_at >= cutoff,
+        ).limit(1)
+    )
+
+
+def start_run(run: RenewalRun) -> bool:
+    """Hand a committed run to RQ (REDIS_URL) or to the app's local worker thread."""
+    app = current_app._get_current_object()
+    if not app.config["REDIS_URL"]:
+        local_worker(app).submit(_run_in_app_context, app, run.id)
+        return True
+    from redis import RedisError
+    from rq import Queue
+
+    timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+    connection = redis_connection(app, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        Queue(app.config["PRINT_QUEUE_NAME"], connection=connection).enqueue_call(
+            run_renewal, args=(run.id,), timeout=app.config["PRINT_JOB_TIMEOUT"]
+        )
+    except RedisError as error:
+        current_app.logger.warning("renewal run %s could not be queued: %s", run.id, type(error).__name__)
+        run.status, run.error, run.finished_at = RenewalRunStatus.FAILED, QUEUE_UNAVAILABLE, utcnow()
+        db.session.flush()
+        return False
+    finally:
+        connection.close()
+    return True
+
+
+def local_worker(app: Flask) -> ThreadPoolExecutor:
+    """One background thread per app runs renewals one after the other (embedded setup)."""
+    worker = app.extensions.get("renewal_worker")
+    if worker is None:
+        worker = app.extensions["renewal_worker"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="renewal")
+    return worker
+
+
+def _run_in_app_context(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        run_renewal(run_id)
+
+
+def run_renewal(run_id: int, actor_name: str | None = None) -> RenewalRun | None:
+    """Plan the run, store its summary, and unless it is a dry run apply it, committing per chunk."""
+    run = db.session.get(RenewalRun, run_id)
+    if run is None or run.status not in UNFINISHED:
+        return run
+    run.status, run.started_at, run.done = RenewalRunStatus.RUNNING, utcnow(), 0
+    db.session.commit()
+    try:
+        plan = services.plan_renewal(run.from_year, run.to_year)
+        summary = services.summarise(plan)
+        run.summary = summary
+        run.total = summary["to_write"] if not run.dry_run else summary["members"]
+        db.session.commit()
+        if run.dry_run:
+            audit.record("renewal.preview", "renewal_run", run.id, actor=run.requested_by, actor_name=actor_name,
+                         members=summary["members"], outcomes=summary["outcomes"])
+            run.done = run.total
+        else:
+            actor = run.requested_by
+
+            def progress(done: int) -> None:
+                run.done = done
+                db.session.commit()
+
+            services.apply_plan(plan, actor, run, actor_name=actor_name, commit_each=progress)
+            audit.record("renewal.run", "renewal_run", run.id, actor=actor, actor_name=actor_name,
+                         written=run.total, outcomes=summary["outcomes"])
+        run.status, run.finished_at = RenewalRunStatus.DONE, utcnow()
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 - shown to staff, who can run it again
+        db.session.rollback()
+        current_app.logger.error(
+            "renewal run %s failed: %s\n%s", run_id, type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        run = db.session.get(RenewalRun, run_id)
+        run.status, run.error, run.finished_at = RenewalRunStatus.FAILED, type(error).__name__[:200], utcnow()
+        db.session.commit()
+    return run
