@@ -56,6 +56,10 @@ IN_PROCESS_STATES = (EntryState.PENDING, EntryState.RETURNED)
 # covered or proposed, nor a household's desil (see RowValidator's `allowance`).
 REGISTRY_CODES = frozenset({"already_member", "pending_elsewhere"})
 DESIL_CODES = frozenset({"desil_unknown", "desil_above_cutoff"})
+# A note is for the reviewer only: it neither holds a row back nor asks the area's head to
+# acknowledge anything (the head cannot learn or change a household's DTSEN desil).
+NOTE = "note"
+STAFF_NOTE_CODES = frozenset({"desil_unknown"})
 
 _SCIENTIFIC = re.compile(r"^[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[0-9]+[.,][0-9]+$")
@@ -159,6 +163,14 @@ def issue_text(issue: Mapping, office: bool) -> str:
     return issue.get("message", "")
 
 
+def visible_issues(issues: Iterable[Mapping], office: bool) -> list[Mapping]:
+    """The findings a reader is shown: staff all of them, an area's user none of the staff
+    notes (also those stored as warnings before notes existed)."""
+    if office:
+        return list(issues or [])
+    return [i for i in issues or [] if i.get("severity") != NOTE and i.get("code") not in STAFF_NOTE_CODES]
+
+
 def niks_told(entries: Iterable[ListEntry]) -> set[str]:
     """NIKs of saved entries whose head was already told they cannot be proposed."""
     return {
@@ -184,7 +196,7 @@ class CheckedRow:
 
     @property
     def has_warnings(self) -> bool:
-        return any(not f.is_error for f in self.findings)
+        return any(f.severity == WARNING for f in self.findings)
 
     def issues(self) -> list[dict]:
         return [f.as_dict() for f in self.findings]
@@ -612,9 +624,13 @@ class RowValidator:
             desil=row.desil,
             today=self.today,
         )
+        findings = [
+            Finding(f.code, NOTE, f.message, f.column, f.params) if f.code in STAFF_NOTE_CODES else f for f in findings
+        ]
         if self.allowance is not None:
             findings = [
-                DiscreetFinding(f.code, WARNING, desil_check_message(), f.column, detail=f.message) if f.code in DESIL_CODES else f
+                DiscreetFinding(f.code, WARNING, desil_check_message(), f.column, detail=f.message)
+                if f.code in DESIL_CODES and f.code not in STAFF_NOTE_CODES else f
                 for f in findings
             ]
         row.findings.extend(f for f in findings if f.code not in codes)
@@ -849,6 +865,8 @@ def issue_columns(issues: list[dict]) -> dict:
     """
     return {
         "issues": issues,
-        "has_warnings": any(i.get("severity") == WARNING for i in issues),
+        # Staff notes count for the reviewer's queue (no bulk approval past them); an area's
+        # head never sees them (visible_issues) nor counts them (they are not "warning").
+        "has_warnings": any(i.get("severity") in (WARNING, NOTE) for i in issues),
         "possible_duplicate": any("duplicate" in (i.get("code") or "") for i in issues),
     }

@@ -78,6 +78,7 @@ def _page_context(member_list: MemberList, *, page: int | None = None, entry_for
         "action_form": CsrfOnlyForm(formdata=None),
         "is_editable": services.is_editable,
         "finding_text": services.finding_text,
+        "shown_findings": services.shown_findings,
         "category_names": services.category_names(),
     }
 
@@ -282,6 +283,7 @@ def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: Entr
         can_edit=current_user.role in AREA_ROLES,
         is_editable=services.is_editable,
         finding_text=services.finding_text,
+        shown_findings=services.shown_findings,
         action_form=CsrfOnlyForm(formdata=None),
         category_names=services.category_names(),
     )

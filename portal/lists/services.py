@@ -33,6 +33,7 @@ from portal.validation import (
     issue_text,
     niks_told,
     recheck_entries,
+    visible_issues,
 )
 
 EDITABLE_STATES = (EntryState.DRAFT, EntryState.RETURNED)
@@ -124,6 +125,11 @@ def category_names() -> dict[str, str]:
 def finding_text(issue: dict, user: User) -> str:
     """A stored finding as `user` may read it (staff in full, an area's account discreetly)."""
     return issue_text(issue, user.is_office)
+
+
+def shown_findings(entry: ListEntry, user: User) -> list[dict]:
+    """The row's findings `user` is shown: staff notes (unknown desil) only to staff."""
+    return visible_issues(entry.issues, user.is_office)
 
 
 def is_editable(entry: ListEntry) -> bool:

@@ -152,7 +152,7 @@ def test_welfare_categories_use_the_dtsen_desil(db_session):
     db.session.add(DesilRecord(nik=nik, desil=7, source_date=date(2026, 1, 1)))
     db.session.flush()
     assert findings(row(nik=nik, category="Pedagang"))["desil_above_cutoff"] == "error"
-    assert findings(row(category="Pedagang"))["desil_unknown"] == "warning"
+    assert findings(row(category="Pedagang"))["desil_unknown"] == "note"
 
 
 @pytest.mark.parametrize("phone", ["12345", "0812-abc", "+1 555 0100"])
