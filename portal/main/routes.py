@@ -10,7 +10,7 @@ from portal.edge import query_int
 from portal.extensions import csrf, db
 from portal.hx import render
 from portal.lists.forms import ResendEntryForm
-from portal.lists.services import finding_text
+from portal.lists.services import finding_text, shown_findings
 from portal.main import inbox, services
 from portal.models import AREA_ROLES
 from portal.redirects import safe_next
@@ -54,6 +54,7 @@ def action_inbox():
     return render(
         "main/inbox.html", view=view, views=list(inbox.InboxView), counts=counts, page=page,
         resend_form=ResendEntryForm, finding_text=finding_text,
+        shown_findings=shown_findings,
     )
 
 
