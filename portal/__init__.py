@@ -92,12 +92,13 @@ def _bind_extensions(app: Flask) -> None:
     from portal import i18n
     from portal.extensions import READS, cache, csrf, db, htmx, limiter, login_manager, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app)
     # A second engine on the same database whose connections never open a transaction: Cek
     # Status reads on it (no BEGIN, and no ROLLBACK that would drop prepared statements).
     app.config["SQLALCHEMY_BINDS"] = {
         **app.config.get("SQLALCHEMY_BINDS", {}),
         READS: {
-            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),  # hide_parameters above all
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],  # hide_parameters above all
             "url": app.config["SQLALCHEMY_DATABASE_URI"],
             "isolation_level": "AUTOCOMMIT",
         },
@@ -110,6 +111,15 @@ def _bind_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
+
+
+def _engine_options(app: Flask) -> dict:
+    """The configured engine options, with libpq's connect timeout on PostgreSQL."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    timeout = app.config.get("DATABASE_CONNECT_TIMEOUT_SECONDS")
+    if timeout and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": int(timeout), **options.get("connect_args", {})}
+    return options
 
 
 def _register_blueprints(app: Flask) -> None:

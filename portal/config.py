@@ -57,6 +57,10 @@ class Config:
         "pool_recycle": 1800,
         "hide_parameters": True,
     }
+    # Seconds to wait for PostgreSQL to answer a new connection (libpq's connect_timeout,
+    # at least 2): a database host that stops answering, rather than refusing, then costs a
+    # request this long and a 503 instead of holding the worker until gunicorn's timeout.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Seconds a Redis command may take (rate limits, cache, print queue) before Redis
     # counts as unreachable and the portal goes on without it.

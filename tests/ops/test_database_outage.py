@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -80,6 +82,33 @@ def test_healthz_names_the_database_while_it_is_unreachable(down_app):
 
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
+
+
+def test_a_database_host_that_never_answers_costs_a_request_the_connect_timeout_not_the_worker():
+    # A listening socket that accepts connections (the kernel's backlog) and never says a
+    # word: what a hung or firewalled PostgreSQL host looks like to libpq.
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:
+        port = silent.getsockname()[1]
+        app = create_app(
+            make_config(
+                f"postgresql+psycopg://postgres@127.0.0.1:{port}/portal",
+                SQLALCHEMY_ENGINE_OPTIONS=Config.SQLALCHEMY_ENGINE_OPTIONS,
+                DATABASE_CONNECT_TIMEOUT_SECONDS=2,
+            )
+        )
+        with ThreadPoolExecutor(1) as pool:
+            request = pool.submit(app.test_client().post, "/cek-status", data={"nik": NIK, "name": NAME})
+            try:
+                # Without the timeout libpq waits for ever (until gunicorn kills the worker).
+                response = request.result(timeout=20)
+            finally:
+                silent.close()  # resets the waiting connection, so a failing run ends too
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+
+    assert response.status_code == 503
+    assert "Layanan sedang tidak tersedia" in response.get_data(as_text=True)
 
 
 @needs_postgresql
