@@ -84,6 +84,10 @@ OPENAPI_DOCUMENT: dict = {
                     "401": _error_response("The Bearer key is missing, unknown or revoked."),
                     "413": _error_response("The body is too large."),
                     "429": {**_error_response("Too many requests for this key or this NIK."), "headers": _RATE_HEADERS},
+                    "503": {
+                        **_error_response("The service cannot reach its database for a moment; try again after Retry-After seconds."),
+                        "headers": _RATE_HEADERS,
+                    },
                 },
             }
         },

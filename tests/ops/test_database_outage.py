@@ -12,12 +12,14 @@ import secrets
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
+import jsonschema_rs
 import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
+from portal.api.openapi import OPENAPI_DOCUMENT
 from portal.api.services import KEY_PREFIX
 from portal.config import Config
 from portal.extensions import db
@@ -75,6 +77,11 @@ def test_the_api_answers_json_503_with_retry_after_while_the_database_is_unreach
     assert int(response.headers["Retry-After"]) >= 30
     assert response.json["error"]["code"] == "unavailable"
     assert response.json["error"]["retry_after"] == 30
+    # The super-app's developers find this answer in the API's document.
+    documented = OPENAPI_DOCUMENT["paths"]["/api/v1/status"]["post"]["responses"]["503"]
+    assert documented["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    jsonschema_rs.validate(OPENAPI_DOCUMENT["components"]["schemas"]["Error"], response.json)
+    assert "Retry-After" in documented["headers"]
 
 
 def test_healthz_names_the_database_while_it_is_unreachable(down_app):
