@@ -84,3 +84,9 @@ def test_the_api_refuses_another_persons_name_exactly_as_an_unknown_nik(app, mem
     wrong = ask(app.test_client(), second_key, {"nik": members[stored], "name": other})
     assert wrong.get_json()["found"] is False
     assert unknown.get_data() == wrong.get_data()
+
+
+def test_the_hint_under_the_name_says_titles_may_be_left_out_in_both_languages(client):
+    assert "Nama sesuai KTP; gelar boleh ditulis atau tidak." in client.get("/cek-status").get_data(as_text=True)
+    client.post("/bahasa", data={"lang": "en", "next": "/cek-status"})
+    assert "Name as on the KTP; titles may be written or left out." in client.get("/cek-status").get_data(as_text=True)
