@@ -338,7 +338,8 @@ def check_status(
     # canonical already (their column), so nothing else is computed per request.
     rows = (connection or db.session.connection()).execute(_STATUS_ROWS, {"nik": nik}).all()
     registry = next(r for r in rows if r.from_registry == 1)
-    member = registry if canonical_names_match(typed, registry.name_canonical or _STAND_IN_NAME) and registry.id else None
+    matched = canonical_names_match(typed, registry.name_canonical or _STAND_IN_NAME)
+    member = registry if matched and registry.name_canonical else None  # never the stand-in, nor a blanked name
     entries = [r for r in rows if r.from_registry == 0]
     matching = [e for e in entries or _NO_ENTRIES if canonical_names_match(typed, e.name_canonical)]
     entry = matching[0] if entries and matching else None

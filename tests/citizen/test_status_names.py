@@ -90,3 +90,8 @@ def test_the_hint_under_the_name_says_titles_may_be_left_out_in_both_languages(c
     assert "Nama sesuai KTP; gelar boleh ditulis atau tidak." in client.get("/cek-status").get_data(as_text=True)
     client.post("/bahasa", data={"lang": "en", "next": "/cek-status"})
     assert "Name as on the KTP; titles may be written or left out." in client.get("/cek-status").get_data(as_text=True)
+
+
+def test_the_stand_in_name_compared_for_an_unknown_nik_never_answers(client, members):
+    page = post_status(client, unknown_nik(), "Nama Pembanding Kosong", htmx=True).get_data(as_text=True)
+    assert NOT_FOUND in page
