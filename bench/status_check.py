@@ -8,7 +8,10 @@
 What it does, all on 127.0.0.1 and bounded in time:
 1. (Re)creates a PostgreSQL database (default portal_bench_status), migrates it, loads the
    reference data and bulk-inserts N persons with one active membership each and a sealed
-   audit event for each approval (Core inserts), then VACUUM ANALYZE.
+   audit event for each approval (Core inserts), then VACUUM ANALYZE. Names are Makassar
+   names as lists carry them (`stored_name`): about half with titles, degrees or local
+   abbreviations ("Hj. St. Rahmawati, S.Pd.", "Muh. Ilham Dg. Naba"), each stored with its
+   canonical form as the portal stores it.
 2. Serves the portal with gunicorn (4 sync workers, production settings with
    RATELIMIT_ENABLED=0) and, on another port, a bare Flask app defined in this file
    (`bare_app`) that answers a form POST with one indexed look-up of person.nik on the same
@@ -16,15 +19,18 @@ What it does, all on 127.0.0.1 and bounded in time:
 3. Drives both with wrk (1 thread, 16 connections) for --duration seconds each, per round:
    - bare: POST nik=... -> SELECT id, full_name FROM person WHERE nik = ...
    - status: the real Cek Status form POST (nik and name; cookies if the page set any), as
-     htmx sends it (HX-Request: the answer fragment). Every request matches a person, so
-     each one also adds its access record to the audit trail (written in sealed batches).
+     htmx sends it (HX-Request: the answer fragment). The name is typed as people say it
+     (`typed_name`: titles left out or added, abbreviations written out or shortened, case
+     and a doubled letter changed), and every request still matches its person, so each
+     one also adds its access record to the audit trail (written in sealed batches).
    - status-page: the same POST without HX-Request (the whole page, as without JavaScript).
    Each request picks the next of 1,000 persons sampled across the table.
    - status-no-ping (with --pre-ping-comparison): the htmx status POST to a third gunicorn
      started with DATABASE_POOL_PRE_PING=0, to measure what the pool's pre-ping (one round
      trip per request, so no request fails after a PostgreSQL restart) costs in this run.
 4. Prints each round and the medians: requests/s, p50/p95/p99 latency, and the ratio of
-   status to bare throughput (target: >= 1/3, p95 < 25 ms); with --pre-ping-comparison also
+   status to bare throughput (targets: >= 1/3 for issue 6, >= 0.39 with tolerant names for
+   issue 16; p95 < 25 ms); with --pre-ping-comparison also
    the ratio of status (pre-ping on, as deployed) to status-no-ping.
 
 Needs: wrk (Debian package `wrk`), PostgreSQL on 127.0.0.1:5432 (user postgres, trust).
@@ -61,6 +67,63 @@ SAMPLE = 1000
 SECRET_KEY = "bench-" + "x" * 40  # signs the audit chain too: the same for the loader and the servers
 CHUNK = 10_000
 
+# Makassar names as RT/RW lists write them. The first given names may be abbreviated, the
+# family part is often a daeng name, and titles and degrees come and go.
+GIVEN = (
+    ("Muh.", "Muhammad", "M.", "Moh."), ("Abd.", "Abdul"), ("St.", "Siti", "Sitti"), ("A.", "Andi"),
+    ("Nur",), ("Ahmad",), ("Hasnah",), ("Irwan",), ("Ratna",), ("Syamsuddin",), ("Nurhaeda",), ("Hamzah",),
+)
+MIDDLE = ("Ilham", "Rahmawati", "Tenri", "Rahman", "Kasmawati", "Haeruddin", "Jumriah", "Rusdi", "Fitriani", "Basri", "Ajeng", "Alam")
+FAMILY = (
+    ("Dg.", "Daeng"), ("Saputra",), ("Tahir",), ("Mappaseng",), ("Rauf",), ("Hamid",), ("Latif",),
+    ("Situju",), ("Mallombasi",), ("Pattiware",), ("Sallatu",), ("Bakri",),
+)
+DAENG_NAMES = ("Naba", "Ngai", "Kebo", "Tika", "Sikki", "Ngerang", "Baji", "Rowa")
+TITLES = ("H.", "Hj.", "dr.", "Ir.", "Drs.")
+DEGREES = (", S.Pd.", ", S.E.", ", S.Kep.", ", M.Si.", " S.H.", ", S.Pd.I")
+
+
+def stored_name(i: int) -> str:
+    """The i-th person's name as a list writes it: about half carry a title, a degree or an
+    abbreviation of a common name."""
+    rng = random.Random(i)
+    given = rng.choice(GIVEN)
+    words = [given[0] if rng.random() < 0.5 else rng.choice(given), rng.choice(MIDDLE)]
+    family = rng.choice(FAMILY)
+    if len(family) == 2:
+        words += [rng.choice(family), rng.choice(DAENG_NAMES)]
+    else:
+        words.append(family[0])
+    name = " ".join(words)
+    if rng.random() < 0.3:
+        name = f"{rng.choice(TITLES)} {name}"
+    if rng.random() < 0.25:
+        name += rng.choice(DEGREES)
+    return name.upper() if rng.random() < 0.1 else name
+
+
+# How a person may type each abbreviation, title or degree (empty: left out).
+_TYPED = {
+    "muh.": ("Muhammad", "Muh", "M."), "m.": ("Muhammad", "Muh."), "moh.": ("Muhammad", "Moh"),
+    "muhammad": ("Muh.", "Muhammad"), "abd.": ("Abdul", "Abd"), "abdul": ("Abd.", "Abdul"),
+    "st.": ("Siti", "Sitti"), "siti": ("St.", "Sitti"), "sitti": ("Siti", "St."),
+    "a.": ("Andi",), "andi": ("A.", "Andi"), "dg.": ("Daeng", "Dg"), "daeng": ("Dg.", "Daeng"),
+    "h.": ("",), "hj.": ("", "Hajjah"), "dr.": ("",), "ir.": ("",), "drs.": ("",),
+    "syamsuddin": ("Syamsudin",), "s.h.": ("", "SH"),
+}
+
+
+def typed_name(stored: str, i: int) -> str:
+    """A name as its holder types it at Cek Status: titles and degrees left out, abbreviations
+    written out or shortened, a doubled letter dropped, the case changed."""
+    rng = random.Random(-i)
+    words = []
+    for word in stored.split(",")[0].split():
+        choices = _TYPED.get(word.lower())
+        words.append(rng.choice(choices) if choices and rng.random() < 0.8 else word)
+    typed = " ".join(w for w in words if w)
+    return typed.lower() if rng.random() < 0.2 else typed
+
 
 def bare_app(database_url: str | None = None):
     """The baseline: Flask, one engine, one indexed look-up per form POST. Nothing else."""
@@ -94,7 +157,7 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
     from portal.memberships.services import coverage_period
     from portal.models import Membership, Person, Sex
     from portal.models.base import utcnow
-    from portal.names import name_key
+    from portal.names import canonical_name, name_key
     from portal.nik import make_nik
     from portal.seed.reference import seed_reference
 
@@ -117,13 +180,14 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
             for i in range(first, min(first + CHUNK, persons + 1)):
                 sex = Sex.FEMALE if i % 2 else Sex.MALE
                 born = date(1961, 1, 1) + timedelta(days=i % 15_000)
-                name = f"Peserta Uji {i}"
+                name = stored_name(i)
                 people.append(
                     {
                         "id": i,
                         "nik": make_nik("737101", born, sex, i // 15_000 + 1),
                         "full_name": name,
                         "name_key": name_key(name),
+                        "name_canonical": canonical_name(name),
                         "birth_date": born,
                         "sex": sex,
                         "kelurahan_code": kelurahan[i % len(kelurahan)],
@@ -164,20 +228,28 @@ def populate(url: str, persons: int) -> list[tuple[str, str]]:
 
 
 def existing_sample(url: str) -> list[tuple[str, str]]:
-    """1,000 (NIK, name) pairs spread over the persons table, the same ones every run."""
+    """1,000 (NIK, name as typed) pairs spread over the persons table, the same ones every run."""
     from sqlalchemy import create_engine, text
 
     from portal.config import database_url
+    from portal.names import same_person_name
 
     engine = create_engine(database_url(url))
     with engine.connect() as connection:
         persons = connection.scalar(text("SELECT count(*) FROM person"))
         rng = random.Random(7371)
         ids = sorted(rng.sample(range(1, persons + 1), min(SAMPLE, persons)))
-        sample = connection.execute(text("SELECT nik, full_name FROM person WHERE id = ANY(:ids)"), {"ids": ids}).all()
+        sample = connection.execute(
+            text("SELECT id, nik, full_name, name_canonical FROM person WHERE id = ANY(:ids)"), {"ids": ids}
+        ).all()
     engine.dispose()
-    print(f"sampled {len(sample):,} of {persons:,} persons")
-    return [(nik, name) for nik, name in sample]
+    typed = [(nik, typed_name(name, i), name, canonical) for i, nik, name, canonical in sample]
+    unmatched = [t for _, t, _, canonical in typed if not same_person_name(t, canonical)]
+    if unmatched:
+        raise RuntimeError(f"{len(unmatched)} typed names would not be found, e.g. {unmatched[:3]}")
+    varied = sum(t != name for _, t, name, _ in typed)
+    print(f"sampled {len(sample):,} of {persons:,} persons; {varied:,} of them typed otherwise than stored")
+    return [(nik, t) for nik, t, _, _ in typed]
 
 
 def start_gunicorn(app_spec: str, port: int, env: dict, log: Path) -> subprocess.Popen:
@@ -348,8 +420,10 @@ def main() -> None:
             "status_check",
             dataset={
                 "description": f"PostgreSQL with {persons:,} persons, each with an active membership and a sealed approval "
-                f"event in the audit trail (VACUUM ANALYZE after loading); requests cycle "
-                f"through {len(sample):,} persons sampled across the table, so every status check finds its person",
+                f"event in the audit trail (VACUUM ANALYZE after loading), about half of the names with titles, "
+                f"degrees or abbreviations (\"Hj. St. Rahmawati, S.Pd.\", \"Muh. Ilham Dg. Naba\"); requests cycle "
+                f"through {len(sample):,} persons sampled across the table, each name typed as a variant of the "
+                f"stored one (titles left out, abbreviations written out), so every status check finds its person",
                 "database": "postgresql",
                 "persons": persons,
                 "reused": args.reuse_database,
@@ -379,7 +453,7 @@ def main() -> None:
         ratios = {}
         for name in ("status", "status-page"):
             ratios[name] = statistics.median(s["rps"] / b["rps"] for s, b in zip(results[name], results["bare"]))
-            print(f"ratio {name}/bare (median of per-round ratios): {ratios[name]:.2f}  (target >= 0.33; p95 target < 25 ms)")
+            print(f"ratio {name}/bare (median of per-round ratios): {ratios[name]:.2f}  (targets >= 0.33, >= 0.39 with tolerant names; p95 < 25 ms)")
 
         if args.pre_ping_comparison:
             ratios["pre-ping"] = statistics.median(
@@ -410,6 +484,12 @@ def main() -> None:
             "status_check",
             {"status / bare throughput": ratios["status"], "status p95": status["p95"]},
             f"{ratios['status']:.2f} of bare ({status['rps']:,.0f} vs {bare['rps']:,.0f} req/s), p95 {status['p95']:.0f} ms",
+            scale={"persons": persons},
+        )
+        run.verdict(
+            "tolerant_names",
+            {"status / bare throughput": ratios["status"], "status p95": status["p95"]},
+            f"{ratios['status']:.2f} of bare with names typed as variants, p95 {status['p95']:.0f} ms",
             scale={"persons": persons},
         )
         errors = sum(r["errors"] for rounds in results.values() for r in rounds)

@@ -33,7 +33,7 @@ from portal.models import (
     Person,
     Sex,
 )
-from portal.names import name_key
+from portal.names import canonical_name, canonical_names_match, name_key
 from portal.nik import NikError, clean_nik, parse_nik
 from portal.text import BIDI_CONTROLS, BIDI_MESSAGE, clean_text, has_bidi_controls
 
@@ -366,10 +366,10 @@ class RowValidator:
         if withheld:
             row.findings.append(DiscreetFinding(code, WARNING, check_deferred_message(), "nik", detail=detail))
             return
-        key = name_key(row.values["full_name"])
-        if member and member.name_key == key:
+        typed = row.values["name_canonical"]
+        if member and canonical_names_match(typed, member.name_canonical):
             message = _member_message()
-        elif any(name_key(entry.full_name) == key for entry in entries):
+        elif any(canonical_names_match(typed, entry.name_canonical) for entry in entries):
             message = _("Orang ini sudah diusulkan dan sedang diproses; tidak perlu diusulkan lagi.")
         else:
             message = not_proposable_message()
@@ -431,6 +431,8 @@ class RowValidator:
     def _name(self, row: CheckedRow, value) -> None:
         name = " ".join(str(value or "").split())
         row.values["full_name"] = self._text(row, "full_name", name, bidi_refused=True)
+        # Computed here, where every entry's name is validated, so no write path goes without it.
+        row.values["name_canonical"] = canonical_name(row.values["full_name"])
         if not name:
             row.error("name_missing", _("Nama belum diisi."), "full_name")
 
@@ -670,7 +672,7 @@ def _kelurahan_lookup() -> tuple[dict[str, str], dict[str, set[str]]]:
 
 @dataclass(frozen=True)
 class _MemberHit:
-    name_key: str
+    name_canonical: str
     kelurahan_code: str
     rw: int
     rt: int | None
@@ -686,7 +688,7 @@ class _EntryHit:
 
     kelurahan: str
     rw: int
-    full_name: str
+    name_canonical: str
     list_area: tuple
 
     @property
@@ -704,7 +706,7 @@ def _pending_message(entry: _EntryHit) -> str:
 
 def _active_members(niks: list[str]) -> dict[str, _MemberHit]:
     rows = db.session.execute(
-        db.select(Person.nik, Person.name_key, Person.kelurahan_code, Person.rw, Person.rt)
+        db.select(Person.nik, Person.name_canonical, Person.kelurahan_code, Person.rw, Person.rt)
         .join(Membership, Membership.person_id == Person.id)
         .where(Person.nik.in_(niks), Membership.status == MembershipStatus.ACTIVE)
     )
@@ -715,7 +717,7 @@ def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[in
     """NIK -> the entries still being decided on other lists, oldest first."""
     query = (
         db.select(
-            ListEntry.id, ListEntry.nik, Kelurahan.name, ListEntry.rw, ListEntry.full_name,
+            ListEntry.id, ListEntry.nik, Kelurahan.name, ListEntry.rw, ListEntry.name_canonical,
             MemberList.kelurahan_code, MemberList.rw, MemberList.rt,
         )
         .join(Kelurahan, Kelurahan.code == ListEntry.kelurahan_code)
@@ -726,9 +728,9 @@ def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[in
     if list_id is not None:
         query = query.where(ListEntry.list_id != list_id)
     hits: dict[str, list[_EntryHit]] = {}
-    for entry_id, nik, name, rw, full_name, list_kelurahan, list_rw, list_rt in db.session.execute(query):
+    for entry_id, nik, name, rw, canonical, list_kelurahan, list_rw, list_rt in db.session.execute(query):
         if entry_id not in excluded:
-            hits.setdefault(nik, []).append(_EntryHit(name, rw, full_name, (list_kelurahan, list_rw, list_rt)))
+            hits.setdefault(nik, []).append(_EntryHit(name, rw, canonical, (list_kelurahan, list_rw, list_rt)))
     return hits
 
 

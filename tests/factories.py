@@ -20,7 +20,7 @@ from portal.models import (
     Sex,
     User,
 )
-from portal.names import name_key
+from portal.names import canonical_name, name_key
 from portal.nik import make_nik
 from portal.validation import issue_columns
 from tests.conftest import PASSWORD
@@ -69,7 +69,8 @@ def make_entry(member_list: MemberList, *, state: EntryState = EntryState.PENDIN
     entry = ListEntry(
         member_list=member_list,
         nik=fields.pop("nik", None) or new_nik(born, sex),
-        full_name=fields.pop("full_name", "Budi Santoso"),
+        full_name=(full_name := fields.pop("full_name", "Budi Santoso")),
+        name_canonical=canonical_name(full_name),
         birth_date=born,
         sex=sex,
         kelurahan_code=member_list.kelurahan_code,
@@ -93,6 +94,7 @@ def make_member(full_name: str = "Siti Aminah", *, year: int | None = None, **fi
         nik=fields.pop("nik", None) or new_nik(born, sex),
         full_name=full_name,
         name_key=name_key(full_name),
+        name_canonical=canonical_name(full_name),
         birth_date=born,
         sex=sex,
         kelurahan_code=fields.pop("kelurahan_code", LETTE),

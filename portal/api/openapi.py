@@ -127,7 +127,13 @@ OPENAPI_DOCUMENT: dict = {
                         "type": "string",
                         "maxLength": 120,
                         "pattern": NAME_PATTERN,
-                        "description": "Full name as on the KTP; case, spaces and punctuation are ignored.",
+                        "description": (
+                            "Full name as on the KTP; titles and degrees may be written or left out "
+                            "(Hj., dr., S.Pd.), common abbreviations are read as the full name (Muh., "
+                            "Abd., St., Dg., a leading A. for Andi), and case, spaces, punctuation, "
+                            "doubled letters and one slip in a long word are tolerated. A different "
+                            "given or family name is not found."
+                        ),
                         "examples": ["Budi Santoso"],
                     },
                 },

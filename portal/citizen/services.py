@@ -54,7 +54,7 @@ from portal.models import (
     User,
 )
 from portal.help.services import tel_url, whatsapp_url
-from portal.names import mask_name, name_key
+from portal.names import canonical_name, canonical_names_match, mask_name
 
 def nik_limit_key(nik: str) -> str:
     """A rate-limit key for a NIK: an HMAC, because limiter keys are stored (Redis) in clear."""
@@ -220,7 +220,7 @@ _MEMBERSHIP = (
         literal_column("1").label("from_registry"),
         Person.id,
         Person.full_name,
-        Person.name_key,
+        Person.name_canonical,
         type_coerce(Membership.status, String).label("state"),
         _null(String).label("reason_code"),
         _null(DateTime(timezone=True)).label("submitted_at"),
@@ -258,7 +258,7 @@ _ENTRIES = (
         literal_column("0").label("from_registry"),
         ListEntry.id,
         ListEntry.full_name,
-        _null(String).label("name_key"),
+        ListEntry.name_canonical,
         type_coerce(ListEntry.state, String).label("state"),
         ListEntry.reason_code,
         ListEntry.submitted_at,
@@ -288,11 +288,16 @@ _ENTRIES = (
 _STATUS_ROWS = union_all(select(_MEMBERSHIP), select(_ENTRIES))
 
 
+# Compared in place of a registry name or an entry's when a NIK has none; it never answers.
+# A name as long as a real one, so the comparison does a real one's work.
+_STAND_IN_NAME = canonical_name("Nama Pembanding Kosong")
+
+
 @dataclass(frozen=True)
 class _StandIn:
     """Compared in place of an entry when a NIK has none; it never answers."""
 
-    full_name: str = "Nama Pembanding Kosong"
+    name_canonical: str = _STAND_IN_NAME
 
 
 _NO_ENTRIES = (_StandIn(),)
@@ -325,15 +330,18 @@ def check_status(
 ) -> StatusAnswer:
     """The status of the person with this NIK if `full_name` is theirs, else NOT_FOUND."""
     today = today or date.today()
-    key = name_key(full_name)
+    typed = canonical_name(full_name)
     # Every NIK costs the same work, or response times would tell an unknown NIK from a
-    # known one with another name: the same statement, one registry row either way, and at
-    # least one entry name folded and compared (a stand-in's when there is no entry).
+    # known one with another name: the same statement, one registry row either way, the
+    # typed name made canonical once, and the registry name and at least one entry name
+    # compared with it (stand-ins' when there is no person or no entry). Stored names are
+    # canonical already (their column), so nothing else is computed per request.
     rows = (connection or db.session.connection()).execute(_STATUS_ROWS, {"nik": nik}).all()
     registry = next(r for r in rows if r.from_registry == 1)
-    member = registry if registry.name_key == key else None
+    matched = canonical_names_match(typed, registry.name_canonical or _STAND_IN_NAME)
+    member = registry if matched and registry.name_canonical else None  # never the stand-in, nor a blanked name
     entries = [r for r in rows if r.from_registry == 0]
-    matching = [e for e in entries or _NO_ENTRIES if name_key(e.full_name) == key]
+    matching = [e for e in entries or _NO_ENTRIES if canonical_names_match(typed, e.name_canonical)]
     entry = matching[0] if entries and matching else None
 
     if member is not None and member.state is not None:

@@ -90,6 +90,8 @@ class ListEntry(TimestampMixin, db.Model):
     row_number: Mapped[int | None] = mapped_column(Integer)  # the spreadsheet's own row
     nik: Mapped[str] = mapped_column(String(40), index=True)
     full_name: Mapped[str] = mapped_column(String(120), default="")
+    # Set where the row is validated (portal.validation), as Person.name_canonical.
+    name_canonical: Mapped[str] = mapped_column(String(160), default="", server_default="")
     birth_date: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, length=1))
     kelurahan_code: Mapped[str | None] = mapped_column(ForeignKey("kelurahan.code"))

@@ -39,6 +39,9 @@ class Person(TimestampMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(120))
     # Name folded for matching (case, spaces, punctuation): see portal.names.
     name_key: Mapped[str] = mapped_column(String(120), index=True)
+    # The name's canonical form (titles and degrees dropped, abbreviations expanded), which
+    # Cek Status, the duplicate checks and the registry search compare: portal.names.
+    name_canonical: Mapped[str] = mapped_column(String(160), default="", server_default="")
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[Sex] = mapped_column(enum_column(Sex, length=1))
     kelurahan_code: Mapped[str] = mapped_column(ForeignKey("kelurahan.code"))

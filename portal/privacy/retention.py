@@ -135,6 +135,7 @@ def _anonymise_entries(entry_ids: list[int]) -> None:
         .values(
             nik=bindparam("marker"),
             full_name="",
+            name_canonical="",
             birth_date=None,
             rt=None,
             street="",
@@ -161,6 +162,7 @@ def _anonymise_persons(person_ids: list[int]) -> None:
             nik=bindparam("marker"),
             full_name="",
             name_key="",
+            name_canonical="",
             birth_date=bindparam("birth_year"),
             rt=None,
             street="",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -21,7 +22,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
-from portal.names import name_key
+from portal.names import canonical_name, name_key
 from portal.paging import keyset_page
 
 PAGE_SIZE = 50
@@ -85,8 +86,7 @@ def search_members(search: MemberSearch, after_id: int | None = None, size: int 
     if search.nik:
         query = query.where(Person.nik == search.nik)
     if search.name:
-        key = name_key(search.name)
-        query = query.where(Person.name_key.like(f"%{key.replace(' ', '%')}%"))
+        query = query.where(_name_matches(search.name))
     if search.kelurahan:
         query = query.where(Person.kelurahan_code == search.kelurahan)
     if search.category:
@@ -105,6 +105,19 @@ def search_members(search: MemberSearch, after_id: int | None = None, size: int 
         selectinload(Person.kelurahan), selectinload(Person.category), selectinload(Person.memberships)
     )
     return keyset_page(query.order_by(Person.id), size)
+
+
+def _name_matches(name: str):
+    """People whose name holds the typed words in order: as typed ("Rahm" finds "Rahmawati"),
+    or in canonical form with its spaces taken out ("Muh. Ilham" finds "Muhammad Ilham",
+    "St Nuralam" finds "Hj. Siti Nur Alam"). Both forms are only letters, digits and spaces,
+    so nothing typed reaches LIKE as a wildcard."""
+    typed = name_key(name)
+    canonical = canonical_name(name)
+    by_typed = Person.name_key.like(f"%{typed.replace(' ', '%')}%")
+    if not canonical:  # only a title ("Hj."): every name would match its empty canonical form
+        return by_typed
+    return or_(by_typed, func.replace(Person.name_canonical, " ", "").like(f"%{'%'.join(canonical.split())}%"))
 
 
 @dataclass
@@ -154,6 +167,7 @@ def correct_person(person: Person, changes: dict, reason: str, actor: User) -> l
         raise RegistryError(_("Tidak ada data yang berubah."))
     if "full_name" in changed:
         person.name_key = name_key(person.full_name)
+        person.name_canonical = canonical_name(person.full_name)
     audit.record(
         "person.correct",
         "person",

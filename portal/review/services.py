@@ -35,7 +35,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
-from portal.names import name_key
+from portal.names import canonical_name, name_key
 
 REJECT_REASONS = {
     "not_resident": _l("Bukan warga wilayah ini"),
@@ -144,6 +144,7 @@ def _fill_person(person: Person, entry: ListEntry) -> None:
     """The registry keeps the latest approved data of a person."""
     person.full_name = entry.full_name
     person.name_key = name_key(entry.full_name)
+    person.name_canonical = entry.name_canonical or canonical_name(entry.full_name)
     person.birth_date = entry.birth_date
     person.sex = entry.sex
     person.kelurahan_code = entry.kelurahan_code

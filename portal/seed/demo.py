@@ -33,7 +33,7 @@ from portal.models import (
     Sex,
     User,
 )
-from portal.names import name_key
+from portal.names import canonical_name, name_key
 from portal.nik import make_nik
 from portal.reports.services import apportion
 from portal.seed.demo_intake import seed_intake_demo
@@ -230,6 +230,7 @@ class _DemoPopulation:
             row_number=row,
             nik=nik,
             full_name=name,
+            name_canonical=canonical_name(name),
             birth_date=born,
             sex=sex,
             kelurahan_code=head.kelurahan_code,
@@ -261,6 +262,7 @@ class _DemoPopulation:
             nik=entry.nik,
             full_name=entry.full_name,
             name_key=name_key(entry.full_name),
+            name_canonical=entry.name_canonical,
             birth_date=entry.birth_date,
             sex=entry.sex,
             kelurahan_code=entry.kelurahan_code,

@@ -21,7 +21,7 @@ from portal.models import (
     Sex,
     User,
 )
-from portal.names import name_key
+from portal.names import canonical_name, name_key
 from portal.nik import make_nik
 from portal.renewal import reverification
 
@@ -44,7 +44,7 @@ def seed_renewal_demo(today: date | None = None) -> None:
     rtrw1 = db.session.scalar(db.select(User).filter_by(username="rtrw1"))
     for serial, (name, sex, born, days_left) in enumerate(EXPIRING, start=9001):
         person = Person(
-            nik=make_nik("737101", born, sex, serial), full_name=name, name_key=name_key(name),
+            nik=make_nik("737101", born, sex, serial), full_name=name, name_key=name_key(name), name_canonical=canonical_name(name),
             birth_date=born, sex=sex, kelurahan_code=LETTE, rw=RW, rt=3, category_code="pekerja_rentan",
             occupation="Pedagang pasar",
         )

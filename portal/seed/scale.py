@@ -38,7 +38,7 @@ from portal.models import (
     Sex,
     User,
 )
-from portal.names import name_key
+from portal.names import canonical_name, name_key
 from portal.nik import make_nik
 from portal.validation import issue_columns
 from portal.seed.reference import CATEGORIES, ensure_programme_year
@@ -156,7 +156,7 @@ class CityGenerator:
         full_name = self.fake.name_male() if sex == Sex.MALE else self.fake.name_female()
         category = self.random.choices(self.category_codes, weights=self.category_weights)[0]
         return dict(
-            nik=nik, full_name=full_name, birth_date=born, sex=sex, kelurahan_code=area.kelurahan_code,
+            nik=nik, full_name=full_name, name_canonical=canonical_name(full_name), birth_date=born, sex=sex, kelurahan_code=area.kelurahan_code,
             rw=area.rw, rt=self.random.randint(1, 8), street=self.fake.street_address(),
             phone="08" + "".join(self.random.choices("0123456789", k=10)), category_code=category,
             occupation="", monthly_income=self.random.choice((1_000_000, 1_000_000, 1_500_000, 2_000_000)),

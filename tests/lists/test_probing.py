@@ -113,6 +113,21 @@ def test_a_head_whose_row_names_the_person_learns_they_are_covered_or_proposed_b
     assert "baeng" not in page and "RW 005" not in page and NOT_PROPOSABLE not in page
 
 
+def test_the_name_on_the_row_is_the_registrys_however_titles_and_abbreviations_are_written(app, head, niks):
+    head.post("/baris", typed(niks["member"], "Hj. St. Aminah, S.Pd.", born=MEMBER_BORN, sex="P"))
+    head.post("/baris", typed(niks["proposed"], "A. Baso"))
+    page = head.client.get(head.url).get_data(as_text=True)
+    assert "Orang ini sudah menjadi peserta aktif; tidak perlu diusulkan lagi." in page
+    assert "Orang ini sudah diusulkan dan sedang diproses; tidak perlu diusulkan lagi." in page
+    assert NOT_PROPOSABLE not in page
+
+
+def test_another_persons_name_on_a_members_nik_learns_only_that_it_cannot_be_proposed(app, head, niks):
+    head.post("/baris", typed(niks["member"], "Sitti Rahmah", born=MEMBER_BORN, sex="P"))
+    page = head.client.get(head.url).get_data(as_text=True)
+    assert NOT_PROPOSABLE in page and "peserta aktif" not in page
+
+
 def test_staff_read_the_full_findings_of_a_heads_list(app, client, auth, head, niks):
     head.upload(xlsx_bytes([person_row(niks["proposed"]), person_row(niks["welfare"], category="Pedagang")]), "usulan.xlsx")
     with app.app_context():

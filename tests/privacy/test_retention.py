@@ -120,7 +120,7 @@ def test_purge_anonymises_only_what_is_past_retention_and_keeps_every_count(app,
     assert result.exit_code == 0, result.output
     with app.app_context():
         old = db.session.get(ListEntry, ids["old_rejected"])
-        assert is_anonymised(old.nik) and old.full_name == "" and old.birth_date is None
+        assert is_anonymised(old.nik) and old.full_name == old.name_canonical == "" and old.birth_date is None
         assert old.phone is None and old.street == "" and old.reason_text is None
         assert old.state == EntryState.REJECTED and old.reason_code == "other" and old.decided_at is not None
         recent_rejected = db.session.get(ListEntry, ids["recent_rejected"])
@@ -128,7 +128,7 @@ def test_purge_anonymises_only_what_is_past_retention_and_keeps_every_count(app,
 
         for key in ("long_ended", "staff_ended"):
             person = db.session.get(Person, ids[key])
-            assert is_anonymised(person.nik) and person.full_name == "" and person.phone is None
+            assert is_anonymised(person.nik) and person.full_name == person.name_canonical == "" and person.phone is None
             assert person.street == "" and person.birth_date.month == 1 and person.birth_date.day == 1
             assert all(m.kpj_number is None for m in person.memberships)
         assert is_anonymised(db.session.get(ListEntry, ids["approved_entry"]).nik)

@@ -26,6 +26,26 @@ def test_search_by_exact_nik_is_a_post_and_the_nik_never_reaches_a_url(app, clie
     assert "Siti Rahma" in page and "Siti Aminah" not in page
 
 
+def test_search_by_name_finds_people_however_titles_abbreviations_and_spaces_are_written(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_member("Muh. Ilham Dg. Naba")
+        make_member("Hj. ST. Nur Alam")
+        make_member("Andi Rahmawati")
+    auth.login("staff1")
+    for typed, found in (
+        ("muhammad ilham daeng", "Muh. Ilham Dg. Naba"),
+        ("M Ilham Naba", "Muh. Ilham Dg. Naba"),
+        ("Siti Nuralam", "Hj. ST. Nur Alam"),
+        ("rahma", "Andi Rahmawati"),  # part of a word, as typed
+    ):
+        page = post(client, "/anggota/", {"name": typed}, page="/anggota/").get_data(as_text=True)
+        shown = [name for name in ("Muh. Ilham Dg. Naba", "Hj. ST. Nur Alam", "Andi Rahmawati") if name in page]
+        assert shown == [found], typed
+    page = post(client, "/anggota/", {"name": "Hj."}, page="/anggota/").get_data(as_text=True)
+    assert "Hj. ST. Nur Alam" in page and "Andi Rahmawati" not in page  # a title alone is not "everyone"
+
+
 def test_registry_filters_by_area_and_status(app, client, auth):
     with app.app_context():
         make_user("staff1", Role.STAFF)
@@ -72,6 +92,7 @@ def test_member_history_lists_views_changes_and_prints(app, client, auth):
     with app.app_context():
         person = db.session.get(Person, person_id)
         assert person.full_name == "Budi Santosa" and person.name_key == "budi santosa"
+        assert person.name_canonical == "budi santosa"
         (correction,) = db.session.scalars(db.select(AuditEvent).filter_by(action="person.correct")).all()
         assert set(correction.details["fields"]) == {"full_name", "street"}
         views = db.session.scalars(db.select(AuditEvent).filter_by(action="person.view", person_id=person_id)).all()

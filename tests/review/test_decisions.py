@@ -40,6 +40,7 @@ def test_approving_creates_person_membership_and_audit_event(app, client, auth):
         assert entry.decided_by.username == "staff1"
         person = entry.person
         assert person.full_name == "Andi Wijaya" and person.name_key == "andi wijaya"
+        assert person.name_canonical == "andi wijaya"
         (membership,) = person.memberships
         assert NUMBER.match(membership.number)
         assert membership.status == MembershipStatus.ACTIVE
