@@ -20,7 +20,7 @@ MONTHS = (
 class PeriodForm(PortalPlainForm):
     """A year, and optionally one month of it."""
 
-    tahun = IntegerField(_l("Tahun"), validators=[Optional(), NumberRange(2000, 2100)])
+    tahun = IntegerField(_l("Tahun"), validators=[Optional(), NumberRange(2000, 2100)], default=lambda: date.today().year)
     bulan = SelectField(_l("Bulan"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):

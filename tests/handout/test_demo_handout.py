@@ -19,7 +19,7 @@ def test_demo_has_cards_ready_for_rtrw1_some_handed_over_and_figures_for_agent1(
     assert '<strong>2</strong> Sudah diserahkan' in home
     assert "Kartu siap dibagikan" in home
     ready = client.get("/kartu/").get_data(as_text=True)
-    assert ready.count('class="card" id="card-') >= 5
+    assert ready.count('class="card member-card" id="card-') >= 5
     auth.logout()
     auth.login("agent1", "demo-password-2026")
     mine = client.get("/kinerja/").get_data(as_text=True)

@@ -49,7 +49,7 @@ def _row_cells(page: str, header: str) -> list[str]:
 
     start = page.index(f'<th scope="row">{header}</th>')
     row = page[start:page.index("</tr>", start)]
-    return re.findall(r"<td>([^<]*)</td>", row)
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row)
 
 
 def test_an_agent_sees_their_own_figures_per_month_and_the_approval_rate(client, auth, proposals):
