@@ -9,12 +9,7 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from portal.forms import PortalPlainForm, kecamatan_choices, select_choices
-from portal.performance.services import Grouping, Period
-
-MONTHS = (
-    _l("Januari"), _l("Februari"), _l("Maret"), _l("April"), _l("Mei"), _l("Juni"),
-    _l("Juli"), _l("Agustus"), _l("September"), _l("Oktober"), _l("November"), _l("Desember"),
-)
+from portal.performance.services import MONTH_NAMES, Grouping, Period
 
 
 class PeriodForm(PortalPlainForm):
@@ -25,7 +20,7 @@ class PeriodForm(PortalPlainForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bulan.choices = select_choices([("", _l("Sepanjang tahun"))] + [(str(n), name) for n, name in enumerate(MONTHS, 1)])
+        self.bulan.choices = select_choices([("", _l("Sepanjang tahun"))] + [(str(n), name) for n, name in enumerate(MONTH_NAMES, 1)])
 
     @property
     def period(self) -> Period:

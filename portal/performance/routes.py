@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.hx import render
 from portal.models import AREA_ROLES
 from portal.performance import services
-from portal.performance.forms import MONTHS, PeriodForm, StaffFiguresForm
+from portal.performance.forms import PeriodForm, StaffFiguresForm
 
 bp = Blueprint("performance", __name__, url_prefix="/kinerja")
 
@@ -24,10 +24,10 @@ def mine():
     form = PeriodForm(request.args)
     form.validate()
     period = services.Period(form.period.year)  # "Kinerja saya" shows the whole year by month
-    months = services.monthly_figures(current_user, period)
+    months = services.grouped_figures(services.Grouping.MONTH, period, proposer=current_user)
     return render(
-        "performance/mine.html", form=form, period=period, months=months, month_names=MONTHS,
-        total=services.total([f for _month, f in months]),
+        "performance/mine.html", form=form, period=period, months=months,
+        total=services.total([m.figures for m in months]),
         reasons=services.rejection_reasons(period, user=current_user),
     )
 

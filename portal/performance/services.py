@@ -23,6 +23,12 @@ from portal.reports.services import _as_date, _local_period_start, report_timezo
 from portal.review.services import REJECT_REASONS
 
 
+MONTH_NAMES = (
+    _l("Januari"), _l("Februari"), _l("Maret"), _l("April"), _l("Mei"), _l("Juni"),
+    _l("Juli"), _l("Agustus"), _l("September"), _l("Oktober"), _l("November"), _l("Desember"),
+)
+
+
 @dataclass(frozen=True)
 class Figures:
     proposed: int = 0
@@ -84,19 +90,6 @@ def _proposed(period: Period):
     )
 
 
-def monthly_figures(user: User, period: Period) -> list[tuple[date, Figures]]:
-    """The user's own figures (the lists they made) per month of the period, oldest first."""
-    month = _local_period_start(ListEntry.submitted_at, "month").label("month")
-    rows = db.session.execute(
-        _proposed(period)
-        .add_columns(month, *_counts())
-        .where(MemberList.created_by_id == user.id)
-        .group_by(month)
-        .order_by(month)
-    ).all()
-    return [(_as_date(row[0]), _figures(row[1:])) for row in rows]
-
-
 def total(figures: list[Figures]) -> Figures:
     return Figures(*(sum(getattr(f, name) for f in figures) for name in Figures.__dataclass_fields__))
 
@@ -123,6 +116,7 @@ class Grouping(enum.StrEnum):
     RW = "rw"
     AGENT = "agen"
     KECAMATAN = "kecamatan"
+    MONTH = "bulan"
 
     @property
     def label(self) -> str:
@@ -133,6 +127,7 @@ _GROUPING_LABELS = {
     Grouping.RW: _l("Per RW"),
     Grouping.AGENT: _l("Per Agen Perisai"),
     Grouping.KECAMATAN: _l("Per kecamatan"),
+    Grouping.MONTH: _l("Per bulan"),
 }
 
 
@@ -142,12 +137,16 @@ class GroupFigures:
     figures: Figures
 
 
-def grouped_figures(grouping: Grouping, period: Period, kecamatan_code: str | None = None) -> list[GroupFigures]:
-    """The period's figures per RW, per agent or per kecamatan, largest first (one GROUP BY)."""
+def grouped_figures(
+    grouping: Grouping, period: Period, kecamatan_code: str | None = None, *, proposer: User | None = None
+) -> list[GroupFigures]:
+    """The period's figures per RW, agent or kecamatan (largest first) or per month (oldest first), in one GROUP BY."""
     kecamatan = func.substr(MemberList.kelurahan_code, 1, 6)
     query = _proposed(period)
     if kecamatan_code:
         query = query.where(kecamatan == kecamatan_code)
+    if proposer is not None:  # "Kinerja saya": the lists the account made
+        query = query.where(MemberList.created_by_id == proposer.id)
     if grouping == Grouping.RW:
         keys = (Kelurahan.name, MemberList.rw)
         query = query.join(Kelurahan, Kelurahan.code == MemberList.kelurahan_code).add_columns(*keys)
@@ -156,13 +155,17 @@ def grouped_figures(grouping: Grouping, period: Period, kecamatan_code: str | No
         keys = (User.username, User.full_name)
         query = query.join(User, User.id == MemberList.created_by_id).where(User.role == Role.AGENT).add_columns(*keys)
         group_by = (User.id, User.username, User.full_name)
-    else:
+    elif grouping == Grouping.KECAMATAN:
         keys = (Kecamatan.name,)
         query = query.join(Kecamatan, Kecamatan.code == kecamatan).add_columns(*keys)
         group_by = (Kecamatan.code, Kecamatan.name)
-    rows = db.session.execute(
-        query.add_columns(*_counts()).group_by(*group_by).order_by(func.count(ListEntry.id).desc(), *group_by)
-    ).all()
+    else:
+        month = _local_period_start(ListEntry.submitted_at, "month").label("month")
+        keys = (month,)
+        query = query.add_columns(month)
+        group_by = (month,)
+    order = group_by if grouping == Grouping.MONTH else (func.count(ListEntry.id).desc(), *group_by)
+    rows = db.session.execute(query.add_columns(*_counts()).group_by(*group_by).order_by(*order)).all()
     return [GroupFigures(_group_label(grouping, row[: len(keys)]), _figures(row[len(keys):])) for row in rows]
 
 
@@ -172,6 +175,9 @@ def _group_label(grouping: Grouping, keys) -> str:
     if grouping == Grouping.AGENT:
         username, full_name = keys
         return f"{full_name} ({username})" if full_name else username
+    if grouping == Grouping.MONTH:
+        month = _as_date(keys[0])
+        return f"{MONTH_NAMES[month.month - 1]} {month.year}"
     return keys[0]
 
 

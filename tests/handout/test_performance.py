@@ -87,6 +87,10 @@ def test_staff_see_the_figures_per_rw_agent_and_kecamatan_with_filters(app, clie
     assert _row_cells(per_kecamatan, "Tamalate") == ["1", "0", "1", "0", "0", "0 %"]
     january = client.get(f"/kinerja/petugas?per=rw&tahun={YEAR}&bulan=1").get_data(as_text=True)
     assert _row_cells(january, "Lette RW 002") == ["5", "3", "1", "0", "1", "75 %"]
+    per_month = client.get(f"/kinerja/petugas?per=bulan&tahun={YEAR}").get_data(as_text=True)
+    assert _row_cells(per_month, f"Januari {YEAR}") == ["6", "3", "2", "0", "1", "60 %"]
+    assert _row_cells(per_month, f"Februari {YEAR}") == ["7", "3", "1", "2", "1", "75 %"]
+    assert per_month.index(f"Januari {YEAR}") < per_month.index(f"Februari {YEAR}")
     tamalate = client.get(f"/kinerja/petugas?per=rw&tahun={YEAR}&kecamatan=737110").get_data(as_text=True)
     assert "Lette RW 002" not in tamalate and "RW 005" in tamalate
 
