@@ -36,14 +36,14 @@ def index():
     """The printed cards of the user's area: still to hand out, or handed over."""
     view = _view()
     page = services.handout_page(current_user, view, query_int("halaman", 1))
+    counts = services.handout_counts(current_user)
     services.note_page_view(current_user, view, page)
     db.session.commit()
     today = date.today()
     receipt_form = ReceiptForm(data={"dari": today.replace(day=1), "sampai": today})
     return render(
         "handout/index.html", view=view, views=list(services.HandoutView), page=page,
-        counts=services.handout_counts(current_user), number_of=certificate_number,
-        receipt_form=receipt_form,
+        counts=counts, number_of=certificate_number, receipt_form=receipt_form,
     )
 
 
@@ -100,10 +100,7 @@ def receipt():
         start=form.dari.data, end=form.sampai.data, user=current_user, printed_on=date.today(),
         max_rows=services.RECEIPT_MAX_ROWS,
     )
-    audit.record(
-        "print", "card_receipt", None, document="tanda_terima", rows=len(rows),
-        start=form.dari.data.isoformat(), end=form.sampai.data.isoformat(),
-    )
+    services.note_receipt_print(current_user, rows, form.dari.data, form.sampai.data)
     db.session.commit()
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="tanda-terima-{form.dari.data:%Y%m%d}-{form.sampai.data:%Y%m%d}.pdf"'

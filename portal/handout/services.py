@@ -102,12 +102,18 @@ def handout_page(user: User, view: HandoutView, number: int, size: int = HANDOUT
 
 
 def note_page_view(user: User, view: HandoutView, page: NumberedPage) -> None:
-    """Access history (UU PDP): whose cards were listed to the user, one event for the page."""
-    if page.items:
-        audit.record(
-            "handout.view", "card_list", None, actor=user, view=view.value,
-            person_ids=[person.id for _certificate, person, _handover in page.items],
-        )
+    """Access history (UU PDP): one event per card listed, so each person's history shows it.
+
+    Written in one statement (audit.record_many): call it just before the commit.
+    """
+    audit.record_many(
+        [
+            {"action": "handout.view", "target_type": "certificate", "target_id": certificate.id,
+             "person_id": person.id, "details": {"view": view.value}}
+            for certificate, person, _handover in page.items
+        ],
+        actor=user,
+    )
 
 
 def card_in_area(user: User, certificate_id: int):
@@ -187,6 +193,8 @@ def correct_handover(
 
 @dataclass(frozen=True)
 class ReceiptRow:
+    certificate_id: int
+    person_id: int
     full_name: str
     masked_nik: str
     rt: int | None
@@ -209,6 +217,8 @@ def receipt_rows(user: User, start: date, end: date) -> tuple[list[ReceiptRow], 
     ).all()
     receipt = [
         ReceiptRow(
+            certificate_id=certificate.id,
+            person_id=person.id,
             full_name=person.full_name,
             masked_nik=mask_nik(person.nik),
             rt=person.rt,
@@ -221,3 +231,16 @@ def receipt_rows(user: User, start: date, end: date) -> tuple[list[ReceiptRow], 
         for certificate, person, handover in rows[:RECEIPT_MAX_ROWS]
     ]
     return receipt, len(rows) > RECEIPT_MAX_ROWS
+
+
+def note_receipt_print(user: User, rows: list[ReceiptRow], start: date, end: date) -> None:
+    """Access history: the receipt list printed each person's name and masked NIK (one event each, one statement)."""
+    details = {"document": "tanda_terima", "start": start.isoformat(), "end": end.isoformat()}
+    audit.record_many(
+        [
+            {"action": "print", "target_type": "certificate", "target_id": row.certificate_id,
+             "person_id": row.person_id, "details": details}
+            for row in rows
+        ],
+        actor=user,
+    )

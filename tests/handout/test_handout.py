@@ -129,6 +129,22 @@ def test_tanda_terima_lists_the_hand_overs_with_masked_nik_rt_card_number_receiv
     assert first["nik"] not in text and "Belum Diserahkan" not in text
     # RT 001 before RT 003.
     assert text.index("Nurhayati") < text.index("Siti Aminah")
+    with app.app_context():
+        printed = db.session.scalars(
+            db.select(AuditEvent.person_id).where(AuditEvent.action == "print", AuditEvent.actor_name == "rtrw1")
+        ).all()
+        assert sorted(printed) == sorted([first["person_id"], second["person_id"]])
+
+
+def test_the_ready_list_enters_each_listed_persons_access_history(app, client, auth):
+    with app.app_context():
+        make_user("rtrw1", Role.RT_RW, kelurahan_code=LETTE, rw=2)
+        card = printed_card("Siti Aminah")
+    auth.login("rtrw1")
+    client.get("/kartu/")
+    with app.app_context():
+        event = db.session.scalar(db.select(AuditEvent).filter_by(action="handout.view"))
+        assert (event.person_id, event.target_type, event.target_id) == (card["person_id"], "certificate", str(card["certificate_id"]))
 
 
 def test_tanda_terima_with_dates_in_the_wrong_order_says_so(app, client, auth):
