@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.forms import PortalForm, PortalPlainForm, TypedDateField
 from portal.handout.services import Handover
@@ -28,7 +28,7 @@ class HandoverForm(PortalForm):
         validators=[InputRequired(_l("Pilih siapa yang menerima kartu."))],
     )
     receiver_name = StringField(
-        _l("Nama anggota keluarga yang menerima"), validators=[Optional(), Length(max=120)],
+        _l("Nama anggota keluarga yang menerima"), validators=[Length(max=120)],
         description=_l("Hanya jika kartu diterima anggota keluarga."),
     )
     reason = StringField(_l("Alasan perbaikan"), validators=[Length(max=200)])

@@ -71,7 +71,8 @@ def test_a_family_member_must_be_named_and_a_future_date_is_refused_with_nothing
     auth.login("rtrw1")
     unnamed = hand_over(client, card["certificate_id"], receiver="family")
     assert unnamed.status_code == 422
-    assert "Tulis nama anggota keluarga" in unnamed.get_data(as_text=True)
+    page = unnamed.get_data(as_text=True)
+    assert 'id="receiver_name-error">Tulis nama anggota keluarga' in page
     future = hand_over(client, card["certificate_id"], handed_over_on=(date.today() + timedelta(days=2)).isoformat())
     assert future.status_code == 422
     assert "tidak boleh setelah hari ini" in future.get_data(as_text=True)
