@@ -57,3 +57,21 @@ def test_an_agent_reads_their_kinerja_on_a_phone(live_server, live_app, phone):
     expect(phone.get_by_role("heading", name="Kinerja saya")).to_be_visible()
     expect(phone.get_by_role("row", name=f"Maret {date.today().year}")).to_contain_text("67 %")
     key_screen(phone, "kinerja-agent")
+
+
+def test_staff_read_the_figures_per_rw_and_download_the_export(live_server, live_app, desktop):
+    with live_app.app_context():
+        agent = make_user("agen1", Role.AGENT)
+        make_user("petugas", Role.STAFF)
+        member_list = make_list(agent)
+        when = datetime(date.today().year, 3, 3, 4, tzinfo=timezone.utc)
+        for state in (EntryState.APPROVED, EntryState.RETURNED, EntryState.PENDING):
+            make_entry(member_list, state=state, submitted_at=when)
+
+    login(desktop, live_server, "petugas", PASSWORD)
+    desktop.get_by_role("link", name="Kinerja", exact=True).click()
+    expect(desktop.get_by_role("row", name="Lette RW 002")).to_contain_text("100 %")
+    key_screen(desktop, "kinerja-staff")
+    with desktop.expect_download() as download:
+        desktop.get_by_role("link", name="Unduh XLSX").click()
+    assert download.value.suggested_filename == f"kinerja-rw-{date.today().year}.xlsx"
