@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 from openpyxl import load_workbook
 
-from portal.models import AuditEvent, EntryState, ProgrammeYear, Role
+from portal.models import AuditEvent, EntryState, ProgrammeYear, Role, User
 from portal.extensions import db
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_user
 from tests.review.helpers import post
@@ -128,3 +128,35 @@ def test_the_admin_sets_the_rate_and_the_export_shows_approved_times_rate(app, c
     assert rows[2] == ("Pa'baeng-Baeng RW 005", 1, 0, 1, 0, 0, 0.0, 5000, 0)
     with app.app_context():
         assert db.session.scalar(db.select(AuditEvent).filter_by(action="performance.export")) is not None
+
+
+def _statements_of(app, client, url: str) -> int:
+    """How many SQL statements answering `url` ran."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def note(_connection, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(statements)
+
+
+def test_the_figures_are_counted_in_the_database_whatever_the_number_of_entries(app, client, auth, proposals):
+    with app.app_context():
+        make_user("petugas", Role.STAFF)
+    auth.login("petugas")
+    url = f"/kinerja/petugas?per=agen&tahun={YEAR}"
+    before = _statements_of(app, client, url)
+    assert before > 0
+    with app.app_context():
+        agent_list = make_list(db.session.scalar(db.select(User).filter_by(username="agen1")))
+        _entries(agent_list, FEBRUARY, *[(A, None)] * 30, *[(R, "duplicate")] * 10)
+    assert _statements_of(app, client, url) == before
