@@ -134,12 +134,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.certificates.routes import bp as certificates_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.desil.cli import desil_cli
+    from portal.handout.routes import bp as handout_bp
     from portal.help.routes import bp as help_bp
     from portal.lists.cli import lists_cli
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
     from portal.ops.cli import backup_cli
     from portal.ops.routes import bp as ops_bp
+    from portal.performance.routes import bp as performance_bp
     from portal.privacy.cli import privacy_cli
     from portal.privacy.routes import bp as privacy_bp
     from portal.registry.routes import bp as registry_bp
@@ -150,7 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp):
+    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp, handout_bp, performance_bp):
         app.register_blueprint(blueprint)
     for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli, reports_cli, privacy_cli, programme_cli):
         app.cli.add_command(command)

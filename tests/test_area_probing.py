@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, RenewalRun, Role
+from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -35,6 +35,8 @@ def _records_of_another_area(app) -> dict[str, int]:
         renewal_run = RenewalRun(from_year=date.today().year, to_year=date.today().year + 1)
         db.session.add_all([job, batch, renewal_run])
         db.session.flush()
+        # A printed card, ready for the other RW's head to hand out (portal.handout).
+        db.session.add(PrintRecord(certificate_id=certificate.id, document=PrintDocument.CARD))
         db.session.add(BpjsBatchItem(batch_id=batch.id, membership_id=membership.id))
         db.session.commit()
         return {
@@ -94,3 +96,4 @@ def test_the_probed_ids_exist_the_other_areas_head_opens_their_own_list(app, cli
     auth.login("rtrw2")
     assert client.get(f"/daftar/{ids['list_id']}").status_code == 200
     assert client.get(f"/daftar/{ids['list_id']}/baris/{ids['entry_id']}").status_code == 200
+    assert client.get(f"/kartu/{ids['certificate_id']}/serahkan").status_code == 200

@@ -81,12 +81,19 @@ class ProgrammeYearForm(PortalForm):
         _l("Pemeriksaan ulang \"Masih layak?\" dibuka (hari sebelum 31 Desember)"),
         validators=[Optional(), NumberRange(0, 365)], default=42,
     )
+    incentive_per_approved = IntegerField(
+        _l("Insentif indikatif per peserta disetujui (Rp)"),
+        validators=[Optional(), NumberRange(0, 100_000_000)], default=0,
+        description=_l("Hanya untuk ekspor Kinerja: angka perkiraan, portal tidak membayar apa pun."),
+    )
     categories = FieldList(FormField(CategorySettingForm))
 
     def values(self) -> dict:
         values = {name: getattr(self, name).data for name in YEAR_FIELDS}
         if values["reverification_opens_days_before_end"] is None:
             values["reverification_opens_days_before_end"] = 42
+        if values["incentive_per_approved"] is None:
+            values["incentive_per_approved"] = 0
         return values
 
     def category_values(self) -> dict[str, dict]:

@@ -25,6 +25,7 @@ YEAR_FIELDS = (
     "coverage_months",
     "budget_ceiling",
     "reverification_opens_days_before_end",
+    "incentive_per_approved",
 )
 CATEGORY_FIELDS = ("eligible", "jkk", "jkm", "jht", "requires_desil", "target_population")
 

@@ -39,6 +39,7 @@ from portal.eligibility import Finding, category_setting, check_eligibility, pro
 from portal.extensions import READS, db
 from portal.models import (
     AREA_ROLES,
+    CardHandover,
     Certificate,
     EntryState,
     Kecamatan,
@@ -121,6 +122,7 @@ NEXT_STEPS = {
     StatusOutcome.NOT_FOUND: _l("Jika Anda belum pernah diusulkan, cek kelayakan Anda lalu hubungi ketua RT/RW atau Agen Perisai di RW Anda."),
 }
 CARD_PRINTED = _l("Kartu peserta sudah dicetak. Ambil kartu Anda melalui ketua RT/RW atau Agen Perisai di RW Anda dengan menunjukkan KTP.")
+CARD_HANDED_OVER = _l("Kartu peserta sudah diserahkan kepada Anda atau keluarga Anda. Jika Anda belum menerimanya, hubungi ketua RT/RW atau Agen Perisai di RW Anda.")
 CARD_PENDING = _l("Kartu peserta sedang disiapkan oleh Dinas Ketenagakerjaan dan akan dibagikan melalui ketua RT/RW atau Agen Perisai. Perlindungan sudah berlaku tanpa kartu.")
 
 # A person's entries are few; the cap only bounds a pathological NIK.
@@ -141,6 +143,8 @@ class StatusAnswer:
     submitted_on: date | None = None
     reason_code: str | None = None
     card_printed: bool | None = None
+    # When the valid card reached the member (portal.handout), if it did.
+    card_handed_over_on: date | None = None
     # The last four digits of the BPJS KPJ number, once BPJS has sent it.
     kpj_last4: str | None = None
     # Why the membership is not renewed into the next budget year (a renewal run decided).
@@ -193,6 +197,8 @@ class StatusAnswer:
     def card_advice(self) -> str | None:
         if self.outcome != StatusOutcome.ACTIVE:
             return None
+        if self.card_handed_over_on:
+            return str(CARD_HANDED_OVER)
         return str(CARD_PRINTED if self.card_printed else CARD_PENDING)
 
 
@@ -234,6 +240,11 @@ _MEMBERSHIP = (
         exists()
         .where(Certificate.membership_id == Membership.id, Certificate.revoked_at.is_(None))
         .label("card_printed"),
+        select(func.max(CardHandover.handed_over_on))
+        .join(Certificate, Certificate.id == CardHandover.certificate_id)
+        .where(Certificate.membership_id == Membership.id, Certificate.revoked_at.is_(None))
+        .scalar_subquery()
+        .label("handed_over_on"),
         Kelurahan.name.label("kelurahan"),
         Kecamatan.name.label("kecamatan"),
         Person.kelurahan_code,
@@ -268,6 +279,7 @@ _ENTRIES = (
         _null(Boolean).label("jkm"),
         _null(Boolean).label("jht"),
         _null(Boolean).label("card_printed"),
+        _null(Date).label("handed_over_on"),
         Kelurahan.name.label("kelurahan"),
         Kecamatan.name.label("kecamatan"),
         ListEntry.kelurahan_code,
@@ -385,6 +397,7 @@ def _membership_answer(member, today: date) -> StatusAnswer:
         starts_on=member.starts_on,
         ends_on=member.ends_on,
         card_printed=bool(member.card_printed),
+        card_handed_over_on=member.handed_over_on,
         kpj_last4=member.kpj_number[-4:] if member.kpj_number else None,
         renewal_reason=member.renewal_reason,
         person_id=member.id,

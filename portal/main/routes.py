@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from portal.access import roles_required
 from portal.edge import query_int
 from portal.extensions import csrf, db
+from portal.handout.services import handout_counts
 from portal.hx import render
 from portal.lists.forms import ResendEntryForm
 from portal.lists.services import finding_text, shown_findings
@@ -36,6 +37,7 @@ def dashboard():
     else:
         context["recent_lists"] = services.recent_lists(current_user)
         context["inbox_counts"] = inbox.inbox_counts(current_user, context["entry_counts"])
+        context["handout_counts"] = handout_counts(current_user)
     return render("main/dashboard.html", **context)
 
 

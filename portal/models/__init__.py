@@ -4,6 +4,7 @@ from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role,
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem
+from portal.models.handout import CardHandover, Receiver
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
 from portal.models.memberships import (
     Certificate,
@@ -43,6 +44,7 @@ __all__ = [
     "AuditEvent",
     "BpjsBatch",
     "BpjsBatchItem",
+    "CardHandover",
     "Category",
     "CategorySetting",
     "Certificate",
@@ -72,6 +74,7 @@ __all__ = [
     "RenewalRunStatus",
     "Reverification",
     "ReverificationAnswer",
+    "Receiver",
     "Role",
     "Sex",
     "SiteSetting",

@@ -45,6 +45,9 @@ class ProgrammeYear(db.Model):
     budget_ceiling: Mapped[Decimal | None] = mapped_column(Numeric(16, 0))  # rupiah / year
     # RT/RW heads and agents get the "masih layak?" list this many days before 31 December.
     reverification_opens_days_before_end: Mapped[int] = mapped_column(Integer, default=42, server_default="42")
+    # The agents' incentive scheme: rupiah per approved member, shown on the "Kinerja" export as
+    # an indicative figure only (the portal pays nothing; DOMAIN.md: rates are not confirmed).
+    incentive_per_approved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     categories: Mapped[list[CategorySetting]] = relationship(
         back_populates="programme_year", cascade="all, delete-orphan"

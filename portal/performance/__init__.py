@@ -1,0 +1,1 @@
+"""Kinerja: what agents and RT/RW heads proposed and what became of it, counted, never paid."""
