@@ -10,6 +10,7 @@ comes from portal.nik, eligibility from portal.eligibility; look-ups against the
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -603,6 +604,9 @@ class RowValidator:
         if value in (None, ""):
             return
         if isinstance(value, (int, float)):
+            if not math.isfinite(value):  # a spreadsheet's #NUM! or an overflowing formula
+                row.warn("income_invalid", _("Penghasilan per bulan tidak terbaca; tulis angka rupiah, mis. 1500000."), "monthly_income")
+                return
             amount = int(value)
         else:
             digits = re.sub(r"(?i)^rp\.?|[\s.,]|-$", "", str(value).strip())
