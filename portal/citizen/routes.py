@@ -49,8 +49,8 @@ def status():
     form = StatusCheckForm(request.form if submitted else None)
     answer = None
     if submitted and form.validate():
-        answer = services.answer_status_check(form.nik.data, form.name.data, channel="web")
-    contacts = services.status_contacts(answer) if answer else []
+        answer = services.answer_status_check(form.nik.data, form.name.data, channel="web", with_contacts=True)
+    contacts = answer.contacts if answer else ()
     return _private(render("citizen/status.html", block="answer", form=form, answer=answer, contacts=contacts))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask import current_app
@@ -155,6 +155,8 @@ class StatusAnswer:
     # The person's RW, to name whom there to ask; never shown as such.
     kelurahan_code: str | None = field(default=None, compare=False)
     rw: int | None = field(default=None, compare=False)
+    # Whom in that RW to ask (answer_status_check with_contacts=True, for the page).
+    contacts: tuple[AreaContact, ...] = field(default=(), compare=False)
 
     @property
     def found(self) -> bool:
@@ -315,15 +317,20 @@ class _StandIn:
 _NO_ENTRIES = (_StandIn(),)
 
 
-def answer_status_check(nik: str, full_name: str, channel: str) -> StatusAnswer:
+def answer_status_check(nik: str, full_name: str, channel: str, with_contacts: bool = False) -> StatusAnswer:
     """Cek Status for the page and the API: the answer, and a found one in the access history.
 
     The portal's hottest path: the look-up runs on an autocommit connection (no BEGIN or
     ROLLBACK; a rollback would also drop the connection's prepared statements), and the
-    access record joins the next batch of them (audit.record_soon).
+    access record joins the next batch of them (audit.record_soon). With `with_contacts`,
+    a found answer also names whom in the person's RW to ask, read on the same connection
+    (one pool check-out and one pre-ping per check, not two).
     """
     with db.engines[READS].connect() as connection:
         answer = check_status(nik, full_name, connection=connection)
+        if with_contacts and answer.found:
+            contacts = area_contacts(answer.kelurahan_code, answer.rw, connection=connection)
+            answer = replace(answer, contacts=tuple(contacts))
     if answer.found:
         audit.record_soon(
             "status.checked",
@@ -487,14 +494,6 @@ def area_contacts(kelurahan_code: str | None, rw: int | None, connection: Connec
             )
         )
     return contacts
-
-
-def status_contacts(answer: StatusAnswer) -> list[AreaContact]:
-    """Whom in the RW of a found person to ask (on the status check's autocommit connection)."""
-    if not answer.found:
-        return []
-    with db.engines[READS].connect() as connection:
-        return area_contacts(answer.kelurahan_code, answer.rw, connection=connection)
 
 
 def judge_eligibility(

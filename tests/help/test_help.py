@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
-from portal.extensions import db
+from portal.extensions import READS, db
 from portal.memberships.services import issue_certificate
 from portal.models import AuditEvent, Role, SiteSetting
 from tests.citizen.factories import make_people, unknown_nik
@@ -49,6 +50,26 @@ def test_a_found_answer_names_the_consenting_heads_of_the_persons_rw_with_phone_
     assert 'href="tel:04113600000"' in page and 'href="https://wa.me/6281141000000"' in page
     assert 'href="tel:175"' in page
     assert nik not in page
+
+
+def test_a_found_answer_reads_its_contacts_on_the_check_s_own_connection(app, client, rw_heads):
+    """One pool check-out (and so one pre-ping) per Cek Status answer, contacts included."""
+    with app.app_context():
+        person, _ = make_member("Rahmat Hidayat", kelurahan_code=LETTE, rw=2)
+        nik = person.nik
+        engine = db.engines[READS]
+    checkouts = []
+
+    def note(*_args):
+        checkouts.append(1)
+
+    event.listen(engine, "checkout", note)
+    try:
+        page = post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+    finally:
+        event.remove(engine, "checkout", note)
+    assert "Daeng Baso" in page
+    assert len(checkouts) == 1
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["fragment", "whole-page"])
