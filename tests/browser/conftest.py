@@ -10,9 +10,11 @@ import os
 import re
 import shutil
 import threading
+import traceback
 from pathlib import Path
 
 import pytest
+from flask import got_request_exception
 from werkzeug.serving import make_server
 
 from portal.extensions import db
@@ -61,21 +63,31 @@ def browser():
 
 
 class LiveServer:
-    """The portal served by a real HTTP server in a background thread."""
+    """The portal served by a real HTTP server in a background thread.
+
+    Every exception a request raised is kept with its traceback (`errors`): the browser
+    only sees a 500 page, so the fixture fails the test with the server's side of the story.
+    """
 
     def __init__(self, app):
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.errors: list[str] = []
+
+    def _keep(self, sender, exception, **extra):
+        self.errors.append("".join(traceback.format_exception(exception)))
 
     def __enter__(self):
+        got_request_exception.connect(self._keep, self.app)
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(5)
+        got_request_exception.disconnect(self._keep, self.app)
 
 
 @pytest.fixture
@@ -95,6 +107,8 @@ def live_server(live_app):
     with LiveServer(live_app) as server:
         live_app.config["BASE_URL"] = server.url
         yield server
+    if server.errors:
+        pytest.fail("the live server raised:\n" + "\n".join(server.errors), pytrace=False)
 
 
 def _new_page(browser, viewport, javascript: bool = True):
