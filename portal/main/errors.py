@@ -8,13 +8,14 @@ from flask import Flask, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Conflict, HTTPException, InternalServerError, ServiceUnavailable
 
 from portal.extensions import db, login_manager
 from portal.hx import into_message_area, render, wants_fragment
 from portal.ratelimit import retry_after_seconds
 
-HANDLED = (400, 403, 404, 405, 413, 429, 500)
+HANDLED = (400, 403, 404, 405, 409, 413, 429, 500)
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -23,6 +24,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Akses ditolak"), _("Anda tidak memiliki izin untuk membuka halaman ini.")),
         404: (_("Halaman tidak ditemukan"), _("Alamat yang Anda buka tidak ada atau tidak dapat Anda akses.")),
         405: (_("Cara akses tidak didukung"), _("Halaman ini tidak menerima permintaan seperti itu.")),
+        409: (_("Data baru saja berubah"), _("Data ini baru saja diubah di tempat lain (oleh orang lain atau di jendela lain). Perubahan Anda belum disimpan: muat ulang halaman, periksa, lalu coba lagi.")),
         413: (_("Berkas terlalu besar"), _("Ukuran berkas melebihi batas %(mb)s MB. Perkecil berkas atau bagi menjadi beberapa berkas.", mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))),
         429: (_("Terlalu banyak percobaan"), _("Tunggu sebentar sebelum mencoba lagi.")),
         500: (_("Terjadi kesalahan pada sistem"), _("Kesalahan sudah dicatat. Silakan coba lagi beberapa saat lagi.")),
@@ -90,6 +92,19 @@ def _database_unavailable(error: Exception):
     return response
 
 
+def _changed_meanwhile(error: StaleDataError):
+    """409 when a row changed between reading and writing it (a versioned row, e.g. a list
+    entry saved in one tab while the list was sent from another): nothing is written."""
+    db.session.rollback()
+    current_app.logger.info("Concurrent change refused (%s) on %s %s", type(error).__name__, request.method, request.url_rule)
+    if request.path.startswith("/api/"):
+        title, message = _messages()[409]
+        response = jsonify({"error": {"code": "conflict", "message": message}})
+        response.status_code = 409
+        return response
+    return _render_error(Conflict())
+
+
 def register_error_handlers(app: Flask) -> None:
     for code in HANDLED:
         if code != 500:
@@ -97,3 +112,4 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(500, _internal_error)
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, _database_unavailable)
+    app.register_error_handler(StaleDataError, _changed_meanwhile)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import event, update
+
 from portal.extensions import db
 from portal.models import AuditEvent, EntryState, ListEntry, MemberList, Role
 from tests.conftest import csrf_token
@@ -150,3 +152,36 @@ def test_a_returned_row_is_fixed_and_sent_again(app, head):
     resent = only_entry(app, head.list_id)
     assert resent.state == EntryState.PENDING and resent.full_name == "Budi Santoso bin Ahmad"
     assert resent.submitted_at is not None
+
+
+def _changed_by_someone_else_before_the_update(app, entry_id: int):
+    """A real second writer: just before the request's UPDATE of the row, another
+    connection sends the row (and commits), as a second tab or device would."""
+    done = []
+
+    def send_meanwhile(_mapper, connection, target):
+        if target.id == entry_id and not done:
+            done.append(True)
+            with connection.engine.connect() as other:
+                other.execute(
+                    update(ListEntry).where(ListEntry.id == entry_id).values(version=ListEntry.version + 1, state=EntryState.PENDING)
+                )
+                other.commit()
+
+    event.listen(ListEntry, "before_update", send_meanwhile)
+    return send_meanwhile
+
+
+def test_a_row_sent_meanwhile_from_another_tab_is_not_overwritten_and_the_head_is_told(app, head):
+    head.post("/baris", typed(full_name=""))
+    entry = only_entry(app, head.list_id)
+    listener = _changed_by_someone_else_before_the_update(app, entry.id)
+    try:
+        response = head.post(f"/baris/{entry.id}/ubah", {**typed(), "nik": entry.nik, "full_name": "Budi Santoso"}, headers=HTMX)
+    finally:
+        event.remove(ListEntry, "before_update", listener)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "baru saja diubah di tempat lain" in body and "belum disimpan" in body
+    after = only_entry(app, head.list_id)
+    assert after.state == EntryState.PENDING and after.full_name == ""  # the other writer's row, untouched
