@@ -173,7 +173,7 @@ class Config:
     RETENTION_ENDED_MONTHS = _int("RETENTION_ENDED_MONTHS", 24)
 
     BABEL_DEFAULT_LOCALE = "id"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"  # the same as portal.clock.CITY_TIMEZONE
     LANGUAGES = ("id", "en")
 
     # Report figures are never older than this (seconds); pages say how fresh they are.

@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from portal import clock
 from portal.extensions import db
 from portal.models import CategorySetting, ProgrammeYear
 
@@ -69,7 +70,7 @@ def check_eligibility(
     today: date | None = None,
 ) -> list[Finding]:
     """Every rule of the year the person breaks (errors) or should look at (warnings)."""
-    today = today or date.today()
+    today = today or clock.today()
     findings: list[Finding] = []
     if birth_date is not None:
         age = age_on(birth_date, today)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from portal import clock
 from portal.models import Sex
 
 NIK_LENGTH = 16
@@ -75,7 +76,7 @@ def birth_year(two_digits: int, today: date) -> int:
 
 def parse_nik(nik: str, today: date | None = None) -> NikInfo:
     """Check a NIK of digits only and read what it encodes; raise NikError otherwise."""
-    today = today or date.today()
+    today = today or clock.today()
     if not nik.isascii() or not nik.isdigit():
         raise NikError("nik_not_digits")
     if len(nik) != NIK_LENGTH:

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from flask_babel import gettext as _
 
+from portal import clock
 from portal.eligibility import ERROR, WARNING, Finding, check_eligibility, programme_year_for
 from portal.extensions import db
 from portal.models import (
@@ -231,7 +232,7 @@ class RowValidator:
         self.area = area
         self.list_id = list_id
         self.allowance = allowance
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.programme_year = programme_year_for(self.today)
         self.categories = _category_lookup()
         self.kelurahan_names, self.kelurahan_by_key = _kelurahan_lookup()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from portal import clock
 from portal.access import roles_required
 from portal.accounts import services as accounts
 from portal.admin import services
@@ -160,7 +160,7 @@ def create_year():
     """Start next year's settings as a copy of the latest year."""
     if CsrfOnlyForm().validate_on_submit():
         latest = services.latest_year()
-        year = (latest.year + 1) if latest else date.today().year
+        year = (latest.year + 1) if latest else clock.today().year
         try:
             services.copy_year(latest, year, current_user)
         except ValueError as error:

@@ -20,7 +20,7 @@ import traceback
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy.orm import selectinload
 
+from portal import clock
 from portal import audit, pdf, storage
 from portal.certificates.services import (
     PRINT_STYLESHEET,
@@ -90,7 +91,7 @@ def batch_query(
         .join(Membership.person)
         .where(
             Membership.status == MembershipStatus.ACTIVE,
-            Membership.ends_on >= date.today(),
+            Membership.ends_on >= clock.today(),
             Person.kelurahan_code == kelurahan_code,
         )
         .order_by(Person.rw, Person.rt, Person.name_key, Membership.id)

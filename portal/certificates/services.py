@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, selectinload
 
+from portal import clock
 from portal import audit
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
@@ -65,7 +66,7 @@ class DocumentFacts:
 
 def is_printable(membership: Membership, today: date | None = None) -> bool:
     """Only active cover that has not run out gets a card."""
-    today = today or date.today()
+    today = today or clock.today()
     return membership.status == MembershipStatus.ACTIVE and membership.ends_on >= today
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal import clock
 from portal.forms import PortalForm, PortalPlainForm, TypedTextDateField, category_choices, kecamatan_choices, kelurahan_choices, rw_number, select_choices
 from portal.models import AREA_NUMBER_MAX
 from portal.names import name_key
@@ -116,7 +116,7 @@ class EligibilityForm(PortalForm):
             raise ValidationError(_l("Pilih kelurahan di kecamatan yang dipilih."))
 
     def validate_birth_date(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError(_l("Tanggal lahir tidak boleh di masa depan."))
 
     @property

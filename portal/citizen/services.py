@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from portal import clock
 from portal import audit
 from portal.eligibility import Finding, category_setting, check_eligibility, programme_year_for
 from portal.extensions import READS, db
@@ -348,7 +349,7 @@ def check_status(
     nik: str, full_name: str, today: date | None = None, connection: Connection | None = None
 ) -> StatusAnswer:
     """The status of the person with this NIK if `full_name` is theirs, else NOT_FOUND."""
-    today = today or date.today()
+    today = today or clock.today()
     typed = canonical_name(full_name)
     # Every NIK costs the same work, or response times would tell an unknown NIK from a
     # known one with another name: the same statement, one registry row either way, the
@@ -508,7 +509,7 @@ def judge_eligibility(
     today: date | None = None,
 ) -> EligibilityAnswer:
     """Judge a visitor's answers by the shared rules of the year in force, and whom to ask."""
-    today = today or date.today()
+    today = today or clock.today()
     programme_year: ProgrammeYear | None = programme_year_for(today)
     kelurahan = db.session.get(Kelurahan, kelurahan_code)
     contacts = area_contacts(kelurahan_code, rw)

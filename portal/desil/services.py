@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
+from portal import clock
 from portal import audit
 from portal.extensions import db
 from portal.models import DesilRecord
@@ -74,7 +75,7 @@ def read_extract(filename: str, data: bytes) -> DesilImport:
             result.bad_rows.append((row_number, _("Desil harus angka 1-10 (NIK %(nik)s).", nik=shown)))
             continue
         source_date = parse_source_date(raw_date)
-        if source_date is None or source_date > date.today():
+        if source_date is None or source_date > clock.today():
             result.bad_rows.append((row_number, _("Tanggal sumber tidak sah (NIK %(nik)s).", nik=shown)))
             continue
         previous = result.records.get(nik)

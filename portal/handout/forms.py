@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from portal import clock
 from portal.forms import PortalForm, PortalPlainForm, TypedDateField
 from portal.handout.services import Handover
 from portal.models import Receiver
@@ -19,7 +19,7 @@ class HandoverForm(PortalForm):
 
     handed_over_on = TypedDateField(
         _l("Tanggal penyerahan"), validators=[InputRequired(_l("Tulis tanggal penyerahan, mis. 13/02/2026."))],
-        default=date.today,
+        default=clock.today,
     )
     receiver = RadioField(
         _l("Diterima oleh"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal import clock
 from portal import audit
 from portal.access import refuse
 from portal.certificates.services import PRINT_STYLESHEET, certificate_number
@@ -39,7 +39,7 @@ def index():
     counts = services.handout_counts(current_user)
     services.note_page_view(current_user, view, page)
     db.session.commit()
-    today = date.today()
+    today = clock.today()
     receipt_form = ReceiptForm(data={"dari": today.replace(day=1), "sampai": today})
     return render(
         "handout/index.html", view=view, views=list(services.HandoutView), page=page,
@@ -97,7 +97,7 @@ def receipt():
     rows, cut_off = services.receipt_rows(current_user, form.dari.data, form.sampai.data)
     pdf = render_pdf(
         "handout/pdf/receipt.html", stylesheet=PRINT_STYLESHEET, rows=rows, cut_off=cut_off,
-        start=form.dari.data, end=form.sampai.data, user=current_user, printed_on=date.today(),
+        start=form.dari.data, end=form.sampai.data, user=current_user, printed_on=clock.today(),
         max_rows=services.RECEIPT_MAX_ROWS,
     )
     services.note_receipt_print(current_user, rows, form.dari.data, form.sampai.data)

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from portal import clock
 from portal import audit
 from portal.access import area_clause
 from portal.extensions import db
@@ -147,7 +148,7 @@ def record_handover(
     certificate: Certificate, person: Person, handover: Handover, user: User, today: date | None = None
 ) -> CardHandover:
     """Record that the card reached its member (or a family member); audited."""
-    handover = _check(certificate, handover, today or date.today())
+    handover = _check(certificate, handover, today or clock.today())
     record = CardHandover(
         certificate=certificate,
         handed_over_on=handover.handed_over_on,
@@ -168,7 +169,7 @@ def correct_handover(
     record: CardHandover, person: Person, handover: Handover, reason: str, user: User, today: date | None = None
 ) -> list[str]:
     """Correct a mistaken hand-over record in place; the audit event keeps what it said before."""
-    handover = _check(record.certificate, handover, today or date.today())
+    handover = _check(record.certificate, handover, today or clock.today())
     before = {
         "handed_over_on": record.handed_over_on.isoformat(),
         "receiver": record.receiver.value,

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import current_app
 
+from portal import clock
 from portal import audit
 from portal.access import in_area
 from portal.extensions import limiter
@@ -31,7 +32,7 @@ class ForeignNikAllowance:
         self.user = user
         self.disclosed = set(disclosed)
         self.limit = current_app.config["FOREIGN_NIK_LOOKUPS_PER_DAY"]
-        day = (today or date.today()).isoformat()
+        day = (today or clock.today()).isoformat()
         self.key = f"{current_app.config['CACHE_KEY_PREFIX']}foreign-nik:{user.id}:{day}"
         self.used: int | None = None
         self._noted = False

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from portal import clock
 from portal.forms import PortalPlainForm, kecamatan_choices, select_choices
 from portal.performance.services import MONTH_NAMES, Grouping, Period
 
@@ -15,7 +15,7 @@ from portal.performance.services import MONTH_NAMES, Grouping, Period
 class PeriodForm(PortalPlainForm):
     """A year, and optionally one month of it."""
 
-    tahun = IntegerField(_l("Tahun"), validators=[Optional(), NumberRange(2000, 2100)], default=lambda: date.today().year)
+    tahun = IntegerField(_l("Tahun"), validators=[Optional(), NumberRange(2000, 2100)], default=lambda: clock.today().year)
     bulan = SelectField(_l("Bulan"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -25,7 +25,7 @@ class PeriodForm(PortalPlainForm):
     @property
     def period(self) -> Period:
         """The chosen period; anything invalid falls back to this year (the form shows why)."""
-        year = self.tahun.data if self.tahun.data and not self.tahun.errors else date.today().year
+        year = self.tahun.data if self.tahun.data and not self.tahun.errors else clock.today().year
         month = int(self.bulan.data) if self.bulan.data and not self.bulan.errors else None
         return Period(year, month)
 

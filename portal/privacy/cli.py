@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import getpass
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal import clock
 from portal.extensions import db
 from portal.privacy import retention, services
 from portal.privacy.forms import NIK_PATTERN
@@ -56,7 +56,7 @@ def purge(apply_: bool):
     ended_months = current_app.config["RETENTION_ENDED_MONTHS"]
     if rejected_months < 1 or ended_months < 1:
         raise click.UsageError("Retention periods must be at least one month.")
-    plan = retention.plan_purge(date.today(), rejected_months, ended_months)
+    plan = retention.plan_purge(clock.today(), rejected_months, ended_months)
     click.echo(
         f"Rejected entries decided before {plan.rejected_before} ({rejected_months} months): "
         f"{len(plan.rejected_entry_ids):,} to anonymise."

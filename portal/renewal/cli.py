@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date
 
 import click
 from flask.cli import AppGroup
 
+from portal import clock
 from portal.extensions import db
 from portal.admin.services import copy_year
 from portal.models import Category, ProgrammeYear
@@ -57,7 +57,7 @@ def print_summary(summary: dict) -> None:
 @click.option("--copy-settings", is_flag=True, help="Create the new year's settings from --from's when missing.")
 def renew(from_year: int | None, to_year: int | None, dry_run: bool, copy_settings: bool):
     """Renew every member of --from into --to by the new year's rules (idempotent)."""
-    from_year = from_year or date.today().year
+    from_year = from_year or clock.today().year
     to_year = to_year or from_year + 1
     if copy_settings and db.session.get(ProgrammeYear, to_year) is None:
         copy_year(db.session.get(ProgrammeYear, from_year), to_year, None)

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.orm import aliased, selectinload
 
+from portal import clock
 from portal import audit
 from portal.access import area_clause
 from portal.extensions import db
@@ -76,7 +77,7 @@ class Window:
 
 
 def window(today: date | None = None) -> Window:
-    today = today or date.today()
+    today = today or clock.today()
     settings = db.session.get(ProgrammeYear, today.year)
     days = settings.reverification_opens_days_before_end if settings else 42
     return Window(today.year, date(today.year, 12, 31) - timedelta(days=days))
@@ -127,7 +128,7 @@ def membership_in_area_or_none(user: User, membership_id: int, year: int):
 
 def answer(user: User, membership: Membership, value: ReverificationAnswer, event_date: date | None, note: str, today: date | None = None) -> Reverification:
     """Record one member's answer; a death, move or employer cover ends the membership (audited)."""
-    today = today or date.today()
+    today = today or clock.today()
     note = (note or "").strip()
     if value in NEEDS_DATE and event_date is None:
         raise ReverificationError(_("Isi tanggalnya (meninggal atau pindah)."))
@@ -229,7 +230,7 @@ def _expiring(user: User, today: date):
 
 def expiring_page(user: User, number: int, today: date | None = None, size: int = PAGE_SIZE) -> NumberedPage:
     """Members whose cover ends within 60 days and who hold nothing after it, soonest first."""
-    query = _expiring(user, today or date.today()).order_by(
+    query = _expiring(user, today or clock.today()).order_by(
         Membership.ends_on, Person.rw, Person.rt, Person.name_key, Membership.id
     )
     return numbered_page(query, number, size, rows=True)
@@ -237,7 +238,7 @@ def expiring_page(user: User, number: int, today: date | None = None, size: int 
 
 def expiring_count(user: User, today: date | None = None) -> int:
     """How many of the user's members lose cover within 60 days (the start page's warning)."""
-    query = _expiring(user, today or date.today())
+    query = _expiring(user, today or clock.today())
     return db.session.scalar(query.with_only_columns(db.func.count(), maintain_column_froms=True))
 
 

@@ -3,12 +3,12 @@ and the members whose cover ends soon."""
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal import clock
 from portal import hx
 from portal.access import office_required, refuse
 from portal.edge import query_int
@@ -26,7 +26,7 @@ def _list_context(only_unanswered: bool, page: int) -> dict:
     window = reverification.window()
     return {
         "window": window,
-        "today": date.today(),
+        "today": clock.today(),
         "page": reverification.members_page(current_user, window.year, only_unanswered, page),
         "counts": reverification.counts(current_user, window.year),
         "only_unanswered": only_unanswered,
@@ -115,7 +115,7 @@ def runs():
     """Renew a year's members into the next year: a preview first, then the real run (background)."""
     form = RenewalRunForm()
     if not form.is_submitted():
-        form.from_year.data = date.today().year
+        form.from_year.data = clock.today().year
     if form.validate_on_submit():
         try:
             run = jobs.create_run(form.from_year.data, form.from_year.data + 1, dry_run=not form.run.data, user=current_user)

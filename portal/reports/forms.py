@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from portal import clock
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.models import Category, Kecamatan
@@ -40,7 +41,7 @@ class _GetForm(PortalForm):
     def __init__(self, formdata, **kwargs):
         super().__init__(formdata=formdata, **kwargs)
         self.years = report_years()
-        self.year.choices = [(y, str(y)) for y in self.years] or [(date.today().year, str(date.today().year))]
+        self.year.choices = [(y, str(y)) for y in self.years] or [(clock.today().year, str(clock.today().year))]
         if self.year.data is None or not formdata or "year" not in formdata:
             self.year.data = default_year(self.years)
 
@@ -95,7 +96,7 @@ class MonthlyReportForm(_GetForm):
         super().__init__(formdata, **kwargs)
         self.month.choices = [(m, format_date(date(2000, m, 1), "MMMM")) for m in range(1, 13)]
         if not formdata or "month" not in formdata:
-            self.month.data = date.today().month
+            self.month.data = clock.today().month
 
 
 def targets_form(categories, kecamatan, **kwargs) -> PortalForm:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import Date, cast, func, text
 
+from portal import clock
 from portal.extensions import cache, db
 from portal.reports.figures import (
     Budget,
@@ -75,7 +76,7 @@ def report_years() -> list[int]:
 
 
 def default_year(years: list[int]) -> int:
-    today = date.today().year
+    today = clock.today().year
     return today if today in years or not years else years[0]
 
 

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from portal import clock
 from portal import audit
 from portal.eligibility import category_setting, check_eligibility, programme_year_for
 from portal.extensions import db
@@ -377,7 +378,7 @@ def approve_entries(
     entries are retried one by one, so one conflict never blocks the others. Call it with
     nothing else pending in the session: a collision rolls back to the last commit.
     """
-    today = today or date.today()
+    today = today or clock.today()
     result = BulkResult()
     for start in range(0, len(entry_ids), CHUNK):
         chunk = entry_ids[start : start + CHUNK]

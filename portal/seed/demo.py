@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from faker import Faker
 
+from portal import clock
 from portal.accounts import mfa
 from portal.accounts.services import create_user, set_password
 from portal.extensions import db
@@ -91,7 +92,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
 
     With `password`, every demo account gets it (also when the demo already exists).
     """
-    today = today or date.today()
+    today = today or clock.today()
     if demo_present():
         if password:
             for account in DEMO_ACCOUNTS:

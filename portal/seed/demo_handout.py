@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func
 
+from portal import clock
 from portal.certificates.services import print_document
 from portal.extensions import db
 from portal.models import (
@@ -36,7 +37,7 @@ DEMO_INCENTIVE_PER_APPROVED = 5_000
 
 def seed_handout_demo(today: date | None = None) -> None:
     """Print some cards of Lette RW 002 and hand a couple over; once (idempotent)."""
-    today = today or date.today()
+    today = today or clock.today()
     if db.session.scalar(db.select(func.count()).select_from(CardHandover)):
         return
     staff = db.session.scalar(db.select(User).filter_by(username="staff1"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from portal import clock
 from portal.admin.services import copy_year
 from portal.extensions import db
 from portal.memberships.services import add_months, grant_membership
@@ -35,7 +36,7 @@ EXPIRING = (  # name, sex, born, days of cover left
 
 def seed_renewal_demo(today: date | None = None) -> None:
     """Add the renewal demo once (called from seed_demo when the demo is first created)."""
-    today = today or date.today()
+    today = today or clock.today()
     current = db.session.get(ProgrammeYear, today.year)
     if current is None:
         return

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Category, CategorySetting, Kecamatan, Kelurahan, ProgrammeYear
 
@@ -104,7 +104,7 @@ def seed_reference(year: int | None = None) -> dict[str, int]:
     """Load everything the portal needs to run; safe to run again."""
     kecamatan, kelurahan = load_regions()
     load_categories()
-    ensure_programme_year(year or date.today().year)
+    ensure_programme_year(year or clock.today().year)
     from portal.help.services import seed_settings
 
     settings = seed_settings()

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from faker import Faker
 from sqlalchemy import func, insert, select, text
 
+from portal import clock
 from portal.accounts.passwords import hash_password
 from portal.audit.chain import mark_pending
 from portal.extensions import db
@@ -262,7 +263,7 @@ class CityGenerator:
 def seed_scale(persons: int, pending: int | None = None, seed: int = 7371, today: date | None = None,
                progress: Callable[[str], None] = lambda _message: None) -> ScaleCounts:
     """Generate `persons` members (and `pending` more entries in other states); commit is the caller's."""
-    today = today or date.today()
+    today = today or clock.today()
     staff = db.session.scalar(select(User).where(User.role.in_(OFFICE_ROLES)).order_by(User.id).limit(1))
     if staff is None:
         staff = User(username="scale-staff", full_name="Petugas data skala", role=Role.STAFF,
