@@ -80,7 +80,7 @@ def review_members(result, source: str, *, full: bool = True) -> None:
         cutoff = years.get(row.year)
         if cutoff is None or (row.year, row.category_code) not in targeted:
             continue  # the category has no desil rule: a DTSEN refresh says nothing about it
-        found = result.records.get(row.nik)
+        found = result.latest.get(row.nik)
         if found is not None and found[0] <= cutoff:
             if row.flag_status == DtsenFlagStatus.OPEN:
                 cleared.append(row)

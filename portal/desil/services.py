@@ -33,6 +33,8 @@ class DesilImport:
     unchanged: int = 0
     flagged: int = 0  # members newly "keluar dari sasaran" (portal.desil.review)
     cleared: int = 0  # open flags closed: the household is back under the cut-off
+    # nik -> (desil, source date) held after saving: an older extract's row never counts.
+    latest: dict[str, tuple[int, date]] = field(default_factory=dict)
 
 
 def parse_source_date(value) -> date | None:
@@ -114,7 +116,9 @@ def save_extract(result: DesilImport, filename: str, *, full: bool = True) -> De
                 result.updated += 1
             else:
                 result.unchanged += 1
+                result.latest[nik] = (record.desil, record.source_date)
                 continue
+            result.latest[nik] = (desil, source_date)
             history.append({"nik": nik, "desil": desil, "source_date": source_date, "source": source, "imported_at": utcnow()})
         if history:
             db.session.execute(insert(DesilHistory), history)
