@@ -198,13 +198,19 @@ def test_the_member_page_shows_the_desil_history_oldest_first(app, runner, clien
     assert "Ditutup otomatis" in desil  # the flag April raised, closed by the newest extract
 
 
-def test_the_renewal_dry_run_counts_the_open_flags(app, runner, tmp_path, members):
+def test_the_renewal_dry_run_counts_the_open_flags(app, runner, client, auth, tmp_path, members):
     runner.invoke(args=["desil", "import", _extract(tmp_path, [(members["above"][1], 6, EARLY)]), "--partial"])
     year = date.today().year
     result = runner.invoke(args=["programme", "renew", "--from", str(year), "--dry-run", "--copy-settings"])
     assert result.exit_code == 0, result.output
-    assert 'DTSEN review: 1 member(s) flagged "keluar dari sasaran" still wait' in result.output
-    assert "not_renewed: 1" in result.output
+    assert 'DTSEN review: 1 member(s) flagged "keluar dari sasaran" still wait for a staff decision (not_renewed: 1)' in result.output
+    with app.app_context():
+        from portal.models import RenewalRun
+        run_id = db.session.scalars(db.select(RenewalRun.id)).one()
+        assert db.session.scalars(db.select(Membership).filter_by(year=year + 1)).all() == []  # a dry run
+    _staff(app, client, auth)
+    page = client.get(f"/perpanjangan/{run_id}").get_data(as_text=True)
+    assert "1 anggota ditandai keluar dari sasaran oleh pembaruan DTSEN dan belum diputuskan petugas." in page
 
 
 @pytest.mark.parametrize("role", [Role.RT_RW, Role.AGENT])
