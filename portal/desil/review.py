@@ -131,10 +131,12 @@ class FlagFilter:
 
 
 def _open_flags(chosen: FlagFilter):
+    # A membership ended or expired meanwhile (registry, re-verification) needs no decision.
     query = (
         db.select(DtsenFlag)
         .join(Person, Person.id == DtsenFlag.person_id)
-        .where(DtsenFlag.status == DtsenFlagStatus.OPEN)
+        .join(Membership, Membership.id == DtsenFlag.membership_id)
+        .where(DtsenFlag.status == DtsenFlagStatus.OPEN, Membership.status == MembershipStatus.ACTIVE)
     )
     if chosen.kecamatan:
         query = query.join(Kelurahan, Kelurahan.code == Person.kelurahan_code).where(Kelurahan.kecamatan_code == chosen.kecamatan)
@@ -169,6 +171,8 @@ def decide(flag: DtsenFlag, decision: str, actor: User, *, note: str = "", end_r
         raise ReviewError(_("Tinjauan ini sudah diputuskan."))
     note = (note or "").strip()
     membership = flag.membership
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ReviewError(_("Keanggotaan %(number)s sudah tidak aktif.", number=membership.number))
     if decision == KEEP:
         if not note:
             raise ReviewError(_("Tuliskan catatan mengapa peserta dipertahankan."))
@@ -181,10 +185,9 @@ def decide(flag: DtsenFlag, decision: str, actor: User, *, note: str = "", end_r
         if not membership.starts_on <= end_date <= membership.ends_on:
             raise ReviewError(_("Tanggal berakhir harus dalam masa kepesertaan (%(start)s – %(end)s).",
                                 start=membership.starts_on.isoformat(), end=membership.ends_on.isoformat()))
-        if membership.status == MembershipStatus.ACTIVE:
-            end_membership(membership, EndReason(end_reason), end_date, note)
-            audit.record("membership.end", "membership", membership.id, person_id=membership.person_id, actor=actor,
-                         number=membership.number, reason=end_reason, via="dtsen_review")
+        end_membership(membership, EndReason(end_reason), end_date, note)
+        audit.record("membership.end", "membership", membership.id, person_id=membership.person_id, actor=actor,
+                     number=membership.number, reason=end_reason, via="dtsen_review")
         flag.status = DtsenFlagStatus.ENDED
     else:
         raise ReviewError(_("Pilih keputusan."))

@@ -232,3 +232,18 @@ def test_the_review_pages_are_for_staff_and_admins_only(app, client, auth, role,
     auth.logout()
     auth.login("admin1")
     assert client.get("/dtsen/tinjauan").status_code == 200
+
+
+def test_a_flag_whose_membership_ended_elsewhere_leaves_the_list_and_cannot_be_decided(app, runner, client, auth, tmp_path, members):
+    runner.invoke(args=["desil", "import", _extract(tmp_path, [(members["above"][1], 6, EARLY)]), "--partial"])
+    token = _staff(app, client, auth)
+    person_id, _nik, membership_id = members["above"]
+    ended = client.post(f"/anggota/{person_id}/keanggotaan/{membership_id}/akhiri", data={"csrf_token": token, "reason": "deceased", "note": ""})
+    assert ended.status_code == 302
+    assert "Daeng Ngai" not in client.get("/dtsen/tinjauan").get_data(as_text=True)
+    with app.app_context():
+        flag_id = _flag_id(person_id)
+    refused = client.post(f"/dtsen/tinjauan/{flag_id}", data={"csrf_token": token, "decision": "keep", "note": "x"})
+    assert "sudah tidak aktif" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert _flags()[person_id][1] == DtsenFlagStatus.OPEN
