@@ -35,7 +35,8 @@ class DecisionForm(PortalForm):
     )
     note = StringField(_l("Catatan"), validators=[Optional(), Length(max=500)])
     end_reason = SelectField(
-        _l("Alasan berakhir"), choices=select_choices(END_REASONS.items()), validators=[Optional()]
+        _l("Alasan berakhir"), choices=select_choices([("", _l("Pilih alasan"))] + list(END_REASONS.items())),
+        validators=[Optional()],
     )
     end_date = TypedDateField(_l("Tanggal berakhir"), validators=[Optional()])
 
