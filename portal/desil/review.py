@@ -212,10 +212,17 @@ def decide_all(chosen: FlagFilter, expected: int, decision: str, actor: User, **
 
 
 def desil_history(person: Person) -> list[DesilHistory]:
-    """Every desil the extracts gave the person's NIK, oldest first."""
-    return list(db.session.scalars(
+    """Every desil the extracts gave the person's NIK, oldest first.
+
+    A desil record written without the import (bulk test data) shows as the one known entry.
+    """
+    history = list(db.session.scalars(
         db.select(DesilHistory).where(DesilHistory.nik == person.nik).order_by(DesilHistory.source_date, DesilHistory.id)
     ))
+    record = person.desil_record
+    if not history and record is not None:
+        history = [DesilHistory(nik=record.nik, desil=record.desil, source_date=record.source_date, source="")]
+    return history
 
 
 def flags_of(person: Person) -> list[DtsenFlag]:

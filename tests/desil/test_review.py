@@ -247,3 +247,13 @@ def test_a_flag_whose_membership_ended_elsewhere_leaves_the_list_and_cannot_be_d
     assert "sudah tidak aktif" in refused.get_data(as_text=True)
     with app.app_context():
         assert _flags()[person_id][1] == DtsenFlagStatus.OPEN
+
+
+def test_a_desil_record_held_before_any_history_shows_as_the_one_known_entry(app, client, auth, members):
+    with app.app_context():
+        db.session.add(DesilRecord(nik=members["under"][1], desil=2, source_date=EARLY))
+        db.session.commit()
+    _staff(app, client, auth)
+    page = client.get(f"/anggota/{members['under'][0]}").get_data(as_text=True)
+    desil = page[page.index("Riwayat desil DTSEN"):page.index('id="memberships-heading"')]
+    assert "<td>2</td><td>data awal</td>" in desil
