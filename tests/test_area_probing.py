@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
+from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, DtsenFlag, DtsenFlagReason, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -38,6 +38,9 @@ def _records_of_another_area(app) -> dict[str, int]:
         # A printed card, ready for the other RW's head to hand out (portal.handout).
         db.session.add(PrintRecord(certificate_id=certificate.id, document=PrintDocument.CARD))
         db.session.add(BpjsBatchItem(batch_id=batch.id, membership_id=membership.id))
+        # A member a DTSEN refresh put out of the target (portal.desil.review: staff only).
+        flag = DtsenFlag(membership_id=membership.id, person_id=person.id, reason=DtsenFlagReason.ABOVE_CUTOFF, desil=6)
+        db.session.add(flag)
         db.session.commit()
         return {
             "user_id": other_head.id,
@@ -48,6 +51,7 @@ def _records_of_another_area(app) -> dict[str, int]:
             "certificate_id": certificate.id,
             "job_id": job.id,
             "run_id": renewal_run.id,
+            "flag_id": flag.id,
             "number": batch.number,
             "year": date.today().year,
         }

@@ -17,7 +17,8 @@ desil_cli = AppGroup("desil", help="DTSEN welfare deciles.")
 @desil_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even when some rows are bad.")
-def import_extract(path: Path, skip_bad: bool):
+@click.option("--partial", is_flag=True, help="The extract covers part of the city: members absent from it are not flagged.")
+def import_extract(path: Path, skip_bad: bool, partial: bool):
     """Import a DTSEN extract; bad rows are reported and, unless --skip-bad, nothing is saved."""
     try:
         result = services.read_extract(path.name, path.read_bytes())
@@ -29,9 +30,13 @@ def import_extract(path: Path, skip_bad: bool):
         raise click.ClickException(
             f"{len(result.bad_rows)} bad row(s); nothing imported. Fix them, or use --skip-bad."
         )
-    services.save_extract(result, path.name)
+    services.save_extract(result, path.name, full=not partial)
     db.session.commit()
     click.echo(
         f"Imported {len(result.records)} row(s): {result.inserted} new, {result.updated} updated, "
         f"{result.unchanged} unchanged; {len(result.bad_rows)} bad row(s) skipped."
+    )
+    click.echo(
+        f"DTSEN review: {result.flagged} member(s) flagged \"keluar dari sasaran\" for staff to decide "
+        f"(cover continues until they do); {result.cleared} open flag(s) closed: back under the cut-off."
     )

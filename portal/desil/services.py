@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import insert
 
 from portal import clock
 from portal import audit
 from portal.extensions import db
-from portal.models import DesilRecord
+from portal.models import DesilHistory, DesilRecord
 from portal.models.base import utcnow
 from portal.nik import NikError, mask_nik, parse_nik
 from portal.spreadsheets.exchange import cell_text, header_index, read_rows
@@ -31,6 +32,10 @@ class DesilImport:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    flagged: int = 0  # members newly "keluar dari sasaran" (portal.desil.review)
+    cleared: int = 0  # open flags closed: the household is back under the cut-off
+    # nik -> (desil, source date) held after saving: an older extract's row never counts.
+    latest: dict[str, tuple[int, date]] = field(default_factory=dict)
 
 
 def parse_source_date(value) -> date | None:
@@ -87,12 +92,17 @@ def read_extract(filename: str, data: bytes) -> DesilImport:
     return result
 
 
-def save_extract(result: DesilImport, filename: str) -> DesilImport:
-    """Upsert the extract's records (the caller commits); an older source date never
-    overwrites a newer one."""
+def save_extract(result: DesilImport, filename: str, *, full: bool = True) -> DesilImport:
+    """Upsert the extract's records, keep each new desil in the history, and flag members
+    the extract puts out of the target (the caller commits); an older source date never
+    overwrites a newer one. `full=False` (a partial extract): absence flags nobody."""
+    from portal.desil.review import review_members
+
+    source = filename[-100:]
     niks = list(result.records)
     for start in range(0, len(niks), CHUNK):
         chunk = niks[start : start + CHUNK]
+        history: list[dict] = []
         existing = {
             r.nik: r for r in db.session.scalars(db.select(DesilRecord).where(DesilRecord.nik.in_(chunk)))
         }
@@ -107,7 +117,14 @@ def save_extract(result: DesilImport, filename: str) -> DesilImport:
                 result.updated += 1
             else:
                 result.unchanged += 1
+                result.latest[nik] = (record.desil, record.source_date)
+                continue
+            result.latest[nik] = (desil, source_date)
+            history.append({"nik": nik, "desil": desil, "source_date": source_date, "source": source, "imported_at": utcnow()})
+        if history:
+            db.session.execute(insert(DesilHistory), history)
         db.session.flush()
+    review_members(result, source, full=full)
     audit.record(
         "desil.import",
         "desil_extract",
@@ -117,6 +134,9 @@ def save_extract(result: DesilImport, filename: str) -> DesilImport:
         updated=result.updated,
         unchanged=result.unchanged,
         bad_rows=len(result.bad_rows),
+        flagged=result.flagged,
+        cleared=result.cleared,
+        full=full,
     )
     db.session.flush()
     return result

@@ -4,6 +4,7 @@ from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role,
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem
+from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
 from portal.models.handout import CardHandover, Receiver
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
 from portal.models.memberships import (
@@ -49,7 +50,11 @@ __all__ = [
     "CategorySetting",
     "Certificate",
     "CertificateScan",
+    "DesilHistory",
     "DesilRecord",
+    "DtsenFlag",
+    "DtsenFlagReason",
+    "DtsenFlagStatus",
     "EndReason",
     "EntryState",
     "Kecamatan",

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import office_required
+from portal.desil import review
 from portal.edge import parse_id
 from portal.extensions import db
 from portal.hx import render
@@ -64,6 +65,10 @@ def member(person_id: int):
         end_reasons=services.END_REASONS,
         audit_labels=services.AUDIT_LABELS,
         status_labels=dict(STATUS_CHOICES),
+        desil_history=review.desil_history(person),
+        dtsen_flags=review.flags_of(person),
+        dtsen_reasons=review.REASON_LABELS,
+        dtsen_statuses=review.STATUS_LABELS,
     )
 
 

@@ -30,6 +30,12 @@ def print_summary(summary: dict) -> None:
         click.echo("Reasons:")
         for reason, count in summary["reasons"].items():
             click.echo(f"  {reason}: {count}")
+    flagged = summary.get("dtsen_flags_open")
+    if flagged:
+        click.echo(
+            f"DTSEN review: {flagged['members']} member(s) flagged \"keluar dari sasaran\" still wait for a staff decision ("
+            + ", ".join(f"{o}: {c}" for o, c in sorted(flagged["outcomes"].items())) + ")"
+        )
     names = services.kecamatan_names()
     columns = list(outcomes)
     click.echo("Per kecamatan (" + " / ".join(columns) + "):")

@@ -268,6 +268,12 @@ def summarise(plan: RenewalPlan) -> dict:
         by_kecamatan[m.kecamatan][m.outcome.value] += 1
         by_category[m.category][m.outcome.value] += 1
     renewed = projected_premiums(plan)
+    # Members a DTSEN refresh flagged and staff have not decided yet: the rules above judge
+    # them as usual (the latest desil), the count says a decision is still pending.
+    from portal.desil.review import open_flag_membership_ids
+
+    flagged = open_flag_membership_ids(m.membership_id for m in plan.members)
+    flagged_outcomes = Counter(m.outcome.value for m in plan.members if m.membership_id in flagged)
     if_confirmed = projected_premiums(plan, (RenewalOutcome.RENEWED, RenewalOutcome.NEEDS_CONFIRMATION))
     return {
         "from_year": plan.from_year,
@@ -279,6 +285,7 @@ def summarise(plan: RenewalPlan) -> dict:
         "kecamatan": {code: dict(counts) for code, counts in sorted(by_kecamatan.items())},
         "categories": {code: dict(counts) for code, counts in sorted(by_category.items())},
         "premiums": {"members": renewed.members, "monthly": renewed.monthly, "months": renewed.months, "total": renewed.total},
+        "dtsen_flags_open": {"members": len(flagged), "outcomes": dict(flagged_outcomes)},
         "premiums_if_confirmed": {
             "members": if_confirmed.members, "monthly": if_confirmed.monthly,
             "months": if_confirmed.months, "total": if_confirmed.total,
