@@ -3,6 +3,7 @@
 from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role, User, UserSession
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
+from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem
 from portal.models.handout import CardHandover, Receiver
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
@@ -52,6 +53,7 @@ __all__ = [
     "DesilRecord",
     "EndReason",
     "EntryState",
+    "FacilityKind",
     "Kecamatan",
     "KecamatanTarget",
     "Kelurahan",
@@ -61,6 +63,7 @@ __all__ = [
     "Membership",
     "MembershipNumberSequence",
     "MembershipStatus",
+    "PartnerFacility",
     "PendingLogin",
     "Person",
     "PrintDocument",
