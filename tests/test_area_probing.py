@@ -99,3 +99,17 @@ def test_the_probed_ids_exist_the_other_areas_head_opens_their_own_list(app, cli
     assert client.get(f"/daftar/{ids['list_id']}").status_code == 200
     assert client.get(f"/daftar/{ids['list_id']}/baris/{ids['entry_id']}").status_code == 200
     assert client.get(f"/kartu/{ids['certificate_id']}/serahkan").status_code == 200
+
+
+def test_hospital_account_gets_404_on_every_url_that_takes_an_id(app, client, auth):
+    """The new role against the same URL map: a facility's account opens none of these pages."""
+    ids = _records_of_another_area(app)
+    urls = _urls_taking_an_id(app, ids)
+    with app.app_context():
+        make_user("rs1", Role.HOSPITAL, facility_id=ids["facility_id"])
+    auth.login("rs1")
+    token = csrf_token(client, "/rs/cek-pasien")
+    for endpoint, url, methods in urls:
+        for method in ("GET", "POST"):
+            response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+            assert response.status_code == 404, f"{method} {url} ({endpoint}) answered {response.status_code}"
