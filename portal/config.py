@@ -106,6 +106,7 @@ class Config:
     SITE_SETTINGS_CACHE_SECONDS = _int("SITE_SETTINGS_CACHE_SECONDS", 30)
     # Look-ups of one partner facility's account (portal.hospital): a ward's evening, not a scrape.
     HOSPITAL_LOOKUP_LIMIT_PER_ACCOUNT = os.environ.get("HOSPITAL_LOOKUP_LIMIT_PER_ACCOUNT", "60 per 10 minutes; 300 per day")
+    HOSPITAL_API_LIMIT_PER_KEY = os.environ.get("HOSPITAL_API_LIMIT_PER_KEY", "120 per minute; 5000 per day")
     API_LIMIT_PER_KEY = os.environ.get("API_LIMIT_PER_KEY", "600 per minute")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True

@@ -1,7 +1,8 @@
-"""partner facilities and hospital accounts: partner_facility, user_account.facility_id
+"""partner facilities and hospital accounts: partner_facility, user_account.facility_id, api_key.facility_id
 
 Admins keep the partner hospitals, puskesmas and clinics (PLKK) shown on /bantuan; a
-`hospital` account is bound to one of them and may only look up a patient's cover.
+`hospital` account (and a facility-scoped API key) is bound to one of them and may only
+look up a patient's cover.
 The role column is a VARCHAR without a CHECK constraint, so the new role needs no change.
 
 Revision ID: a7d2e5c81f36
@@ -39,9 +40,17 @@ def upgrade():
         batch_op.add_column(sa.Column('facility_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_user_account_facility_id'), ['facility_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_user_account_facility_id_partner_facility'), 'partner_facility', ['facility_id'], ['id'])
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('facility_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_api_key_facility_id'), ['facility_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_api_key_facility_id_partner_facility'), 'partner_facility', ['facility_id'], ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_api_key_facility_id_partner_facility'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_api_key_facility_id'))
+        batch_op.drop_column('facility_id')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_user_account_facility_id_partner_facility'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_user_account_facility_id'))

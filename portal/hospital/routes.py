@@ -104,7 +104,7 @@ def lookup():
     answer = None
     if request.method == "POST" and nik_form.validate_on_submit():
         answer = services.cover_by_nik(nik_form.nik.data, nik_form.name.data)
-        services.record_lookup(answer, current_user, "nik")
+        services.record_lookup(answer, current_user.facility, "nik", actor=current_user)
         db.session.commit()
         # Empty for the next patient: the page does not keep this one's NIK and name.
         nik_form = NikLookupForm(formdata=None)
@@ -122,7 +122,7 @@ def lookup_kpj():
     answer = None
     if kpj_form.validate_on_submit():
         answer = services.cover_by_kpj(kpj_form.kpj.data)
-        services.record_lookup(answer, current_user, "kpj")
+        services.record_lookup(answer, current_user.facility, "kpj", actor=current_user)
         db.session.commit()
         kpj_form = KpjLookupForm(formdata=None)
     return _page(nik_form, kpj_form, answer)

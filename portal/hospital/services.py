@@ -14,7 +14,7 @@ from datetime import date, datetime
 from portal import audit
 from portal.citizen.services import StatusOutcome, check_status
 from portal.extensions import db
-from portal.models import Membership, MembershipStatus, Person, User
+from portal.models import Membership, MembershipStatus, PartnerFacility, Person, User
 from portal.models.base import utcnow
 from portal.names import mask_name
 
@@ -82,16 +82,19 @@ def cover_by_kpj(kpj: str, now: datetime | None = None) -> CoverAnswer:
     )
 
 
-def record_lookup(answer: CoverAnswer, user: User, method: str) -> None:
+def record_lookup(
+    answer: CoverAnswer, facility: PartnerFacility, method: str, *, actor: User | None = None, actor_name: str | None = None
+) -> None:
     """Every look-up in the audit trail; a found one in the person's access history, naming the facility."""
     audit.record(
         "hospital.lookup",
         "person" if answer.person_id else "partner_facility",
-        answer.person_id or user.facility_id,
+        answer.person_id or facility.id,
         person_id=answer.person_id,
-        actor=user,
-        facility=user.facility.name if user.facility else None,
-        facility_id=user.facility_id,
+        actor=actor,
+        actor_name=actor_name,
+        facility=facility.name,
+        facility_id=facility.id,
         method=method,
         outcome="covered" if answer.covered else ("not_covered" if answer.found else "not_found"),
     )
