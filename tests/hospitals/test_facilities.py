@@ -120,3 +120,14 @@ def test_only_admins_open_the_facility_pages(app, client, auth):
     auth.login("staff1")
     for url in ("/admin/fasilitas", "/admin/fasilitas/baru", f"/admin/fasilitas/{facility_id}"):
         assert client.get(url).status_code == 404
+
+
+def test_users_cli_creates_a_hospital_account_bound_to_a_facility_by_name(app, runner):
+    args = ["users", "create", "--username", "rs9", "--role", "hospital"]
+    result = runner.invoke(args=[*args, "--facility", "Primaya Hospital Makassar"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Primaya Hospital Makassar" in result.output
+    result = runner.invoke(args=["users", "create", "--username", "rs8", "--role", "hospital"], input=PASSWORD + "\n")
+    assert result.exit_code != 0 and "Pilih fasilitas kesehatan mitra" in result.output
+    result = runner.invoke(args=[*args[:3], "rs7", *args[4:], "--facility", "RS Tidak Ada"], input=PASSWORD + "\n")
+    assert result.exit_code != 0 and "No partner facility" in result.output
