@@ -88,7 +88,7 @@ class Config:
     )
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10 per 15 minutes; 50 per day")
     # Roles that must sign in with a second factor (TOTP); others may opt in.
-    MFA_REQUIRED_ROLES = tuple(os.environ.get("MFA_REQUIRED_ROLES", "admin,staff").split(","))
+    MFA_REQUIRED_ROLES = tuple(os.environ.get("MFA_REQUIRED_ROLES", "admin,staff,hospital").split(","))
     # Wrong codes one sign-in may try before the password must be given again.
     MFA_CODES_PER_SIGN_IN = _int("MFA_CODES_PER_SIGN_IN", 5)
     # A sign-in without "Ingat saya" keeps a browser-session cookie and ends after this many
@@ -104,6 +104,9 @@ class Config:
     CONTACTS_LIMIT_PER_ADDRESS = os.environ.get("CONTACTS_LIMIT_PER_ADDRESS", "60 per 10 minutes")
     # How long a process keeps the help desk settings before reading them again.
     SITE_SETTINGS_CACHE_SECONDS = _int("SITE_SETTINGS_CACHE_SECONDS", 30)
+    # Look-ups of one partner facility's account (portal.hospital): a ward's evening, not a scrape.
+    HOSPITAL_LOOKUP_LIMIT_PER_ACCOUNT = os.environ.get("HOSPITAL_LOOKUP_LIMIT_PER_ACCOUNT", "60 per 10 minutes; 300 per day")
+    HOSPITAL_API_LIMIT_PER_KEY = os.environ.get("HOSPITAL_API_LIMIT_PER_KEY", "120 per minute; 5000 per day")
     API_LIMIT_PER_KEY = os.environ.get("API_LIMIT_PER_KEY", "600 per minute")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True

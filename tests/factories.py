@@ -39,7 +39,7 @@ def make_user(
         area.setdefault("kelurahan_code", LETTE)
         area.setdefault("rw", 2)
     user = create_user(username, role, password, full_name=username.title(), **area)
-    if totp if totp is not None else role in (Role.ADMIN, Role.STAFF):
+    if totp if totp is not None else role in (Role.ADMIN, Role.STAFF, Role.HOSPITAL):
         mfa.enable(user, mfa.new_secret())
     db.session.commit()
     return user

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, DtsenFlag, DtsenFlagReason, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
+from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -33,7 +33,8 @@ def _records_of_another_area(app) -> dict[str, int]:
         job = PrintJob(document=PrintDocument.CARD, kelurahan_code=PABAENG, rw=5, total=1)
         batch = BpjsBatch(number=1, member_count=1, file_format="csv")
         renewal_run = RenewalRun(from_year=date.today().year, to_year=date.today().year + 1)
-        db.session.add_all([job, batch, renewal_run])
+        facility = PartnerFacility(name="RS Probe", address="", phone="")
+        db.session.add_all([job, batch, renewal_run, facility])
         db.session.flush()
         # A printed card, ready for the other RW's head to hand out (portal.handout).
         db.session.add(PrintRecord(certificate_id=certificate.id, document=PrintDocument.CARD))
@@ -54,6 +55,7 @@ def _records_of_another_area(app) -> dict[str, int]:
             "flag_id": flag.id,
             "number": batch.number,
             "year": date.today().year,
+            "facility_id": facility.id,
         }
 
 
@@ -101,3 +103,17 @@ def test_the_probed_ids_exist_the_other_areas_head_opens_their_own_list(app, cli
     assert client.get(f"/daftar/{ids['list_id']}").status_code == 200
     assert client.get(f"/daftar/{ids['list_id']}/baris/{ids['entry_id']}").status_code == 200
     assert client.get(f"/kartu/{ids['certificate_id']}/serahkan").status_code == 200
+
+
+def test_hospital_account_gets_404_on_every_url_that_takes_an_id(app, client, auth):
+    """The new role against the same URL map: a facility's account opens none of these pages."""
+    ids = _records_of_another_area(app)
+    urls = _urls_taking_an_id(app, ids)
+    with app.app_context():
+        make_user("rs1", Role.HOSPITAL, facility_id=ids["facility_id"])
+    auth.login("rs1")
+    token = csrf_token(client, "/rs/cek-pasien")
+    for endpoint, url, methods in urls:
+        for method in ("GET", "POST"):
+            response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+            assert response.status_code == 404, f"{method} {url} ({endpoint}) answered {response.status_code}"

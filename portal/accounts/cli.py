@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from portal.accounts import mfa, services
 from portal.extensions import db
-from portal.models import Role, User
+from portal.models import PartnerFacility, Role, User
 
 users_cli = AppGroup("users", help="Manage portal accounts.")
 
@@ -30,9 +30,15 @@ def _read_password() -> str:
 @click.option("--rw", type=int)
 @click.option("--rt", type=int)
 @click.option("--name", "full_name", default="")
-def create_user(username, role, kelurahan_code, rw, rt, full_name):
+@click.option("--facility", help="Exact name of the partner facility (hospital role only).")
+def create_user(username, role, kelurahan_code, rw, rt, full_name, facility):
     """Create an account; the password is read from a prompt or stdin."""
     password = _read_password()
+    facility_id = None
+    if facility:
+        facility_id = db.session.scalar(db.select(PartnerFacility.id).filter_by(name=facility))
+        if facility_id is None:
+            raise click.ClickException(f"No partner facility named {facility!r}.")
     try:
         user = services.create_user(
             username,
@@ -42,6 +48,7 @@ def create_user(username, role, kelurahan_code, rw, rt, full_name):
             kelurahan_code=kelurahan_code,
             rw=rw,
             rt=rt,
+            facility_id=facility_id,
         )
     except services.AccountError as error:
         db.session.rollback()

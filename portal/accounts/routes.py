@@ -13,7 +13,8 @@ from portal.accounts.forms import EnrolForm, LoginForm, SecondFactorForm
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render
-from portal.models import PendingLogin, User
+from portal.hospital.routes import start_url
+from portal.models import PendingLogin, Role, User
 from portal.ratelimit import retry_after_seconds
 from portal.redirects import safe_next
 
@@ -80,6 +81,9 @@ def _sign_in(user: User, remember: bool, pending: PendingLogin | None = None) ->
 
 def _complete_login(user: User, next_url: str | None, remember: bool, pending: PendingLogin | None = None):
     _sign_in(user, remember, pending)
+    if user.role == Role.HOSPITAL:
+        # A facility's account has one page; a `next` elsewhere would only answer 404.
+        return redirect(url_for("hospital.lookup"))
     return redirect(safe_next(next_url) or url_for("main.dashboard"))
 
 
@@ -105,7 +109,7 @@ def too_many_attempts(_error):
 def login():
     """Sign in with username and password."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.dashboard"))
+        return redirect(start_url())
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():

@@ -13,7 +13,7 @@ from zxcvbn import zxcvbn
 from portal import audit
 from portal.accounts.passwords import burn_equal_time, hash_password, verify_password
 from portal.extensions import db
-from portal.models import AREA_NUMBER_MAX, AREA_ROLES, Kelurahan, Role, User
+from portal.models import AREA_NUMBER_MAX, AREA_ROLES, Kelurahan, PartnerFacility, Role, User
 from portal.models.base import utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -51,6 +51,16 @@ def check_area(role: Role, kelurahan_code: str | None, rw: int | None, rt: int |
         raise AccountError(_("Peran %(role)s tidak terikat wilayah.", role=role.value))
 
 
+def check_facility(role: Role, facility_id: int | None) -> None:
+    """A hospital account needs an active partner facility; no other role takes one."""
+    if role == Role.HOSPITAL:
+        facility = db.session.get(PartnerFacility, facility_id) if facility_id else None
+        if facility is None or not facility.active:
+            raise AccountError(_("Pilih fasilitas kesehatan mitra yang aktif untuk petugas fasilitas."))
+    elif facility_id is not None:
+        raise AccountError(_("Hanya petugas fasilitas yang terikat pada fasilitas kesehatan."))
+
+
 def create_user(
     username: str,
     role: Role,
@@ -62,6 +72,7 @@ def create_user(
     rt: int | None = None,
     phone: str | None = None,
     phone_public: bool = False,
+    facility_id: int | None = None,
     actor: User | None = None,
 ) -> User:
     """Create an account after checking its name, password and area."""
@@ -74,6 +85,7 @@ def create_user(
         raise AccountError(_("Nama pengguna %(u)s sudah dipakai.", u=username))
     check_password_rules(password, username)
     check_area(role, kelurahan_code, rw, rt)
+    check_facility(role, facility_id)
     user = User(
         username=username,
         full_name=full_name,
@@ -84,6 +96,7 @@ def create_user(
         rt=rt,
         phone=phone,
         phone_public=phone_public,
+        facility_id=facility_id,
     )
     db.session.add(user)
     db.session.flush()

@@ -19,13 +19,19 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from portal.forms import rt_number, rw_number, select_choices
 from portal.forms import PortalForm
 from portal.admin.services import YEAR_FIELDS
-from portal.models import Role
+from portal.models import FacilityKind, Role
 
 ROLE_CHOICES = [
     (Role.RT_RW.value, _l("Ketua RT/RW")),
     (Role.AGENT.value, _l("Agen Perisai")),
     (Role.STAFF.value, _l("Petugas Dinas Ketenagakerjaan")),
     (Role.ADMIN.value, _l("Administrator")),
+    (Role.HOSPITAL.value, _l("Petugas fasilitas kesehatan mitra")),
+]
+FACILITY_KIND_CHOICES = [
+    (FacilityKind.HOSPITAL.value, _l("Rumah sakit")),
+    (FacilityKind.PUSKESMAS.value, _l("Puskesmas")),
+    (FacilityKind.CLINIC.value, _l("Klinik")),
 ]
 
 
@@ -36,6 +42,7 @@ class UserDetailsForm(PortalForm):
     rt = IntegerField(_l("RT (opsional, hanya ketua RT)"), validators=[Optional(), rt_number()])
     phone = StringField(_l("Nomor HP"), validators=[Optional(), Regexp(r"^\+?\d{8,15}$", message=_l("Nomor HP 8-15 digit."))])
     phone_public = BooleanField(_l("Nomor HP boleh ditampilkan kepada warga"))
+    facility_id = SelectField(_l("Fasilitas kesehatan (untuk petugas fasilitas)"), validators=[Optional()], validate_choice=False)
 
 
 class UserCreateForm(UserDetailsForm):
@@ -139,3 +146,32 @@ def site_settings_form(values: dict[str, str]):
         setattr(SiteSettingsForm, spec.key, _setting_field(spec))
     data = {spec.key: int(values[spec.key]) if spec.kind == "amount" and values.get(spec.key, "").isdigit() else values.get(spec.key) for spec in SETTINGS}
     return SiteSettingsForm(data=data)
+
+
+class FacilityForm(PortalForm):
+    name = StringField(
+        _l("Nama fasilitas"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[DataRequired(_l("Nama fasilitas wajib diisi.")), Length(max=120, message=_l("Nama fasilitas paling panjang 120 karakter."))],
+    )
+    kind = SelectField(_l("Jenis"), choices=select_choices(FACILITY_KIND_CHOICES))
+    address = StringField(
+        _l("Alamat"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[Optional(), Length(max=255, message=_l("Alamat paling panjang 255 karakter."))],
+        description=_l("Kosongkan bila belum dipastikan dari sumber resmi."),
+    )
+    phone = StringField(
+        _l("Telepon"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[Optional(), Length(max=30), PHONE_RULE],
+        description=_l("Kosongkan bila belum dipastikan dari sumber resmi."),
+    )
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "kind": FacilityKind(self.kind.data),
+            "address": self.address.data or "",
+            "phone": self.phone.data or "",
+        }

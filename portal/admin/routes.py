@@ -10,23 +10,31 @@ from portal import clock
 from portal.access import roles_required
 from portal.accounts import services as accounts
 from portal.admin import services
-from portal.admin.forms import ROLE_CHOICES, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm, site_settings_form
+from portal.admin.forms import FACILITY_KIND_CHOICES, ROLE_CHOICES, FacilityForm, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm, site_settings_form
 from portal.extensions import db
+from portal.facilities import services as facilities
 from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
 from portal.help import services as help_services
 from portal.hx import render
 from portal.lists.services import category_names
-from portal.models import ProgrammeYear, Role, User
+from portal.models import PartnerFacility, ProgrammeYear, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _area(form) -> dict:
+    facility = form.facility_id.data
     return {
         "kelurahan_code": form.kelurahan_code.data or None,
         "rw": form.rw.data,
         "rt": form.rt.data,
+        "facility_id": int(facility) if facility and facility.isdigit() else None,
     }
+
+
+def _account_choices(form) -> None:
+    form.kelurahan_code.choices = kelurahan_choices("-")
+    form.facility_id.choices = [("", "-"), *facilities.facility_choices()]
 
 
 @bp.get("/pengguna")
@@ -50,7 +58,7 @@ def users():
 def create_user():
     """Create an RT/RW head, agent, staff or admin account bound to its area."""
     form = UserCreateForm()
-    form.kelurahan_code.choices = kelurahan_choices("-")
+    _account_choices(form)
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -83,7 +91,9 @@ def edit_user(user_id: int):
     """Change an account's name, area and phone."""
     user = _user_or_404(user_id)
     form = UserDetailsForm(obj=user if request.method == "GET" else None)
-    form.kelurahan_code.choices = kelurahan_choices("-")
+    _account_choices(form)
+    if request.method == "GET":
+        form.facility_id.data = str(user.facility_id) if user.facility_id else ""
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -211,3 +221,74 @@ def site_settings():
         flash(_("Pengaturan bantuan disimpan.") if changed else _("Tidak ada yang berubah."), "success")
         return redirect(url_for("admin.site_settings"))
     return render("admin/site_settings.html", form=form)
+
+
+@bp.get("/fasilitas")
+@roles_required(Role.ADMIN)
+def facilities_list():
+    """The partner facilities (active first) with their address, phone and accounts."""
+    return render(
+        "admin/facilities.html",
+        facilities=facilities.all_facilities(),
+        kind_labels=dict(FACILITY_KIND_CHOICES),
+        action_form=CsrfOnlyForm(),
+    )
+
+
+@bp.route("/fasilitas/baru", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def create_facility():
+    """Add a partner hospital, puskesmas or clinic."""
+    form = FacilityForm()
+    if form.validate_on_submit():
+        try:
+            facility = facilities.create_facility(form.values(), current_user)
+        except facilities.FacilityError as error:
+            db.session.rollback()
+            form.name.errors = list(form.name.errors) + [str(error)]
+        else:
+            db.session.commit()
+            flash(_("Fasilitas %(name)s ditambahkan.", name=facility.name), "success")
+            return redirect(url_for("admin.facilities_list"))
+    return render("admin/facility_form.html", form=form, facility=None)
+
+
+def _facility_or_404(facility_id: int) -> PartnerFacility:
+    return db.session.get(PartnerFacility, facility_id) or abort(404)
+
+
+@bp.route("/fasilitas/<int:facility_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_facility(facility_id: int):
+    """Change a facility's name, kind, address and phone."""
+    facility = _facility_or_404(facility_id)
+    form = FacilityForm(obj=facility if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = facility.kind.value
+    if form.validate_on_submit():
+        try:
+            changed = facilities.update_facility(facility, form.values(), current_user)
+        except facilities.FacilityError as error:
+            db.session.rollback()
+            form.name.errors = list(form.name.errors) + [str(error)]
+        else:
+            db.session.commit()
+            flash(_("Fasilitas %(name)s diperbarui.", name=facility.name) if changed else _("Tidak ada yang berubah."), "success")
+            return redirect(url_for("admin.facilities_list"))
+    return render("admin/facility_form.html", form=form, facility=facility)
+
+
+@bp.post("/fasilitas/<int:facility_id>/status")
+@roles_required(Role.ADMIN)
+def toggle_facility(facility_id: int):
+    """Deactivate a facility (hidden on /bantuan, its accounts signed out) or reactivate it."""
+    facility = _facility_or_404(facility_id)
+    if CsrfOnlyForm().validate_on_submit():
+        facilities.set_active(facility, not facility.active, current_user)
+        db.session.commit()
+        flash(
+            _("Fasilitas %(name)s diaktifkan kembali.", name=facility.name) if facility.active
+            else _("Fasilitas %(name)s dinonaktifkan.", name=facility.name),
+            "success",
+        )
+    return redirect(url_for("admin.facilities_list"))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal import audit
-from portal.accounts.services import AccountError, check_area
+from portal.accounts.services import AccountError, check_area, check_facility
 from portal.extensions import db
 from portal.models import CategorySetting, ProgrammeYear, Role, User
 from portal.paging import keyset_page
@@ -32,7 +32,7 @@ CATEGORY_FIELDS = ("eligible", "jkk", "jkm", "jht", "requires_desil", "target_po
 
 def users_page(role: Role | None, after_username: str = "", size: int = USERS_PAGE) -> tuple[list[User], bool]:
     """Accounts by username after `after_username`, of one role or all; and whether more follow."""
-    query = db.select(User).options(selectinload(User.kelurahan)).order_by(User.username)
+    query = db.select(User).options(selectinload(User.kelurahan), selectinload(User.facility)).order_by(User.username)
     if role:
         query = query.where(User.role == role)
     if after_username:
@@ -49,12 +49,16 @@ def latest_year() -> ProgrammeYear | None:
     return db.session.scalar(db.select(ProgrammeYear).order_by(ProgrammeYear.year.desc()).limit(1))
 
 
-def update_user(user: User, actor: User, *, full_name: str, kelurahan_code, rw, rt, phone, phone_public: bool) -> None:
-    """Change an account's name, area and phone; the area is checked against its role."""
+def update_user(
+    user: User, actor: User, *, full_name: str, kelurahan_code, rw, rt, phone, phone_public: bool, facility_id: int | None = None
+) -> None:
+    """Change an account's name, area (or facility) and phone; both are checked against its role."""
     check_area(user.role, kelurahan_code, rw, rt)
-    area_changed = (user.kelurahan_code, user.rw, user.rt) != (kelurahan_code, rw, rt)
+    check_facility(user.role, facility_id)
+    area_changed = (user.kelurahan_code, user.rw, user.rt, user.facility_id) != (kelurahan_code, rw, rt, facility_id)
     user.full_name = full_name
     user.kelurahan_code, user.rw, user.rt = kelurahan_code, rw, rt
+    user.facility_id = facility_id
     user.phone = phone
     user.phone_public = phone_public
     if area_changed:

@@ -7,17 +7,23 @@ from flask.cli import AppGroup
 
 from portal.api import services
 from portal.extensions import db
-from portal.models import ApiKey
+from portal.models import ApiKey, PartnerFacility
 
 apikeys_cli = AppGroup("apikeys", help="Manage keys of the JSON API.")
 
 
 @apikeys_cli.command("create")
 @click.option("--name", required=True, help="The client that will use the key, e.g. lontara-plus.")
-def create_key(name):
+@click.option("--facility", help="A partner facility's exact name: the key then answers only its cover look-up.")
+def create_key(name, facility):
     """Create a key and print it once; only its hash is stored."""
+    facility_id = None
+    if facility:
+        facility_id = db.session.scalar(db.select(PartnerFacility.id).filter_by(name=facility, active=True))
+        if facility_id is None:
+            raise click.ClickException(f"No active partner facility named {facility!r}.")
     try:
-        api_key, key = services.create_api_key(name)
+        api_key, key = services.create_api_key(name, facility_id)
     except services.ApiKeyError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -21,7 +21,9 @@ from portal.citizen.services import StatusAnswer, answer_status_check, nik_limit
 from portal.edge import HostileInput, json_body
 from portal.extensions import csrf, db, limiter
 from portal.text import has_surrogates
-from portal.models import ApiKey
+from portal.hospital import services as hospital_services
+from portal.hospital.forms import KpjLookupForm, NikLookupForm
+from portal.models import ApiKey, PartnerFacility
 from portal.nik import clean_nik
 from portal.ratelimit import retry_after_seconds
 
@@ -91,6 +93,8 @@ def status():
     client = _client()
     if client is None:
         abort(401)
+    if client.facility_id is not None:
+        return _json_error(403, "forbidden", _("Kunci fasilitas kesehatan hanya untuk pemeriksaan kepesertaan pasien."))
     body = json_body()
     if not isinstance(body, dict):
         return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name."))
@@ -111,6 +115,61 @@ def status():
     response = jsonify(status_document(answer))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/rs/cek-pasien")
+@limiter.limit(
+    lambda: current_app.config["STATUS_LIMIT_PER_ADDRESS"],
+    exempt_when=lambda: not _unauthenticated(),
+)
+@limiter.limit(
+    lambda: current_app.config["HOSPITAL_API_LIMIT_PER_KEY"], key_func=_client_limit_key, exempt_when=_unauthenticated
+)
+def hospital_cover():
+    """A patient's cover today for a partner facility's own system: {nik, name} or {kpj}."""
+    client = _client()
+    if client is None:
+        abort(401)
+    facility = db.session.get(PartnerFacility, client.facility_id) if client.facility_id else None
+    if facility is None:
+        return _json_error(403, "forbidden", _("Kunci ini bukan kunci fasilitas kesehatan mitra."))
+    if not facility.active:
+        abort(401)
+    body = json_body()
+    if not isinstance(body, dict) or not all(isinstance(body.get(n, ""), str) for n in ("nik", "name", "kpj")):
+        return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name, atau kpj."))
+    if body.get("kpj"):
+        form = KpjLookupForm(formdata=MultiDict({"kpj": body["kpj"]}), meta={"csrf": False})
+        method = "kpj"
+    else:
+        form = NikLookupForm(formdata=MultiDict({n: body.get(n) or "" for n in BODY_FIELDS}), meta={"csrf": False})
+        method = "nik"
+    if not form.validate():
+        errors = {name: errs for name, errs in form.errors.items() if name != "csrf_token"}
+        return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
+    if method == "kpj":
+        answer = hospital_services.cover_by_kpj(form.kpj.data)
+    else:
+        answer = hospital_services.cover_by_nik(form.nik.data, form.name.data)
+    hospital_services.record_lookup(answer, facility, method, actor_name=f"api:{client.name}"[:64])
+    db.session.commit()
+    response = jsonify(cover_document(answer))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def cover_document(answer) -> dict:
+    """The API's JSON form of a facility's cover answer: nothing beyond what its page shows."""
+    return {
+        "found": answer.found,
+        "covered": answer.covered,
+        "name_masked": answer.masked_name,
+        "programmes": list(answer.programmes),
+        "coverage": {"starts_on": answer.starts_on.isoformat(), "ends_on": answer.ends_on.isoformat()}
+        if answer.starts_on and answer.ends_on
+        else None,
+        "as_of": answer.as_of.isoformat(),
+    }
 
 
 @bp.get("/openapi.json")

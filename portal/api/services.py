@@ -20,15 +20,15 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(name: str) -> tuple[ApiKey, str]:
-    """A new key for client `name`; returns the row and the key, which is never stored."""
+def create_api_key(name: str, facility_id: int | None = None) -> tuple[ApiKey, str]:
+    """A new key for client `name` (a partner facility's when `facility_id`); returns the row and the key, which is never stored."""
     name = name.strip()
     if not name:
         raise ApiKeyError("The key needs a name (the client that uses it).")
     if db.session.scalar(db.select(ApiKey.id).filter_by(name=name)) is not None:
         raise ApiKeyError(f"A key named {name!r} already exists; revoke it or pick another name.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    api_key = ApiKey(name=name, key_hash=hash_key(key), prefix=key[:12])
+    api_key = ApiKey(name=name, key_hash=hash_key(key), prefix=key[:12], facility_id=facility_id)
     db.session.add(api_key)
     return api_key, key
 

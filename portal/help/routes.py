@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request
 
 from portal.citizen.services import area_contacts
 from portal.extensions import limiter
+from portal.facilities.services import active_facilities
 from portal.help import services
 from portal.help.forms import AreaContactsForm
 from portal.hx import render
@@ -35,6 +36,7 @@ def page():
     return render(
         "help/page.html",
         info=services.help_settings(),
+        partner_facilities=active_facilities(),
         retention_rejected=current_app.config["RETENTION_REJECTED_MONTHS"],
         retention_ended=current_app.config["RETENTION_ENDED_MONTHS"],
     )

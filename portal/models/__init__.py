@@ -3,6 +3,7 @@
 from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role, User, UserSession
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
+from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem
 from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
 from portal.models.handout import CardHandover, Receiver
@@ -57,6 +58,7 @@ __all__ = [
     "DtsenFlagStatus",
     "EndReason",
     "EntryState",
+    "FacilityKind",
     "Kecamatan",
     "KecamatanTarget",
     "Kelurahan",
@@ -66,6 +68,7 @@ __all__ = [
     "Membership",
     "MembershipNumberSequence",
     "MembershipStatus",
+    "PartnerFacility",
     "PendingLogin",
     "Person",
     "PrintDocument",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import TimestampMixin, enum_column, utcnow
+from portal.models.facilities import PartnerFacility
 from portal.models.regions import Kelurahan
 
 
@@ -20,6 +21,7 @@ class Role(enum.StrEnum):
     STAFF = "staff"  # labour office (Dinas Ketenagakerjaan) at Balai Kota
     RT_RW = "rt_rw"  # an RT/RW head: one kelurahan and RW, optionally one RT
     AGENT = "agent"  # Agen Perisai: one kelurahan and RW
+    HOSPITAL = "hospital"  # staff of one partner facility: the patient cover look-up only
 
 
 AREA_ROLES = frozenset({Role.RT_RW, Role.AGENT})
@@ -39,6 +41,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     kelurahan_code: Mapped[str | None] = mapped_column(ForeignKey("kelurahan.code"), index=True)
+    # The partner facility a hospital account works for (hospital role only).
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("partner_facility.id"), index=True)
     rw: Mapped[int | None] = mapped_column(Integer)
     rt: Mapped[int | None] = mapped_column(Integer)
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -63,6 +67,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     recovery_code_hashes: Mapped[list] = mapped_column(JSON, default=list)
 
     kelurahan: Mapped[Kelurahan | None] = relationship()
+    facility: Mapped[PartnerFacility | None] = relationship()
 
     # The secret of the browser session this object was loaded or signed in with; never
     # stored (user_session keeps its hash). Flask-Login keeps it in the cookie.
@@ -84,6 +89,10 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role in AREA_ROLES
 
     @property
+    def is_hospital(self) -> bool:
+        return self.role == Role.HOSPITAL
+
+    @property
     def has_totp(self) -> bool:
         return self.totp_enabled_at is not None and bool(self.totp_secret)
 
@@ -92,6 +101,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def area_label(self) -> str:
+        if self.facility is not None:
+            return self.facility.name
         if not self.kelurahan:
             return ""
         label = f"{self.kelurahan.name} RW {self.rw:03d}"

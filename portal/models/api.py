@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -22,6 +22,9 @@ class ApiKey(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A partner facility's key (portal.hospital) answers only the facility's cover look-up;
+    # the city's keys (none) answer only the status check.
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("partner_facility.id"), index=True)
 
     @property
     def is_active(self) -> bool:

@@ -24,7 +24,7 @@ from portal.models import (
 
 # Events that read or use the record without changing it; everything else is a change,
 # a decision, an export or a print (the action names say which).
-VIEW_ACTIONS = frozenset({"person.view", "entry.view", "view", "list.view", "person.search"})
+VIEW_ACTIONS = frozenset({"person.view", "entry.view", "view", "list.view", "person.search", "hospital.lookup"})
 
 
 @dataclass

@@ -41,9 +41,9 @@ def demo(password):
     db.session.commit()
     click.echo("Demo accounts (username / role / area / password):")
     for account in DEMO_ACCOUNTS:
-        area = f"{account.kelurahan_code} RW {account.rw:03d}" if account.kelurahan_code else "-"
-        click.echo(f"  {account.username:8} {account.role.value:6} {area:18} {passwords[account.username]}")
-    click.echo("admin, staff1 and staff2 sign in with a second factor: get the current code with")
+        area = f"{account.kelurahan_code} RW {account.rw:03d}" if account.kelurahan_code else (account.facility or "-")
+        click.echo(f"  {account.username:8} {account.role.value:8} {area:25} {passwords[account.username]}")
+    click.echo("admin, staff1, staff2 and rs1 sign in with a second factor: get the current code with")
     click.echo("  flask --app wsgi users totp-code staff1")
     click.echo("Made-up citizens to try Cek Status with (NIK / name / expected answer):")
     for nik, name, outcome in demo_citizens():

@@ -54,6 +54,7 @@ class DemoAccount:
     kelurahan_code: str | None = None
     rw: int | None = None
     rt: int | None = None
+    facility: str | None = None  # the partner facility a hospital account works for
 
 
 DEMO_ACCOUNTS = (
@@ -63,6 +64,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("rtrw1", Role.RT_RW, "Daeng Baso", "7371011004", 2),  # Lette, Mariso
     DemoAccount("rtrw2", Role.RT_RW, "Hj. Nurhaeda", "7371101008", 5),  # Pa'baeng-Baeng, Tamalate
     DemoAccount("agent1", Role.AGENT, "Syamsul Alam", "7371011004", 4),  # Lette, Mariso
+    DemoAccount("rs1", Role.HOSPITAL, "Perawat IGD Primaya", facility="Primaya Hospital Makassar"),
 )
 
 # How the demo entries of an area spread over the review states.
@@ -95,12 +97,16 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     """
     today = today or clock.today()
     if demo_present():
-        if password:
-            for account in DEMO_ACCOUNTS:
-                user = db.session.scalar(db.select(User).filter_by(username=account.username))
-                if user:
-                    set_password(user, password)
-        return {a.username: password or "(unchanged)" for a in DEMO_ACCOUNTS}
+        passwords = {}
+        for account in DEMO_ACCOUNTS:
+            user = db.session.scalar(db.select(User).filter_by(username=account.username))
+            if user is None:
+                # A demo account added after this demo was loaded (e.g. rs1).
+                passwords[account.username] = password or secrets.token_urlsafe(12)
+                _demo_user(account, passwords[account.username])
+            elif password:
+                set_password(user, password)
+        return {a.username: passwords.get(a.username) or password or "(unchanged)" for a in DEMO_ACCOUNTS}
 
     programme_year = ensure_programme_year(today.year)
     for setting in programme_year.categories:
@@ -112,23 +118,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     users = {}
     for account in DEMO_ACCOUNTS:
         passwords[account.username] = password or secrets.token_urlsafe(12)
-        users[account.username] = create_user(
-            account.username,
-            account.role,
-            passwords[account.username],
-            full_name=account.full_name,
-            kelurahan_code=account.kelurahan_code,
-            rw=account.rw,
-            rt=account.rt,
-            phone="0812" + f"{random.Random(account.username).randrange(10**7):07d}",
-            phone_public=account.role == Role.RT_RW,
-        )
-    db.session.flush()
-    for user in users.values():
-        if user.is_office:
-            # Office accounts need a second factor: enrol the demo ones so a walkthrough
-            # can use `flask users totp-code USER` instead of a phone.
-            mfa.enable(user, mfa.new_secret())
+        users[account.username] = _demo_user(account, passwords[account.username])
     _DemoPopulation(users, programme_year.categories, today).create()
     seed_demo_help()
     seed_intake_demo(users)
@@ -136,6 +126,32 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_dtsen_demo(today)
     seed_handout_demo(today)
     return passwords
+
+
+def _demo_user(account: DemoAccount, password: str) -> User:
+    facility_id = None
+    if account.facility:
+        from portal.facilities.services import ensure_facility
+
+        facility_id = ensure_facility(account.facility)[0].id
+    user = create_user(
+        account.username,
+        account.role,
+        password,
+        full_name=account.full_name,
+        kelurahan_code=account.kelurahan_code,
+        rw=account.rw,
+        rt=account.rt,
+        phone="0812" + f"{random.Random(account.username).randrange(10**7):07d}",
+        phone_public=account.role == Role.RT_RW,
+        facility_id=facility_id,
+    )
+    db.session.flush()
+    if user.is_office or user.role == Role.HOSPITAL:
+        # Office and hospital accounts need a second factor: enrol the demo ones so a
+        # walkthrough can use `flask users totp-code USER` instead of a phone.
+        mfa.enable(user, mfa.new_secret())
+    return user
 
 
 # Demo figure, not an official one: about the 2024 enrolment at Rp 16,800 a month for 12

@@ -108,4 +108,21 @@ def seed_reference(year: int | None = None) -> dict[str, int]:
     from portal.help.services import seed_settings
 
     settings = seed_settings()
-    return {"kecamatan": kecamatan, "kelurahan": kelurahan, "categories": len(CATEGORIES), "settings": settings}
+    facilities = seed_facilities()
+    return {
+        "kecamatan": kecamatan, "kelurahan": kelurahan, "categories": len(CATEGORIES),
+        "settings": settings, "facilities": facilities,
+    }
+
+
+# Partner facilities known from public sources (DOMAIN.md: the agreement of 13 Feb 2026).
+# No address or phone is seeded: none was confirmed, and a wrong number sends an injured
+# worker astray; an admin fills them on /admin/fasilitas.
+PARTNER_FACILITIES = ("Primaya Hospital Makassar",)
+
+
+def seed_facilities() -> int:
+    """Add the known partner facilities that are missing; returns how many were added."""
+    from portal.facilities.services import ensure_facility
+
+    return sum(ensure_facility(name)[1] for name in PARTNER_FACILITIES)

@@ -222,14 +222,14 @@ def key_screen(page, name: str) -> None:
     page.set_viewport_size(shown)
 
 
-def login(page, server: LiveServer, username: str, password: str) -> None:
+def login(page, server: LiveServer, username: str, password: str, lands_on: str = "/beranda") -> None:
     """Sign in as a person would, typing the authenticator code when asked for one."""
     page.goto(server.url + "/masuk")
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(lambda url: url.endswith(("/beranda", "/masuk/kode")))
+    page.wait_for_url(lambda url: url.endswith((lands_on, "/masuk/kode")))
     if page.url.endswith("/masuk/kode"):
         page.get_by_label("Kode verifikasi").fill(current_totp(server.app, username))
         page.get_by_role("button", name="Verifikasi").click()
-    page.wait_for_url(server.url + "/beranda")
+    page.wait_for_url(server.url + lands_on)

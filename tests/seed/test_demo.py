@@ -39,7 +39,7 @@ def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, cl
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0
     with app.app_context():
-        assert db.session.scalar(db.select(func.count()).select_from(User)) == 6
+        assert db.session.scalar(db.select(func.count()).select_from(User)) == 7  # six of the area and office roles, and rs1
 
 
 def test_seed_demo_is_refused_in_production(app_factory):
@@ -49,3 +49,36 @@ def test_seed_demo_is_refused_in_production(app_factory):
     assert "Refused" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(func.count()).select_from(User)) == 0
+
+
+def test_seed_demo_has_a_hospital_account_at_primaya_that_looks_a_patient_up(app, runner, client, auth):
+    result = runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"])
+    assert result.exit_code == 0, result.output
+    assert "rs1" in result.output and "Primaya Hospital Makassar" in result.output
+    with app.app_context():
+        rs1 = db.session.scalar(db.select(User).filter_by(username="rs1"))
+        assert rs1.role == Role.HOSPITAL and rs1.facility.name == "Primaya Hospital Makassar" and rs1.has_totp
+    assert auth.login("rs1", "demo-password-2026").headers["Location"] == "/rs/cek-pasien"
+    nik, name = re.search(r"  (\d{16})  (.+?)\s+active member", result.output).groups()
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/rs/cek-pasien")
+    answer = client.post("/rs/cek-pasien", data={"nik": nik, "name": name, "csrf_token": token})
+    assert "Terlindungi hari ini" in answer.get_data(as_text=True)
+
+
+def test_seed_demo_again_adds_a_demo_account_missing_from_an_older_demo(app, runner, monkeypatch):
+    from portal.seed import cli, demo
+
+    # A demo loaded before rs1 existed.
+    older = tuple(a for a in demo.DEMO_ACCOUNTS if a.username != "rs1")
+    monkeypatch.setattr(demo, "DEMO_ACCOUNTS", older)
+    monkeypatch.setattr(cli, "DEMO_ACCOUNTS", older)
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(db.select(User).filter_by(username="rs1")) is None
+    monkeypatch.undo()
+    again = runner.invoke(args=["seed", "demo"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        assert db.session.scalar(db.select(User).filter_by(username="rs1")).has_totp

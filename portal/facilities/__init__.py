@@ -1,0 +1,1 @@
+"""Partner health facilities: the list admins keep, shown on /bantuan, and their hospital accounts."""
