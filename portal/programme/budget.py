@@ -128,10 +128,14 @@ def committed(programme_year: ProgrammeYear) -> int:
     return int(total or 0) // BASIS
 
 
-def entries_premium(programme_year: ProgrammeYear, months: int, entry_ids: list[int] | None = None) -> tuple[int, int]:
+def entries_premium(
+    programme_year: ProgrammeYear, months: int, entry_ids: list[int] | None = None, *, programmes_year: int | None = None
+) -> tuple[int, int]:
     """(people, rupiah) that approving pending entries would add to the year: each for
-    `months` months at its category's programmes and declared income. All pending entries
-    when `entry_ids` is None."""
+    `months` months at its category's programmes (those of `programmes_year`, the year whose
+    settings grant the membership; default the same year) and declared income. All pending
+    entries when `entry_ids` is None."""
+    programmes_year = programmes_year or programme_year.year
     premium = _monthly_premium_sql(
         programme_year, ListEntry.monthly_income, CategorySetting.jkk, CategorySetting.jkm, CategorySetting.jht
     )
@@ -140,7 +144,7 @@ def entries_premium(programme_year: ProgrammeYear, months: int, entry_ids: list[
         .select_from(ListEntry)
         .join(
             CategorySetting,
-            and_(CategorySetting.category_code == ListEntry.category_code, CategorySetting.year == programme_year.year),
+            and_(CategorySetting.category_code == ListEntry.category_code, CategorySetting.year == programmes_year),
         )
         .where(ListEntry.state == EntryState.PENDING)
     )
@@ -156,6 +160,27 @@ def new_membership_months(programme_year: ProgrammeYear, today: date) -> int:
 
     starts_on, ends_on = coverage_period(today, programme_year.coverage_months)
     return premium_months(starts_on, ends_on, programme_year.year)
+
+
+def check_entries(programme_year: ProgrammeYear, entry_ids: list[int], today: date, *, lock: bool = True) -> None:
+    """Raise BudgetExceeded when approving these entries today exceeds a ceiling.
+
+    A membership approved today can run into the next budget year (12 months from 3
+    December pays 1 month of this year and 11 of the next): every budget year the period
+    touches that has a ceiling is checked for its own months, at its own rates. With `lock`,
+    each such year's row is locked first (in year order, so two approvals never deadlock)."""
+    from portal.memberships.services import coverage_period
+
+    starts_on, ends_on = coverage_period(today, programme_year.coverage_months)
+    for year in range(starts_on.year, ends_on.year + 1):
+        paying = programme_year if year == programme_year.year else db.session.get(ProgrammeYear, year)
+        months = premium_months(starts_on, ends_on, year)
+        if paying is None or ceiling_of(paying) is None or not months:
+            continue
+        if lock:
+            lock_programme_year(year)
+        people, added = entries_premium(paying, months, entry_ids, programmes_year=programme_year.year)
+        ensure_fits(paying, people, added)
 
 
 def budget_status(programme_year: ProgrammeYear, today: date | None = None) -> BudgetStatus:

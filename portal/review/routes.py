@@ -209,14 +209,10 @@ def bulk_confirm():
         flash(form_errors(form), "error")
         return redirect(url_for("review.queue_page", **queue_filter.as_args()))
     entry_ids = _bulk_selection(form, queue_filter)
-    people, added, status = services.approval_preview(entry_ids)
     return render(
         "review/bulk_confirm.html",
         entry_ids=entry_ids,
-        people=people,
-        added=added,
-        year_budget=status,
-        fits=status is None or status.unlimited or status.committed + added <= status.ceiling,
+        preview=services.approval_preview(entry_ids),
         queue_filter=queue_filter,
     )
 

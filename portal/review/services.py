@@ -202,13 +202,8 @@ def _ensure_budget_fits(programme_year, entry_ids: list[int], today: date) -> No
 
     The programme-year row stays locked until the chunk commits, so a second approval waits
     here and then counts the memberships this one granted (portal.programme.budget)."""
-    if budget.ceiling_of(programme_year) is None:
-        return
-    budget.lock_programme_year(programme_year.year)
-    months = budget.new_membership_months(programme_year, today)
-    people, added = budget.entries_premium(programme_year, months, entry_ids)
     try:
-        budget.ensure_fits(programme_year, people, added)
+        budget.check_entries(programme_year, entry_ids, today)
     except budget.BudgetExceeded as refusal:
         raise OverBudget(str(refusal)) from None
 
@@ -397,16 +392,30 @@ def _check_whole_selection(entry_ids: list[int], today: date) -> None:
         db.session.rollback()  # release the lock: every chunk takes it again
 
 
-def approval_preview(entry_ids: list[int], today: date | None = None) -> tuple[int, int, budget.BudgetStatus | None]:
-    """(people, rupiah added to the year's premiums, the year's budget) of approving these
-    pending entries today: what the bulk confirmation shows."""
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What a bulk approval would do: the bulk confirmation page."""
+
+    people: int
+    added: int  # rupiah added to the approval year's premiums
+    year_budget: budget.BudgetStatus | None
+    refusal: str | None  # why it would be refused (a ceiling of this or the next year), or None
+
+
+def approval_preview(entry_ids: list[int], today: date | None = None) -> ApprovalPreview:
+    """How many people approving these pending entries today covers, what it adds to the
+    year's premiums, and whether a budget ceiling refuses it; changes nothing."""
     today = today or date.today()
     programme_year = programme_year_for(today)
     if programme_year is None:
-        return 0, 0, None
+        return ApprovalPreview(0, 0, None, None)
     people, added = budget.entries_premium(programme_year, budget.new_membership_months(programme_year, today), entry_ids)
     status = budget.BudgetStatus(programme_year.year, budget.ceiling_of(programme_year), budget.committed(programme_year), added)
-    return people, added, status
+    try:
+        budget.check_entries(programme_year, entry_ids, today, lock=False)
+    except budget.BudgetExceeded as refusal:
+        return ApprovalPreview(people, added, status, str(refusal))
+    return ApprovalPreview(people, added, status, None)
 
 
 def approve_entries(

@@ -137,7 +137,7 @@ def test_bulk_confirmation_warns_when_the_selection_exceeds_the_ceiling(app, cli
         _set_ceiling(_added_per_person())
     auth.login("staff1")
     page = post(client, "/verifikasi/massal/periksa", {"mode": "selected", "entry_ids": entry_ids}).get_data(as_text=True)
-    assert "melebihi sisa pagu" in page and "Ya, setujui" not in page
+    assert "terlampaui" in page and "akan ditolak" in page and "Ya, setujui" not in page
 
 
 def test_bulk_confirmation_says_a_year_without_ceiling_is_unlimited(app, client, auth):
@@ -162,3 +162,27 @@ def test_racing_approvals_never_both_pass_the_ceiling(app):
     assert all("terlampaui" in message for _, message in refused)
     with app.app_context():
         assert budget.committed(db.session.get(ProgrammeYear, YEAR)) == 5 * _added_per_person()
+
+
+def test_an_approval_is_refused_when_next_years_months_exceed_next_years_ceiling(app, client, auth):
+    from portal.seed.reference import ensure_programme_year
+
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        (entry_id,) = pending_entries()
+        programme_year = db.session.get(ProgrammeYear, YEAR)
+        next_year = ensure_programme_year(YEAR + 1)
+        next_year.budget_ceiling = 1
+        db.session.commit()
+        from portal.memberships.services import coverage_period
+
+        spills_over = budget.premium_months(*coverage_period(date.today(), programme_year.coverage_months), YEAR + 1)
+    auth.login("staff1")
+    page = post(client, f"/verifikasi/{entry_id}/setujui", follow_redirects=True).get_data(as_text=True)
+    if spills_over:
+        assert "Pagu anggaran %d terlampaui" % (YEAR + 1) in page
+        with app.app_context():
+            _nothing_changed([entry_id])
+    else:  # approved on 1 January: the whole period is this year's
+        with app.app_context():
+            assert db.session.get(ListEntry, entry_id).state == EntryState.APPROVED
