@@ -65,3 +65,26 @@ def test_entries_premium_uses_the_category_programmes_of_the_year(app):
         db.session.commit()
         ids = pending_entries(2, monthly_income=3_000_000)
         assert budget.entries_premium(programme_year, 2, ids) == (2, 2 * 2 * (30_000 + 6_800 + 60_000))
+
+
+def test_the_checks_committed_is_a_recount_plus_the_memberships_granted_since(app_factory):
+    from portal.seed.reference import seed_reference
+
+    app = app_factory(BUDGET_SETTLE_SECONDS=0)
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+        programme_year = db.session.get(ProgrammeYear, YEAR)
+        yearly = 12 * 16_800
+        _person, first = make_member("Satu")
+        assert budget.committed_now(programme_year) == yearly  # the recount
+        make_member("Dua")
+        assert budget.committed_now(programme_year) == 2 * yearly  # the recount + one granted since
+        first.status = MembershipStatus.ENDED
+        db.session.commit()
+        # Until the next recount the check errs on the side of refusing; the dashboard is exact.
+        assert budget.committed_now(programme_year) == 2 * yearly
+        assert budget.committed(programme_year) == yearly
+        programme_year.jkm_monthly = 7_000  # new rates: recounted at once
+        db.session.commit()
+        assert budget.committed_now(programme_year) == 12 * 17_000
