@@ -410,7 +410,7 @@ def approval_preview(entry_ids: list[int], today: date | None = None) -> Approva
     if programme_year is None:
         return ApprovalPreview(0, 0, None, None)
     people, added = budget.entries_premium(programme_year, budget.new_membership_months(programme_year, today), entry_ids)
-    status = budget.BudgetStatus(programme_year.year, budget.ceiling_of(programme_year), budget.committed(programme_year), added)
+    status = budget.BudgetStatus(programme_year.year, budget.ceiling_of(programme_year), budget.committed_now(programme_year), added)
     try:
         budget.check_entries(programme_year, entry_ids, today, lock=False)
     except budget.BudgetExceeded as refusal:
