@@ -64,6 +64,7 @@ bench: $(VENV)/.dev-installed $(COMPILED)
 	$(BIN)/python bench/dashboard.py --members 200000 --database-url $(BENCH_DB)/portal_bench_dashboard | tee bench/results/dashboard.txt
 	$(BIN)/python bench/status_check.py --persons 200000 --pre-ping-comparison --database-url $(BENCH_DB)/portal_bench_status | tee bench/results/status_check.txt
 	$(BIN)/python bench/renewal.py --members 100000 --database-url $(BENCH_DB)/portal_bench_renewal | tee bench/results/renewal.txt
+	$(BIN)/python bench/budget_check.py --members 100000 --database-url $(BENCH_DB)/portal_bench_budget | tee bench/results/budget_check.txt
 	$(BIN)/python bench/seed_scale.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_scale | tee bench/results/seed_scale.txt
 	$(BIN)/python bench/report.py
 

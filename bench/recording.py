@@ -202,6 +202,19 @@ BENCHMARKS = (
             ),
         ),
     ),
+    Benchmark(
+        "budget_check",
+        "Issue 19: the budget ceiling check",
+        "bench/budget_check.py",
+        (
+            Target(
+                "budget_check", "19", "budget check", "< 5 ms added to a single approval (100,000 members)",
+                (Limit("added to a single approval", "<", 5, "ms"),),
+                {"database": "postgresql", "members": 100_000},
+            ),
+        ),
+        "the check is one row lock, one aggregate over the entries and one primary-key range over the memberships granted since the cached recount",
+    ),
 )
 
 

@@ -181,6 +181,11 @@ class Config:
 
     # Report figures are never older than this (seconds); pages say how fresh they are.
     REPORTS_CACHE_SECONDS = _int("REPORTS_CACHE_SECONDS", 300)
+    # The budget check adds the memberships granted since a recount of the year's committed
+    # premiums kept this long (portal/programme/budget.py); memberships younger than
+    # BUDGET_SETTLE_SECONDS are never in a recount (their transaction may still be open).
+    BUDGET_SNAPSHOT_SECONDS = _int("BUDGET_SNAPSHOT_SECONDS", 600)
+    BUDGET_SETTLE_SECONDS = _int("BUDGET_SETTLE_SECONDS", 120)
     CACHE_KEY_PREFIX = "portal:"
 
     @property

@@ -54,6 +54,15 @@ def print_summary(summary: dict) -> None:
         f"  if every member awaiting confirmation is confirmed: {if_confirmed['members']} membership(s), "
         f"{_rupiah(if_confirmed['total'])}"
     )
+    figures = summary.get("budget")
+    if figures and figures["ceiling"] is None:
+        click.echo(f"Budget ceiling {summary['to_year']}: not set (unlimited)")
+    elif figures:
+        click.echo(
+            f"Budget ceiling {summary['to_year']}: {_rupiah(figures['ceiling'])}, already committed "
+            f"{_rupiah(figures['committed'])}, this run adds {_rupiah(figures['projected'])}, "
+            f"remaining after it {_rupiah(figures['remaining'])}" + ("" if figures["fits"] else " - EXCEEDS THE CEILING: the real run refuses")
+        )
 
 
 @programme_cli.command("renew")
@@ -75,6 +84,9 @@ def renew(from_year: int | None, to_year: int | None, dry_run: bool, copy_settin
         raise click.ClickException(str(refused)) from None
     db.session.commit()
     run = jobs.run_renewal(run.id, actor_name=f"cli:{getpass.getuser()}"[:64])
+    if run.error == jobs.BUDGET_EXCEEDED:
+        print_summary(run.summary)
+        raise click.ClickException(services.budget_refusal(run.summary))
     if run.status.value != "done":
         raise click.ClickException(f"Renewal run {run.id} failed ({run.error}); nothing more was changed. Run it again.")
     click.echo(("DRY RUN, nothing changed. " if dry_run else "") + f"Run {run.id}.")

@@ -17,9 +17,11 @@ from portal.certificates.jobs import redis_connection
 from portal.extensions import db
 from portal.models import RenewalRun, RenewalRunStatus, User
 from portal.models.base import utcnow
+from portal.programme import budget
 from portal.renewal import services
 
 QUEUE_UNAVAILABLE = "QueueUnavailable"
+BUDGET_EXCEEDED = "BudgetExceeded"  # refused before anything changed: the new year's ceiling
 UNFINISHED = (RenewalRunStatus.QUEUED, RenewalRunStatus.RUNNING)
 
 
@@ -95,9 +97,18 @@ def run_renewal(run_id: int, actor_name: str | None = None) -> RenewalRun | None
     db.session.commit()
     try:
         plan = services.plan_renewal(run.from_year, run.to_year)
+        if not run.dry_run:
+            # Approvals that add to the new year check its ceiling under the same lock.
+            budget.lock_programme_year(run.to_year)
         summary = services.summarise(plan)
         run.summary = summary
         run.total = summary["to_write"] if not run.dry_run else summary["members"]
+        if not run.dry_run and services.budget_refusal(summary):
+            run.status, run.error, run.finished_at = RenewalRunStatus.FAILED, BUDGET_EXCEEDED, utcnow()
+            audit.record("renewal.refused", "renewal_run", run.id, actor=run.requested_by, actor_name=actor_name,
+                         budget=summary["budget"])
+            db.session.commit()
+            return run
         db.session.commit()
         if run.dry_run:
             audit.record("renewal.preview", "renewal_run", run.id, actor=run.requested_by, actor_name=actor_name,

@@ -144,5 +144,6 @@ def run(run_id: int):
         categories=category_names(),
         outcome_labels=services.OUTCOME_LABELS,
         reason_labels=services.REASON_LABELS,
+        budget_refusal=services.budget_refusal(renewal_run.summary or {}),
         form=RenewalRunForm(formdata=None, from_year=renewal_run.from_year),
     )

@@ -39,6 +39,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.programme import budget
 
 CHUNK = 5_000
 MONTHS = 12  # a renewed membership covers the whole new budget year
@@ -142,6 +143,39 @@ def projected_premiums(plan: RenewalPlan, outcomes: tuple[RenewalOutcome, ...] =
         if m.outcome in outcomes and m.reason != "already_member" and (m.previous is None or m.previous[1] != RenewalOutcome.RENEWED)
     ]
     return PremiumProjection(len(chosen), sum(m.monthly_premium for m in chosen), MONTHS)
+
+
+def budget_projection(plan: RenewalPlan) -> dict:
+    """The new year's ceiling against what it already pays for (portal.programme.budget) plus
+    the premiums this run adds (JSON): `fits` is False when the real run must refuse."""
+    settings = db.session.get(ProgrammeYear, plan.to_year)
+    ceiling = budget.ceiling_of(settings)
+    committed = budget.committed(settings)
+    projected = projected_premiums(plan).total
+    return {
+        "ceiling": ceiling,
+        "committed": committed,
+        "projected": projected,
+        "remaining": None if ceiling is None else ceiling - committed - projected,
+        "fits": ceiling is None or committed + projected <= ceiling,
+    }
+
+
+def budget_refusal(summary: dict) -> str | None:
+    """The message that refuses a real run over the new year's ceiling, or None."""
+    figures = summary.get("budget")
+    if not figures or figures["fits"]:
+        return None
+    return _(
+        "Pagu anggaran %(year)d terlampaui: perpanjangan %(people)d orang menambah premi %(added)s, "
+        "sisa pagu %(remaining)s (pagu %(ceiling)s, sudah terpakai %(committed)s). Tidak ada yang diubah.",
+        year=summary["to_year"],
+        people=summary["premiums"]["members"],
+        added=budget.rupiah(figures["projected"]),
+        remaining=budget.rupiah(max(figures["ceiling"] - figures["committed"], 0)),
+        ceiling=budget.rupiah(figures["ceiling"]),
+        committed=budget.rupiah(figures["committed"]),
+    )
 
 
 def check_years(from_year: int, to_year: int) -> ProgrammeYear:
@@ -290,6 +324,7 @@ def summarise(plan: RenewalPlan) -> dict:
             "members": if_confirmed.members, "monthly": if_confirmed.monthly,
             "months": if_confirmed.months, "total": if_confirmed.total,
         },
+        "budget": budget_projection(plan),
     }
 
 

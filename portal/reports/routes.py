@@ -25,7 +25,7 @@ from portal.reports.forms import (
     targets_form,
 )
 from portal.reports.figures import ReportFilters
-from portal.reports.services import build_report, invalidate_reports, save_targets, target_fields
+from portal.reports.services import build_report, invalidate_reports, save_targets, target_fields, year_budget
 
 bp = Blueprint("reports", __name__)
 
@@ -62,6 +62,7 @@ def dashboard():
         charts=presenters.charts(report, current_language()),
         monthly_form=MonthlyReportForm(None),
         now=datetime.now(timezone.utc),
+        year_budget=year_budget(filters.year),
     )
 
 

@@ -409,6 +409,22 @@ def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
     return Budget(rows, programme_year.coverage_months, ceiling)
 
 
+def year_budget(year: int):
+    """The year's ceiling, committed, remaining and forecast (portal.programme.budget), city-wide;
+    kept as long as the report counts, and recounted when the settings change."""
+    from portal.programme.budget import budget_status
+
+    programme_year = db.session.get(ProgrammeYear, year)
+    if programme_year is None:
+        return None
+    key = f"reports:budget:{cache.get(GENERATION_KEY) or 0}:{year}"
+    status = cache.get(key)
+    if status is None:
+        status = budget_status(programme_year)
+        cache.set(key, status, timeout=current_app.config["REPORTS_CACHE_SECONDS"])
+    return status
+
+
 # --- targets -----------------------------------------------------------------------------
 
 

@@ -193,6 +193,30 @@ def send_back(entry_id: int):
     return _after_decision(entry_id, decide, form)
 
 
+def _bulk_selection(form: BulkApproveForm, queue_filter: queue.QueueFilter) -> list[int]:
+    if form.mode.data == "selected":
+        return form.entry_ids.data[:BULK_LIMIT]
+    return queue.warning_free_ids(queue_filter, BULK_LIMIT)
+
+
+@bp.post("/massal/periksa")
+@office_required
+def bulk_confirm():
+    """Before a bulk approval: how many people it covers and what it adds to the year's premiums."""
+    form = BulkApproveForm()
+    queue_filter = _queue_filter(request.form)
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+        return redirect(url_for("review.queue_page", **queue_filter.as_args()))
+    entry_ids = _bulk_selection(form, queue_filter)
+    return render(
+        "review/bulk_confirm.html",
+        entry_ids=entry_ids,
+        preview=services.approval_preview(entry_ids),
+        queue_filter=queue_filter,
+    )
+
+
 @bp.post("/massal")
 @office_required
 def bulk_approve():
@@ -203,11 +227,12 @@ def bulk_approve():
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return redirect(target)
-    if form.mode.data == "selected":
-        entry_ids = form.entry_ids.data[:BULK_LIMIT]
-    else:
-        entry_ids = queue.warning_free_ids(queue_filter, BULK_LIMIT)
-    result = services.approve_entries(entry_ids, current_user, commit=db.session.commit)
+    entry_ids = _bulk_selection(form, queue_filter)
+    try:
+        result = services.approve_entries(entry_ids, current_user, commit=db.session.commit)
+    except services.OverBudget as refusal:
+        flash(str(refusal), "error")
+        return redirect(target)
     flash(_("%(n)d usulan disetujui.", n=len(result.approved)), "success")
     if result.skipped:
         reasons = "; ".join(sorted({str(why) for why in result.skipped.values()}))

@@ -21,8 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal import clock
-from portal import audit
+from portal import audit, clock
 from portal.eligibility import category_setting, check_eligibility, programme_year_for
 from portal.extensions import db
 from portal.memberships.services import grant_membership, reserve_membership_numbers
@@ -37,6 +36,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.names import canonical_name, name_key
+from portal.programme import budget
 
 REJECT_REASONS = {
     "not_resident": _l("Bukan warga wilayah ini"),
@@ -56,6 +56,10 @@ class DecisionError(ValueError):
 
 class AlreadyDecided(DecisionError):
     """Someone decided the entry first; nothing was changed."""
+
+
+class OverBudget(DecisionError):
+    """The approval would take the year's premiums over its budget ceiling; nothing changed."""
 
 
 class LostRace(Exception):
@@ -181,6 +185,7 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     if not chosen:
         return
     chosen_entries = list(chosen.values())
+    _ensure_budget_fits(programme_year, [e.id for e in chosen_entries], today)
     _claim_for_approval(chosen_entries, staff)
     created = _fill_persons(chosen_entries, persons)
     memberships = _grant_memberships(chosen_entries, persons, programme_year, today)
@@ -190,6 +195,17 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     result.approved.update(memberships)
     for entry in repeated:
         result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
+
+
+def _ensure_budget_fits(programme_year, entry_ids: list[int], today: date) -> None:
+    """Raise OverBudget when approving these entries today exceeds the year's ceiling.
+
+    The programme-year row stays locked until the chunk commits, so a second approval waits
+    here and then counts the memberships this one granted (portal.programme.budget)."""
+    try:
+        budget.check_entries(programme_year, entry_ids, today)
+    except budget.BudgetExceeded as refusal:
+        raise OverBudget(str(refusal)) from None
 
 
 def _lock_pending_entries(entry_ids: list[int]) -> list[ListEntry]:
@@ -363,7 +379,43 @@ def _attempt(
         except (IntegrityError, OperationalError, LostRace):
             # Only this chunk is undone: the caller's commit ended the one before.
             db.session.rollback()
+        except OverBudget:
+            db.session.rollback()
+            raise
     return False
+
+
+def _check_whole_selection(entry_ids: list[int], today: date) -> None:
+    programme_year = programme_year_for(today)
+    if programme_year is not None:
+        _ensure_budget_fits(programme_year, entry_ids, today)
+        db.session.rollback()  # release the lock: every chunk takes it again
+
+
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What a bulk approval would do: the bulk confirmation page."""
+
+    people: int
+    added: int  # rupiah added to the approval year's premiums
+    year_budget: budget.BudgetStatus | None
+    refusal: str | None  # why it would be refused (a ceiling of this or the next year), or None
+
+
+def approval_preview(entry_ids: list[int], today: date | None = None) -> ApprovalPreview:
+    """How many people approving these pending entries today covers, what it adds to the
+    year's premiums, and whether a budget ceiling refuses it; changes nothing."""
+    today = today or clock.today()
+    programme_year = programme_year_for(today)
+    if programme_year is None:
+        return ApprovalPreview(0, 0, None, None)
+    people, added = budget.entries_premium(programme_year, budget.new_membership_months(programme_year, today), entry_ids)
+    status = budget.BudgetStatus(programme_year.year, budget.ceiling_of(programme_year), budget.committed_now(programme_year), added)
+    try:
+        budget.check_entries(programme_year, entry_ids, today, lock=False)
+    except budget.BudgetExceeded as refusal:
+        return ApprovalPreview(people, added, status, str(refusal))
+    return ApprovalPreview(people, added, status, None)
 
 
 def approve_entries(
@@ -377,9 +429,16 @@ def approve_entries(
     with another approval (same new person, same membership), it is rolled back and its
     entries are retried one by one, so one conflict never blocks the others. Call it with
     nothing else pending in the session: a collision rolls back to the last commit.
+
+    Raises OverBudget, changing nothing, when the premiums the selection adds to the year
+    exceed its budget ceiling.
     """
     today = today or clock.today()
     result = BulkResult()
+    if len(entry_ids) > CHUNK:
+        # Chunks commit one by one: check the whole selection first, so a refusal changes
+        # nothing (each chunk checks again under the lock, against racing approvals).
+        _check_whole_selection(entry_ids, today)
     for start in range(0, len(entry_ids), CHUNK):
         chunk = entry_ids[start : start + CHUNK]
         if _attempt(chunk, staff, today, result, commit, tries=1):

@@ -33,6 +33,10 @@ def test_staff_filter_the_queue_approve_in_bulk_reject_and_return(live_server, l
     for name in names[:2]:
         rows.filter(has_text=name).get_by_role("checkbox").check()
     desktop.get_by_role("button", name="Setujui yang dicentang").click()
+    # First how many people and what they add to the year's premiums, then the approval.
+    expect(desktop.get_by_role("heading", name="2 orang akan menjadi peserta")).to_be_visible()
+    expect(desktop.get_by_text("Pagu anggaran", exact=True)).to_be_visible()
+    desktop.get_by_role("button", name="Ya, setujui 2 usulan").click()
     expect(desktop.get_by_text("2 usulan disetujui.")).to_be_visible()
     expect(desktop.get_by_role("heading", name="Menunggu verifikasi: 2")).to_be_visible()
 

@@ -28,6 +28,14 @@ def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, cl
             assert (info.birth_date, info.sex) == (person.birth_date, person.sex)
         assert db.session.scalar(db.select(func.count()).select_from(Membership)) == len(persons)
         assert db.session.scalar(db.select(func.count()).select_from(Certificate)) > 0
+    with app.app_context():
+        from datetime import date
+
+        from portal.models import ProgrammeYear
+        from portal.programme.budget import budget_status
+
+        year_budget = budget_status(db.session.get(ProgrammeYear, date.today().year))
+        assert year_budget.ceiling and 0 < year_budget.committed < year_budget.ceiling  # the demo year has a ceiling
     assert auth.login("rtrw2", "demo-password-2026").status_code == 302
     assert "Made-up citizens" in result.output
     for outcome in ("active member", "pending", "returned", "rejected"):

@@ -1,0 +1,1 @@
+"""The programme year as a whole: its budget."""
