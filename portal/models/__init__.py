@@ -3,7 +3,7 @@
 from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role, User, UserSession
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
-from portal.models.bpjs import BpjsBatch, BpjsBatchItem
+from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
 from portal.models.handout import CardHandover, Receiver
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
 from portal.models.memberships import (
@@ -44,6 +44,8 @@ __all__ = [
     "AuditEvent",
     "BpjsBatch",
     "BpjsBatchItem",
+    "BpjsDeregBatch",
+    "BpjsDeregItem",
     "CardHandover",
     "Category",
     "CategorySetting",
