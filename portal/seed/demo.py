@@ -15,6 +15,7 @@ from faker import Faker
 from portal.accounts import mfa
 from portal.accounts.services import create_user, set_password
 from portal.extensions import db
+from portal.seed.demo_bpjs import seed_bpjs_demo
 from portal.seed.demo_handout import seed_handout_demo
 from portal.seed.demo_help import seed_demo_help
 from portal.memberships.services import grant_membership, issue_certificate
@@ -132,6 +133,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_intake_demo(users)
     seed_renewal_demo(today)
     seed_handout_demo(today)
+    seed_bpjs_demo(today)
     return passwords
 
 
