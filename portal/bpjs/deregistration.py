@@ -5,7 +5,8 @@ Who is reported (each membership once, in exactly one batch):
   an employer, other), with the day cover ended;
 - memberships a real renewal run did not renew into the next year, ending on their last day
   (usually 31 December), whatever day the batch is made;
-- memberships whose period ran out without a renewal (expired).
+- memberships whose period ran out without a renewal (expired), unless a renewal run left
+  them for staff to confirm: those wait for the decision (the preview counts them).
 Only people BPJS knows (one of their memberships was sent in a registration batch or has a
 KPJ), and only a person's latest membership: someone re-approved or renewed is still covered
 and is not reported; when that later membership ends, it is the one reported.
@@ -98,6 +99,32 @@ def _latest_of_person():
     return ~db.select(later.id).where(later.person_id == Membership.person_id, later.id > Membership.id).exists()
 
 
+def _awaiting_renewal_decision():
+    """A renewal run left the membership for staff to confirm (re-verification unanswered or
+    "other"): until staff decide, a late renewal may still carry the member on, so an expiry
+    is not reported yet (a decision "not renewed" is)."""
+    return (
+        db.select(RenewalDecision.id)
+        .where(RenewalDecision.membership_id == Membership.id, RenewalDecision.outcome == RenewalOutcome.NEEDS_CONFIRMATION)
+        .exists()
+    )
+
+
+def held_back_count(today: date | None = None) -> int:
+    """Memberships run out while a renewal decision is still pending: not reported yet."""
+    today = today or date.today()
+    return db.session.scalar(
+        db.select(func.count(Membership.id)).where(
+            Membership.status != MembershipStatus.ENDED,
+            or_(Membership.status == MembershipStatus.EXPIRED, Membership.ends_on < today),
+            _awaiting_renewal_decision(),
+            ~db.select(BpjsDeregItem.id).where(BpjsDeregItem.membership_id == Membership.id).exists(),
+            _latest_of_person(),
+            _known_to_bpjs(),
+        )
+    )
+
+
 def due_query(today: date):
     """(membership, person, status, end reason, ends_on, ended_at, not-renewed reason) of every
     membership to report, oldest first."""
@@ -118,9 +145,12 @@ def due_query(today: date):
         )
         .where(
             or_(
-                Membership.status.in_((MembershipStatus.ENDED, MembershipStatus.EXPIRED)),
-                Membership.ends_on < today,
+                Membership.status == MembershipStatus.ENDED,
                 not_renewed.id.is_not(None),
+                and_(
+                    or_(Membership.status == MembershipStatus.EXPIRED, Membership.ends_on < today),
+                    ~_awaiting_renewal_decision(),
+                ),
             ),
             ~db.select(BpjsDeregItem.id).where(BpjsDeregItem.membership_id == Membership.id).exists(),
             _latest_of_person(),

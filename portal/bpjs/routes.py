@@ -111,7 +111,9 @@ def dereg_preview():
     count, by_reason = deregistration.preview()
     form.expected.data = str(count)
     reasons = sorted((code, deregistration.REASON_TEXTS.get(code, code), n) for code, n in by_reason.items())
-    return render("bpjs/dereg_preview.html", form=form, count=count, reasons=reasons)
+    return render(
+        "bpjs/dereg_preview.html", form=form, count=count, reasons=reasons, held_back=deregistration.held_back_count()
+    )
 
 
 @bp.get("/pemberhentian/<int:number>.<file_format>")

@@ -250,3 +250,34 @@ def test_an_expired_membership_without_renewal_is_reported_as_expired(app):
         assert due == []
         due = deregistration.due_members(date.fromordinal(membership.ends_on.toordinal() + 1))
         assert [(d.membership_id, d.ended_on, d.reason_code) for d in due] == [(membership.id, membership.ends_on, "expired")]
+
+
+def test_an_expiry_waiting_for_a_renewal_decision_is_held_back_until_staff_decide(app, client, auth, next_year):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        _p, membership = _sent("Siti Aminah", "26000000001")  # re-verification never answered
+        renewal.apply_plan(renewal.plan_renewal(YEAR, NEXT), None)
+        db.session.commit()
+        decision = db.session.scalar(db.select(RenewalDecision).filter_by(membership_id=membership.id))
+        assert decision.outcome == RenewalOutcome.NEEDS_CONFIRMATION
+        after = date.fromordinal(membership.ends_on.toordinal() + 1)
+        assert deregistration.due_members(after) == []
+        assert deregistration.held_back_count(after) == 1
+        membership.ends_on = date.fromordinal(date.today().toordinal() - 1)  # ran out already
+        db.session.commit()
+        membership_id = membership.id
+    auth.login("staff1")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "menunggu keputusan petugas" in page
+    assert _preview_count(client) == 0
+    with app.app_context():
+        # Staff decide "not renewed": now it is reported, with the decision's reason.
+        decision = db.session.scalar(db.select(RenewalDecision).filter_by(membership_id=membership_id))
+        decision.outcome, decision.reason_code = RenewalOutcome.NOT_RENEWED, "reverification_unanswered"
+        db.session.commit()
+    assert _preview_count(client) == 1
+    post(client, PAGE, {"expected": "1"}, page=PAGE)
+    index = client.get("/bpjs/").get_data(as_text=True)
+    assert "/bpjs/pemberhentian/1.xlsx" in index and "/bpjs/pemberhentian/1.csv" in index
+    rows = _rows(client.get("/bpjs/pemberhentian/1.xlsx"))
+    assert rows[1][5] == "05"
