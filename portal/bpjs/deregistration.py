@@ -233,7 +233,8 @@ def batch_numbered(number: int) -> BpjsDeregBatch | None:
 
 
 def create_batch(actor: User | None, expected: int | None = None, today: date | None = None) -> BpjsDeregBatch:
-    """Put every due membership in the next numbered de-registration batch.
+    """Put every due membership in the next numbered de-registration batch (call it just
+    before the commit: its audit events hold the audit seal's lock until then).
 
     `expected` is the count the staff member confirmed: a different count (someone ended or
     exported meanwhile) is refused. Raises DeregError; the caller then rolls back."""
@@ -249,20 +250,25 @@ def create_batch(actor: User | None, expected: int | None = None, today: date | 
     batch = BpjsDeregBatch(number=number, created_by_id=actor.id if actor else None, member_count=len(due))
     db.session.add(batch)
     batch.items = [BpjsDeregItem(membership_id=m.membership_id, ended_on=m.ended_on, reason_code=m.reason_code) for m in due]
-    for member in due:
-        audit.record(
-            "bpjs.dereg_export",
-            "membership",
-            member.membership_id,
-            person_id=member.person_id,
-            actor=actor,
-            batch=number,
-            reason=member.reason_code,
-        )
     try:
         db.session.flush()
     except IntegrityError:
+        # Another batch took the same number or the same memberships a moment ago.
         raise DeregError(_("Petugas lain baru saja membuat berkas BPJS; muat ulang halaman.")) from None
+    # One event per member, in one statement (a year's end may report many thousands).
+    audit.record_many(
+        [
+            {
+                "action": "bpjs.dereg_export",
+                "target_type": "membership",
+                "target_id": member.membership_id,
+                "person_id": member.person_id,
+                "details": {"batch": number, "reason": member.reason_code},
+            }
+            for member in due
+        ],
+        actor=actor,
+    )
     return batch
 
 
