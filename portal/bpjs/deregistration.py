@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
@@ -162,8 +162,6 @@ def due_query(today: date):
 
 def _local_day(moment) -> date:
     if moment.tzinfo is None:  # SQLite hands back naive UTC
-        from datetime import timezone
-
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(LOCAL_ZONE).date()
 
