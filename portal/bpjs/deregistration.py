@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -247,9 +247,17 @@ def create_batch(actor: User | None, expected: int | None = None, today: date | 
     number = (db.session.scalar(db.select(func.max(BpjsDeregBatch.number))) or 0) + 1
     batch = BpjsDeregBatch(number=number, created_by_id=actor.id if actor else None, member_count=len(due))
     db.session.add(batch)
-    batch.items = [BpjsDeregItem(membership_id=m.membership_id, ended_on=m.ended_on, reason_code=m.reason_code) for m in due]
     try:
         db.session.flush()
+        # One multi-row statement per chunk: a year's end may report a hundred thousand.
+        for start in range(0, len(due), 10 * CHUNK):
+            db.session.execute(
+                insert(BpjsDeregItem),
+                [
+                    {"batch_id": batch.id, "membership_id": m.membership_id, "ended_on": m.ended_on, "reason_code": m.reason_code}
+                    for m in due[start : start + 10 * CHUNK]
+                ],
+            )
     except IntegrityError:
         # Another batch took the same number or the same memberships a moment ago.
         raise DeregError(_("Petugas lain baru saja membuat berkas BPJS; muat ulang halaman.")) from None
