@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
+from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -34,7 +34,8 @@ def _records_of_another_area(app) -> dict[str, int]:
         batch = BpjsBatch(number=1, member_count=1, file_format="csv")
         renewal_run = RenewalRun(from_year=date.today().year, to_year=date.today().year + 1)
         facility = PartnerFacility(name="RS Probe", address="", phone="")
-        db.session.add_all([job, batch, renewal_run, facility])
+        # A de-registration batch numbered like the registration one (its own series).
+        db.session.add_all([job, batch, renewal_run, facility, BpjsDeregBatch(number=1, member_count=0)])
         db.session.flush()
         # A printed card, ready for the other RW's head to hand out (portal.handout).
         db.session.add(PrintRecord(certificate_id=certificate.id, document=PrintDocument.CARD))

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import office_required
-from portal.bpjs import services
-from portal.bpjs.forms import AnswerForm, BatchForm
+from portal.bpjs import deregistration, services
+from portal.bpjs.forms import AnswerForm, BatchForm, DeregBatchForm
 from portal.extensions import db
 from portal.hx import render
 
@@ -25,6 +25,7 @@ def _index(answer_form: AnswerForm | None = None, report: services.KpjReport | N
         answer_form=answer_form or AnswerForm(),
         batches=services.recent_batches(),
         unsent=services.unsent_count(),
+        dereg_batches=deregistration.recent_batches(),
         report=report,
     )
 
@@ -86,3 +87,47 @@ def import_answer():
         return _index(answer_form=form, status=400)
     db.session.commit()
     return _index(report=report)
+
+
+@bp.route("/pemberhentian", methods=["GET", "POST"])
+@office_required
+def dereg_preview():
+    """How many ended members the next de-registration batch carries, then the batch itself
+    once staff confirm that count (a changed count is refused and shown again)."""
+    form = DeregBatchForm()
+    if form.validate_on_submit():
+        try:
+            batch = deregistration.create_batch(current_user, form.expected_count)
+        except deregistration.DeregError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("Batch pemberhentian %(n)d dibuat dengan %(count)d peserta.", n=batch.number, count=batch.member_count),
+                "success",
+            )
+            return redirect(url_for("bpjs.index"))
+    count, by_reason = deregistration.preview()
+    form.expected.data = str(count)
+    reasons = sorted((code, deregistration.REASON_TEXTS.get(code, code), n) for code, n in by_reason.items())
+    return render(
+        "bpjs/dereg_preview.html", form=form, count=count, reasons=reasons, held_back=deregistration.held_back_count()
+    )
+
+
+@bp.get("/pemberhentian/<int:number>.<file_format>")
+@office_required
+def dereg_download(number: int, file_format: str):
+    """The de-registration file of one batch, as XLSX or CSV (formula-safe)."""
+    if file_format not in services.FORMATS:
+        abort(404)
+    batch = deregistration.batch_numbered(number) or abort(404)
+    content, filename, mimetype = deregistration.batch_file(batch, file_format)
+    audit.record("bpjs.dereg_download", "bpjs_dereg_batch", batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
+    db.session.commit()
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

@@ -4,7 +4,7 @@ from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role,
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
 from portal.models.facilities import FacilityKind, PartnerFacility
-from portal.models.bpjs import BpjsBatch, BpjsBatchItem
+from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
 from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
 from portal.models.handout import CardHandover, Receiver
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
@@ -46,6 +46,8 @@ __all__ = [
     "AuditEvent",
     "BpjsBatch",
     "BpjsBatchItem",
+    "BpjsDeregBatch",
+    "BpjsDeregItem",
     "CardHandover",
     "Category",
     "CategorySetting",

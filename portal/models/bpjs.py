@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -37,4 +37,36 @@ class BpjsBatchItem(db.Model):
     membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"), unique=True)
 
     batch: Mapped[BpjsBatch] = relationship(back_populates="items")
+    membership: Mapped[Membership] = relationship()
+
+
+class BpjsDeregBatch(db.Model):
+    """One de-registration file sent to BPJS: memberships that ended, numbered 1, 2, ...
+
+    Its own series, beside the registration batches' (file names say which kind)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    created_by: Mapped[User | None] = relationship()
+    items: Mapped[list[BpjsDeregItem]] = relationship(
+        back_populates="batch", order_by="BpjsDeregItem.id", cascade="all, delete-orphan"
+    )
+
+
+class BpjsDeregItem(db.Model):
+    """A membership reported ended in a de-registration batch; each membership is reported once.
+
+    The end date and reason are kept as sent, so the file reads the same when downloaded again."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("bpjs_dereg_batch.id"), index=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"), unique=True)
+    ended_on: Mapped[date] = mapped_column(Date)
+    reason_code: Mapped[str] = mapped_column(String(40))
+
+    batch: Mapped[BpjsDeregBatch] = relationship(back_populates="items")
     membership: Mapped[Membership] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.models import BpjsBatch, Role
+from portal.models import BpjsBatch, PartnerFacility, Role
 from tests.conftest import csrf_token
 from tests.factories import make_member, make_user
 from tests.review.helpers import pending_entries
@@ -23,6 +23,7 @@ def _staff_urls(app, ids: dict) -> list[tuple[str, str]]:
         "year": ids["year"],
         "number": 1,
         "file_format": "xlsx",
+        "facility_id": ids["facility"],
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -43,8 +44,13 @@ def test_area_users_get_404_on_every_staff_url(app, client, auth, role):
         (entry_id,) = pending_entries(1)
         person, membership = make_member()
         db.session.add(BpjsBatch(number=1, member_count=0))
+        facility = PartnerFacility(name="RS Uji", address="", phone="")
+        db.session.add(facility)
         db.session.commit()
-        ids = {"entry": entry_id, "person": person.id, "membership": membership.id, "user": user.id, "year": membership.year}
+        ids = {
+            "entry": entry_id, "person": person.id, "membership": membership.id, "user": user.id,
+            "year": membership.year, "facility": facility.id,
+        }
         urls = _staff_urls(app, ids)
     assert len(urls) >= 15
     auth.login("outsider")

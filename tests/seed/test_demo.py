@@ -4,8 +4,10 @@ import re
 
 from sqlalchemy import func
 
+from portal import clock
+from portal.bpjs import deregistration
 from portal.extensions import db
-from portal.models import Certificate, EntryState, ListEntry, Membership, Person, Role, User
+from portal.models import BpjsDeregBatch, Certificate, EntryState, ListEntry, Membership, Person, Role, User
 from portal.nik import parse_nik
 
 
@@ -28,13 +30,15 @@ def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, cl
             assert (info.birth_date, info.sex) == (person.birth_date, person.sex)
         assert db.session.scalar(db.select(func.count()).select_from(Membership)) == len(persons)
         assert db.session.scalar(db.select(func.count()).select_from(Certificate)) > 0
+        # The BPJS exchange: a de-registration batch made, two deaths waiting for the next.
+        dereg = db.session.scalars(db.select(BpjsDeregBatch)).all()
+        assert [b.number for b in dereg] == [1] and dereg[0].member_count > 0
+        assert {m.reason_code for m in deregistration.due_members()} >= {"deceased"}
     with app.app_context():
-        from datetime import date
-
         from portal.models import ProgrammeYear
         from portal.programme.budget import budget_status
 
-        year_budget = budget_status(db.session.get(ProgrammeYear, date.today().year))
+        year_budget = budget_status(db.session.get(ProgrammeYear, clock.today().year))
         assert year_budget.ceiling and 0 < year_budget.committed < year_budget.ceiling  # the demo year has a ceiling
     assert auth.login("rtrw2", "demo-password-2026").status_code == 302
     assert "Made-up citizens" in result.output
