@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from portal import clock
 from portal import audit
 from portal.exports import csv_bytes, xlsx_bytes
 from portal.extensions import db
@@ -112,7 +113,7 @@ def _awaiting_renewal_decision():
 
 def held_back_count(today: date | None = None) -> int:
     """Memberships run out while a renewal decision is still pending: not reported yet."""
-    today = today or date.today()
+    today = today or clock.today()
     return db.session.scalar(
         db.select(func.count(Membership.id)).where(
             Membership.status != MembershipStatus.ENDED,
@@ -185,7 +186,7 @@ def _carried_from(ids: list[int]) -> dict[int, date]:
 
 def due_members(today: date | None = None) -> list[DueMember]:
     """Every membership to report in the next de-registration batch, with end day and reason."""
-    today = today or date.today()
+    today = today or clock.today()
     rows = db.session.execute(due_query(today)).all()
     carried = _carried_from([r.id for r in rows if r.status == MembershipStatus.ENDED])
     due = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from portal import clock
 from portal.bpjs import deregistration
 from portal.extensions import db
 from portal.models import BpjsBatch, BpjsBatchItem, EndReason, Membership, MembershipStatus, User
@@ -13,7 +14,7 @@ from portal.renewal.reverification import end_membership
 
 def seed_bpjs_demo(today: date | None = None) -> None:
     """Add the BPJS exchange demo once (called from seed_demo when the demo is first created)."""
-    today = today or date.today()
+    today = today or clock.today()
     staff = db.session.scalar(db.select(User).filter_by(username="staff1"))
     memberships = db.session.scalars(db.select(Membership).order_by(Membership.id)).all()
     if not memberships or db.session.scalar(db.select(BpjsBatch.id).limit(1)) is not None:
