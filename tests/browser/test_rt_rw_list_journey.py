@@ -58,7 +58,7 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
 
     # Fix the nameless row inline (htmx); the summary follows without a reload.
     row = desktop.locator("tr", has_text=mask_nik(nameless))
-    row.get_by_role("link", name="Ubah").click()
+    row.get_by_role("link", name="Perbaiki").click()
     editing = desktop.locator("tr.entry-editing")
     editing.get_by_label("Nama lengkap").fill("Rahman Daeng Tompo")
     editing.get_by_role("button", name="Simpan dan periksa").click()
@@ -82,7 +82,7 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
     returned = desktop.locator(f"#entry-{entry_id}")
     expect(returned).to_contain_text("Alamat kurang lengkap")
     key_screen(desktop, "list-returned-row")
-    returned.get_by_role("link", name="Ubah").click()
+    returned.get_by_role("link", name="Perbaiki").click()
     desktop.locator(f"#entry-{entry_id}").get_by_label("Alamat").fill("Jl. Lette Lorong 3 No. 1")
     desktop.locator(f"#entry-{entry_id}").get_by_role("button", name="Simpan dan periksa").click()
     expect(desktop.get_by_role("button", name="Kirim 1 orang")).to_be_enabled()
