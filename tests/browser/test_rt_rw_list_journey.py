@@ -65,9 +65,12 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
     expect(desktop.get_by_role("button", name="Kirim 2 orang")).to_be_enabled()
 
     # The NIK Excel rounded cannot be repaired: drop it (the head asks for the real one).
-    desktop.get_by_role("button", name="Hapus semua baris bermasalah").click()
-    expect(desktop.get_by_text("Andi Wijaya")).to_have_count(0)
+    desktop.get_by_role("link", name="Hapus semua baris bermasalah").click()
+    expect(desktop.get_by_role("heading", name="Hapus semua baris bermasalah?")).to_be_visible()
+    desktop.get_by_role("button", name="Ya, hapus 1 orang").click()
+    expect(desktop.locator("table.entries").get_by_text("Andi Wijaya")).to_have_count(0)
     desktop.get_by_role("button", name="Kirim 2 orang").click()
+    desktop.get_by_role("button", name="Ya, kirim 2 orang").click()
     expect(desktop.get_by_text("Menunggu verifikasi").first).to_be_visible()
 
     with live_app.app_context():
@@ -87,6 +90,7 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
     desktop.locator(f"#entry-{entry_id}").get_by_role("button", name="Simpan dan periksa").click()
     expect(desktop.get_by_role("button", name="Kirim 1 orang")).to_be_enabled()
     desktop.get_by_role("button", name="Kirim 1 orang").click()
+    desktop.get_by_role("button", name="Ya, kirim 1 orang").click()
     expect(desktop.locator(f"#entry-{entry_id}")).to_contain_text("Menunggu verifikasi")
     with live_app.app_context():
         assert db.session.get(ListEntry, entry_id).state == EntryState.PENDING

@@ -67,7 +67,7 @@ def test_a_row_edits_itself_in_place_with_htmx(app, head):
 
     fixed = head.post(row_url, {**typed(), "nik": entry.nik, "full_name": "Budi Santoso"}, headers=HTMX)
     body = fixed.get_data(as_text=True)
-    assert fixed.status_code == 200 and body.lstrip().startswith("<tr") and "<form method=\"post\" action=\"/daftar" in body
+    assert fixed.status_code == 200 and body.lstrip().startswith("<tr") and f"/baris/{entry.id}/hapus\"" in body  # Hapus asks first
     assert "Nama belum diisi" not in body
     assert only_entry(app, head.list_id).errors == []
 
