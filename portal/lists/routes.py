@@ -273,11 +273,18 @@ def add_entry(list_id: int):
     return redirect(url_for("lists.detail", list_id=member_list.id, halaman=page, _anchor=f"entry-{entry.id}"))
 
 
-def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: EntryForm | None = None, status: int = 200):
+def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: EntryForm | None = None, status: int = 200, oob: bool = False):
+    """One row (view or edit form); with `oob`, the list's summary and submit parts too, swapped out of band."""
+    extra = {}
+    if oob:
+        summary = services.list_summary(member_list)
+        extra = {"summary": summary, "deleted": services.deleted_entries(member_list), "restore_form": RestoreForm(formdata=None), "only_errors": False}
     return render(
         "lists/entry.html",
         block="row",
         status=status,
+        oob=oob,
+        **extra,
         member_list=member_list,
         entry=entry,
         editing=editing,
@@ -312,15 +319,18 @@ def edit_entry(list_id: int, entry_id: int):
         flash(_("Baris ini sudah dikirim untuk verifikasi dan tidak dapat diubah."), "warning")
         return redirect(url_for("lists.detail", list_id=member_list.id))
     if request.method == "GET":
-        return _row(member_list, entry, editing=True, form=EntryForm.for_entry(entry, formdata=None))
+        form = EntryForm.for_entry(entry, formdata=None)
+        form.mark_findings([(i.get("column"), services.finding_text(i, current_user)) for i in entry.errors])
+        return _row(member_list, entry, editing=True, form=form)
     form = EntryForm()
     if not form.validate_on_submit():
         return _row(member_list, entry, editing=True, form=form, status=400)
     services.update_entry(entry, form.raw_values(), current_user)
     db.session.commit()
     if wants_fragment():
-        # The row re-renders itself; the summary and submit parts listen for this event.
-        return trigger(_row(member_list, entry, editing=False), LIST_CHANGED)
+        # The row re-renders itself; the summary and submit parts come along out of band
+        # (no extra requests, so no access-history event per refresh).
+        return _row(member_list, entry, editing=False, oob=True)
     return redirect(url_for("lists.detail", list_id=member_list.id, _anchor=f"entry-{entry.id}"))
 
 
