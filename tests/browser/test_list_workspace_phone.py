@@ -92,6 +92,7 @@ def test_rt_rw_head_works_a_messy_list_on_a_phone(live_server, live_app, phone, 
     expect(editing.locator(".staff-note")).to_contain_text("Alamat kurang lengkap")
     editing.get_by_label("Alamat").fill("Jl. Lette Lorong 3 No. 1")
     editing.get_by_role("button", name="Simpan dan periksa").click()
+    expect(phone.locator("tr.entry-editing")).to_have_count(0)  # the saved row (and its OOB parts) are in
     phone.get_by_role("button", name="Kirim 1 orang").click()
     phone.get_by_role("button", name="Ya, kirim 1 orang").click()
     expect(phone.locator(f"#entry-{entry_id}")).to_contain_text("Menunggu verifikasi")

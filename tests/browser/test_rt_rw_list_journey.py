@@ -88,6 +88,7 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
     returned.get_by_role("link", name="Perbaiki").click()
     desktop.locator(f"#entry-{entry_id}").get_by_label("Alamat").fill("Jl. Lette Lorong 3 No. 1")
     desktop.locator(f"#entry-{entry_id}").get_by_role("button", name="Simpan dan periksa").click()
+    expect(desktop.locator("tr.entry-editing")).to_have_count(0)  # the save's answer (with its OOB parts) is in
     expect(desktop.get_by_role("button", name="Kirim 1 orang")).to_be_enabled()
     desktop.get_by_role("button", name="Kirim 1 orang").click()
     desktop.get_by_role("button", name="Ya, kirim 1 orang").click()
