@@ -10,7 +10,7 @@ from portal.access import get_in_area_or_404, roles_required
 from portal.edge import query_int
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
-from portal.hx import render, trigger, wants_fragment
+from portal.hx import render, wants_fragment
 from portal.lists import services
 from portal.lists.forms import EntryForm, NewListForm, ResendEntryForm, RestoreForm, SubmitListForm, UploadChoiceForm, UploadForm, column_mapping_form
 from portal.lists.reader import read_table
@@ -18,9 +18,6 @@ from portal.lists.template import template_bytes
 from portal.models import AREA_ROLES, OFFICE_ROLES, EntryState, ListEntry, MemberList
 from portal.redirects import safe_next
 from portal.spreadsheets.reader import FileRejected
-
-# htmx event sent when a row changed: the list's summary and submit parts refresh on it.
-LIST_CHANGED = "list-changed"
 
 bp = Blueprint("lists", __name__, url_prefix="/daftar")
 
@@ -273,29 +270,38 @@ def add_entry(list_id: int):
     return redirect(url_for("lists.detail", list_id=member_list.id, halaman=page, _anchor=f"entry-{entry.id}"))
 
 
+def _list_parts_context(member_list: MemberList) -> dict:
+    """What the summary and submit parts need when they are sent out of band."""
+    return {
+        "member_list": member_list,
+        "summary": services.list_summary(member_list),
+        "deleted": services.deleted_entries(member_list),
+        "restore_form": RestoreForm(formdata=None),
+        "action_form": CsrfOnlyForm(formdata=None),
+        "can_edit": current_user.role in AREA_ROLES,
+        "only_errors": False,
+        "oob": True,
+    }
+
+
 def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: EntryForm | None = None, status: int = 200, oob: bool = False):
     """One row (view or edit form); with `oob`, the list's summary and submit parts too, swapped out of band."""
-    extra = {}
+    context = {
+        "member_list": member_list,
+        "entry": entry,
+        "editing": editing,
+        "form": form,
+        "can_edit": current_user.role in AREA_ROLES,
+        "is_editable": services.is_editable,
+        "finding_text": services.finding_text,
+        "shown_findings": services.shown_findings,
+        "action_form": CsrfOnlyForm(formdata=None),
+        "category_names": services.category_names(),
+        "oob": False,
+    }
     if oob:
-        summary = services.list_summary(member_list)
-        extra = {"summary": summary, "deleted": services.deleted_entries(member_list), "restore_form": RestoreForm(formdata=None), "only_errors": False}
-    return render(
-        "lists/entry.html",
-        block="row",
-        status=status,
-        oob=oob,
-        **extra,
-        member_list=member_list,
-        entry=entry,
-        editing=editing,
-        form=form,
-        can_edit=current_user.role in AREA_ROLES,
-        is_editable=services.is_editable,
-        finding_text=services.finding_text,
-        shown_findings=services.shown_findings,
-        action_form=CsrfOnlyForm(formdata=None),
-        category_names=services.category_names(),
-    )
+        context.update(_list_parts_context(member_list))
+    return render("lists/entry.html", block="row", status=status, **context)
 
 
 @bp.get("/<int:list_id>/baris/<int:entry_id>")
@@ -356,7 +362,8 @@ def delete_entry(list_id: int, entry_id: int):
         services.delete_entry(entry, current_user)
         db.session.commit()
         if wants_fragment():
-            return trigger(make_response(""), LIST_CHANGED)
+            # The row goes (empty main content); the summary and submit parts come out of band.
+            return render("lists/_list_parts.html", **_list_parts_context(member_list))
         flash(_("1 baris dihapus. Urungkan di bagian \"Baris yang dihapus\" bila keliru."), "info")
     return redirect(url_for("lists.detail", list_id=member_list.id))
 
