@@ -191,6 +191,9 @@ class CheckedRow:
     findings: list[Finding] = field(default_factory=list)
     # The DTSEN desil found for the NIK; used for eligibility, never copied onto the entry.
     desil: int | None = None
+    # The cell text of fields with an error (e.g. {"birth_date": "31/02/1992"}): shown again
+    # in the edit form, since the stored value of such a field is empty or a guess.
+    raw_values: dict = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -393,6 +396,7 @@ class RowValidator:
         self._phone(row, raw.get("phone"))
         self._category(row, raw.get("category"), raw.get("occupation"))
         self._income(row, raw.get("monthly_income"))
+        row.raw_values = _cells_in_error(raw, row)
         return row
 
     def _nik(self, row: CheckedRow, value):
@@ -856,9 +860,23 @@ def recheck_entries(validator: RowValidator, entries: list[ListEntry], *, known_
                 setattr(entry, name, value)
 
 
+RAW_VALUE_LENGTH = 100
+
+
+def _cells_in_error(raw: Mapping, row: CheckedRow) -> dict:
+    """The raw text of each field an error was found in (dates and numbers as the file wrote them)."""
+    kept = {}
+    for finding in row.findings:
+        value = raw.get(finding.column)
+        if finding.is_error and value not in (None, "") and not isinstance(value, (date, datetime)):
+            kept[finding.column] = str(value)[:RAW_VALUE_LENGTH]
+    return kept
+
+
 def entry_columns(row: CheckedRow) -> dict:
     """The values of a checked row as ListEntry columns."""
     values = {k: v for k, v in row.values.items() if k != "nik_valid"}
+    values["raw_values"] = row.raw_values or None
     values.update(issue_columns(row.issues()))
     values["row_number"] = row.row_number
     return values

@@ -295,6 +295,8 @@ _ENTRIES = (
     .where(
         ListEntry.nik == _NIK,
         ListEntry.state.in_((EntryState.PENDING, EntryState.RETURNED, EntryState.REJECTED)),
+        # A core query on a bare connection: the ORM's soft-delete filter does not reach it.
+        ListEntry.deleted_at.is_(None),
     )
     .order_by(ListEntry.submitted_at.desc(), ListEntry.id.desc())
     .limit(MAX_ENTRIES)

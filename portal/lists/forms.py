@@ -50,6 +50,8 @@ class UploadForm(PortalForm):
 class EntryForm(PortalForm):
     """One person typed into the inline table; the row validator judges the values."""
 
+    FIELDS = ("nik", "full_name", "birth_date", "sex", "rt", "street", "phone", "category", "occupation", "monthly_income")
+
     nik = StringField(_l("NIK"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"})
     full_name = StringField(_l("Nama lengkap sesuai KTP"), validators=[Length(max=120)], render_kw={"autocomplete": "off"})
     birth_date = StringField(_l("Tanggal lahir"), validators=[Length(max=20)], render_kw={"placeholder": "13/02/1985"})
@@ -67,10 +69,11 @@ class EntryForm(PortalForm):
 
     def raw_values(self) -> dict:
         """The row as the validator reads it; the RW is the list's own."""
-        return {name: getattr(self, name).data for name in ("nik", "full_name", "birth_date", "sex", "rt", "street", "phone", "category", "occupation", "monthly_income")}
+        return {name: getattr(self, name).data for name in self.FIELDS}
 
     @classmethod
     def for_entry(cls, entry: ListEntry, **kwargs) -> EntryForm:
+        """The row's saved values; a field the file held in a form that did not parse shows the file's own text."""
         return cls(
             data={
                 "nik": entry.nik,
@@ -83,9 +86,16 @@ class EntryForm(PortalForm):
                 "category": entry.category_code or "",
                 "occupation": entry.occupation,
                 "monthly_income": str(entry.monthly_income) if entry.monthly_income is not None else "",
+                **{name: text for name, text in (entry.raw_values or {}).items() if name in cls.FIELDS},
             },
             **kwargs,
         )
+
+    def mark_findings(self, findings: list[tuple[str | None, str]]) -> None:
+        """Show the row's stored errors (column, text) on their fields, as if just submitted."""
+        for column, text in findings:
+            if column in self.FIELDS:
+                self[column].errors = [*self[column].errors, text]
 
 
 class ColumnMappingForm(PortalForm):
@@ -153,3 +163,9 @@ class ResendEntryForm(SubmitListForm):
     """'Kirim ulang' of one returned row: its warnings acknowledged, and the page to go back to."""
 
     next = HiddenField()
+
+
+class RestoreForm(PortalForm):
+    """'Urungkan' of a deletion: one row (its id) or, without one, every deleted row of the list."""
+
+    entry_id = IntegerField(validators=[Optional()])

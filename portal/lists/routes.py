@@ -10,17 +10,14 @@ from portal.access import get_in_area_or_404, roles_required
 from portal.edge import query_int
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
-from portal.hx import render, trigger, wants_fragment
+from portal.hx import render, wants_fragment
 from portal.lists import services
-from portal.lists.forms import EntryForm, NewListForm, ResendEntryForm, SubmitListForm, UploadChoiceForm, UploadForm, column_mapping_form
+from portal.lists.forms import EntryForm, NewListForm, ResendEntryForm, RestoreForm, SubmitListForm, UploadChoiceForm, UploadForm, column_mapping_form
 from portal.lists.reader import read_table
 from portal.lists.template import template_bytes
 from portal.models import AREA_ROLES, OFFICE_ROLES, EntryState, ListEntry, MemberList
 from portal.redirects import safe_next
 from portal.spreadsheets.reader import FileRejected
-
-# htmx event sent when a row changed: the list's summary and submit parts refresh on it.
-LIST_CHANGED = "list-changed"
 
 bp = Blueprint("lists", __name__, url_prefix="/daftar")
 
@@ -80,6 +77,8 @@ def _page_context(member_list: MemberList, *, page: int | None = None, entry_for
         "finding_text": services.finding_text,
         "shown_findings": services.shown_findings,
         "category_names": services.category_names(),
+        "deleted": services.deleted_entries(member_list) if can_edit else [],
+        "restore_form": RestoreForm(formdata=None),
     }
 
 
@@ -271,22 +270,38 @@ def add_entry(list_id: int):
     return redirect(url_for("lists.detail", list_id=member_list.id, halaman=page, _anchor=f"entry-{entry.id}"))
 
 
-def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: EntryForm | None = None, status: int = 200):
-    return render(
-        "lists/entry.html",
-        block="row",
-        status=status,
-        member_list=member_list,
-        entry=entry,
-        editing=editing,
-        form=form,
-        can_edit=current_user.role in AREA_ROLES,
-        is_editable=services.is_editable,
-        finding_text=services.finding_text,
-        shown_findings=services.shown_findings,
-        action_form=CsrfOnlyForm(formdata=None),
-        category_names=services.category_names(),
-    )
+def _list_parts_context(member_list: MemberList) -> dict:
+    """What the summary and submit parts need when they are sent out of band."""
+    return {
+        "member_list": member_list,
+        "summary": services.list_summary(member_list),
+        "deleted": services.deleted_entries(member_list),
+        "restore_form": RestoreForm(formdata=None),
+        "action_form": CsrfOnlyForm(formdata=None),
+        "can_edit": current_user.role in AREA_ROLES,
+        "only_errors": False,
+        "oob": True,
+    }
+
+
+def _row(member_list: MemberList, entry: ListEntry, *, editing: bool, form: EntryForm | None = None, status: int = 200, oob: bool = False):
+    """One row (view or edit form); with `oob`, the list's summary and submit parts too, swapped out of band."""
+    context = {
+        "member_list": member_list,
+        "entry": entry,
+        "editing": editing,
+        "form": form,
+        "can_edit": current_user.role in AREA_ROLES,
+        "is_editable": services.is_editable,
+        "finding_text": services.finding_text,
+        "shown_findings": services.shown_findings,
+        "action_form": CsrfOnlyForm(formdata=None),
+        "category_names": services.category_names(),
+        "oob": False,
+    }
+    if oob:
+        context.update(_list_parts_context(member_list))
+    return render("lists/entry.html", block="row", status=status, **context)
 
 
 @bp.get("/<int:list_id>/baris/<int:entry_id>")
@@ -310,30 +325,61 @@ def edit_entry(list_id: int, entry_id: int):
         flash(_("Baris ini sudah dikirim untuk verifikasi dan tidak dapat diubah."), "warning")
         return redirect(url_for("lists.detail", list_id=member_list.id))
     if request.method == "GET":
-        return _row(member_list, entry, editing=True, form=EntryForm.for_entry(entry, formdata=None))
+        form = EntryForm.for_entry(entry, formdata=None)
+        form.mark_findings([(i.get("column"), services.finding_text(i, current_user)) for i in entry.errors])
+        return _row(member_list, entry, editing=True, form=form)
     form = EntryForm()
     if not form.validate_on_submit():
         return _row(member_list, entry, editing=True, form=form, status=400)
     services.update_entry(entry, form.raw_values(), current_user)
     db.session.commit()
     if wants_fragment():
-        # The row re-renders itself; the summary and submit parts listen for this event.
-        return trigger(_row(member_list, entry, editing=False), LIST_CHANGED)
+        # The row re-renders itself; the summary and submit parts come along out of band
+        # (no extra requests, so no access-history event per refresh).
+        return _row(member_list, entry, editing=False, oob=True)
     return redirect(url_for("lists.detail", list_id=member_list.id, _anchor=f"entry-{entry.id}"))
 
 
-@bp.post("/<int:list_id>/baris/<int:entry_id>/hapus")
+@bp.route("/<int:list_id>/baris/<int:entry_id>/hapus", methods=["GET", "POST"])
 @roles_required(*AREA_ROLES)
 def delete_entry(list_id: int, entry_id: int):
-    """Remove a draft or returned row from the list."""
+    """Ask first (GET), then set a draft or returned row aside; it can be undone until the list is submitted."""
     member_list = _area_list(list_id)
     entry = _entry_or_404(member_list, entry_id)
     form = CsrfOnlyForm()
-    if form.validate_on_submit() and services.is_editable(entry):
+    if not services.is_editable(entry):
+        flash(_("Baris ini sudah dikirim untuk verifikasi dan tidak dapat dihapus."), "warning")
+        return redirect(url_for("lists.detail", list_id=member_list.id))
+    if request.method == "GET":
+        return render(
+            "lists/confirm.html", member_list=member_list, form=form, entries=[entry],
+            action=url_for("lists.delete_entry", list_id=member_list.id, entry_id=entry.id),
+            heading=_("Hapus orang ini dari daftar?"),
+            what=_("1 orang dihapus dari daftar. Anda dapat mengurungkannya (Urungkan) sampai daftar dikirim."),
+            button=_("Ya, hapus 1 orang"),
+        )
+    if form.validate_on_submit():
         services.delete_entry(entry, current_user)
         db.session.commit()
         if wants_fragment():
-            return trigger(make_response(""), LIST_CHANGED)
+            # The row goes (empty main content); the summary and submit parts come out of band.
+            return render("lists/_list_parts.html", **_list_parts_context(member_list))
+        flash(_("1 baris dihapus. Urungkan di bagian \"Baris yang dihapus\" bila keliru."), "info")
+    return redirect(url_for("lists.detail", list_id=member_list.id))
+
+
+@bp.post("/<int:list_id>/dihapus/urungkan")
+@roles_required(*AREA_ROLES)
+def restore_entries(list_id: int):
+    """Undo deletions: one row (entry given) or all of the list's deleted rows, until the list is submitted."""
+    member_list = _area_list(list_id)
+    form = RestoreForm()
+    if form.validate_on_submit():
+        restored = services.restore_entries(member_list, current_user, form.entry_id.data)
+        db.session.commit()
+        flash(_("%(count)d baris dikembalikan ke daftar.", count=restored), "info")
+    else:
+        flash(_("Urungkan tidak berhasil; muat ulang halaman lalu coba lagi."), "error")
     return redirect(url_for("lists.detail", list_id=member_list.id))
 
 
@@ -359,27 +405,43 @@ def resend_entry(list_id: int, entry_id: int):
     return redirect(back)
 
 
-@bp.post("/<int:list_id>/hapus-bermasalah")
+@bp.route("/<int:list_id>/hapus-bermasalah", methods=["GET", "POST"])
 @roles_required(*AREA_ROLES)
 def drop_errors(list_id: int):
-    """Remove every draft row that still has errors."""
+    """Ask first (GET, with the count and names), then delete every draft row that still has errors (undoable)."""
     member_list = _area_list(list_id)
-    if CsrfOnlyForm().validate_on_submit():
+    form = CsrfOnlyForm()
+    if request.method == "GET":
+        rows = services.rows_with_errors(member_list)
+        return render(
+            "lists/confirm.html", member_list=member_list, form=form, entries=rows,
+            action=url_for("lists.drop_errors", list_id=member_list.id),
+            heading=_("Hapus semua baris bermasalah?"),
+            what=_("%(count)d orang dengan kesalahan dihapus dari daftar. Anda dapat mengurungkannya (Urungkan) sampai daftar dikirim.", count=len(rows)),
+            button=_("Ya, hapus %(count)d orang", count=len(rows)) if rows else None,
+        )
+    if form.validate_on_submit():
         dropped = services.drop_rows_with_errors(member_list, current_user)
         db.session.commit()
-        flash(_("%(count)d baris bermasalah dihapus.", count=dropped), "info")
+        flash(_("%(count)d baris bermasalah dihapus. Urungkan di bagian \"Baris yang dihapus\" bila keliru.", count=dropped), "info")
     return redirect(url_for("lists.detail", list_id=member_list.id))
 
 
-@bp.post("/<int:list_id>/kirim")
+def _submit_page(member_list: MemberList, form: SubmitListForm, status: int = 200):
+    return render("lists/submit.html", status=status, member_list=member_list, form=form, preview=services.submit_preview(member_list))
+
+
+@bp.route("/<int:list_id>/kirim", methods=["GET", "POST"])
 @roles_required(*AREA_ROLES)
 def submit(list_id: int):
-    """Send the list's valid draft and corrected rows to staff for review."""
+    """Ask first (GET: how many go, stay and are deleted for good), then send the list's valid draft and corrected rows to staff."""
     member_list = _area_list(list_id)
     summary = services.list_summary(member_list)
     form = SubmitListForm(warnings=summary["with_warnings"])
+    if request.method == "GET":
+        return _submit_page(member_list, SubmitListForm(formdata=None, warnings=summary["with_warnings"]))
     if not form.validate_on_submit():
-        return render("lists/detail.html", status=400, **_page_context(member_list, submit_form=form))
+        return _submit_page(member_list, form, status=400)
     sent = services.submit_list(member_list, current_user)
     db.session.commit()
     held_back = services.list_summary(member_list)["with_errors"]

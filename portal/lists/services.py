@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.lists.lookups import ForeignNikAllowance
 from portal.lists.reader import Table, footer_rows, read_table, records
 from portal.models import Category, EntryState, ListEntry, ListSource, MemberList, User
+from portal.models.lists import INCLUDE_DELETED
 from portal.models.base import utcnow
 from portal.nik import mask_nik
 from portal.paging import NumberedPage, numbered_page
@@ -200,9 +201,59 @@ def update_entry(entry: ListEntry, raw: Mapping, user: User) -> ListEntry:
 
 
 def delete_entry(entry: ListEntry, user: User) -> None:
-    _audit_entry("entry.delete", entry, user)
-    db.session.delete(entry)
+    """Set the row aside (soft delete): it leaves every count and check, and can be undone until the list is submitted."""
+    entry.deleted_at = utcnow()
     db.session.flush()
+    _audit_entry("entry.delete", entry, user)
+
+
+def deleted_entries(member_list: MemberList) -> list[ListEntry]:
+    """The list's rows deleted since it was last submitted, newest first: they can be brought back."""
+    return list(
+        db.session.scalars(
+            select(ListEntry)
+            .where(ListEntry.list_id == member_list.id, ListEntry.deleted_at.is_not(None))
+            .order_by(ListEntry.deleted_at.desc(), ListEntry.id.desc())
+            .execution_options(**{INCLUDE_DELETED: True})
+        )
+    )
+
+
+def restore_entries(member_list: MemberList, user: User, entry_id: int | None = None) -> int:
+    """Undo the deletion of one row (or of all the list's deleted rows); the rows are checked again."""
+    restored = [e for e in deleted_entries(member_list) if entry_id is None or e.id == entry_id]
+    # The NIKs on the list before the rows come back: a row added meanwhile with the same NIK makes it a duplicate.
+    on_list = known_niks(member_list)
+    for entry in restored:
+        entry.deleted_at = None
+    db.session.flush()
+    if restored:
+        recheck_entries(validator_for(member_list, user, niks_told(restored)), restored, known_niks=on_list)
+        for entry in restored:
+            _audit_entry("entry.restore", entry, user)
+        db.session.flush()
+    return len(restored)
+
+
+def _purge_deleted(member_list: MemberList, user: User) -> int:
+    """Remove for good the rows deleted before the list was submitted (no undo after sending)."""
+    gone = deleted_entries(member_list)
+    for entry in gone:
+        audit.record("entry.purge", "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id)
+        db.session.delete(entry)
+    db.session.flush()
+    return len(gone)
+
+
+def submit_preview(member_list: MemberList) -> dict:
+    """What submitting the list would do: how many rows go to staff, how many stay, how many deletions become final."""
+    summary = list_summary(member_list)
+    return {**summary, "purged": len(deleted_entries(member_list))}
+
+
+def rows_with_errors(member_list: MemberList) -> list[ListEntry]:
+    """The draft rows that still have errors ("Hapus semua baris bermasalah" would delete them)."""
+    return [e for e in editable_entries(member_list) if e.state == EntryState.DRAFT and e.errors]
 
 
 def read_upload(data: bytes, filename: str, mapping: Mapping[str, int] | None = None) -> tuple[Table, list[tuple[int, dict]]]:
@@ -307,6 +358,7 @@ def submit_list(member_list: MemberList, user: User) -> int:
         entry.submitted_at = now
     if sent:
         member_list.submitted_at = now
+    _purge_deleted(member_list, user)
     db.session.flush()
     audit.record("list.submit", "member_list", member_list.id, actor=user, entries=len(sent), held_back=len(entries) - len(sent))
     return len(sent)
@@ -348,10 +400,11 @@ def resend_entry(entry: ListEntry, user: User) -> bool:
 
 
 def drop_rows_with_errors(member_list: MemberList, user: User) -> int:
-    """Remove the draft rows that still have errors (the head chose not to fix them)."""
-    dropped = [e for e in editable_entries(member_list) if e.state == EntryState.DRAFT and e.errors]
+    """Delete (undoably) the draft rows that still have errors (the head chose not to fix them)."""
+    dropped = rows_with_errors(member_list)
+    now = utcnow()
     for entry in dropped:
-        db.session.delete(entry)
+        entry.deleted_at = now
     db.session.flush()
     audit.record("list.drop_errors", "member_list", member_list.id, actor=user, entries=len(dropped))
     return len(dropped)

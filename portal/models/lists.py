@@ -6,8 +6,8 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship, with_loader_criteria
 
 from portal.extensions import db
 from portal.models.accounts import User
@@ -117,6 +117,12 @@ class ListEntry(TimestampMixin, db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     # Optimistic locking: a decision on a stale row is detected, never silently lost.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when the head deletes a draft or returned row: it can be undone until the list is
+    # submitted (then the row is purged). Such rows are invisible to every query (see below).
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The file's own cell text of fields that failed to parse (e.g. {"birth_date": "31/02/1992"}),
+    # shown in the edit form so the head sees what to correct; cleared when the row is saved.
+    raw_values: Mapped[dict | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -132,3 +138,21 @@ class ListEntry(TimestampMixin, db.Model):
     @property
     def warnings(self) -> list[dict]:
         return [i for i in self.issues or [] if i.get("severity") == "warning"]
+
+
+INCLUDE_DELETED = "include_deleted"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _hide_deleted_entries(state: ORMExecuteState) -> None:
+    """Soft-deleted list entries are seen by no ORM query (counts, review queue, Cek Status,
+    exports, duplicate checks) unless it asks with execution_options(include_deleted=True)."""
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get(INCLUDE_DELETED, False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(ListEntry, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+        )

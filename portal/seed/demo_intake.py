@@ -1,5 +1,6 @@
 """Demo of the intake rules: rtrw1's list read from a messy file (a birth date written as a year,
-signature lines under the table) and, on it, a returned row to send again from 'Perlu tindakan'."""
+one that does not exist, signature lines under the table) and, on it, a returned row to send again
+from 'Perlu tindakan' and a deleted row that can still be undone ('Urungkan')."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def _messy_file() -> bytes:
     sheet.cell(row=sheet.max_row, column=3).number_format = "yyyy"  # shows 1965, holds day 1965 of 1900
     sheet.append([make_nik("737101", date(1978, 3, 2), Sex.MALE, 9102), "Muh. Arfah", "1975", "L", 2, "Pedagang"])
     sheet.append([make_nik("737101", date(1988, 11, 5), Sex.MALE, 9103), "Syamsul Bahri", date(1988, 11, 5), "L", 1, "Ojek"])
+    # A date that does not exist, typed as text: the edit form shows it, marked (list_entry.raw_values).
+    sheet.append([make_nik("737101", date(1992, 2, 1), Sex.FEMALE, 9104), "Rosmiati", "31/02/1992", "P", 2, "Kader Posyandu dan KB"])
+    # Deleted by the head after the upload: it waits under "Baris yang dihapus" to be undone.
+    sheet.append([make_nik("737101", date(1983, 6, 9), Sex.MALE, 9105), "Baharuddin", date(1983, 6, 9), "L", 1, "Ojek"])
     sheet.append([])
     sheet.append([None, "Mengetahui,", None, None, "Makassar, 12 Januari 2026"])
     sheet.append([None, "Lurah Lette", None, None, "Ketua RW 002"])
@@ -44,3 +49,4 @@ def seed_intake_demo(users: dict[str, User]) -> None:
     returned.reason_code = "returned"
     returned.reason_text = "Nomor HP belum diisi; lengkapi bila ada, lalu kirim ulang."
     db.session.flush()
+    services.delete_entry(next(e for e in member_list.entries if e.full_name == "Baharuddin"), head)

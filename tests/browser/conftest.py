@@ -233,3 +233,17 @@ def login(page, server: LiveServer, username: str, password: str, lands_on: str 
         page.get_by_label("Kode verifikasi").fill(current_totp(server.app, username))
         page.get_by_role("button", name="Verifikasi").click()
     page.wait_for_url(server.url + lands_on)
+
+
+def open_menu(page):
+    """The main menu, opened first when it is folded (on a phone): returns the navigation."""
+    nav = page.get_by_role("navigation", name="Menu utama")
+    menu = nav.locator("details.nav-menu")
+    if not menu.evaluate("m => m.open"):
+        nav.locator("summary").click()
+    return nav
+
+
+def nav_link(page, name: str):
+    """A link of the main menu, the menu opened first when it is folded."""
+    return open_menu(page).get_by_role("link", name=name, exact=True)

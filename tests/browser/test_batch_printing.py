@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from portal.certificates import jobs
 from portal.models import Role
-from tests.browser.conftest import key_screen, login
+from tests.browser.conftest import key_screen, login, nav_link
 from tests.conftest import PASSWORD
 from tests.factories import LETTE, make_member, make_user
 
@@ -29,7 +29,7 @@ def test_staff_print_a_kelurahan_s_cards_and_a_card_s_qr_code_says_valid(live_se
     jobs.local_worker(live_app).submit(gate.wait, 30)
 
     login(desktop, live_server, "staff1", PASSWORD)
-    desktop.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Cetak kartu").click()
+    nav_link(desktop, "Cetak kartu").click()
     desktop.get_by_label("Kelurahan").select_option(value=LETTE)
     key_screen(desktop, "print-batch-form")
     desktop.get_by_role("button", name="Mulai mencetak").click()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from portal.certificates.services import print_document
 from portal.extensions import db
 from portal.models import CardHandover, EntryState, PrintDocument, Role
-from tests.browser.conftest import key_screen, login
+from tests.browser.conftest import key_screen, login, nav_link
 from tests.conftest import PASSWORD
 from tests.factories import make_entry, make_list, make_member, make_user
 
@@ -69,7 +69,7 @@ def test_staff_read_the_figures_per_rw_and_download_the_export(live_server, live
             make_entry(member_list, state=state, submitted_at=when)
 
     login(desktop, live_server, "petugas", PASSWORD)
-    desktop.get_by_role("link", name="Kinerja", exact=True).click()
+    nav_link(desktop, "Kinerja").click()
     expect(desktop.get_by_role("row", name="Lette RW 002")).to_contain_text("100 %")
     key_screen(desktop, "kinerja-staff")
     with desktop.expect_download() as download:

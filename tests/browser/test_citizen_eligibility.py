@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from portal.models import Role
-from tests.browser.conftest import key_screen
+from tests.browser.conftest import key_screen, nav_link
 from tests.factories import make_user
 
 
@@ -39,7 +39,7 @@ def test_citizen_does_the_eligibility_self_check_and_reads_it_in_english(live_se
     with live_app.app_context():
         make_user("rtrw1", Role.RT_RW, phone="081234567890", phone_public=True)
     phone.goto(live_server.url + "/")
-    phone.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Cek Kelayakan").click()
+    nav_link(phone, "Cek Kelayakan").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Cek Kelayakan")
     kelurahan = phone.get_by_label("Kelurahan domisili")
     expect(kelurahan.locator("option")).to_have_count(1)  # only the prompt until a kecamatan is chosen

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import Role
-from tests.browser.conftest import key_screen
+from tests.browser.conftest import key_screen, nav_link
 from tests.factories import make_member, make_user
 
 
@@ -60,7 +60,7 @@ def test_the_eligibility_yes_no_choices_are_large_touch_targets_and_the_birth_da
 
 def test_the_help_page_is_accessible_on_a_phone(live_server, live_app, phone):
     phone.goto(live_server.url + "/")
-    phone.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Bantuan").click()
+    nav_link(phone, "Bantuan").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Bantuan")
     expect(phone.locator("#rumah-sakit-mitra")).to_be_attached()
     key_screen(phone, "help-page")

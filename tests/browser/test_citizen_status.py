@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from portal.models import Role
 from portal.models.base import utcnow
-from tests.browser.conftest import key_screen
+from tests.browser.conftest import key_screen, nav_link
 from tests.factories import make_entry, make_list, make_member, make_user, new_nik
 
 
@@ -25,7 +25,7 @@ def _check(page, nik: str, name: str) -> None:
 def test_citizen_checks_a_covered_a_pending_and_an_unknown_nik_on_a_phone(live_server, live_app, phone):
     niks = _people(live_app)
     phone.goto(live_server.url + "/")
-    phone.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Cek Status").click()
+    nav_link(phone, "Cek Status").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Cek Status")
     key_screen(phone, "status-form")
     # The answers are swapped in under the form: the page itself is never reloaded.

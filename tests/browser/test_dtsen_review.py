@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from portal.desil.services import DesilImport, save_extract
 from portal.extensions import db
 from portal.models import Role
-from tests.browser.conftest import key_screen, login
+from tests.browser.conftest import key_screen, login, nav_link
 from tests.conftest import PASSWORD
 from tests.factories import PABAENG, make_member, make_user
 
@@ -25,7 +25,7 @@ def test_staff_filter_the_dtsen_review_keep_one_and_confirm_the_rest(live_server
         save_extract(extract, "dtsen-januari.csv")
         db.session.commit()
     login(desktop, live_server, "staff1", PASSWORD)
-    desktop.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Tinjauan DTSEN").click()
+    nav_link(desktop, "Tinjauan DTSEN").click()
     expect(desktop.get_by_text("3 peserta menunggu keputusan.")).to_be_visible()
     key_screen(desktop, "dtsen-review")
 

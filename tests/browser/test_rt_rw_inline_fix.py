@@ -31,7 +31,7 @@ def test_fixing_a_row_inline_updates_the_summary_and_the_submit_button(live_serv
     expect(desktop.get_by_role("button", name="Kirim 0 orang")).to_be_disabled()
 
     row = desktop.locator(f"#entry-{entry_id}")
-    row.get_by_role("link", name="Ubah").click()
+    row.get_by_role("link", name="Perbaiki").click()
     desktop.locator(f"#entry-{entry_id}").get_by_label("Nama lengkap").fill("Daeng Rani")
     desktop.locator(f"#entry-{entry_id}").get_by_role("button", name="Simpan dan periksa").click()
 

@@ -58,16 +58,19 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
 
     # Fix the nameless row inline (htmx); the summary follows without a reload.
     row = desktop.locator("tr", has_text=mask_nik(nameless))
-    row.get_by_role("link", name="Ubah").click()
+    row.get_by_role("link", name="Perbaiki").click()
     editing = desktop.locator("tr.entry-editing")
     editing.get_by_label("Nama lengkap").fill("Rahman Daeng Tompo")
     editing.get_by_role("button", name="Simpan dan periksa").click()
     expect(desktop.get_by_role("button", name="Kirim 2 orang")).to_be_enabled()
 
     # The NIK Excel rounded cannot be repaired: drop it (the head asks for the real one).
-    desktop.get_by_role("button", name="Hapus semua baris bermasalah").click()
-    expect(desktop.get_by_text("Andi Wijaya")).to_have_count(0)
+    desktop.get_by_role("link", name="Hapus semua baris bermasalah").click()
+    expect(desktop.get_by_role("heading", name="Hapus semua baris bermasalah?")).to_be_visible()
+    desktop.get_by_role("button", name="Ya, hapus 1 orang").click()
+    expect(desktop.locator("table.entries").get_by_text("Andi Wijaya")).to_have_count(0)
     desktop.get_by_role("button", name="Kirim 2 orang").click()
+    desktop.get_by_role("button", name="Ya, kirim 2 orang").click()
     expect(desktop.get_by_text("Menunggu verifikasi").first).to_be_visible()
 
     with live_app.app_context():
@@ -82,13 +85,13 @@ def test_rt_rw_head_uploads_a_filled_template_fixes_rows_submits_and_resends_a_r
     returned = desktop.locator(f"#entry-{entry_id}")
     expect(returned).to_contain_text("Alamat kurang lengkap")
     key_screen(desktop, "list-returned-row")
-    returned.get_by_role("link", name="Ubah").click()
+    returned.get_by_role("link", name="Perbaiki").click()
     desktop.locator(f"#entry-{entry_id}").get_by_label("Alamat").fill("Jl. Lette Lorong 3 No. 1")
     desktop.locator(f"#entry-{entry_id}").get_by_role("button", name="Simpan dan periksa").click()
-    # The head sends once the saved row is back on screen (the button was there before).
-    expect(desktop.locator("tr.entry-editing")).to_have_count(0)
+    expect(desktop.locator("tr.entry-editing")).to_have_count(0)  # the save's answer (with its OOB parts) is in
     expect(desktop.get_by_role("button", name="Kirim 1 orang")).to_be_enabled()
     desktop.get_by_role("button", name="Kirim 1 orang").click()
+    desktop.get_by_role("button", name="Ya, kirim 1 orang").click()
     expect(desktop.locator(f"#entry-{entry_id}")).to_contain_text("Menunggu verifikasi")
     with live_app.app_context():
         assert db.session.get(ListEntry, entry_id).state == EntryState.PENDING

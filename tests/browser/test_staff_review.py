@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from portal.models import Role
 from portal.models.base import utcnow
-from tests.browser.conftest import key_screen, login
+from tests.browser.conftest import key_screen, login, nav_link
 from tests.conftest import PASSWORD
 from tests.factories import PABAENG, make_entry, make_list, make_user
 
@@ -19,7 +19,7 @@ def test_staff_filter_the_queue_approve_in_bulk_reject_and_return(live_server, l
         make_entry(pabaeng, full_name="Yusuf Tamalate", submitted_at=utcnow())
         make_user("staff1", Role.STAFF)
     login(desktop, live_server, "staff1", PASSWORD)
-    desktop.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Verifikasi").click()
+    nav_link(desktop, "Verifikasi").click()
     expect(desktop.get_by_role("heading", name="Menunggu verifikasi: 5")).to_be_visible()
     key_screen(desktop, "review-queue")
 

@@ -7,7 +7,7 @@ from sqlalchemy import func
 from portal import clock
 from portal.bpjs import deregistration
 from portal.extensions import db
-from portal.models import BpjsDeregBatch, Certificate, EntryState, ListEntry, Membership, Person, Role, User
+from portal.models import BpjsDeregBatch, Certificate, EntryState, ListEntry, MemberList, Membership, Person, Role, User
 from portal.nik import parse_nik
 
 
@@ -94,3 +94,17 @@ def test_seed_demo_again_adds_a_demo_account_missing_from_an_older_demo(app, run
     assert again.exit_code == 0, again.output
     with app.app_context():
         assert db.session.scalar(db.select(User).filter_by(username="rs1")).has_totp
+
+
+def test_seed_demo_shows_the_list_workspace_returned_raw_value_and_undoable_delete(app, runner, client, auth):
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    with app.app_context():
+        member_list = db.session.scalar(db.select(MemberList).filter_by(title="Usulan dari berkas RT 001"))
+        rows = {e.full_name: e for e in member_list.entries}
+        assert rows["Syamsul Bahri"].state == EntryState.RETURNED
+        assert rows["Rosmiati"].raw_values == {"birth_date": "31/02/1992"}
+        assert "Baharuddin" not in rows  # deleted: out of every query
+        list_id = member_list.id
+    auth.login("rtrw1", "demo-password-2026")
+    page = client.get(f"/daftar/{list_id}").get_data(as_text=True)
+    assert "Baris yang dihapus (1)" in page and "Baharuddin" in page and "Urungkan" in page
