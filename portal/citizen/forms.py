@@ -24,28 +24,30 @@ NIK_MESSAGES = {
 YES_NO = [SelectChoice("tidak", _l("Tidak")), SelectChoice("ya", _l("Ya"))]
 
 
-class StatusCheckForm(PortalPlainForm):
-    """NIK and full name as on the KTP; the name is the second factor the NIK does not hold.
-
-    A plain WTForms form, without Flask-WTF's CSRF token: the check changes nothing on the
-    visitor's behalf and uses no session privilege, and another site that makes a browser
-    post it cannot read the answer (the JSON API answers the same question without one).
-    The rate limits guard it instead.
-    """
-
-    nik = StringField(
-        _l("NIK (16 angka)"),
+def nik_field(label, required_message) -> StringField:
+    """A 16-digit NIK typed as people type it (spaces, dots), cleaned before it is checked."""
+    return StringField(
+        label,
         filters=[lambda value: clean_nik(value)[0]],
-        validators=[DataRequired(_l("Isi NIK sesuai KTP."))],
+        validators=[DataRequired(required_message)],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24},
     )
-    name = StringField(
-        _l("Nama lengkap sesuai KTP"),
+
+
+def ktp_name_field(label, required_message, autocomplete: str = "name") -> StringField:
+    """A full name as on the KTP (the second factor of a NIK look-up)."""
+    return StringField(
+        label,
         filters=[lambda value: (value or "").strip()],
-        validators=[DataRequired(_l("Isi nama lengkap sesuai KTP.")), Length(max=120, message=_l("Nama paling banyak 120 huruf."))],
-        render_kw={"autocomplete": "name", "maxlength": 120},
+        validators=[DataRequired(required_message), Length(max=120, message=_l("Nama paling banyak 120 huruf."))],
+        render_kw={"autocomplete": autocomplete, "maxlength": 120},
     )
-    submit = SubmitField(_l("Cek status"))
+
+
+class NikAndNameChecks:
+    """validate_nik and validate_name for a form with `nik` and `name` fields (see above)."""
+
+    name_required_message = _l("Isi nama lengkap sesuai KTP.")
 
     def validate_nik(self, field):
         try:
@@ -55,7 +57,21 @@ class StatusCheckForm(PortalPlainForm):
 
     def validate_name(self, field):
         if not name_key(field.data):
-            raise ValidationError(_l("Isi nama lengkap sesuai KTP."))
+            raise ValidationError(self.name_required_message)
+
+
+class StatusCheckForm(NikAndNameChecks, PortalPlainForm):
+    """NIK and full name as on the KTP; the name is the second factor the NIK does not hold.
+
+    A plain WTForms form, without Flask-WTF's CSRF token: the check changes nothing on the
+    visitor's behalf and uses no session privilege, and another site that makes a browser
+    post it cannot read the answer (the JSON API answers the same question without one).
+    The rate limits guard it instead.
+    """
+
+    nik = nik_field(_l("NIK (16 angka)"), _l("Isi NIK sesuai KTP."))
+    name = ktp_name_field(_l("Nama lengkap sesuai KTP"), _l("Isi nama lengkap sesuai KTP."))
+    submit = SubmitField(_l("Cek status"))
 
 
 class EligibilityForm(PortalForm):
