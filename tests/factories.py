@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from portal import clock
 from portal.accounts import mfa
 from portal.accounts.services import create_user
 from portal.extensions import db
@@ -104,7 +105,7 @@ def make_member(full_name: str = "Siti Aminah", *, year: int | None = None, **fi
         **fields,
     )
     db.session.add(person)
-    year = year or date.today().year
+    year = year or clock.today().year
     setting = db.session.get(CategorySetting, (year, person.category_code))
     membership = grant_membership(person, setting, date(year, 1, 1))
     db.session.commit()

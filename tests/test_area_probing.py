@@ -6,11 +6,11 @@ probed, so a new route is covered the day it is added (or this test asks for an 
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import url_for
 from werkzeug.routing import IntegerConverter
 
+from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
@@ -32,7 +32,7 @@ def _records_of_another_area(app) -> dict[str, int]:
         certificate = issue_certificate(membership, issued_by=None)
         job = PrintJob(document=PrintDocument.CARD, kelurahan_code=PABAENG, rw=5, total=1)
         batch = BpjsBatch(number=1, member_count=1, file_format="csv")
-        renewal_run = RenewalRun(from_year=date.today().year, to_year=date.today().year + 1)
+        renewal_run = RenewalRun(from_year=clock.today().year, to_year=clock.today().year + 1)
         facility = PartnerFacility(name="RS Probe", address="", phone="")
         # A de-registration batch numbered like the registration one (its own series).
         db.session.add_all([job, batch, renewal_run, facility, BpjsDeregBatch(number=1, member_count=0)])
@@ -55,7 +55,7 @@ def _records_of_another_area(app) -> dict[str, int]:
             "run_id": renewal_run.id,
             "flag_id": flag.id,
             "number": batch.number,
-            "year": date.today().year,
+            "year": clock.today().year,
             "facility_id": facility.id,
         }
 

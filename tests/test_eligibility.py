@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from portal import clock
 from portal.eligibility import check_eligibility, programme_year_for
 from portal.extensions import db
 from portal.models import CategorySetting
@@ -14,7 +15,7 @@ def codes(findings):
 
 
 def year_settings():
-    return programme_year_for(date.today())
+    return programme_year_for(clock.today())
 
 
 def test_a_cadre_of_working_age_is_eligible(db_session):

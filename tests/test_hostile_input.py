@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -17,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from werkzeug.routing import IntegerConverter
 
+from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import EntryState, ListEntry, Person, PrintDocument, PrintJob, Role
@@ -126,7 +126,7 @@ def _records(app) -> dict[str, int]:
             "certificate_id": certificate.id,
             "job_id": job.id,
             "number": 1,
-            "year": date.today().year,
+            "year": clock.today().year,
         }
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, CategorySetting, ProgrammeYear, Role, User
 from tests.conftest import PASSWORD
@@ -57,7 +57,7 @@ def test_admin_cannot_disable_their_own_account(app, client, auth):
 
 
 def test_admin_edits_a_years_settings_and_categories(app, client, auth):
-    year = date.today().year
+    year = clock.today().year
     with app.app_context():
         make_user("admin", Role.ADMIN)
         codes = [s.category_code for s in db.session.get(ProgrammeYear, year).categories]
@@ -92,7 +92,7 @@ def test_admin_edits_a_years_settings_and_categories(app, client, auth):
 
 
 def test_admin_starts_the_first_year_from_the_programme_defaults(app, client, auth):
-    year = date.today().year
+    year = clock.today().year
     with app.app_context():
         make_user("admin", Role.ADMIN)
         db.session.execute(db.delete(CategorySetting))

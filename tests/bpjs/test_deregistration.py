@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from portal import clock
 from portal.admin.services import copy_year
 from portal.bpjs import deregistration
 from portal.extensions import db
@@ -31,7 +32,7 @@ from portal.renewal import reverification, services as renewal
 from tests.factories import make_member, make_user
 from tests.review.helpers import post
 
-YEAR = date.today().year
+YEAR = clock.today().year
 NEXT = YEAR + 1
 PAGE = "/bpjs/pemberhentian"
 
@@ -220,7 +221,7 @@ def test_a_death_reported_after_renewal_is_reported_once_on_the_day_of_death(app
         renewal.apply_plan(renewal.plan_renewal(YEAR, NEXT), None)
         db.session.commit()
         renewed = db.session.scalar(db.select(Membership).filter_by(year=NEXT))
-        day = max(date(YEAR, 1, 1), date.fromordinal(date.today().toordinal() - 1))
+        day = max(date(YEAR, 1, 1), date.fromordinal(clock.today().toordinal() - 1))
         reverification.end_membership(membership, EndReason.DECEASED, day, "")
         db.session.commit()
         due = deregistration.due_members()
@@ -235,7 +236,7 @@ def test_a_member_ended_and_approved_again_is_not_reported_until_the_new_members
         from portal.memberships.services import grant_membership
         from portal.models import CategorySetting
 
-        again = grant_membership(person, db.session.get(CategorySetting, (YEAR, person.category_code)), date.today())
+        again = grant_membership(person, db.session.get(CategorySetting, (YEAR, person.category_code)), clock.today())
         db.session.commit()
         assert deregistration.due_members() == []
         end_membership(again, EndReason.MOVED_AWAY.value, "", actor_of(app))
@@ -263,7 +264,7 @@ def test_an_expiry_waiting_for_a_renewal_decision_is_held_back_until_staff_decid
         after = date.fromordinal(membership.ends_on.toordinal() + 1)
         assert deregistration.due_members(after) == []
         assert deregistration.held_back_count(after) == 1
-        membership.ends_on = date.fromordinal(date.today().toordinal() - 1)  # ran out already
+        membership.ends_on = date.fromordinal(clock.today().toordinal() - 1)  # ran out already
         db.session.commit()
         membership_id = membership.id
     auth.login("staff1")

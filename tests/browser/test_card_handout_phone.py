@@ -1,9 +1,10 @@
 """An RT/RW head hands out printed cards on a 360 px phone and an agent reads their Kinerja."""
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from playwright.sync_api import expect
 
+from portal import clock
 from portal.certificates.services import print_document
 from portal.extensions import db
 from portal.models import CardHandover, EntryState, PrintDocument, Role
@@ -48,14 +49,14 @@ def test_an_agent_reads_their_kinerja_on_a_phone(live_server, live_app, phone):
     with live_app.app_context():
         agent = make_user("agen1", Role.AGENT)
         member_list = make_list(agent)
-        when = datetime(date.today().year, 3, 3, 4, tzinfo=timezone.utc)
+        when = datetime(clock.today().year, 3, 3, 4, tzinfo=timezone.utc)
         for state in (EntryState.APPROVED, EntryState.APPROVED, EntryState.REJECTED, EntryState.PENDING):
             make_entry(member_list, state=state, submitted_at=when, reason_code="duplicate" if state == EntryState.REJECTED else None)
 
     login(phone, live_server, "agen1", PASSWORD)
     phone.goto(f"{live_server.url}/kinerja/")
     expect(phone.get_by_role("heading", name="Kinerja saya")).to_be_visible()
-    expect(phone.get_by_role("row", name=f"Maret {date.today().year}")).to_contain_text("67 %")
+    expect(phone.get_by_role("row", name=f"Maret {clock.today().year}")).to_contain_text("67 %")
     key_screen(phone, "kinerja-agent")
 
 
@@ -64,7 +65,7 @@ def test_staff_read_the_figures_per_rw_and_download_the_export(live_server, live
         agent = make_user("agen1", Role.AGENT)
         make_user("petugas", Role.STAFF)
         member_list = make_list(agent)
-        when = datetime(date.today().year, 3, 3, 4, tzinfo=timezone.utc)
+        when = datetime(clock.today().year, 3, 3, 4, tzinfo=timezone.utc)
         for state in (EntryState.APPROVED, EntryState.RETURNED, EntryState.PENDING):
             make_entry(member_list, state=state, submitted_at=when)
 
@@ -74,4 +75,4 @@ def test_staff_read_the_figures_per_rw_and_download_the_export(live_server, live
     key_screen(desktop, "kinerja-staff")
     with desktop.expect_download() as download:
         desktop.get_by_role("link", name="Unduh XLSX").click()
-    assert download.value.suggested_filename == f"kinerja-rw-{date.today().year}.xlsx"
+    assert download.value.suggested_filename == f"kinerja-rw-{clock.today().year}.xlsx"

@@ -1,16 +1,17 @@
 """An RT/RW head answers "masih layak?" for their members on a 360 px phone, then sees who expires."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Membership, MembershipStatus, Reverification, Role
 from tests.browser.conftest import key_screen, login
 from tests.conftest import PASSWORD
 from tests.factories import make_member, make_user
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def test_an_rt_rw_head_confirms_reports_a_move_and_confirms_the_rest_on_a_phone(live_server, live_app, phone):
@@ -20,7 +21,7 @@ def test_an_rt_rw_head_confirms_reports_a_move_and_confirms_the_rest_on_a_phone(
         for name in ("Daeng Ngalle", "Sitti Rahma", "Abd. Kadir", "Hj. Nurlina"):
             _person, membership = make_member(name, year=YEAR)
             ids[name] = membership.id
-        db.session.get(Membership, ids["Hj. Nurlina"]).ends_on = date.today() + timedelta(days=14)
+        db.session.get(Membership, ids["Hj. Nurlina"]).ends_on = clock.today() + timedelta(days=14)
         db.session.commit()
 
     login(phone, live_server, "rtrw1", PASSWORD)
@@ -41,7 +42,7 @@ def test_an_rt_rw_head_confirms_reports_a_move_and_confirms_the_rest_on_a_phone(
     card.get_by_role("button", name="Simpan jawaban").click()
     expect(card.get_by_role("alert")).to_contain_text("Isi tanggalnya")
     card.get_by_label("Pindah domisili").check()
-    card.get_by_label("Tanggal (meninggal atau pindah)").fill((date.today() - timedelta(days=2)).isoformat())
+    card.get_by_label("Tanggal (meninggal atau pindah)").fill((clock.today() - timedelta(days=2)).isoformat())
     card.get_by_role("button", name="Simpan jawaban").click()
     expect(card).to_contain_text("Kepesertaan diakhiri")
     expect(card.get_by_role("button", name="Simpan jawaban")).to_have_count(0)

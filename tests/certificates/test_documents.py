@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Certificate, MembershipStatus, PrintDocument, PrintRecord
 from tests.certificates.pdfs import all_text, decode_qr_codes, fonts, page_size_mm, post, read_pdf
@@ -138,7 +139,7 @@ def test_downloading_before_any_print_answers_404(app, staff):
 def test_member_documents_page_lists_certificates_and_their_prints(app, staff):
     with app.app_context():
         _, membership = make_member("Budi Santoso")
-        membership.ends_on = date.today() + timedelta(days=30)
+        membership.ends_on = clock.today() + timedelta(days=30)
         db.session.commit()
         membership_id, number = membership.id, membership.number
     _print(staff, membership_id, "certificate")

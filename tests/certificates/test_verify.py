@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from portal import clock
 from portal.certificates.services import ensure_certificate
 from portal.extensions import db
 from portal.models import Certificate, CertificateScan, MembershipStatus
@@ -35,7 +36,7 @@ def test_verify_page_of_a_valid_card_shows_masked_name_and_public_facts_but_no_n
     assert "Bu** Sa*****" in page and "Budi Santoso" not in page
     assert "Lette" in page
     assert "JKK, JKM, JHT" in page
-    assert str(date.today().year) in page
+    assert str(clock.today().year) in page
     assert nik not in page and nik[:6] not in page and nik[-4:] + "<" not in page
     assert response.headers["Cache-Control"] == "no-store"
     assert "noindex" in response.headers["X-Robots-Tag"]
@@ -51,7 +52,7 @@ def test_verify_page_of_an_unknown_code_says_not_found(client):
 def test_verify_page_of_an_expired_membership_says_no_longer_valid(app, client):
     with app.app_context():
         _, membership, certificate = _certified_member()
-        membership.ends_on = date.today() - timedelta(days=1)
+        membership.ends_on = clock.today() - timedelta(days=1)
         membership.status = MembershipStatus.EXPIRED
         db.session.commit()
         code = certificate.code
@@ -65,7 +66,7 @@ def test_verify_page_of_an_expired_membership_says_no_longer_valid(app, client):
 def test_cover_that_ran_out_is_expired_even_before_the_status_is_updated(app, client):
     with app.app_context():
         _, membership, certificate = _certified_member()
-        membership.ends_on = date.today() - timedelta(days=1)
+        membership.ends_on = clock.today() - timedelta(days=1)
         db.session.commit()
         code = certificate.code
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import EndReason, EntryState, MembershipStatus, Role
@@ -23,7 +24,7 @@ NAMES = {
 
 def make_people(today: date | None = None) -> dict[str, str]:
     """One person per status outcome, plus a draft entry; returns outcome -> NIK."""
-    today = today or date.today()
+    today = today or clock.today()
     niks = {}
     person, membership = make_member(NAMES["active"])
     issue_certificate(membership)

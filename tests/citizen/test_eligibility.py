@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.models import CategorySetting, Role
 from tests.conftest import csrf_token
@@ -13,7 +14,7 @@ from tests.factories import LETTE, make_user
 
 MARISO = "737101"
 MAMAJANG = "737102"
-THIS_YEAR = date.today().year
+THIS_YEAR = clock.today().year
 
 
 def answers(**changes) -> dict:

@@ -9,12 +9,13 @@ import re
 import threading
 import urllib.parse
 import urllib.request
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
+from portal import clock
 from portal.citizen import services
 from portal.config import Config
 from portal.extensions import READS, db, limiter
@@ -109,7 +110,7 @@ def test_an_active_member_without_a_printed_card_is_told_it_is_being_prepared(ap
 def test_cover_past_its_end_date_reads_as_expired_even_before_the_nightly_update(app, client):
     with app.app_context():
         person, membership = make_member("Rahmat Hidayat")
-        membership.ends_on = date.today() - timedelta(days=1)
+        membership.ends_on = clock.today() - timedelta(days=1)
         db.session.commit()
         assert membership.status == MembershipStatus.ACTIVE
         nik = person.nik

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -135,7 +136,7 @@ def test_staff_see_the_flags_filtered_and_keep_one_with_a_note_and_end_another_a
     kept = client.post(f"/dtsen/tinjauan/{keep_id}", data={"csrf_token": token, "decision": "keep", "note": "Usaha bangkrut, tinjau Desember"})
     assert kept.status_code == 302
     # An end date outside the cover: refused.
-    day = date.today().replace(day=1)
+    day = clock.today().replace(day=1)
     bad = client.post(f"/dtsen/tinjauan/{end_id}", data={"csrf_token": token, "decision": "end", "end_reason": "other", "note": "Tidak lagi di DTSEN", "end_date": "1999-01-01"})
     assert "Tanggal berakhir harus dalam masa kepesertaan" in bad.get_data(as_text=True)
     ended = client.post(f"/dtsen/tinjauan/{end_id}", data={"csrf_token": token, "decision": "end", "end_reason": "other", "note": "Tidak lagi di DTSEN", "end_date": day.isoformat()})
@@ -191,7 +192,7 @@ def test_the_member_page_shows_the_desil_history_oldest_first(app, runner, clien
     desil = page[page.index("Riwayat desil DTSEN"):page.index('id="memberships-heading"')]
     assert desil.count("april.csv") == 1 and "januari.csv" not in desil
     assert "Menunggu keputusan" in desil  # the older extract did not clear April's flag
-    runner.invoke(args=["desil", "import", _extract(tmp_path, [(members["above"][1], 2, date.today())], "terbaru.csv"), "--partial"])
+    runner.invoke(args=["desil", "import", _extract(tmp_path, [(members["above"][1], 2, clock.today())], "terbaru.csv"), "--partial"])
     page = client.get(f"/anggota/{members['above'][0]}").get_data(as_text=True)
     desil = page[page.index("Riwayat desil DTSEN"):page.index('id="memberships-heading"')]
     assert desil.index("april.csv") < desil.index("terbaru.csv")
@@ -200,7 +201,7 @@ def test_the_member_page_shows_the_desil_history_oldest_first(app, runner, clien
 
 def test_the_renewal_dry_run_counts_the_open_flags(app, runner, client, auth, tmp_path, members):
     runner.invoke(args=["desil", "import", _extract(tmp_path, [(members["above"][1], 6, EARLY)]), "--partial"])
-    year = date.today().year
+    year = clock.today().year
     result = runner.invoke(args=["programme", "renew", "--from", str(year), "--dry-run", "--copy-settings"])
     assert result.exit_code == 0, result.output
     assert 'DTSEN review: 1 member(s) flagged "keluar dari sasaran" still wait for a staff decision (not_renewed: 1)' in result.output

@@ -1,7 +1,7 @@
 """The demo seeding gives rtrw1 printed cards to hand out and agent1 a Kinerja page with figures."""
 
-from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import CardHandover, ProgrammeYear
 from portal.seed.demo_handout import seed_handout_demo
@@ -15,7 +15,7 @@ def test_demo_has_cards_ready_for_rtrw1_some_handed_over_and_figures_for_agent1(
         seed_handout_demo()  # idempotent
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count()).select_from(CardHandover)) == 2
-        assert db.session.get(ProgrammeYear, date.today().year).incentive_per_approved > 0
+        assert db.session.get(ProgrammeYear, clock.today().year).incentive_per_approved > 0
     auth.login("rtrw1", "demo-password-2026")
     home = client.get("/beranda").get_data(as_text=True)
     assert '<strong>2</strong> Sudah diserahkan' in home

@@ -3,8 +3,9 @@ correcting each hand-over, the tanda terima PDF, and what the member's Cek Statu
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from portal import clock
 from portal.certificates.services import print_document
 from portal.extensions import db
 from portal.models import AuditEvent, CardHandover, PrintDocument, Role, User
@@ -25,7 +26,7 @@ def printed_card(name: str, **address) -> dict:
 
 def hand_over(client, certificate_id: int, **data):
     token = csrf_token(client, f"/kartu/{certificate_id}/serahkan")
-    values = {"handed_over_on": date.today().isoformat(), "receiver": "member", "csrf_token": token}
+    values = {"handed_over_on": clock.today().isoformat(), "receiver": "member", "csrf_token": token}
     values.update(data)
     return client.post(f"/kartu/{certificate_id}/serahkan", data=values)
 
@@ -50,7 +51,7 @@ def test_recording_a_hand_over_moves_the_card_to_handed_over_and_is_audited(app,
         make_user("rtrw1", Role.RT_RW, kelurahan_code=LETTE, rw=2)
         card = printed_card("Siti Aminah")
     auth.login("rtrw1")
-    day = date.today()
+    day = clock.today()
     response = hand_over(client, card["certificate_id"], handed_over_on=day.strftime("%d/%m/%Y"),
                          receiver="family", receiver_name="Rahmat Suami")
     assert response.status_code == 303
@@ -73,7 +74,7 @@ def test_a_family_member_must_be_named_and_a_future_date_is_refused_with_nothing
     assert unnamed.status_code == 422
     page = unnamed.get_data(as_text=True)
     assert 'id="receiver_name-error">Tulis nama anggota keluarga' in page
-    future = hand_over(client, card["certificate_id"], handed_over_on=(date.today() + timedelta(days=2)).isoformat())
+    future = hand_over(client, card["certificate_id"], handed_over_on=(clock.today() + timedelta(days=2)).isoformat())
     assert future.status_code == 422
     assert "tidak boleh setelah hari ini" in future.get_data(as_text=True)
     with app.app_context():
@@ -120,7 +121,7 @@ def test_tanda_terima_lists_the_hand_overs_with_masked_nik_rt_card_number_receiv
     auth.login("rtrw1")
     hand_over(client, first["certificate_id"])
     assert hand_over(client, second["certificate_id"], receiver="family", receiver_name="Baso Anak").status_code == 303
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     response = client.get(f"/kartu/tanda-terima.pdf?dari={today}&sampai={today}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(all_text(read_pdf(response.data)).split())  # cells wrap inside the table

@@ -4,17 +4,18 @@ months, counted per month for an agent, per RW / agent / kecamatan for staff, an
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 from openpyxl import load_workbook
 
+from portal import clock
 from portal.models import AuditEvent, EntryState, ProgrammeYear, Role, User
 from portal.extensions import db
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_user
 from tests.review.helpers import post
 
-YEAR = date.today().year
+YEAR = clock.today().year
 JANUARY = datetime(YEAR, 1, 15, 4, 0, tzinfo=timezone.utc)
 FEBRUARY = datetime(YEAR, 2, 10, 4, 0, tzinfo=timezone.utc)
 

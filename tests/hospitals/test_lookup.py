@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import url_for
 
+from portal import clock
 from portal.extensions import db
 from portal.names import mask_name
 from portal.models import AuditEvent, EndReason, MembershipStatus, Role
@@ -209,4 +209,4 @@ def test_hospital_sign_in_lands_on_the_look_up(app, client, auth):
     assert response.headers["Location"] == "/rs/cek-pasien"
     page = client.get("/rs/cek-pasien").get_data(as_text=True)
     assert "RS Uji Makassar" in page and "Cek Status" not in page.split("<main")[0]
-    assert date.today()  # the page renders today's answers
+    assert clock.today()  # the page renders today's answers

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from datetime import date, datetime, time, timedelta, timezone
 
-from portal import audit, storage
+from portal import audit, clock, storage
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import (
@@ -26,7 +26,7 @@ from portal.reports.services import count_period, report_from_counts
 from tests.factories import PABAENG, make_entry, make_list, make_member, make_user
 from tests.storage.files import age_stored_file
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _moment(day: date) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.memberships.services import coverage_period
 from portal.models import CategorySetting, MembershipStatus, ProgrammeYear, Role
@@ -11,7 +12,7 @@ from portal.programme import budget
 from tests.factories import make_member, make_user
 from tests.review.helpers import pending_entries
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def test_premium_months_count_the_monthly_due_dates_inside_the_year():
@@ -46,7 +47,7 @@ def test_status_without_a_ceiling_is_unlimited_and_forecast_adds_the_pending_ent
         programme_year = db.session.get(ProgrammeYear, YEAR)
         make_member("Siti Aminah")
         pending_entries(3)
-        months = budget.new_membership_months(programme_year, date.today())
+        months = budget.new_membership_months(programme_year, clock.today())
         status = budget.budget_status(programme_year)
         assert status.unlimited and status.remaining is None
         assert status.committed == 12 * 16_800

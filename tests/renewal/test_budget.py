@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.admin.services import copy_year
 from portal.extensions import db
 from portal.models import AuditEvent, Membership, ProgrammeYear, RenewalDecision, RenewalRun, Role
@@ -14,7 +14,7 @@ from tests.conftest import csrf_token
 from tests.factories import make_user
 from tests.renewal.test_renewal_run import confirmed_member
 
-YEAR = date.today().year
+YEAR = clock.today().year
 NEXT = YEAR + 1
 YEARLY = 12 * 16_800  # one renewed member at the minimum band
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.admin.services import copy_year
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
@@ -28,7 +29,7 @@ from portal.renewal import services
 from portal.renewal.services import plan_renewal, projected_premiums
 from tests.factories import make_member, make_user
 
-YEAR = date.today().year
+YEAR = clock.today().year
 NEXT = YEAR + 1
 
 

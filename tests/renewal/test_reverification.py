@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -18,7 +19,7 @@ from portal.renewal.reverification import window
 from tests.conftest import csrf_token
 from tests.factories import PABAENG, make_member, make_user
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def setup_area(app):
@@ -62,7 +63,7 @@ def test_an_rt_rw_head_confirms_a_member_and_it_is_audited(app, client, auth):
 def test_a_reported_death_ends_the_membership_with_reason_and_date(app, client, auth):
     mine, _other = setup_area(app)
     auth.login("rtrw1")
-    died = date.today() - timedelta(days=3)
+    died = clock.today() - timedelta(days=3)
     response = post_answer(client, mine, answer="deceased", event_date=died.isoformat())
     assert response.status_code == 302
     with app.app_context():
@@ -170,7 +171,7 @@ def test_the_window_opens_the_set_number_of_days_before_the_year_ends(app):
 
 
 def test_expiry_list_shows_members_ending_within_60_days_and_what_they_need(app, client, auth):
-    today = date.today()
+    today = clock.today()
     with app.app_context():
         make_user("rtrw1", Role.RT_RW)
         _p, soon = make_member("Akan Habis", year=YEAR)
@@ -206,7 +207,7 @@ def test_what_an_expiring_member_needs_follows_their_answer_and_the_renewal(app)
 def test_the_start_page_warns_about_cover_ending_soon(app, client, auth):
     mine, _other = setup_area(app)
     with app.app_context():
-        db.session.get(Membership, mine).ends_on = date.today() + timedelta(days=10)
+        db.session.get(Membership, mine).ends_on = clock.today() + timedelta(days=10)
         db.session.commit()
     auth.login("rtrw1")
     page = client.get("/beranda").get_data(as_text=True)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import ProgrammeYear, Role
 from portal.programme import budget
 from tests.factories import make_member, make_user
 from tests.review.helpers import pending_entries
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def _rp(value: int) -> str:
@@ -26,7 +26,7 @@ def test_dashboard_shows_committed_remaining_and_forecast(app, client, auth):
         programme_year = db.session.get(ProgrammeYear, YEAR)
         programme_year.budget_ceiling = 1_000_000
         db.session.commit()
-        months = budget.new_membership_months(programme_year, date.today())
+        months = budget.new_membership_months(programme_year, clock.today())
     auth.login("staff1")
     page = client.get("/laporan/").get_data(as_text=True)
     committed = 2 * 12 * 16_800

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import EntryState, MembershipStatus, Role
@@ -15,7 +16,7 @@ from portal.seed.reference import ensure_programme_year
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 from tests.reports.helpers import MAMAJANG_KELURAHAN, csv_table, members_column
 
-YEAR = date.today().year
+YEAR = clock.today().year
 WITA = ZoneInfo("Asia/Makassar")
 KECAMATAN_OF = {LETTE: "Mariso", PABAENG: "Tamalate", MAMAJANG_KELURAHAN: "Mamajang"}
 CATEGORY_NAMES = {"kader": "Kader Posyandu dan KB", "non_asn": "Tenaga non-ASN", "ketua_rt_rw": "Ketua RT/RW"}

@@ -7,12 +7,13 @@ from datetime import date
 
 from pypdf import PdfReader
 
+from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import AuditEvent, Role
 from tests.factories import PABAENG, make_member, make_user
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def test_monthly_report_has_its_pages_charts_and_tables(app, client, auth):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Role
 from portal.programme import budget
@@ -13,7 +13,7 @@ from tests.conftest import AuthActions
 from tests.factories import PABAENG, make_member, make_user
 from tests.reports.helpers import csv_table, members_column
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def test_refresh_command_recounts_the_year_and_pages_show_when(app_factory):

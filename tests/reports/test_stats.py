@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import date
 
 from pypdf import PdfReader
 
+from portal import clock
 from portal.models import Role
 from portal.reports.services import suppress_small_cells
 from tests.factories import LETTE, PABAENG, make_member, make_user
@@ -107,7 +107,7 @@ def test_stats_and_the_monthly_pdf_show_one_target_total_that_the_kecamatan_rows
         assert sum(_people(row[2]) for row in rows) == 101_458, caption
 
     auth.login("staff1", "demo-password-2026")
-    pdf = client.get(f"/laporan/bulanan.pdf?year={date.today().year}&month=12")
+    pdf = client.get(f"/laporan/bulanan.pdf?year={clock.today().year}&month=12")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     targets = re.findall(r"^Jumlah [\d.]+ ([\d.]+) ", text, re.M)
     # The kategori and the kecamatan table (whose total row repeats on every page it spans).

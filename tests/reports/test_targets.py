@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, Category, CategorySetting, Kecamatan, KecamatanTarget, ProgrammeYear, Role
 from tests.conftest import csrf_token
 from tests.factories import make_member, make_user
 from tests.reports.helpers import csv_table
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def _form(app, client, **overrides) -> dict:

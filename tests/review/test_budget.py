@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, EntryState, ListEntry, Membership, ProgrammeYear, Role
 from portal.programme import budget
@@ -12,13 +12,13 @@ from tests.factories import make_member, make_user
 from tests.review.helpers import pending_entries, post
 from tests.review.test_concurrency import _race
 
-YEAR = date.today().year
+YEAR = clock.today().year
 MONTHLY = 16_800  # JKK + JKM at the minimum band
 
 
 def _added_per_person() -> int:
     programme_year = db.session.get(ProgrammeYear, YEAR)
-    return MONTHLY * budget.new_membership_months(programme_year, date.today())
+    return MONTHLY * budget.new_membership_months(programme_year, clock.today())
 
 
 def _set_ceiling(rupiah: int) -> None:
@@ -176,7 +176,7 @@ def test_an_approval_is_refused_when_next_years_months_exceed_next_years_ceiling
         db.session.commit()
         from portal.memberships.services import coverage_period
 
-        spills_over = budget.premium_months(*coverage_period(date.today(), programme_year.coverage_months), YEAR + 1)
+        spills_over = budget.premium_months(*coverage_period(clock.today(), programme_year.coverage_months), YEAR + 1)
     auth.login("staff1")
     page = post(client, f"/verifikasi/{entry_id}/setujui", follow_redirects=True).get_data(as_text=True)
     if spills_over:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -141,7 +142,7 @@ def test_unknown_desil_blocks_approval_only_when_the_year_says_so(app, client, a
     with app.app_context():
         make_user("staff1", Role.STAFF)
         blocked, allowed = pending_entries(2, category_code="pekerja_rentan")
-        db.session.get(ProgrammeYear, date.today().year).unknown_desil_blocks_approval = True
+        db.session.get(ProgrammeYear, clock.today().year).unknown_desil_blocks_approval = True
         db.session.commit()
     auth.login("staff1")
     response = post(client, f"/verifikasi/{blocked}/setujui", headers={"HX-Request": "true"})

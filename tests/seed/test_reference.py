@@ -1,9 +1,9 @@
 """`flask seed reference`: the city's regions, categories and this year's settings."""
 
-from datetime import date
 
 from sqlalchemy import func
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Category, CategorySetting, Kecamatan, Kelurahan, ProgrammeYear
 
@@ -31,7 +31,7 @@ def test_seed_reference_loads_15_kecamatan_and_153_kelurahan_and_is_idempotent(a
 def test_seed_reference_creates_this_years_settings_with_the_domain_defaults(app, runner):
     runner.invoke(args=["seed", "reference"])
     with app.app_context():
-        year = db.session.get(ProgrammeYear, date.today().year)
+        year = db.session.get(ProgrammeYear, clock.today().year)
         assert (year.min_age, year.max_age, year.desil_max) == (15, 65, 4)
         assert year.monthly_premium(1_000_000, jht=False) == 16_800
         assert year.monthly_premium(1_000_000, jht=True) == 36_800
@@ -44,12 +44,12 @@ def test_seed_reference_creates_this_years_settings_with_the_domain_defaults(app
 
 def test_seed_reference_never_overwrites_settings_an_admin_changed(app, runner):
     with app.app_context():
-        year = db.session.get(ProgrammeYear, date.today().year)
+        year = db.session.get(ProgrammeYear, clock.today().year)
         year.max_age = 70
         db.session.get(CategorySetting, (year.year, "kader")).jht = True
         db.session.commit()
     runner.invoke(args=["seed", "reference"])
     with app.app_context():
-        year = db.session.get(ProgrammeYear, date.today().year)
+        year = db.session.get(ProgrammeYear, clock.today().year)
         assert year.max_age == 70
         assert db.session.get(CategorySetting, (year.year, "kader")).jht is True
