@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from portal import audit
 from portal.exports import csv_bytes, xlsx_bytes
@@ -57,11 +57,41 @@ class ExchangeError(ValueError):
 
 
 def unsent_query():
-    """Active memberships without a KPJ that were never sent to BPJS."""
+    """Active memberships without a KPJ that were never sent to BPJS, at most one per person.
+
+    BPJS registers a person once (one KPJ for good). A person whose registration is still open
+    (a membership of theirs was sent, not ended, and BPJS has not answered with a KPJ) is not
+    sent again when a renewal gives them a new membership: the answer reaches every active
+    membership of theirs. Of two unsent memberships of one person only the latest goes.
+    """
+    sent = aliased(Membership)
+    later = aliased(Membership)
+    open_registration = (
+        db.select(sent.id)
+        .join(BpjsBatchItem, BpjsBatchItem.membership_id == sent.id)
+        .where(
+            sent.person_id == Membership.person_id,
+            sent.kpj_number.is_(None),
+            sent.status != MembershipStatus.ENDED,
+        )
+        .exists()
+    )
+    later_unsent = (
+        db.select(later.id)
+        .where(
+            later.person_id == Membership.person_id,
+            later.status == MembershipStatus.ACTIVE,
+            later.kpj_number.is_(None),
+            or_(later.year > Membership.year, and_(later.year == Membership.year, later.id > Membership.id)),
+        )
+        .exists()
+    )
     return db.select(Membership).where(
         Membership.status == MembershipStatus.ACTIVE,
         Membership.kpj_number.is_(None),
         ~db.select(BpjsBatchItem.id).where(BpjsBatchItem.membership_id == Membership.id).exists(),
+        ~open_registration,
+        ~later_unsent,
     )
 
 

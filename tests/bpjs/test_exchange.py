@@ -9,6 +9,7 @@ import pytest
 
 from openpyxl import Workbook, load_workbook
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, BpjsBatch, Membership, Role
 from portal.config import Config
@@ -204,7 +205,7 @@ def test_a_kpj_answered_after_a_renewal_reaches_both_years_and_may_repeat_across
     from portal.models import CategorySetting
     from portal.seed.reference import ensure_programme_year
 
-    year = date.today().year
+    year = clock.today().year
     with app.app_context():
         make_user("staff1", Role.STAFF)
         ensure_programme_year(year + 1)
@@ -221,3 +222,60 @@ def test_a_kpj_answered_after_a_renewal_reaches_both_years_and_may_repeat_across
     # The same answer again is no conflict: the KPJ is the same person's.
     again = _upload_answer(client, answer, "jawaban.csv").get_data(as_text=True)
     assert "dipakai peserta lain" not in again
+
+
+def _renew_into_next_year(person):
+    """Give the person next year's membership, as a renewal run does before BPJS answers."""
+    from datetime import date
+
+    from portal.memberships.services import grant_membership
+    from portal.models import CategorySetting
+    from portal.seed.reference import ensure_programme_year
+
+    year = clock.today().year
+    ensure_programme_year(year + 1)
+    grant_membership(person, db.session.get(CategorySetting, (year + 1, person.category_code)), date(year + 1, 1, 1))
+    db.session.commit()
+
+
+def _batch_niks(client, number: int) -> list[str]:
+    rows = list(csv.reader(io.StringIO(client.get(f"/bpjs/batch/{number}.csv").data.decode("utf-8-sig"))))
+    return [row[0] for row in rows[1:]]
+
+
+def test_a_member_renewed_before_bpjs_answered_is_not_sent_in_a_second_batch(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        person = make_member("Siti Aminah")[0]
+        nik = person.nik
+    auth.login("staff1")
+    post(client, "/bpjs/batch", {"file_format": "csv"}, page="/bpjs/")
+    assert _batch_niks(client, 1) == [nik]
+    with app.app_context():
+        _renew_into_next_year(db.session.get(type(person), person.id))
+        newcomer = make_member("Budi Santoso")[0].nik
+
+    # Only the newcomer goes: the renewed member's registration (batch 1) is still open.
+    response = post(client, "/bpjs/batch", {"file_format": "csv"}, page="/bpjs/")
+    assert response.status_code == 302
+    assert _batch_niks(client, 2) == [newcomer]
+    again = post(client, "/bpjs/batch", {"file_format": "csv"}, page="/bpjs/", follow_redirects=True)
+    assert "Tidak ada peserta baru" in again.get_data(as_text=True)
+
+    # BPJS's answer to batch 1 reaches both years' memberships.
+    _upload_answer(client, csv_bytes([[nik, "12345678901"]], header=["NIK", "No KPJ"]), "jawaban.csv")
+    with app.app_context():
+        kpjs = db.session.scalars(db.select(Membership.kpj_number).where(Membership.person.has(nik=nik))).all()
+        assert kpjs == ["12345678901", "12345678901"]
+        assert db.session.scalar(db.select(db.func.count()).select_from(BpjsBatch)) == 2
+
+
+def test_a_person_with_two_unsent_memberships_is_sent_once(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        person = make_member("Siti Aminah")[0]
+        _renew_into_next_year(person)
+        nik = person.nik
+    auth.login("staff1")
+    post(client, "/bpjs/batch", {"file_format": "csv"}, page="/bpjs/")
+    assert _batch_niks(client, 1) == [nik]
