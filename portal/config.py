@@ -174,6 +174,8 @@ class Config:
     # per-year programme setting.
     RETENTION_REJECTED_MONTHS = _int("RETENTION_REJECTED_MONTHS", 12)
     RETENTION_ENDED_MONTHS = _int("RETENTION_ENDED_MONTHS", 24)
+    # Rows a proposer deleted from a list never sent (undo stays possible until then).
+    RETENTION_DELETED_MONTHS = _int("RETENTION_DELETED_MONTHS", 3)
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"  # the same as portal.clock.CITY_TIMEZONE

@@ -413,7 +413,7 @@ def drop_rows_with_errors(member_list: MemberList, user: User) -> int:
 def lists_page(user: User, number: int, size: int = LISTS_PAGE) -> NumberedPage:
     """Page `number` of the lists in the user's area, changed last first: (list, entry count) rows."""
     entry_count = (
-        select(func.count()).where(ListEntry.list_id == MemberList.id).correlate(MemberList).scalar_subquery()
+        select(func.count(ListEntry.id)).where(ListEntry.list_id == MemberList.id).correlate(MemberList).scalar_subquery()
     )
     query = (
         select(MemberList, entry_count)
@@ -443,7 +443,9 @@ def entries_page(member_list: MemberList, number: int, *, only_errors: bool = Fa
 
 
 def _entry_count(member_list: MemberList) -> int:
-    return db.session.scalar(select(func.count()).where(ListEntry.list_id == member_list.id))
+    # count(ListEntry.id), not count(*): a statement naming no entity column is not ORM-enabled,
+    # and the soft-delete rule (portal.models.lists) would not reach it.
+    return db.session.scalar(select(func.count(ListEntry.id)).where(ListEntry.list_id == member_list.id))
 
 
 def last_page_number(member_list: MemberList, size: int = ENTRIES_PAGE) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from portal import audit
 from portal.access import area_clause
@@ -43,8 +43,9 @@ _VIEW_LABELS = {
 
 def _waiting_clause():
     """A list waits for its area while it has a draft or returned row, or no row at all."""
-    editable = exists().where(ListEntry.list_id == MemberList.id, ListEntry.state.in_(EDITABLE_STATES))
-    empty = ~exists().where(ListEntry.list_id == MemberList.id)
+    # EXISTS over an entity column, so the soft-delete rule hides deleted rows here too.
+    editable = select(ListEntry.id).where(ListEntry.list_id == MemberList.id, ListEntry.state.in_(EDITABLE_STATES)).exists()
+    empty = ~select(ListEntry.id).where(ListEntry.list_id == MemberList.id).exists()
     return or_(editable, empty)
 
 
@@ -77,7 +78,7 @@ def inbox_page(user: User, view: InboxView, number: int, size: int = INBOX_PAGE)
     else:
         def count(*conditions):
             return (
-                select(func.count()).where(ListEntry.list_id == MemberList.id, *conditions).correlate(MemberList).scalar_subquery()
+                select(func.count(ListEntry.id)).where(ListEntry.list_id == MemberList.id, *conditions).correlate(MemberList).scalar_subquery()
             )
 
         query = (

@@ -51,12 +51,14 @@ def report(nik: str, fmt: str, output: Path | None):
 @privacy_cli.command("purge")
 @click.option("--apply", "apply_", is_flag=True, help="Anonymise for real (without it: a dry run that only reports).")
 def purge(apply_: bool):
-    """Anonymise personal data past retention (RETENTION_REJECTED_MONTHS, RETENTION_ENDED_MONTHS)."""
+    """Anonymise personal data past retention (RETENTION_REJECTED_MONTHS, RETENTION_ENDED_MONTHS)
+    and remove rows their proposer deleted (RETENTION_DELETED_MONTHS)."""
     rejected_months = current_app.config["RETENTION_REJECTED_MONTHS"]
     ended_months = current_app.config["RETENTION_ENDED_MONTHS"]
-    if rejected_months < 1 or ended_months < 1:
+    deleted_months = current_app.config["RETENTION_DELETED_MONTHS"]
+    if rejected_months < 1 or ended_months < 1 or deleted_months < 1:
         raise click.UsageError("Retention periods must be at least one month.")
-    plan = retention.plan_purge(clock.today(), rejected_months, ended_months)
+    plan = retention.plan_purge(clock.today(), rejected_months, ended_months, deleted_months)
     click.echo(
         f"Rejected entries decided before {plan.rejected_before} ({rejected_months} months): "
         f"{len(plan.rejected_entry_ids):,} to anonymise."
@@ -65,16 +67,24 @@ def purge(apply_: bool):
         f"Persons whose every membership ended before {plan.ended_before} ({ended_months} months), "
         f"with no open entry: {len(plan.person_ids):,} to anonymise, with {len(plan.person_entry_ids):,} approved entries."
     )
-    for label, ids in (("entry ids", plan.rejected_entry_ids), ("person ids", plan.person_ids)):
+    click.echo(
+        f"Rows deleted by their proposer before {plan.deleted_before} ({deleted_months} months) on lists never sent: "
+        f"{len(plan.deleted_entry_ids):,} to remove."
+    )
+    for label, ids in (
+        ("entry ids", plan.rejected_entry_ids), ("person ids", plan.person_ids), ("deleted row ids", plan.deleted_entry_ids),
+    ):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")
             click.echo(f"  {label}: {shown}")
     if not apply_:
         click.echo("Dry run: nothing changed. Run with --apply to anonymise.")
         return
-    event_id = retention.apply_purge(plan, actor_name=_operator(), rejected_months=rejected_months, ended_months=ended_months)
+    event_id = retention.apply_purge(
+        plan, actor_name=_operator(), rejected_months=rejected_months, ended_months=ended_months, deleted_months=deleted_months
+    )
     db.session.commit()
-    click.echo(f"Anonymised. Audit event {event_id} records the run.")
+    click.echo(f"Anonymised and removed. Audit event {event_id} records the run.")
     batch_pdfs, uploads = retention.remove_expired_files()
     db.session.commit()
     click.echo(f"Removed {uploads} uploaded list(s) abandoned before their columns were mapped.")

@@ -21,6 +21,7 @@ from portal.models import (
     PrintRecord,
     User,
 )
+from portal.models.lists import INCLUDE_DELETED
 
 # Events that read or use the record without changing it; everything else is a change,
 # a decision, an export or a print (the action names say which).
@@ -123,6 +124,8 @@ def _entry(entry: ListEntry) -> dict:
         "decided_by": _username(entry.decided_by),
         "reason_code": entry.reason_code,
         "reason_text": entry.reason_text,
+        # Set aside by the proposer on a list not sent yet: still held until sent or purged.
+        "deleted_at": entry.deleted_at,
     }
 
 
@@ -175,6 +178,9 @@ def build_report(nik: str, now: datetime) -> SubjectReport:
             db.select(ListEntry)
             .where(or_(ListEntry.nik == nik, ListEntry.person_id == person.id) if person else ListEntry.nik == nik)
             .order_by(ListEntry.id)
+            # Rows the proposer deleted are still held (until their list is sent or retention
+            # removes them): the person is told about them too.
+            .execution_options(**{INCLUDE_DELETED: True})
         )
     )
     desil = db.session.scalar(db.select(DesilRecord).where(DesilRecord.nik == nik))

@@ -1,5 +1,6 @@
 """Retention: personal data of rejected entries and of people whose cover ended long ago is
-anonymised, while every aggregate the reports count stays the same.
+anonymised, while every aggregate the reports count stays the same; rows their proposer
+deleted from a list never sent are removed once past their own retention.
 
 What is kept and why:
 - rows are anonymised, never deleted: audit events (sealed in a hash chain that must not
@@ -9,6 +10,9 @@ What is kept and why:
 - cleared: NIK (replaced by a marker that is never a valid NIK), name, birth date (a
   person keeps only the year), RT, street, phone, occupation, free-text reasons, the BPJS
   KPJ number and notes on ended memberships;
+- rows the proposer deleted (soft-deleted, hidden from every ORM query) follow the same
+  rules, and are removed outright once deleted longer ago than RETENTION_DELETED_MONTHS:
+  sending their list would have removed them, and no report counts them;
 - audit events stay as they are: their details hold masked values and ids only.
 """
 
@@ -18,7 +22,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import and_, bindparam, exists, not_, or_, update
+from sqlalchemy import and_, bindparam, delete, exists, not_, or_, update
 
 from portal import audit
 from portal.certificates.jobs import delete_expired_files
@@ -32,6 +36,7 @@ from portal.models import (
     MembershipStatus,
     Person,
 )
+from portal.models.lists import INCLUDE_DELETED
 
 # An anonymised row's NIK: "X" and the row id, 16 characters, never a valid NIK (digits only).
 ANONYMISED_PREFIX = "X"
@@ -64,10 +69,12 @@ class PurgePlan:
     rejected_entry_ids: list[int]
     person_ids: list[int]
     person_entry_ids: list[int]
+    deleted_before: date
+    deleted_entry_ids: list[int]
 
     @property
     def is_empty(self) -> bool:
-        return not (self.rejected_entry_ids or self.person_ids)
+        return not (self.rejected_entry_ids or self.person_ids or self.deleted_entry_ids)
 
     def summary(self) -> dict:
         """Counts and cut-off dates, for the audit event and the command's output."""
@@ -77,6 +84,8 @@ class PurgePlan:
             "rejected_entries": len(self.rejected_entry_ids),
             "persons": len(self.person_ids),
             "person_entries": len(self.person_entry_ids),
+            "deleted_before": self.deleted_before.isoformat(),
+            "deleted_entries": len(self.deleted_entry_ids),
         }
 
 
@@ -84,12 +93,25 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
-def plan_purge(today: date, rejected_months: int, ended_months: int) -> PurgePlan:
-    """Find rejected entries decided, and people whose every membership ended, before the cut-offs."""
+def plan_purge(today: date, rejected_months: int, ended_months: int, deleted_months: int) -> PurgePlan:
+    """Find rejected entries decided, people whose every membership ended, and rows their
+    proposer deleted, before the cut-offs (deleted rows count as the rows they are)."""
     rejected_before = months_before(today, rejected_months)
     ended_before = months_before(today, ended_months)
-    rejected_ids = list(
+    deleted_before = months_before(today, deleted_months)
+    # Removed outright, so they need no anonymising first.
+    deleted_ids = list(
         db.session.scalars(
+            db.select(ListEntry.id)
+            .where(ListEntry.deleted_at.is_not(None), ListEntry.deleted_at < _start_of(deleted_before))
+            .order_by(ListEntry.id)
+            .execution_options(**{INCLUDE_DELETED: True})
+        )
+    )
+    removed = set(deleted_ids)
+    rejected_ids = [
+        entry_id
+        for entry_id in db.session.scalars(
             db.select(ListEntry.id)
             .where(
                 ListEntry.state == EntryState.REJECTED,
@@ -97,8 +119,10 @@ def plan_purge(today: date, rejected_months: int, ended_months: int) -> PurgePla
                 ~ListEntry.nik.startswith(ANONYMISED_PREFIX),
             )
             .order_by(ListEntry.id)
+            .execution_options(**{INCLUDE_DELETED: True})
         )
-    )
+        if entry_id not in removed
+    ]
     # A membership is over when staff ended it, or when its coverage period ran out.
     past = or_(
         and_(Membership.status == MembershipStatus.ENDED, Membership.ended_at < _start_of(ended_before)),
@@ -106,7 +130,11 @@ def plan_purge(today: date, rejected_months: int, ended_months: int) -> PurgePla
     )
     has_membership = exists().where(Membership.person_id == Person.id)
     has_recent_membership = exists().where(Membership.person_id == Person.id, not_(past))
-    has_open_entry = exists().where(ListEntry.nik == Person.nik, ListEntry.state.in_(OPEN_STATES))
+    # A row its proposer deleted is no open entry (said here: the ORM's soft-delete rule does
+    # not reach a bare EXISTS).
+    has_open_entry = exists().where(
+        ListEntry.nik == Person.nik, ListEntry.state.in_(OPEN_STATES), ListEntry.deleted_at.is_(None)
+    )
     person_ids = list(
         db.session.scalars(
             db.select(Person.id)
@@ -118,13 +146,19 @@ def plan_purge(today: date, rejected_months: int, ended_months: int) -> PurgePla
     for start in range(0, len(person_ids), CHUNK):
         chunk = person_ids[start:start + CHUNK]
         niks = db.select(Person.nik).where(Person.id.in_(chunk)).scalar_subquery()
+        # Their approved entries, and any row of theirs the proposer deleted (whatever its state).
         person_entry_ids += db.session.scalars(
-            db.select(ListEntry.id).where(
+            db.select(ListEntry.id)
+            .where(
                 or_(ListEntry.person_id.in_(chunk), ListEntry.nik.in_(niks)),
-                ListEntry.state == EntryState.APPROVED,
+                or_(ListEntry.state == EntryState.APPROVED, ListEntry.deleted_at.is_not(None)),
             )
+            .execution_options(**{INCLUDE_DELETED: True})
         )
-    return PurgePlan(rejected_before, ended_before, rejected_ids, person_ids, sorted(set(person_entry_ids)))
+    person_entry_ids = sorted(set(person_entry_ids) - removed)
+    return PurgePlan(
+        rejected_before, ended_before, rejected_ids, person_ids, person_entry_ids, deleted_before, deleted_ids
+    )
 
 
 def _anonymise_entries(entry_ids: list[int]) -> None:
@@ -151,6 +185,13 @@ def _anonymise_entries(entry_ids: list[int]) -> None:
     for start in range(0, len(entry_ids), CHUNK):
         chunk = entry_ids[start:start + CHUNK]
         db.session.execute(statement, [{"entry_id": i, "marker": anonymised_nik(i)} for i in chunk])
+
+
+def _remove_entries(entry_ids: list[int]) -> None:
+    """Delete rows for good (rows their proposer deleted: no report counts them)."""
+    table = ListEntry.__table__
+    for start in range(0, len(entry_ids), CHUNK):
+        db.session.execute(delete(table).where(table.c.id.in_(entry_ids[start:start + CHUNK])))
 
 
 def _anonymise_persons(person_ids: list[int]) -> None:
@@ -186,7 +227,7 @@ def _anonymise_persons(person_ids: list[int]) -> None:
         )
 
 
-def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int) -> int:
+def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int, deleted_months: int) -> int:
     """Anonymise what the plan found and write one audit event for the run, for the caller
     to commit as one transaction.
 
@@ -194,6 +235,7 @@ def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended
     _anonymise_entries(plan.rejected_entry_ids)
     _anonymise_entries(plan.person_entry_ids)
     _anonymise_persons(plan.person_ids)
+    _remove_entries(plan.deleted_entry_ids)
     event_id = audit.record(
         "privacy.purge",
         "retention",
@@ -201,6 +243,7 @@ def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended
         actor_name=actor_name,
         rejected_months=rejected_months,
         ended_months=ended_months,
+        deleted_months=deleted_months,
         **plan.summary(),
     )
     # The updates above went round the ORM: objects loaded before must read the markers.

@@ -53,6 +53,24 @@ def test_a_deleted_row_leaves_the_list_and_comes_back_with_undo(app, head):
     assert ROW.findall(page) == [str(entry.id)] and "Baris yang dihapus (" not in page and "Kirim 1 orang" in page
 
 
+def test_a_deleted_row_leaves_the_lists_page_count_and_the_access_record(app, head):
+    head.post("/baris", typed(full_name="Siti Aminah"))
+    head.post("/baris", typed(full_name="Rani"))
+    gone = _all_entries(app, head.list_id)[0]
+    head.post(f"/baris/{gone.id}/hapus")
+    lists = head.client.get("/daftar/").get_data(as_text=True)
+    counts = re.findall(r"Usulan RW 002</a></td>\s*<td>[^<]*</td>\s*<td>(\d+)</td>", lists)
+    assert counts == ["1"]
+    head.client.get(head.url)
+    with app.app_context():
+        from portal.models import AuditEvent
+
+        view = db.session.scalars(
+            db.select(AuditEvent).filter_by(action="list.view", target_id=str(head.list_id)).order_by(AuditEvent.id.desc())
+        ).first()
+        assert view.details["entries"] == 1
+
+
 def test_dropping_problem_rows_asks_with_the_count_and_can_be_undone_all_at_once(app, head):
     for name in ("", "Rani", ""):
         head.post("/baris", typed(full_name=name))

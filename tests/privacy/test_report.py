@@ -112,3 +112,28 @@ def test_report_of_an_unknown_nik_says_nothing_is_held(app, client, auth):
     auth.login("staff1")
     response = post(client, "/privasi/laporan", {"nik": "7371015702850001"}, page="/privasi/laporan")
     assert "tidak menyimpan data apa pun" in response.get_data(as_text=True)
+
+
+def test_report_lists_a_row_the_proposer_deleted_from_a_list_never_sent(app, client, auth):
+    from portal.models import EntryState
+    from tests.factories import make_entry, make_list
+
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        head = make_user("rtrw1", Role.RT_RW)
+        entry = make_entry(make_list(head, title="Usulan RW 002"), state=EntryState.DRAFT, full_name="Rina Dihapus")
+        nik, list_id, entry_id = entry.nik, entry.list_id, entry.id
+    auth.login("rtrw1")
+    url = f"/daftar/{list_id}"
+    token = csrf_token(client, url)
+    assert client.post(f"{url}/baris/{entry_id}/hapus", data={"csrf_token": token}).status_code == 302
+    auth.logout()
+
+    auth.login("staff1")
+    page = post(client, "/privasi/laporan", {"nik": nik, "format": "html"}, page="/privasi/laporan").get_data(as_text=True)
+    assert "Rina Dihapus" in page and "Dihapus oleh pengusul pada" in page
+    assert "tidak menyimpan data apa pun" not in page
+    report = json.loads(post(client, "/privasi/laporan", {"nik": nik, "format": "json"}, page="/privasi/laporan").get_data())
+    (row,) = report["list_entries"]
+    assert row["full_name"] == "Rina Dihapus" and row["state"] == "draft" and row["deleted_at"]
+    assert "entry.delete" in {event["action"] for event in report["history"]}

@@ -207,3 +207,51 @@ def test_purge_removes_batch_pdfs_past_their_retention_even_when_nobody_prints(a
         assert db.session.get(PrintJob, old_id).file_name is None  # the job page says it was deleted
         storage.delete("prints/newbatch.pdf")
         db.session.commit()
+
+
+def _all_rows(member_list_id: int) -> dict[int, ListEntry]:
+    """Every row of the list by id, those its proposer deleted too."""
+    rows = db.session.scalars(
+        db.select(ListEntry).where(ListEntry.list_id == member_list_id).execution_options(include_deleted=True)
+    )
+    return {row.id: row for row in rows}
+
+
+def test_purge_removes_rows_deleted_long_ago_and_anonymises_deleted_rows_of_a_purged_person(app, runner):
+    with app.app_context():
+        head = make_user("rtrw1", Role.RT_RW)
+        draft = make_list(head, title="Belum dikirim")
+        deleted_long_ago = make_entry(draft, state=EntryState.DRAFT, full_name="Lama Dihapus",
+                                      deleted_at=_moment(months_before(TODAY, 4)))
+        deleted_lately = make_entry(draft, state=EntryState.DRAFT, full_name="Baru Dihapus",
+                                    deleted_at=_moment(months_before(TODAY, 1)))
+        # Cover ran out 30 months ago; a row proposing them again was deleted last month: a
+        # deleted row is no open entry, so the person is anonymised, and that row with them.
+        long_ended, _m = _member("Ani Lama", months_before(TODAY, 30))
+        of_the_purged = make_entry(draft, state=EntryState.DRAFT, nik=long_ended.nik, full_name="Ani Lama",
+                                   phone="081299998888", deleted_at=_moment(months_before(TODAY, 1)))
+        ids = (draft.id, deleted_long_ago.id, deleted_lately.id, of_the_purged.id, long_ended.id, long_ended.nik)
+    list_id, long_ago_id, lately_id, purged_row_id, person_id, nik = ids
+
+    dry = runner.invoke(args=["privacy", "purge"])
+    assert dry.exit_code == 0, dry.output
+    assert "on lists never sent: 1 to remove" in dry.output and "Dry run" in dry.output
+    with app.app_context():
+        assert set(_all_rows(list_id)) == {long_ago_id, lately_id, purged_row_id}
+
+    result = runner.invoke(args=["privacy", "purge", "--apply"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = _all_rows(list_id)
+        assert set(rows) == {lately_id, purged_row_id}
+        assert rows[lately_id].full_name == "Baru Dihapus" and not is_anonymised(rows[lately_id].nik)
+        purged_row = rows[purged_row_id]
+        assert is_anonymised(purged_row.nik) and purged_row.full_name == "" and purged_row.phone is None
+        assert purged_row.deleted_at is not None  # still set aside: the head's list is unchanged
+        assert is_anonymised(db.session.get(Person, person_id).nik)
+        (run,) = db.session.scalars(db.select(AuditEvent).filter_by(action="privacy.purge")).all()
+        assert run.details["deleted_entries"] == 1 and run.details["persons"] == 1
+        assert run.details["deleted_months"] == 3
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    report = json.loads(runner.invoke(args=["privacy", "report", "--nik", nik]).stdout)
+    assert report["person"] is None and report["list_entries"] == []
