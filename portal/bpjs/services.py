@@ -287,14 +287,18 @@ def _kpj_owners(kpjs: list[str]) -> dict[str, int]:
 
 
 def _record_kpj_numbers(answers: dict[str, tuple[int, str]], actor: User, report: KpjReport) -> None:
-    """Give each answered person's latest active membership its KPJ, unless another KPJ or
-    another member holds it already (reported as conflicts)."""
+    """Give each answered person's latest active membership (else their latest expired one) its
+    KPJ, unless another KPJ or another member holds it already (reported as conflicts)."""
     people = _persons_with_memberships(list(answers))
     kpj_owners = _kpj_owners([kpj for _row, kpj in answers.values()])
     for nik, (row_number, kpj) in answers.items():
         shown = mask_nik(nik)
         person = people.get(nik)
-        sent = [m for m in person.memberships if m.status == MembershipStatus.ACTIVE] if person else []
+        memberships = person.memberships if person else []
+        # BPJS may answer after the cover ran out (marked expired): the KPJ is theirs for good.
+        sent = [m for m in memberships if m.status == MembershipStatus.ACTIVE] or [
+            m for m in memberships if m.status == MembershipStatus.EXPIRED
+        ]
         if not sent:
             report.unmatched.append((row_number, _("NIK %(nik)s tidak cocok dengan peserta aktif mana pun.", nik=shown)))
             continue

@@ -1,4 +1,5 @@
-"""Granting coverage: membership numbers, coverage periods and certificate codes."""
+"""Granting coverage: membership numbers, coverage periods and certificate codes; marking
+memberships whose period ran out as expired."""
 
 from __future__ import annotations
 
@@ -6,19 +7,22 @@ import calendar
 import secrets
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal import audit
 from portal.extensions import db
 from portal.models import (
     Certificate,
     CategorySetting,
     Membership,
     MembershipNumberSequence,
+    MembershipStatus,
     Person,
     User,
 )
+from portal.models.base import utcnow
 
 
 def reserve_membership_numbers(year: int, count: int = 1) -> list[str]:
@@ -98,3 +102,37 @@ def issue_certificate(membership: Membership, issued_by: User | None = None) -> 
     )
     db.session.add(certificate)
     return certificate
+
+
+def _ran_out(today: date):
+    """Active memberships whose last day of cover is before `today` (a Makassar day)."""
+    return (Membership.status == MembershipStatus.ACTIVE, Membership.ends_on < today)
+
+
+def expired_count(today: date) -> int:
+    """How many active memberships ran out before `today` and are not marked expired yet."""
+    return db.session.scalar(db.select(func.count(Membership.id)).where(*_ran_out(today)))
+
+
+def expire_memberships(today: date, *, actor_name: str) -> int:
+    """Mark every active membership whose period ended before `today` as expired, with one
+    audit event for the run (the count and the day); idempotent: a second run finds none.
+
+    Pages judge cover by its dates already; this makes the stored state say the same (the
+    registry's state column, exports, the hospital look-up by KPJ). A renewed member keeps
+    their new year's membership, which is active in its own right. The caller commits.
+    Returns how many were marked.
+    """
+    count = expired_count(today)
+    if not count:
+        return 0
+    db.session.execute(
+        update(Membership)
+        .where(*_ran_out(today))
+        .values(status=MembershipStatus.EXPIRED, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    audit.record("membership.expire", "membership", None, actor_name=actor_name, memberships=count, ended_before=today.isoformat())
+    # The update went round the identity map: loaded memberships must read the new state.
+    db.session.expire_all()
+    return count

@@ -10,10 +10,18 @@ from flask.cli import AppGroup
 from portal import clock
 from portal.extensions import db
 from portal.admin.services import copy_year
+from portal.memberships.services import expire_memberships, expired_count
 from portal.models import Category, ProgrammeYear
 from portal.renewal import jobs, services
 
-programme_cli = AppGroup("programme", help="The programme year: renewal into the next budget year.")
+programme_cli = AppGroup("programme", help="The programme year: renewal into the next budget year, expiry of ended cover.")
+
+
+def _operator() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "cli"
 
 
 def _rupiah(value: int) -> str:
@@ -83,7 +91,7 @@ def renew(from_year: int | None, to_year: int | None, dry_run: bool, copy_settin
     except services.RenewalError as refused:
         raise click.ClickException(str(refused)) from None
     db.session.commit()
-    run = jobs.run_renewal(run.id, actor_name=f"cli:{getpass.getuser()}"[:64])
+    run = jobs.run_renewal(run.id, actor_name=_operator())
     if run.error == jobs.BUDGET_EXCEEDED:
         print_summary(run.summary)
         raise click.ClickException(services.budget_refusal(run.summary))
@@ -93,3 +101,17 @@ def renew(from_year: int | None, to_year: int | None, dry_run: bool, copy_settin
     print_summary(run.summary)
     if not dry_run:
         click.echo(f"Written: {run.total} member decision(s) (members decided by an earlier run are left as they are).")
+
+
+@programme_cli.command("expire")
+@click.option("--dry-run", is_flag=True, help="Only count the memberships that would be marked; change nothing.")
+def expire(dry_run: bool):
+    """Mark active memberships whose period ended before today (Makassar) as expired (idempotent)."""
+    today = clock.today()
+    if dry_run:
+        count = expired_count(today)
+        click.echo(f"DRY RUN, nothing changed. {count} active membership(s) ended before {today} would be marked expired.")
+        return
+    count = expire_memberships(today, actor_name=_operator())
+    db.session.commit()
+    click.echo(f"Marked {count} membership(s) ended before {today} as expired.")

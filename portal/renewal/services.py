@@ -214,8 +214,13 @@ def _judge(row, settings: ProgrammeYear, categories: dict, first_january: date) 
     return RenewalOutcome.NEEDS_CONFIRMATION, "reverification_unanswered"
 
 
+# A membership that ran to the year's end, whether `flask programme expire` marked it yet or not.
+_COVERED_TO_THE_END = (MembershipStatus.ACTIVE, MembershipStatus.EXPIRED)
+
+
 def members_query(from_year: int):
-    """Every member of `from_year` the renewal judges: active at the year's end, or ended in it."""
+    """Every member of `from_year` the renewal judges: covered until the year's end (active,
+    or marked expired once that end has passed: a run in January), or ended in it."""
     year_end = date(from_year, 12, 31)
     return (
         db.select(
@@ -242,12 +247,12 @@ def members_query(from_year: int):
         .where(
             Membership.year == from_year,
             or_(
-                and_(Membership.status == MembershipStatus.ACTIVE, Membership.ends_on >= year_end),
+                and_(Membership.status.in_(_COVERED_TO_THE_END), Membership.ends_on >= year_end),
                 Membership.status == MembershipStatus.ENDED,
             ),
         )
-        # One membership per person: the active one, else the latest ended one.
-        .order_by(Membership.person_id, (Membership.status == MembershipStatus.ACTIVE).desc(), Membership.id.desc())
+        # One membership per person: the one covered to the end, else the latest ended one.
+        .order_by(Membership.person_id, (Membership.status == MembershipStatus.ENDED).asc(), Membership.id.desc())
         .execution_options(yield_per=CHUNK)
     )
 
@@ -267,7 +272,7 @@ def plan_renewal(from_year: int, to_year: int) -> RenewalPlan:
         if row.person_id == last_person:
             continue
         last_person = row.person_id
-        if row.person_id in already and row.status == MembershipStatus.ACTIVE:
+        if row.person_id in already and row.status != MembershipStatus.ENDED:
             outcome, reason = RenewalOutcome.RENEWED, "already_member"
         else:
             outcome, reason = _judge(row, settings, categories, first_january)
