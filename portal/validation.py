@@ -397,6 +397,11 @@ class RowValidator:
         self._category(row, raw.get("category"), raw.get("occupation"))
         self._income(row, raw.get("monthly_income"))
         row.raw_values = _cells_in_error(raw, row)
+        # A category the file named that matches none: its error comes later (eligibility), and
+        # the edit form's drop-down cannot show the text, so keep it for the head to see.
+        category_text = " ".join(str(raw.get("category") or "").split())
+        if category_text and row.values.get("category_code") is None:
+            row.raw_values["category"] = category_text[:RAW_VALUE_LENGTH]
         return row
 
     def _nik(self, row: CheckedRow, value):

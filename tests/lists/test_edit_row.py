@@ -62,3 +62,44 @@ def test_saving_a_row_sends_the_summary_and_submit_button_out_of_band_without_a_
     assert only_entry(app, head.list_id).raw_values is None  # saved without errors: nothing raw left
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).filter_by(action="list.view")) == views
+
+
+def _upload_unmatched_choices(head) -> None:
+    row = person_row(nik=new_nik(date(1985, 2, 13)), name="Siti Aminah")
+    row[3], row[6] = "X", "Tukang Sapu Jalan"  # a sex and a category no drop-down offers
+    head.upload(xlsx_bytes([row]), "usulan.xlsx")
+
+
+def test_a_drop_down_s_unmatched_file_value_is_shown_beside_it_marked_with_the_problem(app, head):
+    _upload_unmatched_choices(head)
+    entry = only_entry(app, head.list_id)
+    assert entry.sex is None and entry.category_code is None
+    assert entry.raw_values == {"sex": "X", "category": "Tukang Sapu Jalan"}
+    form = head.client.get(f"{head.url}/baris/{entry.id}/ubah", headers=HTMX).get_data(as_text=True)
+    for name, text, problem in (
+        ("sex", "X", "Jenis kelamin tidak dikenal."),
+        ("category", "Tukang Sapu Jalan", "Kategori pekerjaan tidak dikenal."),
+    ):
+        select = re.search(rf'<select[^>]*id="{name}"[^>]*>', form).group(0)
+        assert 'aria-invalid="true"' in select and f'aria-describedby="{name}-hint {name}-error"' in select
+        hint = re.search(rf'<p class="hint" id="{name}-hint">([^<]*)</p>', form).group(1)
+        assert hint == f"Di berkas: «{text}», tidak ada di pilihan. Pilih yang sesuai."
+        assert problem in re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', form).group(1)
+
+
+def test_the_row_s_card_and_table_show_the_file_s_unmatched_values_until_saved(app, head):
+    _upload_unmatched_choices(head)
+    entry = only_entry(app, head.list_id)
+    page = head.client.get(head.url).get_data(as_text=True)
+    row = page[page.index(f'<tr id="entry-{entry.id}"'):]
+    row = row[:row.index("</tr>")]
+    # One markup for both layouts (CSS makes it a card below ~600 px): each cell says what the file held.
+    assert re.search(r'<td class="entry-sex"[^>]*><span class="raw-value">Di berkas: «X»</span></td>', row)
+    assert re.search(r'<td class="entry-category"[^>]*><span class="raw-value">Di berkas: «Tukang Sapu Jalan»</span></td>', row)
+
+    saved = head.client.post(
+        f"{head.url}/baris/{entry.id}/ubah",
+        data={"csrf_token": head.token(), **typed(), "nik": entry.nik, "full_name": "Siti Aminah"}, headers=HTMX,
+    ).get_data(as_text=True)
+    assert "raw-value" not in saved[:saved.index("</tr>")] and "Kader Posyandu dan KB" in saved
+    assert only_entry(app, head.list_id).raw_values is None
