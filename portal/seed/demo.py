@@ -20,7 +20,7 @@ from portal.seed.demo_bpjs import seed_bpjs_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
 from portal.seed.demo_handout import seed_handout_demo
 from portal.seed.demo_help import seed_demo_help
-from portal.memberships.services import grant_membership, issue_certificate
+from portal.memberships.services import expire_memberships, grant_membership, issue_certificate
 from portal.models import (
     CategorySetting,
     KecamatanTarget,
@@ -121,6 +121,8 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
         passwords[account.username] = password or secrets.token_urlsafe(12)
         users[account.username] = _demo_user(account, passwords[account.username])
     _DemoPopulation(users, programme_year.categories, today).create()
+    db.session.flush()
+    expire_memberships(today, actor_name="seed:demo")
     seed_demo_help()
     seed_intake_demo(users)
     seed_renewal_demo(today)
@@ -304,12 +306,12 @@ class _DemoPopulation:
             entry.decided_at.date(),
             entry_id=entry.id,
         )
-        # A few memberships from an earlier period have run out; a few were ended.
+        # A few memberships from an earlier period have run out (seed_demo then marks them
+        # expired as the timer would: `flask programme expire`); a few were ended.
         roll = self.random.random()
         if roll < 0.05:
             membership.starts_on = membership.starts_on.replace(year=membership.starts_on.year - 1)
             membership.ends_on = membership.starts_on + timedelta(days=364)
-            membership.status = MembershipStatus.EXPIRED
         elif roll < 0.08:
             membership.status = MembershipStatus.ENDED
             membership.end_reason = EndReason.MOVED_AWAY

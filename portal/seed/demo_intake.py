@@ -1,5 +1,5 @@
 """Demo of the intake rules: rtrw1's list read from a messy file (a birth date written as a year,
-one that does not exist, signature lines under the table) and, on it, a returned row to send again
+one that does not exist, a category that matches none, signature lines under the table) and, on it, a returned row to send again
 from 'Perlu tindakan' and a deleted row that can still be undone ('Urungkan')."""
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def _messy_file() -> bytes:
     sheet.append([make_nik("737101", date(1988, 11, 5), Sex.MALE, 9103), "Syamsul Bahri", date(1988, 11, 5), "L", 1, "Ojek"])
     # A date that does not exist, typed as text: the edit form shows it, marked (list_entry.raw_values).
     sheet.append([make_nik("737101", date(1992, 2, 1), Sex.FEMALE, 9104), "Rosmiati", "31/02/1992", "P", 2, "Kader Posyandu dan KB"])
+    # A category no drop-down offers: the row's card and the edit form show the file's text.
+    sheet.append([make_nik("737101", date(1990, 4, 21), Sex.FEMALE, 9106), "Nurhayati", date(1990, 4, 21), "P", 1, "Penjual Kue Keliling"])
     # Deleted by the head after the upload: it waits under "Baris yang dihapus" to be undone.
     sheet.append([make_nik("737101", date(1983, 6, 9), Sex.MALE, 9105), "Baharuddin", date(1983, 6, 9), "L", 1, "Ojek"])
     sheet.append([])

@@ -7,8 +7,21 @@ from sqlalchemy import func
 from portal import clock
 from portal.bpjs import deregistration
 from portal.extensions import db
-from portal.models import BpjsDeregBatch, Certificate, EntryState, ListEntry, MemberList, Membership, Person, Role, User
+from portal.models import (
+    AuditEvent,
+    BpjsDeregBatch,
+    Certificate,
+    EntryState,
+    ListEntry,
+    MemberList,
+    Membership,
+    MembershipStatus,
+    Person,
+    Role,
+    User,
+)
 from portal.nik import parse_nik
+from tests.review.helpers import post
 
 
 def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, client, auth):
@@ -103,8 +116,25 @@ def test_seed_demo_shows_the_list_workspace_returned_raw_value_and_undoable_dele
         rows = {e.full_name: e for e in member_list.entries}
         assert rows["Syamsul Bahri"].state == EntryState.RETURNED
         assert rows["Rosmiati"].raw_values == {"birth_date": "31/02/1992"}
+        assert rows["Nurhayati"].raw_values == {"category": "Penjual Kue Keliling"}
+        deleted_nik = db.session.scalar(
+            db.select(ListEntry.nik).filter_by(full_name="Baharuddin").execution_options(include_deleted=True)
+        )
+        (expiry,) = db.session.scalars(db.select(AuditEvent).filter_by(action="membership.expire")).all()
+        assert expiry.details["memberships"] >= 1
+        assert not db.session.scalar(
+            db.select(db.func.count(Membership.id)).where(
+                Membership.status == MembershipStatus.ACTIVE, Membership.ends_on < clock.today()
+            )
+        )
         assert "Baharuddin" not in rows  # deleted: out of every query
         list_id = member_list.id
     auth.login("rtrw1", "demo-password-2026")
     page = client.get(f"/daftar/{list_id}").get_data(as_text=True)
     assert "Baris yang dihapus (1)" in page and "Baharuddin" in page and "Urungkan" in page
+    assert "Di berkas: «Penjual Kue Keliling»" in page
+    auth.logout()
+    # The deleted row is still held, so the data-subject report lists it.
+    auth.login("staff1", "demo-password-2026")
+    report = post(client, "/privasi/laporan", {"nik": deleted_nik, "format": "html"}, page="/privasi/laporan")
+    assert "Baharuddin" in report.get_data(as_text=True) and "Dihapus oleh pengusul pada" in report.get_data(as_text=True)
