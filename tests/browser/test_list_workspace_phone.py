@@ -98,3 +98,32 @@ def test_rt_rw_head_works_a_messy_list_on_a_phone(live_server, live_app, phone, 
     expect(phone.locator(f"#entry-{entry_id}")).to_contain_text("Menunggu verifikasi")
     _no_sideways_scroll(phone)
     assert phone.console_errors == []
+
+
+def test_a_drop_down_s_unmatched_file_value_shows_on_the_card_and_in_the_edit_form_on_a_phone(live_server, live_app, phone, tmp_path):
+    with live_app.app_context():
+        head = make_user("rtrw1", Role.RT_RW)
+        list_id = services.create_list(head, "Usulan RW 002 tahap 3").id
+        db.session.commit()
+    odd = person_row(name="Nurhayati Daeng Ngugi", category="Penjual Kue Keliling")
+    path = tmp_path / "usulan-kategori.xlsx"
+    path.write_bytes(xlsx_bytes([odd]))
+
+    login(phone, live_server, "rtrw1", PASSWORD)
+    phone.goto(f"{live_server.url}/daftar/{list_id}")
+    phone.get_by_label("Berkas daftar").set_input_files(str(path))
+    phone.get_by_role("button", name="Unggah dan periksa").click()
+    card = phone.locator("tr.entry-row", has_text="Nurhayati Daeng Ngugi")
+    expect(card.locator(".entry-category .raw-value")).to_have_text("Di berkas: «Penjual Kue Keliling»")
+    expect(card.get_by_role("cell", name="Kategori: Di berkas: «Penjual Kue Keliling»")).to_be_visible()
+    assert card.bounding_box()["width"] <= 360
+    _no_sideways_scroll(phone)
+
+    card.get_by_role("link", name="Perbaiki").click()
+    category = phone.locator("tr.entry-editing").get_by_label("Kategori")
+    expect(category).to_have_attribute("aria-invalid", "true")
+    expect(category).to_have_accessible_description(
+        "Di berkas: «Penjual Kue Keliling», tidak ada di pilihan. Pilih yang sesuai. Kategori pekerjaan tidak dikenal."
+    )
+    _no_sideways_scroll(phone)
+    key_screen(phone, "list-workspace-edit-unmatched-category")
