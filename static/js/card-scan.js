@@ -163,6 +163,11 @@
       say("");
     });
 
+    // Empty for the next patient once the answer is in (as the no-JavaScript page is).
+    form.addEventListener("htmx:afterRequest", function () {
+      input.value = "";
+    });
+
     tools.hidden = false;
     // The camera button only where a camera can be asked for (a secure page, a browser that can).
     start.hidden = !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
