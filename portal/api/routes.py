@@ -175,7 +175,6 @@ def hospital_cover():
     else:
         answer = hospital_services.cover_by_nik(form.nik.data, form.name.data)
     hospital_services.record_lookup(answer, facility, method, actor_name=f"api:{client.name}"[:64])
-    db.session.commit()
     response = jsonify(cover_document(answer))
     response.headers["Cache-Control"] = "no-store"
     return response

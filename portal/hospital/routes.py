@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import refuse, roles_required
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.hospital import services
 from portal.hospital.forms import CardLookupForm, KpjLookupForm, NikLookupForm
 from portal.hx import render
@@ -105,8 +105,7 @@ def lookup():
     answer = None
     if request.method == "POST" and nik_form.validate_on_submit():
         answer = services.cover_by_nik(nik_form.nik.data, nik_form.name.data)
-        services.record_lookup(answer, current_user.facility, "nik", actor=current_user)
-        db.session.commit()
+        services.record_lookup(answer, current_user.facility, "nik")
         # Empty for the next patient: the page does not keep this one's NIK and name.
         nik_form = NikLookupForm(formdata=None)
     return _page(nik_form, kpj_form, answer=answer)
@@ -123,8 +122,7 @@ def lookup_kpj():
     answer = None
     if kpj_form.validate_on_submit():
         answer = services.cover_by_kpj(kpj_form.kpj.data)
-        services.record_lookup(answer, current_user.facility, "kpj", actor=current_user)
-        db.session.commit()
+        services.record_lookup(answer, current_user.facility, "kpj")
         kpj_form = KpjLookupForm(formdata=None)
     return _page(nik_form, kpj_form, answer=answer)
 
@@ -140,8 +138,7 @@ def lookup_card():
     answer = None
     if card_form.validate_on_submit():
         answer = services.cover_by_card(card_form.code.data)
-        services.record_lookup(answer, current_user.facility, "card", actor=current_user)
-        db.session.commit()
+        services.record_lookup(answer, current_user.facility, "card")
         card_form = CardLookupForm(formdata=None)
     return _page(NikLookupForm(formdata=None), KpjLookupForm(formdata=None), card_form, answer)
 
