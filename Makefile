@@ -47,7 +47,7 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 # Every benchmark the issues ask for, at city scale on PostgreSQL (needs wrk and a local
-# PostgreSQL; about 25 minutes), then docs/benchmarks.md rendered from their results. Each
+# PostgreSQL; about 30 minutes), then docs/benchmarks.md rendered from their results. Each
 # script writes bench/results/<benchmark>.json (its printout goes to <benchmark>.txt); the
 # old result files are removed first, so the document shows this run only. A failing
 # benchmark stops the run (pipefail); `make bench-report` renders whatever results exist.
@@ -63,6 +63,7 @@ bench: $(VENV)/.dev-installed $(COMPILED)
 	$(BIN)/python bench/printing.py --cards 250,1000,2000 | tee bench/results/printing.txt
 	$(BIN)/python bench/dashboard.py --members 200000 --database-url $(BENCH_DB)/portal_bench_dashboard | tee bench/results/dashboard.txt
 	$(BIN)/python bench/status_check.py --persons 200000 --pre-ping-comparison --database-url $(BENCH_DB)/portal_bench_status | tee bench/results/status_check.txt
+	$(BIN)/python bench/hospital_lookup.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_hospital | tee bench/results/hospital_lookup.txt
 	$(BIN)/python bench/renewal.py --members 100000 --database-url $(BENCH_DB)/portal_bench_renewal | tee bench/results/renewal.txt
 	$(BIN)/python bench/budget_check.py --members 100000 --database-url $(BENCH_DB)/portal_bench_budget | tee bench/results/budget_check.txt
 	$(BIN)/python bench/seed_scale.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_scale | tee bench/results/seed_scale.txt

@@ -161,6 +161,28 @@ BENCHMARKS = (
         "4,231-4,647 req/s with sync workers on SQLite when nothing else runs)",
     ),
     Benchmark(
+        "hospital_lookup",
+        "Issue 21: a partner hospital's cover look-up",
+        "bench/hospital_lookup.py",
+        (
+            Target(
+                "page", "21", "hospital look-up page",
+                "the look-up page's answer (htmx; by NIK and name, KPJ or the card's QR code): p95 < 50 ms "
+                "(200,000 persons, gunicorn)",
+                (Limit("worst p95 of the three look-ups", "<", 50, "ms"),),
+                CITY,
+            ),
+            Target(
+                "api", "21", "hospital look-up API",
+                "POST /api/v1/rs/cek-pasien with a facility key (NIK and name, KPJ or card): p95 < 50 ms "
+                "(200,000 persons, gunicorn)",
+                (Limit("worst p95 of the three look-ups", "<", 50, "ms"),),
+                CITY,
+            ),
+        ),
+        "the bare Flask endpoint with one indexed look-up, measured in the same run",
+    ),
+    Benchmark(
         "dashboard",
         "Issue 7: dashboard and public statistics",
         "bench/dashboard.py",

@@ -39,7 +39,7 @@ RERUN = """\
 
 ```sh
 apt-get install wrk                       # the status-check load generator
-make bench                                # every benchmark, then this file (about 25 minutes)
+make bench                                # every benchmark, then this file (about 30 minutes)
 .venv/bin/python bench/printing.py --cards 1000   # or one at a time; each script has --help
 make bench-report                         # this file again from bench/results/*.json
 ```

@@ -14,7 +14,13 @@ NIK_PATTERN = (
 # NUL and bidirectional controls (portal.text; a lone surrogate, refused too, is no JSON Schema text).
 _NOT_IN_TEXT = r"\u0000\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 NAME_PATTERN = rf"^[^{_NOT_IN_TEXT}]*[A-Za-z][^{_NOT_IN_TEXT}]*$"
+# What a card's QR code says (its verify address) or its typed code: some visible character,
+# at most 300 as sent, no NUL or bidirectional control.
+CARD_PATTERN = rf"^[^{_NOT_IN_TEXT}]*[^\s\u0000-\u001f\u007f{_NOT_IN_TEXT}][^{_NOT_IN_TEXT}]*$"
+KPJ_PATTERN = r"^[0-9]{11}$"
 _NULLABLE_TEXT = {"type": ["string", "null"]}
+_ANY_TEXT = {"type": "string", "description": "Not read for this way of looking up."}
+_EMPTY_TEXT = {"type": "string", "maxLength": 0, "description": "Absent or empty for this way of looking up."}
 _DATE = {"type": "string", "format": "date"}
 
 _ERROR = {
@@ -49,6 +55,56 @@ def _error_response(description: str) -> dict:
 _RATE_HEADERS = {
     "Retry-After": {"description": "Seconds until the limit resets.", "schema": {"type": "integer"}},
 }
+_NO_STORE = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+_UNAVAILABLE = {
+    **_error_response("The service cannot reach its database for a moment; try again after Retry-After seconds."),
+    "headers": _RATE_HEADERS,
+}
+_COVERAGE = {
+    "oneOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "required": ["starts_on", "ends_on"],
+            "properties": {"starts_on": _DATE, "ends_on": _DATE},
+        },
+    ]
+}
+_PROGRAMMES = {"type": "array", "items": {"type": "string", "enum": ["JKK", "JKM", "JHT"]}}
+
+_PATIENT_COVER_PATH = {
+    "post": {
+        "operationId": "checkPatientCover",
+        "summary": "A patient's cover today, for a partner health facility's own system",
+        "description": (
+            "The check of the facility's look-up page (/rs/cek-pasien) for the facility's "
+            "hospital information system. The body names the patient one of three ways, read "
+            "in this order: `kpj` (BPJS Ketenagakerjaan's participant number), else `card` "
+            "(what the membership card's QR code says), else `nik` and `name` (as on the KTP, "
+            "with the tolerant name matching of the status API). An unknown patient, a wrong "
+            "name, a revoked card and another site's QR code all get `found: false`. Every call "
+            "enters the patient's access history under the facility's name."
+        ),
+        "security": [{"facilityKey": []}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PatientLookup"}}},
+        },
+        "responses": {
+            "200": {
+                "description": "The cover today; `found` is false when no member matches.",
+                "headers": _NO_STORE,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PatientCover"}}},
+            },
+            "400": _error_response("The body is not one of the three look-ups, or a field is not valid (`fields` says which)."),
+            "401": _error_response("The Bearer key is missing, unknown or revoked, or its facility was deactivated."),
+            "403": _error_response("The key is not a partner facility's key (the city's keys answer only /api/v1/status)."),
+            "413": _error_response("The body is too large."),
+            "429": {**_error_response("Too many look-ups for this key."), "headers": _RATE_HEADERS},
+            "503": _UNAVAILABLE,
+        },
+    }
+}
 
 OPENAPI_DOCUMENT: dict = {
     "openapi": "3.1.0",
@@ -60,7 +116,9 @@ OPENAPI_DOCUMENT: dict = {
             "for the city's super-app. The NIK and the full name as on the KTP are sent in the "
             "body, never in the URL. An unknown NIK and a known NIK with another name get the "
             "same answer (status `not_found`). Texts for people are in Indonesian. Requests are "
-            "limited per key and per NIK; over the limit the answer is 429 with Retry-After."
+            "limited per key and per NIK; over the limit the answer is 429 with Retry-After. "
+            "Partner health facilities check a patient's cover with a facility-scoped key "
+            "(`/api/v1/rs/cek-pasien`)."
         ),
     },
     "servers": [{"url": "/"}],
@@ -82,15 +140,14 @@ OPENAPI_DOCUMENT: dict = {
                     },
                     "400": _error_response("The body is not a JSON object with a valid `nik` and `name`."),
                     "401": _error_response("The Bearer key is missing, unknown or revoked."),
+                    "403": _error_response("The key is a partner facility's key, which answers only /api/v1/rs/cek-pasien."),
                     "413": _error_response("The body is too large."),
                     "429": {**_error_response("Too many requests for this key or this NIK."), "headers": _RATE_HEADERS},
-                    "503": {
-                        **_error_response("The service cannot reach its database for a moment; try again after Retry-After seconds."),
-                        "headers": _RATE_HEADERS,
-                    },
+                    "503": _UNAVAILABLE,
                 },
             }
         },
+        "/api/v1/rs/cek-pasien": _PATIENT_COVER_PATH,
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "openapiDocument",
@@ -105,8 +162,17 @@ OPENAPI_DOCUMENT: dict = {
             "bearerAuth": {
                 "type": "http",
                 "scheme": "bearer",
-                "description": "A key from `flask --app wsgi apikeys create --name NAME`.",
-            }
+                "description": "A key of the city's own clients: `flask --app wsgi apikeys create --name NAME`.",
+            },
+            "facilityKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": (
+                    "A partner facility's key, scoped to that facility: `flask --app wsgi apikeys create "
+                    "--name NAME --facility \"FACILITY NAME\"`. Revoked with `apikeys revoke NAME`; it "
+                    "stops working when the facility is deactivated."
+                ),
+            },
         },
         "schemas": {
             "StatusRequest": {
@@ -161,17 +227,8 @@ OPENAPI_DOCUMENT: dict = {
                     "name_masked": {**_NULLABLE_TEXT, "examples": ["Bu** Sa*****"]},
                     "kelurahan": _NULLABLE_TEXT,
                     "kecamatan": _NULLABLE_TEXT,
-                    "programmes": {"type": "array", "items": {"type": "string", "enum": ["JKK", "JKM", "JHT"]}},
-                    "coverage": {
-                        "oneOf": [
-                            {"type": "null"},
-                            {
-                                "type": "object",
-                                "required": ["starts_on", "ends_on"],
-                                "properties": {"starts_on": _DATE, "ends_on": _DATE},
-                            },
-                        ]
-                    },
+                    "programmes": _PROGRAMMES,
+                    "coverage": _COVERAGE,
                     "submitted_on": {"oneOf": [{"type": "null"}, _DATE]},
                     "reason": {
                         "oneOf": [
@@ -185,6 +242,73 @@ OPENAPI_DOCUMENT: dict = {
                     },
                     "card": {**_NULLABLE_TEXT, "description": "How to get the membership card (active only)."},
                     "next_step": {"type": "string"},
+                },
+            },
+            "PatientLookup": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/KpjLookup"},
+                    {"$ref": "#/components/schemas/CardLookup"},
+                    {"$ref": "#/components/schemas/NikLookup"},
+                ]
+            },
+            "KpjLookup": {
+                "type": "object",
+                "required": ["kpj"],
+                "properties": {
+                    "kpj": {
+                        "type": "string",
+                        "pattern": KPJ_PATTERN,
+                        "description": "The 11-digit KPJ number on the card; spaces, dots and dashes between digits are ignored.",
+                        "examples": ["12345678901"],
+                    },
+                    "card": _ANY_TEXT,
+                    "nik": _ANY_TEXT,
+                    "name": _ANY_TEXT,
+                },
+            },
+            "CardLookup": {
+                "type": "object",
+                "required": ["card"],
+                "properties": {
+                    "card": {
+                        "type": "string",
+                        "maxLength": 300,
+                        "pattern": CARD_PATTERN,
+                        "description": (
+                            "What the card's QR code says (the portal's verify address, ending in "
+                            "/v/CODE), or the code alone. Anything else is not found."
+                        ),
+                        "examples": ["https://berjasa.makassarkota.go.id/v/3q2-7wHVdM0lFEuB4ivDxA"],
+                    },
+                    "kpj": _EMPTY_TEXT,
+                    "nik": _ANY_TEXT,
+                    "name": _ANY_TEXT,
+                },
+            },
+            "NikLookup": {
+                "type": "object",
+                "required": ["nik", "name"],
+                "properties": {
+                    "nik": {"$ref": "#/components/schemas/StatusRequest/properties/nik"},
+                    "name": {"$ref": "#/components/schemas/StatusRequest/properties/name"},
+                    "kpj": _EMPTY_TEXT,
+                    "card": _EMPTY_TEXT,
+                },
+            },
+            "PatientCover": {
+                "type": "object",
+                "required": ["found", "covered", "name_masked", "programmes", "coverage", "as_of"],
+                "additionalProperties": False,
+                "properties": {
+                    "found": {"type": "boolean"},
+                    "covered": {
+                        "type": "boolean",
+                        "description": "An active membership whose period holds today (Makassar time).",
+                    },
+                    "name_masked": {**_NULLABLE_TEXT, "examples": ["Mu** Il***"]},
+                    "programmes": _PROGRAMMES,
+                    "coverage": _COVERAGE,
+                    "as_of": {"type": "string", "format": "date-time"},
                 },
             },
             "Error": _ERROR,

@@ -22,7 +22,7 @@ from portal.edge import HostileInput, json_body
 from portal.extensions import csrf, db, limiter
 from portal.text import has_surrogates
 from portal.hospital import services as hospital_services
-from portal.hospital.forms import KpjLookupForm, NikLookupForm
+from portal.hospital.forms import CardLookupForm, KpjLookupForm, NikLookupForm
 from portal.models import ApiKey, PartnerFacility
 from portal.nik import clean_nik
 from portal.ratelimit import retry_after_seconds
@@ -31,9 +31,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies, no session: a Bearer key authenticates each request
 
 BODY_FIELDS = ("nik", "name")
+HOSPITAL_BODY_FIELDS = ("nik", "name", "kpj", "card")
+LOOKUP_FIELDS = {"kpj": ("kpj",), "card": ("card",), "nik": ("nik", "name")}
 # The document's `pattern` for the name: KTP names are written in Latin letters.
 NAME_PATTERN = re.compile(r"[A-Za-z]")
 NAME_MAX_LENGTH = 120
+CARD_MAX_LENGTH = 300
 
 
 def _bearer_key() -> str | None:
@@ -61,6 +64,22 @@ def _body_nik() -> str:
     nik = body.get("nik") if isinstance(body, dict) else None
     # A lone surrogate cannot be hashed into a limit key; the form refuses it with a message.
     return clean_nik(nik)[0] if isinstance(nik, str) and not has_surrogates(nik) else ""
+
+
+def _sent_text_errors(body: dict) -> dict:
+    """What the document's lengths and the name's pattern refuse, counted as sent.
+
+    The forms count a text after control characters and outer spaces are removed; the
+    document (and a client) can only count what was sent.
+    """
+    name, card = body.get("name"), body.get("card")
+    if isinstance(name, str) and len(name) > NAME_MAX_LENGTH:
+        return {"name": [_("Nama paling banyak 120 huruf.")]}
+    if isinstance(name, str) and name and not NAME_PATTERN.search(name):
+        return {"name": [_("Nama harus memuat huruf A-Z seperti pada KTP.")]}
+    if isinstance(card, str) and len(card) > CARD_MAX_LENGTH:
+        return {"card": [_("Kode kartu paling banyak 300 karakter.")]}
+    return {}
 
 
 def _json_error(status: int, code: str, message: str, **extra) -> Response:
@@ -101,12 +120,8 @@ def status():
     not_text = {name: [_("Harus berupa teks.")] for name in BODY_FIELDS if name in body and not isinstance(body[name], str)}
     if not_text:
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=not_text)
-    if isinstance(body.get("name"), str) and len(body["name"]) > NAME_MAX_LENGTH:
-        # Counted as sent: the form's length counts the name after control characters are removed.
-        errors = {"name": [_("Nama paling banyak 120 huruf.")]}
-        return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
-    if isinstance(body.get("name"), str) and body["name"] and not NAME_PATTERN.search(body["name"]):
-        errors = {"name": [_("Nama harus memuat huruf A-Z seperti pada KTP.")]}
+    errors = _sent_text_errors(body)
+    if errors:
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
     form = StatusCheckForm(formdata=MultiDict({name: body.get(name) or "" for name in BODY_FIELDS}))
     if not form.validate():
@@ -126,7 +141,7 @@ def status():
     lambda: current_app.config["HOSPITAL_API_LIMIT_PER_KEY"], key_func=_client_limit_key, exempt_when=_unauthenticated
 )
 def hospital_cover():
-    """A patient's cover today for a partner facility's own system: {nik, name} or {kpj}."""
+    """A patient's cover today for a partner facility's own system: {nik, name}, {kpj} or {card}."""
     client = _client()
     if client is None:
         abort(401)
@@ -136,23 +151,30 @@ def hospital_cover():
     if not facility.active:
         abort(401)
     body = json_body()
-    if not isinstance(body, dict) or not all(isinstance(body.get(n, ""), str) for n in ("nik", "name", "kpj")):
-        return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name, atau kpj."))
-    if body.get("kpj"):
+    if not isinstance(body, dict) or not all(isinstance(body.get(n, ""), str) for n in HOSPITAL_BODY_FIELDS):
+        return _json_error(400, "invalid_body", _("Isi permintaan harus objek JSON dengan nik dan name, kpj, atau card."))
+    # One way per request, in this order (the document's oneOf says the same).
+    method = "kpj" if body.get("kpj") else ("card" if body.get("card") else "nik")
+    errors = _sent_text_errors({name: body.get(name) for name in LOOKUP_FIELDS[method]})
+    if errors:
+        return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
+    if method == "kpj":
         form = KpjLookupForm(formdata=MultiDict({"kpj": body["kpj"]}), meta={"csrf": False})
-        method = "kpj"
+    elif method == "card":
+        form = CardLookupForm(formdata=MultiDict({"code": body["card"]}), meta={"csrf": False})
     else:
         form = NikLookupForm(formdata=MultiDict({n: body.get(n) or "" for n in BODY_FIELDS}), meta={"csrf": False})
-        method = "nik"
     if not form.validate():
-        errors = {name: errs for name, errs in form.errors.items() if name != "csrf_token"}
+        # Named as in the body: the card form's field is `code`, the body's `card`.
+        errors = {"card" if name == "code" else name: errs for name, errs in form.errors.items() if name != "csrf_token"}
         return _json_error(400, "invalid_body", _("Periksa isian permintaan."), fields=errors)
     if method == "kpj":
         answer = hospital_services.cover_by_kpj(form.kpj.data)
+    elif method == "card":
+        answer = hospital_services.cover_by_card(form.code.data)
     else:
         answer = hospital_services.cover_by_nik(form.nik.data, form.name.data)
     hospital_services.record_lookup(answer, facility, method, actor_name=f"api:{client.name}"[:64])
-    db.session.commit()
     response = jsonify(cover_document(answer))
     response.headers["Cache-Control"] = "no-store"
     return response

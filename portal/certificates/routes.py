@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -34,7 +32,6 @@ bp = Blueprint("certificates", __name__)
 
 DOCUMENTS = "any(card, certificate)"
 # What new_verification_code() produces (URL-safe base64); anything else is not looked up.
-CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,43}")
 LOG_PAGE_SIZE = 50
 
 
@@ -228,7 +225,7 @@ def print_log():
 @limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def verify(code: str):
     """Public: is the card behind this QR code genuine and valid? Masked name, never the NIK."""
-    certificate = services.find_certificate(code) if CODE_PATTERN.fullmatch(code) else None
+    certificate = services.find_certificate(code) if services.CODE_PATTERN.fullmatch(code) else None
     # A renewed member's card stays valid: it shows the periods renewals carried it into.
     periods = renewal_chain(certificate.membership) if certificate else []
     status = services.verification_status(certificate, periods=periods)

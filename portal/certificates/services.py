@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
@@ -82,9 +83,21 @@ def certificate_number(certificate: Certificate) -> str:
     return f"{membership.number}-{ordinal:02d}"
 
 
+# A certificate's code (secrets.token_urlsafe(16) today; up to the column's 43 characters).
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,43}")
+# What a card's QR code says: the verify address, its code after the last "/v/".
+_SCANNED_CODE = re.compile(r"(?:^|/v/)([A-Za-z0-9_-]{16,43})/?(?:[?#].*)?$")
+
+
 def verify_url(code: str) -> str:
     """The public address a certificate's QR code encodes."""
     return f"{current_app.config['BASE_URL']}/v/{code}"
+
+
+def code_in(text: str) -> str | None:
+    """The certificate code in what a card's QR code says (its verify address) or in a typed code."""
+    match = _SCANNED_CODE.search(text.strip())
+    return match.group(1) if match else None
 
 
 # Module value (1 = dark) to grey level, for a PNG of one pixel per module.

@@ -1,6 +1,6 @@
 """The one page a partner facility's account sees: is this patient covered today?
 
-NIK and name travel only in POST bodies. The answer shows under the forms: htmx swaps in
+NIK and name, and the code of a scanned card, travel only in POST bodies. The answer shows under the forms: htmx swaps in
 the `answer` block, and without JavaScript the same POST returns the whole page.
 """
 
@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import refuse, roles_required
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.hospital import services
-from portal.hospital.forms import KpjLookupForm, NikLookupForm
+from portal.hospital.forms import CardLookupForm, KpjLookupForm, NikLookupForm
 from portal.hx import render
 from portal.models import Role
 from portal.ratelimit import retry_after_seconds
@@ -86,10 +86,11 @@ _lookup_limit = limiter.shared_limit(
 )
 
 
-def _page(nik_form: NikLookupForm, kpj_form: KpjLookupForm, answer=None, status: int = 200):
+def _page(nik_form: NikLookupForm, kpj_form: KpjLookupForm, card_form: CardLookupForm | None = None, answer=None):
     return _private(render(
-        "hospital/lookup.html", block="answer", status=status,
-        nik_form=nik_form, kpj_form=kpj_form, answer=answer, facility=current_user.facility,
+        "hospital/lookup.html", block="answer",
+        nik_form=nik_form, kpj_form=kpj_form, card_form=card_form or CardLookupForm(formdata=None),
+        answer=answer, facility=current_user.facility,
     ))
 
 
@@ -104,11 +105,10 @@ def lookup():
     answer = None
     if request.method == "POST" and nik_form.validate_on_submit():
         answer = services.cover_by_nik(nik_form.nik.data, nik_form.name.data)
-        services.record_lookup(answer, current_user.facility, "nik", actor=current_user)
-        db.session.commit()
+        services.record_lookup(answer, current_user.facility, "nik")
         # Empty for the next patient: the page does not keep this one's NIK and name.
         nik_form = NikLookupForm(formdata=None)
-    return _page(nik_form, kpj_form, answer)
+    return _page(nik_form, kpj_form, answer=answer)
 
 
 @bp.post("/cek-pasien/kpj")
@@ -122,10 +122,25 @@ def lookup_kpj():
     answer = None
     if kpj_form.validate_on_submit():
         answer = services.cover_by_kpj(kpj_form.kpj.data)
-        services.record_lookup(answer, current_user.facility, "kpj", actor=current_user)
-        db.session.commit()
+        services.record_lookup(answer, current_user.facility, "kpj")
         kpj_form = KpjLookupForm(formdata=None)
-    return _page(nik_form, kpj_form, answer)
+    return _page(nik_form, kpj_form, answer=answer)
+
+
+@bp.post("/cek-pasien/kartu")
+@roles_required(Role.HOSPITAL)
+@_lookup_limit
+def lookup_card():
+    """Look a patient up by what their card's QR code says, scanned in the browser or typed."""
+    card_form = CardLookupForm()
+    if _facility_closed():
+        refuse(reason="facility_inactive")
+    answer = None
+    if card_form.validate_on_submit():
+        answer = services.cover_by_card(card_form.code.data)
+        services.record_lookup(answer, current_user.facility, "card")
+        card_form = CardLookupForm(formdata=None)
+    return _page(NikLookupForm(formdata=None), KpjLookupForm(formdata=None), card_form, answer)
 
 
 @bp.errorhandler(429)

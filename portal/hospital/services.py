@@ -2,8 +2,9 @@
 
 By NIK it reuses Cek Status's one decision (portal.citizen.services.check_status), so the
 name is the same second factor and an unknown NIK answers exactly as a wrong name does.
-By KPJ number (BPJS's participant number, printed on the card) the number alone is enough:
-only signed-in staff of a partner facility, with a second factor, can ask.
+By KPJ number (BPJS's participant number, printed on the card) or by the card's QR code
+the number or code alone is enough: only signed-in staff of a partner facility, with a
+second factor, or its facility-scoped API key can ask.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from portal import audit, clock
+from portal.certificates.services import code_in
 from portal.citizen.services import StatusOutcome, check_status
 from portal.extensions import db
-from portal.models import Membership, MembershipStatus, PartnerFacility, Person, User
+from portal.models import Certificate, Membership, MembershipStatus, PartnerFacility, Person
 from portal.models.base import utcnow
 from portal.names import mask_name
 
@@ -65,11 +67,36 @@ def cover_by_nik(nik: str, full_name: str, now: datetime | None = None) -> Cover
 
 def cover_by_kpj(kpj: str, now: datetime | None = None) -> CoverAnswer:
     """The cover of the member with this KPJ number (the active membership first, else the latest)."""
+    return _latest_cover(Membership.kpj_number == kpj, now or utcnow())
+
+
+def cover_by_card(scanned: str, now: datetime | None = None) -> CoverAnswer:
+    """The cover of the card's holder, from what its QR code says (or its typed code).
+
+    The card names the person; the answer is their cover today, like the KPJ look-up (a
+    renewed member's old card still finds the new period). A revoked card, another site's
+    code or anything that is no card code answers "not found", as an unknown KPJ does.
+    """
     now = now or utcnow()
+    code = code_in(scanned)
+    if code is None:
+        return CoverAnswer(as_of=now)
+    person_id = db.session.scalar(
+        db.select(Membership.person_id)
+        .join(Certificate, Certificate.membership_id == Membership.id)
+        .where(Certificate.code == code, Certificate.revoked_at.is_(None))
+    )
+    if person_id is None:
+        return CoverAnswer(as_of=now)
+    return _latest_cover(Membership.person_id == person_id, now)
+
+
+def _latest_cover(condition, now: datetime) -> CoverAnswer:
+    """The cover of the membership matching `condition`: the active one first, else the latest."""
     row = db.session.execute(
         db.select(Membership, Person.full_name)
         .join(Person, Person.id == Membership.person_id)
-        .where(Membership.kpj_number == kpj)
+        .where(condition)
         .order_by((Membership.status == MembershipStatus.ACTIVE).desc(), Membership.starts_on.desc())
         .limit(1)
     ).first()
@@ -82,16 +109,19 @@ def cover_by_kpj(kpj: str, now: datetime | None = None) -> CoverAnswer:
     )
 
 
-def record_lookup(
-    answer: CoverAnswer, facility: PartnerFacility, method: str, *, actor: User | None = None, actor_name: str | None = None
-) -> None:
-    """Every look-up in the audit trail; a found one in the person's access history, naming the facility."""
-    audit.record(
+def record_lookup(answer: CoverAnswer, facility: PartnerFacility, method: str, *, actor_name: str | None = None) -> None:
+    """Every look-up in the audit trail; a found one in the person's access history, naming the facility.
+
+    A look-up is a read, as a status check is: its event joins the next batch of access
+    records (audit.record_soon, written within AUDIT_BATCH_SECONDS) instead of costing each
+    look-up an INSERT, a commit and a later seal. The actor is the signed-in account, or
+    `actor_name` for the API's key.
+    """
+    audit.record_soon(
         "hospital.lookup",
         "person" if answer.person_id else "partner_facility",
         answer.person_id or facility.id,
         person_id=answer.person_id,
-        actor=actor,
         actor_name=actor_name,
         facility=facility.name,
         facility_id=facility.id,

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.extensions import db
-from portal.seed.demo import DEMO_ACCOUNTS, demo_citizens, seed_demo
+from portal.seed.demo import DEMO_ACCOUNTS, demo_card, demo_citizens, seed_demo
 from portal.seed.reference import seed_reference
 from portal.seed.scale import iter_counts, seed_scale
 
@@ -48,6 +48,10 @@ def demo(password):
     click.echo("Made-up citizens to try Cek Status with (NIK / name / expected answer):")
     for nik, name, outcome in demo_citizens():
         click.echo(f"  {nik}  {name:32} {outcome}")
+    card = demo_card()
+    if card:
+        click.echo("A member's card QR code, for rs1's card look-up at /rs/cek-pasien (paste it, or print")
+        click.echo(f"the card at /cetak and scan it): {card}")
 
 
 @seed_cli.command("scale")

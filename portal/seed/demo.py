@@ -15,6 +15,7 @@ from faker import Faker
 from portal import clock
 from portal.accounts import mfa
 from portal.accounts.services import create_user, set_password
+from portal.certificates.services import verify_url
 from portal.extensions import db
 from portal.seed.demo_bpjs import seed_bpjs_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
@@ -23,6 +24,7 @@ from portal.seed.demo_help import seed_demo_help
 from portal.memberships.services import expire_memberships, grant_membership, issue_certificate
 from portal.models import (
     CategorySetting,
+    Certificate,
     KecamatanTarget,
     Kelurahan,
     EndReason,
@@ -199,6 +201,18 @@ def demo_citizens() -> list[tuple[str, str, str]]:
         if entry:
             examples.append((entry.nik, entry.full_name, state.value))
     return examples
+
+
+def demo_card() -> str | None:
+    """What the QR code of an active member's card says, for trying the hospital look-up's card scan."""
+    code = db.session.scalar(
+        db.select(Certificate.code)
+        .join(Membership, Membership.id == Certificate.membership_id)
+        .where(Membership.status == MembershipStatus.ACTIVE, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.id)
+        .limit(1)
+    )
+    return verify_url(code) if code else None
 
 
 class _DemoPopulation:

@@ -89,3 +89,23 @@ def test_apikeys_cli_creates_a_facility_key_only_for_an_active_facility(app, run
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["apikeys", "create", "--name", "x", "--facility", "RS Tidak Ada"])
     assert result.exit_code != 0 and "No active partner facility" in result.output
+
+
+def test_facility_system_checks_a_patient_by_what_the_cards_qr_code_says(app, client):
+    from portal.certificates.services import verify_url
+    from portal.memberships.services import issue_certificate
+
+    with app.app_context():
+        person, membership = make_member("Sitti Aminah")
+        scanned, person_id = verify_url(issue_certificate(membership).code), person.id
+        db.session.commit()
+    key, _ = _facility_key(app)
+    body = _post(client, key, {"card": scanned}).get_json()
+    assert (body["found"], body["covered"], body["name_masked"]) == (True, True, "Si*** Am****")
+    assert _post(client, key, {"card": "https://example.org/v/AAAAAAAAAAAAAAAAAAAAAA"}).get_json()["found"] is False
+    for bad in (" ", "x" * 301):
+        response = _post(client, key, {"card": bad})
+        assert response.status_code == 400 and "card" in response.get_json()["error"]["fields"], bad
+    with app.app_context():
+        events = db.session.scalars(db.select(AuditEvent).filter_by(action="hospital.lookup").order_by(AuditEvent.id)).all()
+        assert [(e.person_id, e.details["method"]) for e in events] == [(person_id, "card"), (None, "card")]

@@ -158,7 +158,7 @@ def test_hospital_account_reaches_nothing_but_its_look_up(app, client, auth):
         make_member("Sitti Aminah")
     _signed_in_hospital(app, auth)
     token = csrf_token(client, "/rs/cek-pasien")
-    allowed = {"static", "hospital.lookup", "hospital.lookup_kpj", "accounts.login", "accounts.second_factor",
+    allowed = {"static", "hospital.lookup", "hospital.lookup_kpj", "hospital.lookup_card", "accounts.login", "accounts.second_factor",
                "accounts.enrol", "accounts.security", "accounts.new_recovery_codes", "accounts.logout", "main.set_language"}
     probed = 0
     with app.test_request_context():
@@ -199,7 +199,11 @@ def test_other_roles_cannot_open_the_hospital_look_up(app, client, auth):
     auth.login("staff1")
     assert client.get("/rs/cek-pasien").status_code == 404
     token = csrf_token(client, "/beranda")
-    assert client.post("/rs/cek-pasien/kpj", data={"kpj": "12345678901", "csrf_token": token}).status_code == 404
+    hospital_rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("hospital.")]
+    assert len(hospital_rules) == 3  # the page, the KPJ form and the card form
+    for rule in hospital_rules:
+        data = {"kpj": "12345678901", "code": "AAAAAAAAAAAAAAAAAAAAAA", "csrf_token": token}
+        assert client.post(rule.rule, data=data).status_code == 404, rule.rule
 
 
 def test_hospital_sign_in_lands_on_the_look_up(app, client, auth):

@@ -90,6 +90,10 @@ def test_seed_demo_has_a_hospital_account_at_primaya_that_looks_a_patient_up(app
     token = csrf_token(client, "/rs/cek-pasien")
     answer = client.post("/rs/cek-pasien", data={"nik": nik, "name": name, "csrf_token": token})
     assert "Terlindungi hari ini" in answer.get_data(as_text=True)
+    # And a card's QR code to try the card look-up with.
+    card = re.search(r"scan it\): (\S+/v/\S+)", result.output).group(1)
+    answer = client.post("/rs/cek-pasien/kartu", data={"code": card, "csrf_token": token})
+    assert "Terlindungi hari ini" in answer.get_data(as_text=True)
 
 
 def test_seed_demo_again_adds_a_demo_account_missing_from_an_older_demo(app, runner, monkeypatch):
