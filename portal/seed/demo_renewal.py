@@ -50,9 +50,11 @@ def seed_renewal_demo(today: date | None = None) -> None:
             occupation="Pedagang pasar",
         )
         db.session.add(person)
-        ends_on = today + timedelta(days=days_left)
-        starts_on = add_months(ends_on + timedelta(days=1), -12)
-        grant_membership(person, db.session.get(CategorySetting, (today.year, "pekerja_rentan")), starts_on)
+        # Granted when the programme still gave 12 months from approval (coverage_mode
+        # fixed_months), so their cover ends before the year does.
+        membership = grant_membership(person, db.session.get(CategorySetting, (today.year, "pekerja_rentan")), today)
+        membership.ends_on = today + timedelta(days=days_left)
+        membership.starts_on = add_months(membership.ends_on + timedelta(days=1), -12)
     db.session.flush()
     members = db.session.scalars(
         db.select(Membership)
