@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.extensions import db
+from portal.programme.budget import premium_months
 from portal.templating import format_day
 from portal.models import (
     Certificate,
@@ -96,6 +97,12 @@ def period_of_approval_today(programme_year: ProgrammeYear, today: date) -> str:
         "%(rule)s Disetujui hari ini: %(starts)s – %(ends)s.",
         rule=period_rule(programme_year), starts=format_day(period.starts_on), ends=format_day(period.ends_on),
     )
+
+
+def premium_months_by_year(membership: Membership) -> list[tuple[int, int]]:
+    """(budget year, months it pays for) of a membership's period (portal.programme.budget's rule)."""
+    years = range(membership.starts_on.year, membership.ends_on.year + 1)
+    return [(year, premium_months(membership.starts_on, membership.ends_on, year)) for year in years]
 
 
 class Period(NamedTuple):

@@ -269,3 +269,39 @@ def test_bad_coverage_settings_read_in_english_when_english_is_chosen(app, clien
     client.post("/bahasa", data={"lang": "en", "next": "/"})
     page = post(client, f"/admin/tahun/{YEAR}", form, page=f"/admin/tahun/{YEAR}").get_data(as_text=True)
     assert "Months of cover: 1 to 12." in page
+
+
+def test_cek_status_and_the_member_page_show_a_cover_that_starts_next_year(app, client, auth, on_day):
+    on_day(date(YEAR, 12, 3))
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        (entry_id,) = pending_entries()
+        _rule(CoverageMode.TO_YEAR_END, CoverageStart.FIRST_OF_NEXT_MONTH)
+        entry = db.session.get(ListEntry, entry_id)
+        nik, name = entry.nik, entry.full_name
+    auth.login("staff1")
+    post(client, f"/verifikasi/{entry_id}/setujui")
+    with app.app_context():
+        person_id = _membership_of(entry_id).person_id
+    member_page = client.get(f"/anggota/{person_id}").get_data(as_text=True)
+    assert "Iuran dibayar anggaran: %d: 12 bulan" % NEXT in member_page
+    auth.logout()
+    from tests.citizen.test_status import answer_of, post_status
+
+    answer = answer_of(post_status(client, nik, name).get_data(as_text=True))
+    assert "1 Jan %d – 31 Des %d" % (NEXT, NEXT) in answer
+    assert "Perlindungan mulai berlaku 1 Jan %d; sebelum tanggal itu Anda belum terlindungi." % NEXT in answer
+
+
+def test_the_member_page_shows_the_months_each_budget_year_pays_for_a_mid_year_joiner(app, client, auth, on_day):
+    on_day(date(YEAR, 3, 15))
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        (entry_id,) = pending_entries()
+        _rule(CoverageMode.FIXED_MONTHS, CoverageStart.APPROVAL_DATE)
+    auth.login("staff1")
+    post(client, f"/verifikasi/{entry_id}/setujui")
+    with app.app_context():
+        person_id = _membership_of(entry_id).person_id
+    page = client.get(f"/anggota/{person_id}").get_data(as_text=True)
+    assert "Iuran dibayar anggaran: %d: 10 bulan · %d: 2 bulan" % (YEAR, NEXT) in page
