@@ -178,9 +178,9 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     locked = _lock_pending_entries(entry_ids)
     niks = [e.nik for e in locked]
     persons = _lock_persons(niks)
-    chosen, repeated = _choose_approvable(
-        locked, programme_year, _desil_by_nik(niks), _active_numbers(persons, programme_year.year), persons, today, result
-    )
+    # Whoever already holds an active membership of the budget year the new cover belongs to.
+    covered = _active_numbers(persons, membership_period(programme_year, today).year)
+    chosen, repeated = _choose_approvable(locked, programme_year, _desil_by_nik(niks), covered, persons, today, result)
     _note_decided_elsewhere(entry_ids, locked, result)
     if not chosen:
         return
@@ -194,7 +194,7 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     db.session.flush()
     result.approved.update(memberships)
     for entry in repeated:
-        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
+        result.skipped[entry.id] = _already_member(memberships[chosen[entry.nik].id].year, memberships[chosen[entry.nik].id].number)
 
 
 def _ensure_budget_fits(programme_year, entry_ids: list[int], today: date) -> None:
@@ -263,7 +263,7 @@ def _choose_approvable(
         person = persons.get(entry.nik)
         number = covered.get(person.id) if person else None
         if blocker is None and number:
-            blocker = _already_member(programme_year.year, number)
+            blocker = _already_member(membership_period(programme_year, today).year, number)
         if blocker is not None:
             result.skipped[entry.id] = blocker
         elif entry.nik in chosen:

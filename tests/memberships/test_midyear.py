@@ -305,3 +305,20 @@ def test_the_member_page_shows_the_months_each_budget_year_pays_for_a_mid_year_j
         person_id = _membership_of(entry_id).person_id
     page = client.get(f"/anggota/{person_id}").get_data(as_text=True)
     assert "Iuran dibayar anggaran: %d: 10 bulan · %d: 2 bulan" % (YEAR, NEXT) in page
+
+
+def test_a_december_approval_for_next_year_is_refused_for_someone_already_covered_next_year(app, client, auth, on_day):
+    on_day(date(YEAR, 12, 3))
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        _rule(CoverageMode.TO_YEAR_END, CoverageStart.FIRST_OF_NEXT_MONTH)
+        copy_year(db.session.get(ProgrammeYear, YEAR), NEXT, None)
+        db.session.commit()
+        person, renewed = make_member("Siti Aminah", year=NEXT)  # already holds next year's cover
+        number = renewed.number
+        (entry_id,) = pending_entries(nik=person.nik, full_name="Siti Aminah")
+    auth.login("staff1")
+    page = post(client, f"/verifikasi/{entry_id}/setujui", follow_redirects=True).get_data(as_text=True)
+    assert "Orang ini sudah peserta aktif tahun %d (%s)." % (NEXT, number) in page
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Membership)) == 1
