@@ -19,7 +19,8 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from portal.forms import rt_number, rw_number, select_choices
 from portal.forms import PortalForm
 from portal.admin.services import YEAR_FIELDS
-from portal.models import FacilityKind, Role
+from portal.memberships.services import COVERAGE_MODE_LABELS, COVERAGE_START_LABELS
+from portal.models import CoverageMode, CoverageStart, FacilityKind, Role
 
 ROLE_CHOICES = [
     (Role.RT_RW.value, _l("Ketua RT/RW")),
@@ -82,7 +83,30 @@ class ProgrammeYearForm(PortalForm):
     jkk_rate = DecimalField(_l("Tarif JKK (pecahan, mis. 0.01)"), places=4, validators=[DataRequired(), NumberRange(0, 1)])
     jkm_monthly = IntegerField(_l("Iuran JKM (Rp/bulan)"), validators=[DataRequired(), NumberRange(0, 10_000_000)])
     jht_rate = DecimalField(_l("Tarif JHT (pecahan, mis. 0.02)"), places=4, validators=[DataRequired(), NumberRange(0, 1)])
-    coverage_months = IntegerField(_l("Lama perlindungan (bulan)"), validators=[DataRequired(), NumberRange(1, 60)])
+    coverage_mode = SelectField(
+        _l("Masa perlindungan"),
+        choices=select_choices(COVERAGE_MODE_LABELS.items()),
+        default=CoverageMode.TO_YEAR_END.value,
+        description=_l(
+            "Sampai akhir tahun anggaran: semua peserta berakhir 31 Desember dan diperpanjang bersama; "
+            "yang bergabung di tengah tahun dibayar hanya untuk bulan tersisa. Sejumlah bulan tetap: "
+            "perlindungan dapat melewati 31 Desember dan bulan berikutnya dibayar anggaran tahun depan."
+        ),
+    )
+    coverage_months = IntegerField(
+        _l("Jumlah bulan (untuk masa perlindungan sejumlah bulan tetap)"),
+        validators=[InputRequired(_l("Isi jumlah bulan perlindungan, 1 sampai 12.")), NumberRange(1, 12, _l("Jumlah bulan perlindungan 1 sampai 12."))],
+        default=12,
+    )
+    coverage_start = SelectField(
+        _l("Perlindungan mulai berlaku"),
+        choices=select_choices(COVERAGE_START_LABELS.items()),
+        default=CoverageStart.APPROVAL_DATE.value,
+        description=_l(
+            "Tanggal 1 bulan berikutnya: yang disetujui pada bulan Desember mulai 1 Januari dan "
+            "menjadi peserta (dan beban anggaran) tahun berikutnya."
+        ),
+    )
     budget_ceiling = DecimalField(_l("Pagu anggaran (Rp/tahun)"), places=0, validators=[Optional(), NumberRange(0, 10**15)])
     reverification_opens_days_before_end = IntegerField(
         _l("Pemeriksaan ulang \"Masih layak?\" dibuka (hari sebelum 31 Desember)"),
@@ -97,6 +121,8 @@ class ProgrammeYearForm(PortalForm):
 
     def values(self) -> dict:
         values = {name: getattr(self, name).data for name in YEAR_FIELDS}
+        values["coverage_mode"] = CoverageMode(values["coverage_mode"])
+        values["coverage_start"] = CoverageStart(values["coverage_start"])
         if values["reverification_opens_days_before_end"] is None:
             values["reverification_opens_days_before_end"] = 42
         if values["incentive_per_approved"] is None:

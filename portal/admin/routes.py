@@ -12,6 +12,7 @@ from portal.accounts import services as accounts
 from portal.admin import services
 from portal.admin.forms import FACILITY_KIND_CHOICES, ROLE_CHOICES, FacilityForm, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm, site_settings_form
 from portal.extensions import db
+from portal.memberships.services import period_rule
 from portal.facilities import services as facilities
 from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
 from portal.help import services as help_services
@@ -207,7 +208,9 @@ def edit_year(year: int):
             db.session.commit()
             flash(_("Pengaturan tahun %(year)d disimpan.", year=year), "success")
             return redirect(url_for("admin.edit_year", year=year))
-    return render("admin/year_form.html", form=form, programme_year=programme_year, labels=labels)
+    return render(
+        "admin/year_form.html", form=form, programme_year=programme_year, labels=labels, period_rule=period_rule(programme_year)
+    )
 
 
 @bp.route("/bantuan", methods=["GET", "POST"])

@@ -141,6 +141,8 @@ class StatusAnswer:
     programmes: tuple[str, ...] = ()
     starts_on: date | None = None
     ends_on: date | None = None
+    # An approved cover that starts later (the first of the next month, or 1 January).
+    starts_later: bool = False
     submitted_on: date | None = None
     reason_code: str | None = None
     card_printed: bool | None = None
@@ -406,6 +408,7 @@ def _membership_answer(member, today: date) -> StatusAnswer:
         programmes=programmes,
         starts_on=member.starts_on,
         ends_on=member.ends_on,
+        starts_later=outcome == StatusOutcome.ACTIVE and member.starts_on > today,
         card_printed=bool(member.card_printed),
         card_handed_over_on=member.handed_over_on,
         kpj_last4=member.kpj_number[-4:] if member.kpj_number else None,

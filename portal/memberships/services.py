@@ -5,21 +5,29 @@ from __future__ import annotations
 
 import calendar
 import secrets
-from datetime import date
+from datetime import date, timedelta
+from typing import NamedTuple
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal import audit
 from portal.extensions import db
+from portal.programme.budget import premium_months
+from portal.templating import format_day
 from portal.models import (
     Certificate,
     CategorySetting,
+    CoverageMode,
+    CoverageStart,
     Membership,
     MembershipNumberSequence,
     MembershipStatus,
     Person,
+    ProgrammeYear,
     User,
 )
 from portal.models.base import utcnow
@@ -60,31 +68,100 @@ def add_months(day: date, months: int) -> date:
 
 def coverage_period(starts_on: date, months: int) -> tuple[date, date]:
     """Cover starts on the given day and ends the day before the same day `months` later."""
-    return starts_on, date.fromordinal(add_months(starts_on, months).toordinal() - 1)
+    return starts_on, add_months(starts_on, months) - timedelta(days=1)
+
+
+COVERAGE_MODE_LABELS = {
+    CoverageMode.TO_YEAR_END: _l("Sampai akhir tahun anggaran (31 Desember)"),
+    CoverageMode.FIXED_MONTHS: _l("Sejumlah bulan tetap sejak mulai berlaku"),
+}
+COVERAGE_START_LABELS = {
+    CoverageStart.APPROVAL_DATE: _l("Pada tanggal persetujuan"),
+    CoverageStart.FIRST_OF_NEXT_MONTH: _l("Pada tanggal 1 bulan berikutnya"),
+}
+
+
+def period_rule(programme_year: ProgrammeYear) -> str:
+    """The year's period rule in one sentence, for the pages where staff decide."""
+    if programme_year.coverage_mode == CoverageMode.FIXED_MONTHS:
+        length = _("berlaku %(months)d bulan (dapat melewati tahun anggaran)", months=programme_year.coverage_months)
+    else:
+        length = _("berlaku sampai 31 Desember tahun anggaran")
+    if programme_year.coverage_start == CoverageStart.FIRST_OF_NEXT_MONTH:
+        start = _("mulai tanggal 1 bulan berikutnya")
+    else:
+        start = _("mulai pada tanggal persetujuan")
+    return _("Aturan masa perlindungan %(year)d: %(start)s, %(length)s.", year=programme_year.year, start=start, length=length)
+
+
+def period_of_approval_today(programme_year: ProgrammeYear, today: date) -> str:
+    """The rule and the period an approval today gets, in words (approval pages)."""
+    period = membership_period(programme_year, today)
+    return _(
+        "%(rule)s Disetujui hari ini: %(starts)s – %(ends)s.",
+        rule=period_rule(programme_year), starts=format_day(period.starts_on), ends=format_day(period.ends_on),
+    )
+
+
+def premium_months_by_year(membership: Membership) -> list[tuple[int, int]]:
+    """(budget year, months it pays for) of a membership's period (portal.programme.budget's rule)."""
+    years = range(membership.starts_on.year, membership.ends_on.year + 1)
+    return [(year, premium_months(membership.starts_on, membership.ends_on, year)) for year in years]
+
+
+class Period(NamedTuple):
+    """A membership's cover: the budget year it belongs to (the year of its start) and its days."""
+
+    year: int
+    starts_on: date
+    ends_on: date
+
+
+def membership_period(programme_year: ProgrammeYear, day: date, *, renewing: bool = False) -> Period:
+    """The period of a membership granted under a year's settings on `day` (the approval date).
+
+    The start rule: the approval date, or the first of the next month (so an approval in
+    December with that rule starts on 1 January and belongs to next year's budget). A
+    renewal (`renewing`) starts on `day` itself, the day after the old cover, so no day is
+    lost. The length: to 31 December of the year the cover starts in (to_year_end), or
+    `coverage_months` from the start, running into the next budget year (fixed_months).
+    Every place that creates memberships (approvals, renewal, demo data) uses this.
+    """
+    starts_on = day
+    if not renewing and programme_year.coverage_start == CoverageStart.FIRST_OF_NEXT_MONTH:
+        starts_on = add_months(day.replace(day=1), 1)
+    if programme_year.coverage_mode == CoverageMode.FIXED_MONTHS:
+        _, ends_on = coverage_period(starts_on, programme_year.coverage_months)
+    else:
+        ends_on = date(starts_on.year, 12, 31)
+    return Period(starts_on.year, starts_on, ends_on)
 
 
 def grant_membership(
     person: Person,
     setting: CategorySetting,
-    starts_on: date,
+    day: date,
     *,
     entry_id: int | None = None,
     number: str | None = None,
+    renewing: bool = False,
 ) -> Membership:
-    """Create an active membership with the programmes the category gets in that year.
+    """Create an active membership with the programmes the category gets in that year,
+    for the period the year's settings give an approval on `day` (membership_period).
 
-    `number` is one reserved beforehand with reserve_membership_numbers (bulk approvals).
+    `number` is one reserved beforehand with reserve_membership_numbers (bulk approvals)
+    for the period's year.
     """
-    start, end = coverage_period(starts_on, setting.programme_year.coverage_months)
+    period = membership_period(setting.programme_year, day, renewing=renewing)
     membership = Membership(
-        number=number or next_membership_number(setting.year),
+        number=number or next_membership_number(period.year),
         person=person,
-        year=setting.year,
+        year=period.year,
         jkk=setting.jkk,
         jkm=setting.jkm,
         jht=setting.jht,
-        starts_on=start,
-        ends_on=end,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
         entry_id=entry_id,
     )
     db.session.add(membership)

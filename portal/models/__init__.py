@@ -23,7 +23,7 @@ from portal.models.printing import (
     PrintJobStatus,
     PrintRecord,
 )
-from portal.models.programme import PROGRAMMES, Category, CategorySetting, ProgrammeYear
+from portal.models.programme import PROGRAMMES, Category, CategorySetting, CoverageMode, CoverageStart, ProgrammeYear
 from portal.models.renewal import (
     RenewalDecision,
     RenewalOutcome,
@@ -51,6 +51,8 @@ __all__ = [
     "CardHandover",
     "Category",
     "CategorySetting",
+    "CoverageMode",
+    "CoverageStart",
     "Certificate",
     "CertificateScan",
     "DesilHistory",

@@ -199,22 +199,24 @@ def entries_premium(
 
 def new_membership_months(programme_year: ProgrammeYear, today: date) -> int:
     """The months of the budget year a membership approved today pays for."""
-    from portal.memberships.services import coverage_period
+    from portal.memberships.services import membership_period
 
-    starts_on, ends_on = coverage_period(today, programme_year.coverage_months)
-    return premium_months(starts_on, ends_on, programme_year.year)
+    period = membership_period(programme_year, today)
+    return premium_months(period.starts_on, period.ends_on, programme_year.year)
 
 
 def check_entries(programme_year: ProgrammeYear, entry_ids: list[int], today: date, *, lock: bool = True) -> None:
     """Raise BudgetExceeded when approving these entries today exceeds a ceiling.
 
-    A membership approved today can run into the next budget year (12 months from 3
-    December pays 1 month of this year and 11 of the next): every budget year the period
-    touches that has a ceiling is checked for its own months, at its own rates. With `lock`,
-    each such year's row is locked first (in year order, so two approvals never deadlock)."""
-    from portal.memberships.services import coverage_period
+    A membership approved today can run into the next budget year (a fixed 12 months from 3
+    December pays 1 month of this year and 11 of the next; a December approval that starts on
+    the first of the next month pays only next year's): every budget year the period (the
+    year's settings, portal.memberships.services.membership_period) touches that has a
+    ceiling is checked for its own months, at its own rates. With `lock`, each such year's
+    row is locked first (in year order, so two approvals never deadlock)."""
+    from portal.memberships.services import membership_period
 
-    starts_on, ends_on = coverage_period(today, programme_year.coverage_months)
+    _year, starts_on, ends_on = membership_period(programme_year, today)
     for year in range(starts_on.year, ends_on.year + 1):
         paying = programme_year if year == programme_year.year else db.session.get(ProgrammeYear, year)
         months = premium_months(starts_on, ends_on, year)

@@ -11,6 +11,7 @@ from portal.desil import review
 from portal.edge import parse_id
 from portal.extensions import db
 from portal.hx import render
+from portal.memberships.services import premium_months_by_year
 from portal.forms import category_choices, form_errors, kelurahan_choices
 from portal.models import Membership, Person
 from portal.registry import services
@@ -69,6 +70,7 @@ def member(person_id: int):
         dtsen_flags=review.flags_of(person),
         dtsen_reasons=review.REASON_LABELS,
         dtsen_statuses=review.STATUS_LABELS,
+        premium_months=premium_months_by_year,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,7 @@ from sqlalchemy import and_, bindparam, insert, or_, update
 from portal import audit
 from portal.eligibility import age_on
 from portal.extensions import db
-from portal.memberships.services import reserve_membership_numbers
+from portal.memberships.services import Period, membership_period, reserve_membership_numbers
 from portal.models import (
     DesilRecord,
     EndReason,
@@ -42,7 +42,6 @@ from portal.models.base import utcnow
 from portal.programme import budget
 
 CHUNK = 5_000
-MONTHS = 12  # a renewed membership covers the whole new budget year
 
 OUTCOME_LABELS = {
     RenewalOutcome.RENEWED: _l("Diperpanjang"),
@@ -93,6 +92,10 @@ class PlannedMember:
     monthly_premium: int = 0
     programmes: tuple[bool, bool, bool] = (True, True, False)  # JKK, JKM, JHT
     kpj_number: str | None = None
+    # The new cover if renewed (the new year's settings, from the day after the old one) and
+    # the new budget year's months of it.
+    period: Period | None = None
+    months: int = 0
     # The decision an earlier run stored: (id, outcome, reason) or None.
     previous: tuple[int, RenewalOutcome, str | None] | None = None
 
@@ -114,6 +117,7 @@ class RenewalPlan:
     from_year: int
     to_year: int
     members: list[PlannedMember] = field(default_factory=list)
+    months: int = 12  # the new year's months of a renewal from 1 January (most members)
 
     def to_write(self) -> list[PlannedMember]:
         return [m for m in self.members if m.needs_writing]
@@ -121,15 +125,14 @@ class RenewalPlan:
 
 @dataclass(frozen=True)
 class PremiumProjection:
-    """The new year's premiums the renewed members commit the city to (rupiah)."""
+    """The new year's premiums the renewed members commit the city to (rupiah): `monthly` a
+    month for `months` months from 1 January; `total` counts each member's own months (a
+    member whose fixed-months cover runs into the new year is renewed from its end)."""
 
     members: int
     monthly: int
     months: int
-
-    @property
-    def total(self) -> int:
-        return self.monthly * self.months
+    total: int
 
 
 def projected_premiums(plan: RenewalPlan, outcomes: tuple[RenewalOutcome, ...] = (RenewalOutcome.RENEWED,)) -> PremiumProjection:
@@ -142,7 +145,16 @@ def projected_premiums(plan: RenewalPlan, outcomes: tuple[RenewalOutcome, ...] =
         m for m in plan.members
         if m.outcome in outcomes and m.reason != "already_member" and (m.previous is None or m.previous[1] != RenewalOutcome.RENEWED)
     ]
-    return PremiumProjection(len(chosen), sum(m.monthly_premium for m in chosen), MONTHS)
+    return PremiumProjection(
+        len(chosen), sum(m.monthly_premium for m in chosen), plan.months, sum(m.monthly_premium * m.months for m in chosen)
+    )
+
+
+def renewal_period(settings: ProgrammeYear, old_ends_on: date) -> Period:
+    """The cover a renewal into `settings`' year grants: from the day after the old cover (1
+    January for a cover to the end of the year), by the new year's settings."""
+    first_january = date(settings.year, 1, 1)
+    return membership_period(settings, max(first_january, old_ends_on + timedelta(days=1)), renewing=True)
 
 
 def budget_projection(plan: RenewalPlan) -> dict:
@@ -229,6 +241,7 @@ def members_query(from_year: int):
             Membership.status,
             Membership.end_reason,
             Membership.kpj_number,
+            Membership.ends_on,
             Person.birth_date,
             Person.category_code,
             Person.monthly_income,
@@ -265,8 +278,10 @@ def plan_renewal(from_year: int, to_year: int) -> RenewalPlan:
     already = set(db.session.scalars(
         db.select(Membership.person_id).where(Membership.year == to_year, Membership.status == MembershipStatus.ACTIVE)
     ))
-    premiums: dict[tuple[int | None, bool], int] = {}
-    plan = RenewalPlan(from_year, to_year)
+    premiums: dict[tuple[int | None, bool, bool, bool], int] = {}
+    periods: dict[date, tuple[Period, int]] = {}
+    full = renewal_period(settings, date(from_year, 12, 31))
+    plan = RenewalPlan(from_year, to_year, months=budget.premium_months(full.starts_on, full.ends_on, to_year))
     last_person = None
     for row in db.session.execute(members_query(from_year)):
         if row.person_id == last_person:
@@ -289,10 +304,14 @@ def plan_renewal(from_year: int, to_year: int) -> RenewalPlan:
         )
         if setting is not None and outcome != RenewalOutcome.NOT_RENEWED:
             member.programmes = (setting.jkk, setting.jkm, setting.jht)
-            key = (row.monthly_income, setting.jht)
+            key = (row.monthly_income, setting.jkk, setting.jkm, setting.jht)
             if key not in premiums:
-                premiums[key] = settings.monthly_premium(row.monthly_income, jht=setting.jht)
+                premiums[key] = settings.premium_of(setting, row.monthly_income)
             member.monthly_premium = premiums[key]
+            if row.ends_on not in periods:
+                period = renewal_period(settings, row.ends_on)
+                periods[row.ends_on] = (period, budget.premium_months(period.starts_on, period.ends_on, to_year))
+            member.period, member.months = periods[row.ends_on]
         plan.members.append(member)
     return plan
 
@@ -352,7 +371,6 @@ def apply_plan(
     """
     todo = plan.to_write()
     run_id = run.id if run else None
-    starts_on, ends_on = date(plan.to_year, 1, 1), date(plan.to_year, 12, 31)
     written = 0
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
@@ -369,8 +387,8 @@ def apply_plan(
                     "jkk": m.programmes[0],
                     "jkm": m.programmes[1],
                     "jht": m.programmes[2],
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
+                    "starts_on": m.period.starts_on,
+                    "ends_on": m.period.ends_on,
                     "status": MembershipStatus.ACTIVE,
                     "kpj_number": m.kpj_number,
                     "created_at": now,

@@ -94,7 +94,8 @@ def report_cache_key(filters: ReportFilters) -> str:
     """Where the counts `filters` are added up from are cached: the year's (or the month's)
     counts, shared by every kecamatan and category."""
     scope = f"month:{filters.year}-{filters.month:02d}" if filters.month else f"year:{filters.year}"
-    return f"reports:counts:{cache.get(GENERATION_KEY) or 0}:{scope}"
+    # v2: memberships carry their JKK and JKM flags (the budget prices each category's programmes).
+    return f"reports:counts:v2:{cache.get(GENERATION_KEY) or 0}:{scope}"
 
 
 def build_report(filters: ReportFilters) -> Report:
@@ -181,11 +182,13 @@ def count_period(year: int, month: int | None = None) -> PeriodCounts:
         .group_by(Person.category_code, person_kecamatan)
     ).all()
     memberships = db.session.execute(
-        db.select(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht, func.count())
+        db.select(
+            Person.category_code, person_kecamatan, Person.monthly_income, Membership.jkk, Membership.jkm, Membership.jht, func.count()
+        )
         .select_from(Membership)
         .join(Person, Membership.person_id == Person.id)
         .where(*_counted_memberships(filters))
-        .group_by(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jht)
+        .group_by(Person.category_code, person_kecamatan, Person.monthly_income, Membership.jkk, Membership.jkm, Membership.jht)
     ).all()
     entry_kecamatan = _kecamatan_code(ListEntry.kelurahan_code)
     submitted_week = _local_period_start(ListEntry.submitted_at, "week")
@@ -213,7 +216,9 @@ def count_period(year: int, month: int | None = None) -> PeriodCounts:
         month=month,
         computed_at=datetime.now(timezone.utc),
         coverage=tuple(tuple(row) for row in coverage),
-        memberships=tuple((c, k, income, bool(jht), n) for c, k, income, jht, n in memberships),
+        memberships=tuple(
+            (c, k, income, bool(jkk), bool(jkm), bool(jht), n) for c, k, income, jkk, jkm, jht, n in memberships
+        ),
         submitted=tuple((_as_date(w), k, c, n) for w, k, c, n in submitted),
         decided=tuple((_as_date(w), EntryState(state).value, k, c, n) for w, state, k, c, n in decided),
         certificates=tuple((_as_date(m), k, c, n) for m, k, c, n in certificates),
@@ -287,9 +292,9 @@ def report_from_counts(filters: ReportFilters, counts: PeriodCounts, cache_secon
         if wanted(kecamatan_code, category_code):
             months[month] += n
     budget_groups: dict[tuple, int] = defaultdict(int)
-    for category_code, kecamatan_code, income, jht, n in counts.memberships:
+    for category_code, kecamatan_code, income, jkk, jkm, jht, n in counts.memberships:
         if wanted(kecamatan_code, category_code):
-            budget_groups[category_code, income, jht] += n
+            budget_groups[category_code, income, jkk, jkm, jht] += n
     programme_year = db.session.get(ProgrammeYear, filters.year)
     return Report(
         filters=filters,
@@ -393,15 +398,16 @@ def _waiting_lists(filters: ReportFilters) -> list[WaitingList]:
 
 
 def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
-    """The budget from (category, declared income, jht, memberships) groups."""
+    """The budget from (category, declared income, jkk, jkm, jht, memberships) groups: each
+    group priced for its own programmes (ProgrammeYear.monthly_premium)."""
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for category_code, income, jht, count in groups:
-        jkk_jkm = programme_year.monthly_premium(income, jht=False)
+    for category_code, income, jkk, jkm, jht, count in groups:
+        jkk_jkm = programme_year.monthly_premium(income, jkk=jkk, jkm=jkm, jht=False)
         totals = per_category[category_code]
         totals[0] += count
         totals[1] += jkk_jkm * count
         if jht:
-            totals[2] += (programme_year.monthly_premium(income, jht=True) - jkk_jkm) * count
+            totals[2] += (programme_year.monthly_premium(income, jkk=jkk, jkm=jkm, jht=True) - jkk_jkm) * count
     categories = db.session.scalars(db.select(Category).order_by(Category.sort_order)).all()
     rows = [
         BudgetRow(c.code, c.name_id, c.name_en, *per_category[c.code])
@@ -409,7 +415,7 @@ def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
         if c.code in per_category
     ]
     ceiling = int(programme_year.budget_ceiling) if programme_year.budget_ceiling else None
-    return Budget(rows, programme_year.coverage_months, ceiling)
+    return Budget(rows, programme_year.term_months, ceiling)
 
 
 def year_budget(year: int, recount: bool = False):

@@ -103,6 +103,7 @@ def queue_page():
         queue_filter=queue_filter,
         text=_row_texts(),
         category_names=category_names(),
+        period=services.approval_period(),
         next_url=request.full_path.rstrip("?"),
     )
 
@@ -124,6 +125,7 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
         entry=entry,
         desil=services.desil_of(entry.nik),
         text=_row_texts(),
+        period=services.approval_period(),
         category_names=category_names(),
         message=message,
         error=error,

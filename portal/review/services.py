@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from portal import audit, clock
 from portal.eligibility import category_setting, check_eligibility, programme_year_for
 from portal.extensions import db
-from portal.memberships.services import grant_membership, reserve_membership_numbers
+from portal.memberships.services import grant_membership, membership_period, period_of_approval_today, reserve_membership_numbers
 from portal.models import (
     DesilRecord,
     EntryState,
@@ -178,9 +178,9 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     locked = _lock_pending_entries(entry_ids)
     niks = [e.nik for e in locked]
     persons = _lock_persons(niks)
-    chosen, repeated = _choose_approvable(
-        locked, programme_year, _desil_by_nik(niks), _active_numbers(persons, programme_year.year), persons, today, result
-    )
+    # Whoever already holds an active membership of the budget year the new cover belongs to.
+    covered = _active_numbers(persons, membership_period(programme_year, today).year)
+    chosen, repeated = _choose_approvable(locked, programme_year, _desil_by_nik(niks), covered, persons, today, result)
     _note_decided_elsewhere(entry_ids, locked, result)
     if not chosen:
         return
@@ -194,7 +194,7 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     db.session.flush()
     result.approved.update(memberships)
     for entry in repeated:
-        result.skipped[entry.id] = _already_member(programme_year.year, memberships[chosen[entry.nik].id].number)
+        result.skipped[entry.id] = _already_member(memberships[chosen[entry.nik].id].year, memberships[chosen[entry.nik].id].number)
 
 
 def _ensure_budget_fits(programme_year, entry_ids: list[int], today: date) -> None:
@@ -263,7 +263,7 @@ def _choose_approvable(
         person = persons.get(entry.nik)
         number = covered.get(person.id) if person else None
         if blocker is None and number:
-            blocker = _already_member(programme_year.year, number)
+            blocker = _already_member(membership_period(programme_year, today).year, number)
         if blocker is not None:
             result.skipped[entry.id] = blocker
         elif entry.nik in chosen:
@@ -324,7 +324,9 @@ def _grant_memberships(
     entries: list[ListEntry], persons: dict[str, Person], programme_year, today: date
 ) -> dict[int, Membership]:
     """An active membership with the next number for each entry's person: entry id -> membership."""
-    numbers = reserve_membership_numbers(programme_year.year, len(entries))
+    # Numbered in the budget year the cover belongs to (next year's for a December approval
+    # that starts on the first of the next month).
+    numbers = reserve_membership_numbers(membership_period(programme_year, today).year, len(entries))
     memberships = {}
     for entry, number in zip(entries, numbers):
         setting = category_setting(programme_year, entry.category_code)
@@ -400,6 +402,7 @@ class ApprovalPreview:
     added: int  # rupiah added to the approval year's premiums
     year_budget: budget.BudgetStatus | None
     refusal: str | None  # why it would be refused (a ceiling of this or the next year), or None
+    period: str | None = None  # the year's period rule and the period an approval today gets
 
 
 def approval_preview(entry_ids: list[int], today: date | None = None) -> ApprovalPreview:
@@ -409,13 +412,22 @@ def approval_preview(entry_ids: list[int], today: date | None = None) -> Approva
     programme_year = programme_year_for(today)
     if programme_year is None:
         return ApprovalPreview(0, 0, None, None)
+    period = period_of_approval_today(programme_year, today)
     people, added = budget.entries_premium(programme_year, budget.new_membership_months(programme_year, today), entry_ids)
     status = budget.BudgetStatus(programme_year.year, budget.ceiling_of(programme_year), budget.committed_now(programme_year), added)
     try:
         budget.check_entries(programme_year, entry_ids, today, lock=False)
     except budget.BudgetExceeded as refusal:
-        return ApprovalPreview(people, added, status, str(refusal))
-    return ApprovalPreview(people, added, status, None)
+        return ApprovalPreview(people, added, status, str(refusal), period)
+    return ApprovalPreview(people, added, status, None, period)
+
+
+def approval_period(today: date | None = None) -> str | None:
+    """The period rule of the settings in force and the period an approval today gets, in
+    words; None without settings."""
+    today = today or clock.today()
+    programme_year = programme_year_for(today)
+    return period_of_approval_today(programme_year, today) if programme_year else None
 
 
 def approve_entries(

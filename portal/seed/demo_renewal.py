@@ -1,5 +1,6 @@
 """Demo data for the turn of the year: next year's settings, some "masih layak?" answers in
-rtrw1's RW (Lette RW 002), a few members there whose cover ends within 60 days, and one
+rtrw1's RW (Lette RW 002), a few members there whose cover ends within 60 days, one who
+joined mid-year (her member page shows the months this year's budget pays), and one
 household now above the desil cut-off, so `flask programme renew --dry-run` has every outcome."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ EXPIRING = (  # name, sex, born, days of cover left
     ("St. Rahmatia", Sex.FEMALE, date(1988, 11, 21), 27),
     ("Abd. Kadir", Sex.MALE, date(1965, 6, 2), 45),
 )
+MID_YEAR_JOINER = ("Hasnah Dg. Baji", Sex.FEMALE, date(1983, 9, 14))  # approved on 1 July (or 1st of this month)
 
 
 def seed_renewal_demo(today: date | None = None) -> None:
@@ -50,9 +52,11 @@ def seed_renewal_demo(today: date | None = None) -> None:
             occupation="Pedagang pasar",
         )
         db.session.add(person)
-        ends_on = today + timedelta(days=days_left)
-        starts_on = add_months(ends_on + timedelta(days=1), -12)
-        grant_membership(person, db.session.get(CategorySetting, (today.year, "pekerja_rentan")), starts_on)
+        # Granted when the programme still gave 12 months from approval (coverage_mode
+        # fixed_months), so their cover ends before the year does.
+        membership = grant_membership(person, db.session.get(CategorySetting, (today.year, "pekerja_rentan")), today)
+        membership.ends_on = today + timedelta(days=days_left)
+        membership.starts_on = add_months(membership.ends_on + timedelta(days=1), -12)
     db.session.flush()
     members = db.session.scalars(
         db.select(Membership)
@@ -76,4 +80,19 @@ def seed_renewal_demo(today: date | None = None) -> None:
     targeted = next((m for m in answered[3:] if m.person.category_code == "pekerja_rentan"), None)
     if targeted is not None:
         db.session.merge(DesilRecord(nik=targeted.person.nik, desil=7, source_date=today - timedelta(days=30)))
+    _seed_mid_year_joiner(today)  # after the answers: she is left for the head to answer
     db.session.flush()
+
+
+def _seed_mid_year_joiner(today: date) -> None:
+    """A member approved mid-year under the demo year's default period rule (to 31 December
+    from the approval date): this year's budget pays July to December, 6 months."""
+    name, sex, born = MID_YEAR_JOINER
+    person = Person(
+        nik=make_nik("737101", born, sex, 9101), full_name=name, name_key=name_key(name), name_canonical=canonical_name(name),
+        birth_date=born, sex=sex, kelurahan_code=LETTE, rw=RW, rt=2, category_code="pekerja_rentan",
+        occupation="Penjual kue", monthly_income=1_000_000,
+    )
+    db.session.add(person)
+    joined = min(date(today.year, 7, 1), today.replace(day=1))
+    grant_membership(person, db.session.get(CategorySetting, (today.year, "pekerja_rentan")), joined)

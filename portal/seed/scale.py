@@ -21,7 +21,7 @@ from portal import clock
 from portal.accounts.passwords import hash_password
 from portal.audit.chain import mark_pending
 from portal.extensions import db
-from portal.memberships.services import coverage_period, reserve_membership_numbers
+from portal.memberships.services import membership_period, reserve_membership_numbers
 from portal.models import (
     OFFICE_ROLES,
     AuditEvent,
@@ -216,8 +216,8 @@ class CityGenerator:
                 entry["person_id"] = person_id
                 rows[Person].append(dict(id=person_id, name_key=name_key(person_fields["full_name"]), created_at=now, updated_at=now, **person_fields))
                 setting = settings[person_fields["category_code"]]
-                starts_on = entry["decided_at"].date()
-                _, ends_on = coverage_period(starts_on, 12)
+                # The year's period rule (membership_period), from a decision in this year.
+                _, starts_on, ends_on = membership_period(setting.programme_year, max(entry["decided_at"].date(), date(year, 1, 1)))
                 status, end_reason = MembershipStatus.ACTIVE, None
                 roll = self.random.random()
                 if roll < 0.04:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, EntryState, ListEntry, Membership, ProgrammeYear, Role
+from portal.models import AuditEvent, CoverageMode, EntryState, ListEntry, Membership, ProgrammeYear, Role
 from portal.programme import budget
 from portal.review import services
 from tests.factories import make_member, make_user
@@ -171,12 +171,14 @@ def test_an_approval_is_refused_when_next_years_months_exceed_next_years_ceiling
         make_user("staff1", Role.STAFF)
         (entry_id,) = pending_entries()
         programme_year = db.session.get(ProgrammeYear, YEAR)
+        programme_year.coverage_mode = CoverageMode.FIXED_MONTHS  # 12 months from approval
         next_year = ensure_programme_year(YEAR + 1)
         next_year.budget_ceiling = 1
         db.session.commit()
-        from portal.memberships.services import coverage_period
+        from portal.memberships.services import membership_period
 
-        spills_over = budget.premium_months(*coverage_period(clock.today(), programme_year.coverage_months), YEAR + 1)
+        _year, starts_on, ends_on = membership_period(programme_year, clock.today())
+        spills_over = budget.premium_months(starts_on, ends_on, YEAR + 1)
     auth.login("staff1")
     page = post(client, f"/verifikasi/{entry_id}/setujui", follow_redirects=True).get_data(as_text=True)
     if spills_over:

@@ -142,3 +142,24 @@ def test_seed_demo_shows_the_list_workspace_returned_raw_value_and_undoable_dele
     auth.login("staff1", "demo-password-2026")
     report = post(client, "/privasi/laporan", {"nik": deleted_nik, "format": "html"}, page="/privasi/laporan")
     assert "Baharuddin" in report.get_data(as_text=True) and "Dihapus oleh pengusul pada" in report.get_data(as_text=True)
+
+
+def test_seed_demo_uses_the_default_period_rule_and_shows_a_mid_year_joiners_months(app, runner, client, auth):
+    from datetime import date
+
+    from portal.models import CoverageMode, CoverageStart, ProgrammeYear
+    from portal.seed.demo_renewal import MID_YEAR_JOINER
+
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    today = clock.today()
+    with app.app_context():
+        year = db.session.get(ProgrammeYear, today.year)
+        assert (year.coverage_mode, year.coverage_start) == (CoverageMode.TO_YEAR_END, CoverageStart.APPROVAL_DATE)
+        person = db.session.scalar(db.select(Person).filter_by(full_name=MID_YEAR_JOINER[0]))
+        (membership,) = person.memberships
+        joined = min(date(today.year, 7, 1), today.replace(day=1))
+        assert (membership.starts_on, membership.ends_on) == (joined, date(today.year, 12, 31))
+        person_id = person.id
+    assert auth.login("staff1", "demo-password-2026").status_code == 302
+    page = client.get(f"/anggota/{person_id}").get_data(as_text=True)
+    assert "Iuran dibayar anggaran: %d: %d bulan" % (today.year, 13 - joined.month) in page
