@@ -58,17 +58,8 @@ def create_batch():
 @office_required
 def download(number: int, file_format: str):
     """The registration file of one batch, as XLSX or CSV (formula-safe)."""
-    if file_format not in services.FORMATS:
-        abort(404)
-    batch = services.batch_numbered(number) or abort(404)
-    content, filename, mimetype = services.batch_file(batch, file_format)
-    audit.record("bpjs.download", "bpjs_batch", batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
-    db.session.commit()
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    batch = services.batch_numbered(number) if file_format in services.FORMATS else None
+    return _batch_download(batch, file_format, services.batch_file, "bpjs.download", "bpjs_batch")
 
 
 @bp.post("/jawaban")
@@ -120,11 +111,16 @@ def dereg_preview():
 @office_required
 def dereg_download(number: int, file_format: str):
     """The de-registration file of one batch, as XLSX or CSV (formula-safe)."""
-    if file_format not in services.FORMATS:
+    batch = deregistration.batch_numbered(number) if file_format in services.FORMATS else None
+    return _batch_download(batch, file_format, deregistration.batch_file, "bpjs.dereg_download", "bpjs_dereg_batch")
+
+
+def _batch_download(batch, file_format: str, build_file, action: str, target_type: str) -> Response:
+    """A batch's file as an attachment, its download in the audit trail (404 for no batch)."""
+    if batch is None:
         abort(404)
-    batch = deregistration.batch_numbered(number) or abort(404)
-    content, filename, mimetype = deregistration.batch_file(batch, file_format)
-    audit.record("bpjs.dereg_download", "bpjs_dereg_batch", batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
+    content, filename, mimetype = build_file(batch, file_format)
+    audit.record(action, target_type, batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
     db.session.commit()
     return Response(
         content,
