@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import office_required
-from portal.bpjs import deregistration, services
+from portal.bpjs import deregistration, jobs, services
 from portal.bpjs.forms import AnswerForm, BatchForm, DeregBatchForm
 from portal.extensions import db
 from portal.hx import render
+from portal.models import BpjsDeregBatch
 
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
@@ -83,27 +84,40 @@ def import_answer():
 @bp.route("/pemberhentian", methods=["GET", "POST"])
 @office_required
 def dereg_preview():
-    """How many ended members the next de-registration batch carries, then the batch itself
-    once staff confirm that count (a changed count is refused and shown again)."""
+    """How many ended members the next de-registration batch carries; once staff confirm
+    that count, the batch is made in the background and its progress page opens."""
     form = DeregBatchForm()
     if form.validate_on_submit():
         try:
-            batch = deregistration.create_batch(current_user, form.expected_count)
+            batch = deregistration.queue_batch(current_user, form.expected_count)
         except deregistration.DeregError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(
-                _("Batch pemberhentian %(n)d dibuat dengan %(count)d peserta.", n=batch.number, count=batch.member_count),
-                "success",
-            )
-            return redirect(url_for("bpjs.index"))
+            jobs.start(batch)
+            db.session.commit()
+            return redirect(url_for("bpjs.dereg_progress", batch_id=batch.id))
     count, by_reason = deregistration.preview()
     form.expected.data = str(count)
     reasons = sorted((code, deregistration.REASON_TEXTS.get(code, code), n) for code, n in by_reason.items())
     return render(
         "bpjs/dereg_preview.html", form=form, count=count, reasons=reasons, held_back=deregistration.held_back_count()
+    )
+
+
+@bp.get("/pemberhentian/proses/<int:batch_id>")
+@office_required
+def dereg_progress(batch_id: int):
+    """A de-registration batch being made: its progress (htmx polls it), then the batch or
+    why it was not made."""
+    batch = db.session.get(BpjsDeregBatch, batch_id) or abort(404)
+    return render(
+        "bpjs/dereg_progress.html",
+        block="progress",
+        batch=batch,
+        progress=deregistration.progress_of(batch),
+        failure=deregistration.failure_message(batch) if batch.error else None,
     )
 
 
