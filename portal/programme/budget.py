@@ -31,10 +31,10 @@ BUDGET_SETTLE_SECONDS, so no open transaction can add one below it), plus the me
 above that id, found through the primary key. A membership ended or a person's income
 changed since the recount shows at the next recount; until then the check counts what was
 committed then. Changed rates make the recount stale at once. The dashboard and renewal use
-`committed`. The check itself is two statements whatever the number of years it touches:
-one reads and locks the paying years that have a ceiling, one (built once per years and
-rates, so SQLAlchemy does not walk its CASE expressions again) sums what the entries add and
-what was granted above each recount.
+`committed`. The check reads and locks the paying years that have a ceiling in one
+statement, then per year one statement (built once per year and rates, so SQLAlchemy does
+not walk its CASE expressions again, and short enough for psycopg to keep it parsed) sums
+what the entries add and what was granted above the recount.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from decimal import Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, and_, bindparam, case, cast, extract, func, literal, true, union_all, update
+from sqlalchemy import BigInteger, Integer, and_, bindparam, case, cast, extract, func, literal_column, true, update
 
 from flask import current_app
 
@@ -105,19 +105,38 @@ def premium_months(starts_on: date, ends_on: date, year: int) -> int:
     return max(0, min(last, year * 12 + 11) - max(first, year * 12) + 1)
 
 
+def _int(value: int):
+    """An integer written into the SQL text rather than bound: the check's statement then
+    stays short and with few parameters, so psycopg keeps its parsed form instead of parsing
+    it again at every execution (it does for queries over 4,096 bytes or 50 parameters)."""
+    return literal_column(str(int(value)), Integer)
+
+
 def _months_sql(starts_on, ends_on, year: int):
     """premium_months as a SQL expression (SQLite and PostgreSQL)."""
-    first = extract("year", starts_on) * 12 + extract("month", starts_on) - 1
+    return _months_in_year_sql(*_due_months_sql(starts_on, ends_on), year)
+
+
+def _due_months_sql(starts_on, ends_on):
+    """The first and last monthly due dates of a period, as month numbers (year x 12 + month - 1)."""
+    one, twelve = _int(1), _int(12)
+    first = extract("year", starts_on) * twelve + extract("month", starts_on) - one
     last = (
-        extract("year", ends_on) * 12
+        extract("year", ends_on) * twelve
         + extract("month", ends_on)
-        - 1
-        - case((extract("day", ends_on) < extract("day", starts_on), 1), else_=0)
+        - one
+        - case((extract("day", ends_on) < extract("day", starts_on), one), else_=_int(0))
     )
-    low, high = year * 12, year * 12 + 11
+    return first, last
+
+
+def _months_in_year_sql(first, last, year: int):
+    """How many of the month numbers first..last fall inside budget `year`."""
+    one = _int(1)
+    low, high = _int(year * 12), _int(year * 12 + 11)
     first_in = case((first > low, first), else_=low)
     last_in = case((last < high, last), else_=high)
-    return case((last_in >= first_in, last_in - first_in + 1), else_=0)
+    return case((last_in >= first_in, last_in - first_in + one), else_=_int(0))
 
 
 @dataclass(frozen=True)
@@ -144,13 +163,13 @@ class Rates:
 
 def _monthly_premium_sql(rates: Rates, income, jkk, jkm, jht):
     """The monthly premium in 1/BASIS rupiah, rounded down to the rupiah, as SQL."""
-    floor = rates.income_floor
-    base = cast(case((func.coalesce(income, 0) > floor, income), else_=floor), BigInteger)
-    jkk_rate = int(rates.jkk_rate * BASIS)
-    jht_rate = int(rates.jht_rate * BASIS)
-    rated = case((jkk, base * jkk_rate), else_=0) + case((jht, base * jht_rate), else_=0)
+    floor, zero, basis = _int(rates.income_floor), _int(0), _int(BASIS)
+    base = cast(case((func.coalesce(income, zero) > floor, income), else_=floor), BigInteger)
+    jkk_rate = _int(rates.jkk_rate * BASIS)
+    jht_rate = _int(rates.jht_rate * BASIS)
+    rated = case((jkk, base * jkk_rate), else_=zero) + case((jht, base * jht_rate), else_=zero)
     # Integer division on both databases: rounds down like int() in monthly_premium.
-    return (rated // BASIS + case((jkm, rates.jkm_monthly), else_=0)) * BASIS
+    return (rated // basis + case((jkm, _int(rates.jkm_monthly)), else_=zero)) * basis
 
 
 def _committed_select(rates: Rates, *where):
@@ -184,9 +203,14 @@ def _committed_select(rates: Rates, *where):
         )
         .subquery()
     )
-    months = _months_sql(groups.c.starts_on, groups.c.ends_on, year)
-    premium = _monthly_premium_sql(rates, groups.c.monthly_income, groups.c.jkk, groups.c.jkm, groups.c.jht)
-    return db.select(func.sum(cast(months, BigInteger) * premium * groups.c.memberships).label("raw"))
+    # The due months as columns of their own: the SQL names them instead of repeating them.
+    first, last = _due_months_sql(groups.c.starts_on, groups.c.ends_on)
+    spans = db.select(
+        first.label("first_month"), last.label("last_month"), *(c for c in groups.c if c.key not in ("starts_on", "ends_on"))
+    ).subquery()
+    months = _months_in_year_sql(spans.c.first_month, spans.c.last_month, year)
+    premium = _monthly_premium_sql(rates, spans.c.monthly_income, spans.c.jkk, spans.c.jkm, spans.c.jht)
+    return db.select(func.sum(cast(months, BigInteger) * premium * spans.c.memberships).label("raw"))
 
 
 def _committed_raw(programme_year: ProgrammeYear, *where) -> int:
@@ -254,24 +278,16 @@ def entries_premium(
 
 
 @functools.lru_cache(maxsize=32)
-def _check_statement(paying: tuple[Rates, ...], programmes_year: int):
-    """One statement for the check of every paying year: per year, what the entries
-    (`entry_ids`) add per month and what the memberships above that year's recount
-    (`watermark_<n>`) commit.
+def _check_statement(rates: Rates, programmes_year: int):
+    """One statement for the check of one paying year: what the entries (`entry_ids`) add
+    per month and what the memberships above the year's recount (`watermark`) commit.
 
-    Built once per years and rates and reused: SQLAlchemy then finds its compiled form
+    Built once per year and rates and reused: SQLAlchemy then finds its compiled form
     without walking the expression again (building and keying these CASE expressions cost
-    more than running them)."""
-    entry_ids = bindparam("entry_ids", expanding=True)
-    selects = []
-    for n, rates in enumerate(paying):
-        entries = _entries_select(rates, programmes_year, ListEntry.id.in_(entry_ids)).subquery()
-        granted = _committed_select(rates, Membership.id > bindparam(f"watermark_{n}")).subquery()
-        selects.append(
-            db.select(literal(rates.year).label("year"), entries.c.people, entries.c.premium, granted.c.raw)
-            .select_from(entries.join(granted, true()))
-        )
-    return selects[0] if len(selects) == 1 else union_all(*selects)
+    more than running them), and its text stays under psycopg's 4,096 bytes (see _int)."""
+    entries = _entries_select(rates, programmes_year, ListEntry.id.in_(bindparam("entry_ids", expanding=True))).subquery()
+    granted = _committed_select(rates, Membership.id > bindparam("watermark")).subquery()
+    return db.select(entries.c.people, entries.c.premium, granted.c.raw).select_from(entries.join(granted, true()))
 
 
 @functools.lru_cache(maxsize=8)
@@ -320,15 +336,15 @@ def check_entries(programme_year: ProgrammeYear, entry_ids: list[int], today: da
     paying = _ceilinged_years(tuple(year for year, n in months.items() if n), lock)
     if not paying:
         return
-    snapshots = [_snapshot(programme_year) for programme_year in paying]
-    params = {"entry_ids": list(entry_ids)} | {f"watermark_{n}": s["watermark"] for n, s in enumerate(snapshots)}
-    statement = _check_statement(tuple(Rates.of(y) for y in paying), programme_year.year)
-    figures = {row.year: row for row in db.session.execute(statement, params)}
-    for year_settings, snapshot in zip(paying, snapshots):
-        row = figures[year_settings.year]
-        spent = (snapshot["raw"] + int(row.raw or 0)) // BASIS
-        added = int(row.premium or 0) // BASIS * months[year_settings.year]
-        ensure_fits(year_settings, int(row.people or 0), added, spent=spent)
+    for year_settings in paying:
+        snapshot = _snapshot(year_settings)
+        people, premium, granted = db.session.execute(
+            _check_statement(Rates.of(year_settings), programme_year.year),
+            {"entry_ids": list(entry_ids), "watermark": snapshot["watermark"]},
+        ).one()
+        spent = (snapshot["raw"] + int(granted or 0)) // BASIS
+        added = int(premium or 0) // BASIS * months[year_settings.year]
+        ensure_fits(year_settings, int(people or 0), added, spent=spent)
 
 
 def budget_status(programme_year: ProgrammeYear, today: date | None = None) -> BudgetStatus:
