@@ -17,6 +17,7 @@ the file names say which kind (pemberhentian-bpjs-batch-0001.xlsx).
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from portal import clock
-from portal import audit
+from portal import audit, storage
 from portal.exports import csv_bytes, xlsx_bytes
 from portal.extensions import cache, db
 from portal.models.base import utcnow
@@ -259,11 +260,11 @@ def reason_columns(reason_code: str) -> tuple[str, str]:
 
 
 def recent_batches(limit: int = 100) -> list[BpjsDeregBatch]:
-    """The batches made so far, newest first (not those still being made or failed)."""
+    """The batches made so far, newest first (numbered: not those queued or failed)."""
     return list(
         db.session.scalars(
             db.select(BpjsDeregBatch)
-            .where(BpjsDeregBatch.status == RenewalRunStatus.DONE)
+            .where(BpjsDeregBatch.number.is_not(None))
             .order_by(BpjsDeregBatch.number.desc())
             .limit(limit)
         )
@@ -271,7 +272,7 @@ def recent_batches(limit: int = 100) -> list[BpjsDeregBatch]:
 
 
 def batch_numbered(number: int) -> BpjsDeregBatch | None:
-    return db.session.scalar(db.select(BpjsDeregBatch).filter_by(number=number, status=RenewalRunStatus.DONE))
+    return db.session.scalar(db.select(BpjsDeregBatch).filter_by(number=number))
 
 
 def unfinished_batch() -> BpjsDeregBatch | None:
@@ -302,10 +303,20 @@ def progress_key(batch: BpjsDeregBatch) -> str:
     return f"bpjs:dereg:progress:{batch.id}"
 
 
-def progress_of(batch: BpjsDeregBatch) -> tuple[int, int] | None:
-    """(memberships written, memberships due) while the batch is being made, when known: the
-    job writes everything in one transaction, so its progress is told through the cache."""
+def progress_of(batch: BpjsDeregBatch) -> dict | None:
+    """While the batch is being made, when known: {"done", "total"} memberships written, then
+    {"file": True} while its XLSX is built. The job writes the batch in one transaction, so
+    its progress is told through the cache."""
     return cache.get(progress_key(batch))
+
+
+def store_file(batch: BpjsDeregBatch) -> None:
+    """Build the batch's XLSX once (about 10 s for 100,000 rows) and keep it in the portal's
+    file storage, so downloads do not build it again (the caller commits)."""
+    content, _name, _mimetype = batch_file(batch, "xlsx")
+    key = f"bpjsdereg/{secrets.token_urlsafe(16)}.xlsx"  # random, as every storage key
+    storage.put(key, content)
+    batch.file_key = key
 
 
 def create_batch(
@@ -382,7 +393,13 @@ def _kpj_of_people(person_ids: list[int]) -> dict[int, str]:
 
 
 def batch_file(batch: BpjsDeregBatch, file_format: str) -> tuple[bytes, str, str]:
-    """The de-registration file of a batch: content, file name and MIME type."""
+    """The de-registration file of a batch: content, file name and MIME type (the XLSX the
+    background job stored, when there is one)."""
+    name = f"pemberhentian-bpjs-batch-{batch.number:04d}.{file_format}"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    stored = storage.get(batch.file_key) if file_format == "xlsx" and batch.file_key else None
+    if stored is not None:
+        return stored, name, xlsx
     rows = db.session.execute(
         db.select(
             Person.id, Person.nik, Person.full_name, Membership.number, Membership.kpj_number,
@@ -399,8 +416,6 @@ def batch_file(batch: BpjsDeregBatch, file_format: str) -> tuple[bytes, str, str
     for r in rows:
         code, text = reason_columns(r.reason_code)
         lines.append((r.nik, r.kpj_number or kpjs.get(r.id, ""), r.full_name, r.number, r.ended_on.isoformat(), code, text))
-    name = f"pemberhentian-bpjs-batch-{batch.number:04d}.{file_format}"
     if file_format == "csv":
         return csv_bytes(HEADERS, lines), name, "text/csv; charset=utf-8"
-    content = xlsx_bytes(HEADERS, lines, title=f"Pemberhentian {batch.number}")
-    return content, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_bytes(HEADERS, lines, title=f"Pemberhentian {batch.number}"), name, xlsx

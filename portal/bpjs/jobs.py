@@ -29,7 +29,8 @@ def start(batch: BpjsDeregBatch) -> bool:
 
 
 def make_batch(batch_id: int) -> BpjsDeregBatch | None:
-    """Make a queued batch: number, items and audit events, committed together or not at all."""
+    """Make a queued batch: number, items and audit events, committed together or not at all;
+    then its XLSX, kept in the file storage."""
     batch = db.session.get(BpjsDeregBatch, batch_id)
     if batch is None or batch.status != RenewalRunStatus.QUEUED:
         return batch
@@ -42,9 +43,12 @@ def make_batch(batch_id: int) -> BpjsDeregBatch | None:
             batch.created_by,
             batch.expected_count,
             batch=batch,
-            progress=lambda done, total: cache.set(key, (done, total), timeout=timeout),
+            progress=lambda done, total: cache.set(key, {"done": done, "total": total}, timeout=timeout),
         )
+        batch.status = RenewalRunStatus.RUNNING  # made and numbered; its file comes next
         db.session.commit()
+        cache.set(key, {"file": True}, timeout=timeout)
+        _store_file(batch)
     except deregistration.DeregError as refusal:
         db.session.rollback()
         batch = _fail(db.session.get(BpjsDeregBatch, batch_id), refusal.code, refusal.params.get("now", 0))
@@ -61,6 +65,17 @@ def make_batch(batch_id: int) -> BpjsDeregBatch | None:
     finally:
         cache.delete(key)
     return batch
+
+
+def _store_file(batch: BpjsDeregBatch) -> None:
+    """Keep the batch's XLSX; without it (storage failed) downloads build it on the spot."""
+    try:
+        deregistration.store_file(batch)
+    except Exception as error:  # noqa: BLE001 - the batch stands; only its stored file is missing
+        db.session.rollback()
+        current_app.logger.warning("de-registration batch %s: file not stored: %s", batch.id, type(error).__name__)
+    batch.status, batch.finished_at = RenewalRunStatus.DONE, utcnow()
+    db.session.commit()
 
 
 def _fail(batch: BpjsDeregBatch, error: str, found: int = 0) -> BpjsDeregBatch:

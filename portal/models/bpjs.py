@@ -60,6 +60,7 @@ class BpjsDeregBatch(db.Model):
     expected_count: Mapped[int | None] = mapped_column(Integer)  # the count staff confirmed
     error: Mapped[str | None] = mapped_column(String(200))  # a DeregError code or a type name
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    file_key: Mapped[str | None] = mapped_column(String(120))  # its XLSX in portal.storage
 
     created_by: Mapped[User | None] = relationship()
     items: Mapped[list[BpjsDeregItem]] = relationship(

@@ -319,6 +319,8 @@ def test_a_batch_is_made_in_the_background_while_its_page_polls_for_progress(app
     release = threading.Event()
     from portal.renewal.jobs import local_worker
 
+    with app.app_context():
+        membership_nik = db.session.scalar(db.select(Membership).filter_by(kpj_number="26000000001")).person.nik
     local_worker(app).submit(release.wait, 30)  # the worker is busy: the batch waits its turn
     try:
         response = post(client, PAGE, {"expected": "1"}, page=PAGE)
@@ -343,6 +345,14 @@ def test_a_batch_is_made_in_the_background_while_its_page_polls_for_progress(app
     assert "Siti Aminah" not in done and "26000000001" not in done  # no personal data on the page
     with app.app_context():
         assert _batches() == 1
+        # The job built the XLSX once and keeps it: the download sends that file.
+        from portal import storage
+
+        stored = storage.get(db.session.scalar(db.select(BpjsDeregBatch.file_key).filter_by(number=1)))
+        assert stored
+    download = client.get("/bpjs/pemberhentian/1.xlsx")
+    assert download.data == stored
+    assert [r[0] for r in _rows(download)][1:] == [membership_nik]
 
 
 def test_a_batchs_progress_page_is_in_english_when_chosen(app, client, auth):
