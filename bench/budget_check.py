@@ -7,8 +7,8 @@ active membership of this year each (bench/renewal.py's population) and `--appro
 pending entries, then approves the entries one by one through
 portal.review.services.approve_entry, alternating: one with the year's ceiling unset (the
 check costs nothing) and one with a ceiling set high enough to pass (the check runs in
-full: the programme-year lock and the committed aggregate over every membership of the
-year). The difference of the two medians is what the check adds; the check alone
+full: the programme-year locks and, per budget year, the entries' premiums and the committed
+premiums). The difference of the two medians is what the check adds; the check alone
 (portal.programme.budget.check_entries, rolled back) is timed too. The check reads a
 recount kept in the cache plus the memberships granted since (portal/programme/budget.py):
 the first checked approval pays for the recount, the others read the primary key above it. Writes

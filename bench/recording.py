@@ -235,7 +235,7 @@ BENCHMARKS = (
                 {"database": "postgresql", "members": 100_000},
             ),
         ),
-        "the check is one row lock, one aggregate over the entries and one primary-key range over the memberships granted since the cached recount",
+        "the check is one statement that reads and locks the ceilinged years and one per year over the entries and the primary-key range above the cached recount",
     ),
 )
 

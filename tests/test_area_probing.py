@@ -35,7 +35,8 @@ def _records_of_another_area(app) -> dict[str, int]:
         renewal_run = RenewalRun(from_year=clock.today().year, to_year=clock.today().year + 1)
         facility = PartnerFacility(name="RS Probe", address="", phone="")
         # A de-registration batch numbered like the registration one (its own series).
-        db.session.add_all([job, batch, renewal_run, facility, BpjsDeregBatch(number=1, member_count=0)])
+        dereg_batch = BpjsDeregBatch(number=1, member_count=0)
+        db.session.add_all([job, batch, renewal_run, facility, dereg_batch])
         db.session.flush()
         # A printed card, ready for the other RW's head to hand out (portal.handout).
         db.session.add(PrintRecord(certificate_id=certificate.id, document=PrintDocument.CARD))
@@ -57,6 +58,7 @@ def _records_of_another_area(app) -> dict[str, int]:
             "number": batch.number,
             "year": clock.today().year,
             "facility_id": facility.id,
+            "batch_id": dereg_batch.id,
         }
 
 

@@ -17,11 +17,14 @@ the file names say which kind (pemberhentian-bpjs-batch-0001.xlsx).
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import date, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, insert, or_
@@ -29,9 +32,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from portal import clock
-from portal import audit
+from portal import audit, storage
 from portal.exports import csv_bytes, xlsx_bytes
-from portal.extensions import db
+from portal.extensions import cache, db
+from portal.models.base import utcnow
 from portal.models import (
     BpjsBatchItem,
     BpjsDeregBatch,
@@ -42,6 +46,7 @@ from portal.models import (
     Person,
     RenewalDecision,
     RenewalOutcome,
+    RenewalRunStatus,
     User,
 )
 
@@ -64,10 +69,41 @@ _END_REASON_CODES = {
     EndReason.OTHER: "ended",
 }
 CHUNK = 1000
+# Why a batch was not made (kept in BpjsDeregBatch.error; other failures keep a type name).
+NOTHING_DUE, COUNT_CHANGED, TAKEN, IN_PROGRESS = "nothing_due", "count_changed", "taken", "in_progress"
+QUEUE_UNAVAILABLE = "QueueUnavailable"
+UNFINISHED = (RenewalRunStatus.QUEUED, RenewalRunStatus.RUNNING)
 
 
 class DeregError(ValueError):
-    """A de-registration batch that cannot be made; the message is for staff."""
+    """A de-registration batch that cannot be made: a code kept with the failed batch, and
+    the message for staff (failure_message reads it back from the batch)."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(_message(code, params))
+
+
+def _message(code: str, params: dict) -> str:
+    if code == NOTHING_DUE:
+        return _("Tidak ada peserta berakhir yang belum dilaporkan ke BPJS.")
+    if code == COUNT_CHANGED:
+        return _(
+            "Jumlah peserta berubah sejak pratinjau (%(then)d, sekarang %(now)d); periksa lagi sebelum membuat batch.",
+            then=params["then"], now=params["now"],
+        )
+    if code == TAKEN:
+        return _("Petugas lain baru saja membuat berkas BPJS; muat ulang halaman.")
+    if code == IN_PROGRESS:
+        return _("Batch pemberhentian lain sedang dibuat; tunggu sampai selesai.")
+    if code == QUEUE_UNAVAILABLE:
+        return _("Antrean pekerjaan latar belakang tidak tersedia. Tidak ada yang dibuat; coba lagi sebentar lagi.")
+    return _("Terjadi kesalahan saat membuat batch pemberhentian (%(error)s). Tidak ada yang dibuat; coba lagi.", error=code)
+
+
+def failure_message(batch: BpjsDeregBatch) -> str:
+    """Why a batch failed, for staff (nothing was written: a batch is all or nothing)."""
+    return _message(batch.error or "?", {"then": batch.expected_count or 0, "now": batch.member_count})
 
 
 @dataclass(frozen=True)
@@ -224,30 +260,91 @@ def reason_columns(reason_code: str) -> tuple[str, str]:
 
 
 def recent_batches(limit: int = 100) -> list[BpjsDeregBatch]:
-    return list(db.session.scalars(db.select(BpjsDeregBatch).order_by(BpjsDeregBatch.number.desc()).limit(limit)))
+    """The batches made so far, newest first (numbered: not those queued or failed)."""
+    return list(
+        db.session.scalars(
+            db.select(BpjsDeregBatch)
+            .where(BpjsDeregBatch.number.is_not(None))
+            .order_by(BpjsDeregBatch.number.desc())
+            .limit(limit)
+        )
+    )
 
 
 def batch_numbered(number: int) -> BpjsDeregBatch | None:
     return db.session.scalar(db.select(BpjsDeregBatch).filter_by(number=number))
 
 
-def create_batch(actor: User | None, expected: int | None = None, today: date | None = None) -> BpjsDeregBatch:
-    """Put every due membership in the next numbered de-registration batch (call it just
-    before the commit: its audit events hold the audit seal's lock until then).
+def unfinished_batch() -> BpjsDeregBatch | None:
+    """A batch still queued or being made, unless its worker has long been silent (died)."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["PRINT_JOB_STALE_SECONDS"])
+    return db.session.scalar(
+        db.select(BpjsDeregBatch)
+        .where(BpjsDeregBatch.status.in_(UNFINISHED), BpjsDeregBatch.created_at >= cutoff)
+        .limit(1)
+    )
+
+
+def queue_batch(actor: User, expected: int) -> BpjsDeregBatch:
+    """Record a batch to make in the background for the count staff confirmed (the caller
+    commits, then starts it with portal.bpjs.jobs.start). One at a time: raises DeregError
+    while another is being made."""
+    if unfinished_batch() is not None:
+        raise DeregError(IN_PROGRESS)
+    batch = BpjsDeregBatch(
+        number=None, created_by_id=actor.id, status=RenewalRunStatus.QUEUED, expected_count=expected
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def progress_key(batch: BpjsDeregBatch) -> str:
+    return f"bpjs:dereg:progress:{batch.id}"
+
+
+def progress_of(batch: BpjsDeregBatch) -> dict | None:
+    """While the batch is being made, when known: {"done", "total"} memberships written, then
+    {"file": True} while its XLSX is built. The job writes the batch in one transaction, so
+    its progress is told through the cache."""
+    return cache.get(progress_key(batch))
+
+
+def store_file(batch: BpjsDeregBatch) -> None:
+    """Build the batch's XLSX once (about 10 s for 100,000 rows) and keep it in the portal's
+    file storage, so downloads do not build it again (the caller commits)."""
+    content, _name, _mimetype = batch_file(batch, "xlsx")
+    key = f"bpjsdereg/{secrets.token_urlsafe(16)}.xlsx"  # random, as every storage key
+    storage.put(key, content)
+    batch.file_key = key
+
+
+def create_batch(
+    actor: User | None,
+    expected: int | None = None,
+    today: date | None = None,
+    *,
+    batch: BpjsDeregBatch | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BpjsDeregBatch:
+    """Put every due membership in the next numbered de-registration batch (`batch`, queued
+    by queue_batch, or a new one). Call it just before the commit: its audit events hold
+    the audit seal's lock until then.
 
     `expected` is the count the staff member confirmed: a different count (someone ended or
-    exported meanwhile) is refused. Raises DeregError; the caller then rolls back."""
+    exported meanwhile) is refused. Raises DeregError; the caller then rolls back.
+    `progress(done, total)` hears of every chunk written."""
     due = due_members(today)
     if not due:
-        raise DeregError(_("Tidak ada peserta berakhir yang belum dilaporkan ke BPJS."))
+        raise DeregError(NOTHING_DUE)
     if expected is not None and expected != len(due):
-        raise DeregError(_(
-            "Jumlah peserta berubah sejak pratinjau (%(then)d, sekarang %(now)d); periksa lagi sebelum membuat batch.",
-            then=expected, now=len(due),
-        ))
+        raise DeregError(COUNT_CHANGED, then=expected, now=len(due))
     number = (db.session.scalar(db.select(func.max(BpjsDeregBatch.number))) or 0) + 1
-    batch = BpjsDeregBatch(number=number, created_by_id=actor.id if actor else None, member_count=len(due))
-    db.session.add(batch)
+    if batch is None:
+        batch = BpjsDeregBatch(created_by_id=actor.id if actor else None)
+        db.session.add(batch)
+    batch.number, batch.member_count = number, len(due)
+    batch.status, batch.error, batch.finished_at = RenewalRunStatus.DONE, None, utcnow()
     try:
         db.session.flush()
         # One multi-row statement per chunk: a year's end may report a hundred thousand.
@@ -259,9 +356,11 @@ def create_batch(actor: User | None, expected: int | None = None, today: date | 
                     for m in due[start : start + 10 * CHUNK]
                 ],
             )
+            if progress:
+                progress(min(start + 10 * CHUNK, len(due)), len(due))
     except IntegrityError:
         # Another batch took the same number or the same memberships a moment ago.
-        raise DeregError(_("Petugas lain baru saja membuat berkas BPJS; muat ulang halaman.")) from None
+        raise DeregError(TAKEN) from None
     # One event per member, in one statement (a year's end may report many thousands).
     audit.record_many(
         [
@@ -294,7 +393,13 @@ def _kpj_of_people(person_ids: list[int]) -> dict[int, str]:
 
 
 def batch_file(batch: BpjsDeregBatch, file_format: str) -> tuple[bytes, str, str]:
-    """The de-registration file of a batch: content, file name and MIME type."""
+    """The de-registration file of a batch: content, file name and MIME type (the XLSX the
+    background job stored, when there is one)."""
+    name = f"pemberhentian-bpjs-batch-{batch.number:04d}.{file_format}"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    stored = storage.get(batch.file_key) if file_format == "xlsx" and batch.file_key else None
+    if stored is not None:
+        return stored, name, xlsx
     rows = db.session.execute(
         db.select(
             Person.id, Person.nik, Person.full_name, Membership.number, Membership.kpj_number,
@@ -311,8 +416,6 @@ def batch_file(batch: BpjsDeregBatch, file_format: str) -> tuple[bytes, str, str
     for r in rows:
         code, text = reason_columns(r.reason_code)
         lines.append((r.nik, r.kpj_number or kpjs.get(r.id, ""), r.full_name, r.number, r.ended_on.isoformat(), code, text))
-    name = f"pemberhentian-bpjs-batch-{batch.number:04d}.{file_format}"
     if file_format == "csv":
         return csv_bytes(HEADERS, lines), name, "text/csv; charset=utf-8"
-    content = xlsx_bytes(HEADERS, lines, title=f"Pemberhentian {batch.number}")
-    return content, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_bytes(HEADERS, lines, title=f"Pemberhentian {batch.number}"), name, xlsx

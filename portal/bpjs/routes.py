@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import office_required
-from portal.bpjs import deregistration, services
+from portal.bpjs import deregistration, jobs, services
 from portal.bpjs.forms import AnswerForm, BatchForm, DeregBatchForm
 from portal.extensions import db
 from portal.hx import render
+from portal.models import BpjsDeregBatch
 
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
@@ -58,17 +59,8 @@ def create_batch():
 @office_required
 def download(number: int, file_format: str):
     """The registration file of one batch, as XLSX or CSV (formula-safe)."""
-    if file_format not in services.FORMATS:
-        abort(404)
-    batch = services.batch_numbered(number) or abort(404)
-    content, filename, mimetype = services.batch_file(batch, file_format)
-    audit.record("bpjs.download", "bpjs_batch", batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
-    db.session.commit()
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    batch = services.batch_numbered(number) if file_format in services.FORMATS else None
+    return _batch_download(batch, file_format, services.batch_file, "bpjs.download", "bpjs_batch")
 
 
 @bp.post("/jawaban")
@@ -92,22 +84,20 @@ def import_answer():
 @bp.route("/pemberhentian", methods=["GET", "POST"])
 @office_required
 def dereg_preview():
-    """How many ended members the next de-registration batch carries, then the batch itself
-    once staff confirm that count (a changed count is refused and shown again)."""
+    """How many ended members the next de-registration batch carries; once staff confirm
+    that count, the batch is made in the background and its progress page opens."""
     form = DeregBatchForm()
     if form.validate_on_submit():
         try:
-            batch = deregistration.create_batch(current_user, form.expected_count)
+            batch = deregistration.queue_batch(current_user, form.expected_count)
         except deregistration.DeregError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(
-                _("Batch pemberhentian %(n)d dibuat dengan %(count)d peserta.", n=batch.number, count=batch.member_count),
-                "success",
-            )
-            return redirect(url_for("bpjs.index"))
+            jobs.start(batch)
+            db.session.commit()
+            return redirect(url_for("bpjs.dereg_progress", batch_id=batch.id))
     count, by_reason = deregistration.preview()
     form.expected.data = str(count)
     reasons = sorted((code, deregistration.REASON_TEXTS.get(code, code), n) for code, n in by_reason.items())
@@ -116,15 +106,35 @@ def dereg_preview():
     )
 
 
+@bp.get("/pemberhentian/proses/<int:batch_id>")
+@office_required
+def dereg_progress(batch_id: int):
+    """A de-registration batch being made: its progress (htmx polls it), then the batch or
+    why it was not made."""
+    batch = db.session.get(BpjsDeregBatch, batch_id) or abort(404)
+    return render(
+        "bpjs/dereg_progress.html",
+        block="progress",
+        batch=batch,
+        progress=deregistration.progress_of(batch),
+        failure=deregistration.failure_message(batch) if batch.error else None,
+    )
+
+
 @bp.get("/pemberhentian/<int:number>.<file_format>")
 @office_required
 def dereg_download(number: int, file_format: str):
     """The de-registration file of one batch, as XLSX or CSV (formula-safe)."""
-    if file_format not in services.FORMATS:
+    batch = deregistration.batch_numbered(number) if file_format in services.FORMATS else None
+    return _batch_download(batch, file_format, deregistration.batch_file, "bpjs.dereg_download", "bpjs_dereg_batch")
+
+
+def _batch_download(batch, file_format: str, build_file, action: str, target_type: str) -> Response:
+    """A batch's file as an attachment, its download in the audit trail (404 for no batch)."""
+    if batch is None:
         abort(404)
-    batch = deregistration.batch_numbered(number) or abort(404)
-    content, filename, mimetype = deregistration.batch_file(batch, file_format)
-    audit.record("bpjs.dereg_download", "bpjs_dereg_batch", batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
+    content, filename, mimetype = build_file(batch, file_format)
+    audit.record(action, target_type, batch.id, batch=batch.number, rows=batch.member_count, format=file_format)
     db.session.commit()
     return Response(
         content,

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.accounts import User
-from portal.models.base import utcnow
+from portal.models.base import enum_column, utcnow
 from portal.models.memberships import Membership
+from portal.models.renewal import RenewalRunStatus
 
 
 class BpjsBatch(db.Model):
@@ -43,13 +44,23 @@ class BpjsBatchItem(db.Model):
 class BpjsDeregBatch(db.Model):
     """One de-registration file sent to BPJS: memberships that ended, numbered 1, 2, ...
 
-    Its own series, beside the registration batches' (file names say which kind)."""
+    Its own series, beside the registration batches' (file names say which kind). A batch
+    is made in the background (portal.bpjs.jobs): until it is done it has no number and no
+    items, and a failed one keeps none (all or nothing), only the reason it failed."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, unique=True)
+    number: Mapped[int | None] = mapped_column(Integer, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     member_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The background job's state (the renewal runs' statuses: one worker runs both).
+    status: Mapped[RenewalRunStatus] = mapped_column(
+        enum_column(RenewalRunStatus), default=RenewalRunStatus.DONE, server_default=RenewalRunStatus.DONE.value
+    )
+    expected_count: Mapped[int | None] = mapped_column(Integer)  # the count staff confirmed
+    error: Mapped[str | None] = mapped_column(String(200))  # a DeregError code or a type name
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    file_key: Mapped[str | None] = mapped_column(String(120))  # its XLSX in portal.storage
 
     created_by: Mapped[User | None] = relationship()
     items: Mapped[list[BpjsDeregItem]] = relationship(

@@ -6,6 +6,7 @@ can simply be started again (a run is idempotent)."""
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 
@@ -52,9 +53,21 @@ def _unfinished_real_run(from_year: int) -> RenewalRun | None:
 
 def start_run(run: RenewalRun) -> bool:
     """Hand a committed run to RQ (REDIS_URL) or to the app's local worker thread."""
+    if start_background(run_renewal, run.id, "renewal run"):
+        return True
+    run.status, run.error, run.finished_at = RenewalRunStatus.FAILED, QUEUE_UNAVAILABLE, utcnow()
+    db.session.flush()
+    return False
+
+
+def start_background(job: Callable[[int], object], job_id: int, what: str) -> bool:
+    """Run `job(job_id)` in the background: on the RQ queue of `flask worker` when REDIS_URL
+    is set, else on the app's local worker thread. The job keeps its state in its own row
+    (renewal runs, de-registration batches). False when Redis could not take it (the caller
+    marks the row failed)."""
     app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:
-        local_worker(app).submit(_run_in_app_context, app, run.id)
+        local_worker(app).submit(_run_in_app_context, app, job, job_id)
         return True
     from redis import RedisError
     from rq import Queue
@@ -63,12 +76,10 @@ def start_run(run: RenewalRun) -> bool:
     connection = redis_connection(app, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
         Queue(app.config["PRINT_QUEUE_NAME"], connection=connection).enqueue_call(
-            run_renewal, args=(run.id,), timeout=app.config["PRINT_JOB_TIMEOUT"]
+            job, args=(job_id,), timeout=app.config["PRINT_JOB_TIMEOUT"]
         )
     except RedisError as error:
-        current_app.logger.warning("renewal run %s could not be queued: %s", run.id, type(error).__name__)
-        run.status, run.error, run.finished_at = RenewalRunStatus.FAILED, QUEUE_UNAVAILABLE, utcnow()
-        db.session.flush()
+        current_app.logger.warning("%s %s could not be queued: %s", what, job_id, type(error).__name__)
         return False
     finally:
         connection.close()
@@ -76,16 +87,17 @@ def start_run(run: RenewalRun) -> bool:
 
 
 def local_worker(app: Flask) -> ThreadPoolExecutor:
-    """One background thread per app runs renewals one after the other (embedded setup)."""
+    """One background thread per app runs renewals and de-registration batches one after the
+    other (embedded setup)."""
     worker = app.extensions.get("renewal_worker")
     if worker is None:
         worker = app.extensions["renewal_worker"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="renewal")
     return worker
 
 
-def _run_in_app_context(app: Flask, run_id: int) -> None:
+def _run_in_app_context(app: Flask, job: Callable[[int], object], job_id: int) -> None:
     with app.app_context():
-        run_renewal(run_id)
+        job(job_id)
 
 
 def run_renewal(run_id: int, actor_name: str | None = None) -> RenewalRun | None:

@@ -146,10 +146,6 @@ class Budget:
     def yearly(self) -> int:
         return self.monthly * self.coverage_months
 
-    @property
-    def ceiling_percent(self) -> float | None:
-        return 100 * self.yearly / self.ceiling if self.ceiling else None
-
 
 @dataclass(frozen=True)
 class Report:

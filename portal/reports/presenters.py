@@ -52,7 +52,9 @@ def _budget_chart(report: Report):
         (_("JHT setahun"), budget.jht_yearly, "Rp " + format_decimal(budget.jht_yearly)),
         (_("Jumlah setahun"), budget.yearly, "Rp " + format_decimal(budget.yearly)),
     ]
-    return hbar_chart(items, marker=budget.ceiling, marker_label=_("pagu"))
+    # No ceiling marker: what the year's budget pays is budget.py's committed (the ceiling
+    # block beside this chart), not a year of today's monthly premiums.
+    return hbar_chart(items)
 
 
 def charts(report: Report, language: str) -> dict:

@@ -99,6 +99,7 @@ def monthly_pdf():
         report=report,
         charts=presenters.charts(report, current_language()),
         month_start=date(filters.year, filters.month, 1),
+        year_budget=year_budget(filters.year),
         printed_by=current_user.full_name or current_user.username,
     )
     audit.record("report.print", "report", "monthly", year=filters.year, month=filters.month)

@@ -34,7 +34,8 @@ def seed_bpjs_demo(today: date | None = None) -> None:
     db.session.flush()
     # The members who ended or ran out by now are reported in de-registration batch 1 ...
     if deregistration.due_members(today):
-        deregistration.create_batch(staff, today=today)
+        # Its XLSX kept in the file storage, as the background job does (portal.bpjs.jobs).
+        deregistration.store_file(deregistration.create_batch(staff, today=today))
     # ... and two more were reported deceased since: the preview shows them, waiting.
     active = [m for m in sent if m.status == MembershipStatus.ACTIVE and m.ends_on >= today]
     for membership in active[-2:]:

@@ -23,6 +23,7 @@ from portal.models import (
     ProgrammeYear,
     RenewalDecision,
     RenewalOutcome,
+    RenewalRunStatus,
     Reverification,
     ReverificationAnswer,
     Role,
@@ -64,7 +65,27 @@ def _rows(download) -> list[tuple]:
 
 
 def _batches() -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(BpjsDeregBatch))
+    """Batches made (not those queued or failed)."""
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(BpjsDeregBatch).filter_by(status=RenewalRunStatus.DONE)
+    )
+
+
+def _wait_for_worker(app) -> None:
+    app.extensions["renewal_worker"].submit(lambda: None).result(timeout=60)
+
+
+def _make(app, client, expected: str):
+    """Confirm a batch of `expected` members: the request returns at once with the batch's
+    progress page; once the background worker is done, that page as staff see it then."""
+    response = post(client, PAGE, {"expected": expected}, page=PAGE)
+    assert response.status_code == 302
+    assert "/bpjs/pemberhentian/proses/" in response.location
+    _wait_for_worker(app)
+    page = client.get(response.location)
+    assert page.status_code == 200
+    assert 'hx-trigger="every 1s"' not in page.get_data(as_text=True)  # finished: no more polling
+    return page
 
 
 def _preview_count(client) -> int:
@@ -95,8 +116,9 @@ def test_ended_members_go_into_numbered_batches_once_each_with_reason_and_end_da
     assert _preview_count(client) == 2
     with app.app_context():
         assert _batches() == 0  # the preview creates nothing
-    response = post(client, PAGE, {"expected": "2"}, page=PAGE)
-    assert response.status_code == 302
+    made = _make(app, client, "2").get_data(as_text=True)
+    assert "Batch pemberhentian 1 dibuat dengan 2 peserta." in made
+    assert "/bpjs/pemberhentian/1.xlsx" in made
     download = client.get("/bpjs/pemberhentian/1.xlsx")
     assert download.status_code == 200
     assert 'filename="pemberhentian-bpjs-batch-0001.xlsx"' in download.headers["Content-Disposition"]
@@ -112,7 +134,8 @@ def test_ended_members_go_into_numbered_batches_once_each_with_reason_and_end_da
 
     # Again: nobody twice. The preview shows none and a stale confirmation creates nothing.
     assert _preview_count(client) == 0
-    post(client, PAGE, {"expected": "2"}, page=PAGE)
+    stale = _make(app, client, "2").get_data(as_text=True)
+    assert "Tidak ada peserta berakhir yang belum dilaporkan ke BPJS." in stale
     with app.app_context():
         assert _batches() == 1
         assert db.session.scalar(db.select(db.func.count()).select_from(BpjsDeregItem)) == 2
@@ -126,7 +149,7 @@ def test_ended_members_go_into_numbered_batches_once_each_with_reason_and_end_da
         end_membership(m_active, EndReason.EMPLOYER_COVERED.value, "", actor_of(app))
         db.session.commit()
     assert _preview_count(client) == 1
-    post(client, PAGE, {"expected": "1"}, page=PAGE)
+    _make(app, client, "1")
     text = client.get("/bpjs/pemberhentian/2.csv").data.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0] == list(deregistration.HEADERS)
@@ -150,9 +173,9 @@ def test_a_changed_count_or_cancel_creates_nothing(app, client, auth):
         db.session.commit()
     auth.login("staff1")
     assert _preview_count(client) == 1
-    refused = post(client, PAGE, {"expected": "5"}, page=PAGE)
-    assert refused.status_code == 200  # the preview again, with the count as it is now
-    assert "Jumlah peserta berubah" in refused.get_data(as_text=True)
+    refused = _make(app, client, "5").get_data(as_text=True)
+    assert "Jumlah peserta berubah sejak pratinjau (5, sekarang 1)" in refused
+    assert 'href="/bpjs/pemberhentian"' in refused  # back to the preview, with the count as it is now
     assert post(client, PAGE, {"expected": ""}, page=PAGE).status_code == 200  # form shown again
     assert client.get("/bpjs/").status_code == 200  # the cancel link's page
     with app.app_context():
@@ -277,8 +300,71 @@ def test_an_expiry_waiting_for_a_renewal_decision_is_held_back_until_staff_decid
         decision.outcome, decision.reason_code = RenewalOutcome.NOT_RENEWED, "reverification_unanswered"
         db.session.commit()
     assert _preview_count(client) == 1
-    post(client, PAGE, {"expected": "1"}, page=PAGE)
+    _make(app, client, "1")
     index = client.get("/bpjs/").get_data(as_text=True)
     assert "/bpjs/pemberhentian/1.xlsx" in index and "/bpjs/pemberhentian/1.csv" in index
     rows = _rows(client.get("/bpjs/pemberhentian/1.xlsx"))
     assert rows[1][5] == "05"
+
+
+def test_a_batch_is_made_in_the_background_while_its_page_polls_for_progress(app, client, auth):
+    import threading
+
+    _staff(app)
+    with app.app_context():
+        _p, membership = _sent("Siti Aminah", "26000000001")
+        end_membership(membership, EndReason.DECEASED.value, "", actor_of(app))
+        db.session.commit()
+    auth.login("staff1")
+    assert _preview_count(client) == 1
+    release = threading.Event()
+    from portal.renewal.jobs import local_worker
+
+    with app.app_context():
+        membership_nik = db.session.scalar(db.select(Membership).filter_by(kpj_number="26000000001")).person.nik
+    local_worker(app).submit(release.wait, 30)  # the worker is busy: the batch waits its turn
+    try:
+        response = post(client, PAGE, {"expected": "1"}, page=PAGE)
+        assert response.status_code == 302
+        waiting = client.get(response.location).get_data(as_text=True)
+        assert "Menunggu giliran" in waiting and 'hx-trigger="every 1s"' in waiting
+        fragment = client.get(response.location, headers={"HX-Request": "true"})
+        assert "<html" not in fragment.get_data(as_text=True) and "Menunggu giliran" in fragment.get_data(as_text=True)
+        assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]
+        # A second confirmation meanwhile makes nothing: one batch at a time.
+        again = post(client, PAGE, {"expected": "1"}, page=PAGE)
+        assert again.status_code == 200
+        assert "Batch pemberhentian lain sedang dibuat" in again.get_data(as_text=True)
+        with app.app_context():
+            assert _batches() == 0
+            assert db.session.scalar(db.select(db.func.count()).select_from(BpjsDeregBatch)) == 1
+    finally:
+        release.set()
+    _wait_for_worker(app)
+    done = client.get(response.location, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Batch pemberhentian 1 dibuat dengan 1 peserta." in done and "every 1s" not in done
+    assert "Siti Aminah" not in done and "26000000001" not in done  # no personal data on the page
+    with app.app_context():
+        assert _batches() == 1
+        # The job built the XLSX once and keeps it: the download sends that file.
+        from portal import storage
+
+        stored = storage.get(db.session.scalar(db.select(BpjsDeregBatch.file_key).filter_by(number=1)))
+        assert stored
+    download = client.get("/bpjs/pemberhentian/1.xlsx")
+    assert download.data == stored
+    assert [r[0] for r in _rows(download)][1:] == [membership_nik]
+
+
+def test_a_batchs_progress_page_is_in_english_when_chosen(app, client, auth):
+    _staff(app)
+    with app.app_context():
+        _p, membership = _sent("Siti Aminah", "26000000001")
+        end_membership(membership, EndReason.DECEASED.value, "", actor_of(app))
+        db.session.commit()
+    auth.login("staff1")
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    refused = _make(app, client, "3").get_data(as_text=True)
+    assert "The number of members changed since the preview (3, now 1)" in refused
+    assert "Jumlah peserta berubah" not in refused

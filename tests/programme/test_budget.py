@@ -89,3 +89,24 @@ def test_the_checks_committed_is_a_recount_plus_the_memberships_granted_since(ap
         programme_year.jkm_monthly = 7_000  # new rates: recounted at once
         db.session.commit()
         assert budget.committed_now(programme_year) == 12 * 17_000
+
+
+def test_committed_counted_per_group_equals_the_sum_member_by_member(app):
+    with app.app_context():
+        programme_year = db.session.get(ProgrammeYear, YEAR)
+        starts = [date(YEAR - 1, 7, 31), date(YEAR, 1, 1), date(YEAR, 3, 15), date(YEAR, 3, 15), date(YEAR, 12, 3)]
+        incomes = [None, 1_000_000, 2_500_000, 2_500_000, 4_000_000]
+        memberships = []
+        for n, (starts_on, income) in enumerate(zip(starts, incomes)):
+            _person, membership = make_member(f"Peserta {n}", monthly_income=income)
+            membership.jht = n % 2 == 0
+            membership.starts_on, membership.ends_on = coverage_period(starts_on, 12)
+            memberships.append(membership)
+        memberships[-1].status = MembershipStatus.EXPIRED  # still paid for; only ended ones are not
+        db.session.commit()
+        member_by_member = sum(
+            budget.premium_months(m.starts_on, m.ends_on, YEAR) * programme_year.monthly_premium(m.person.monthly_income, jht=m.jht)
+            for m in memberships
+        )
+        assert budget.committed(programme_year) == member_by_member
+        assert budget.committed_now(programme_year) == member_by_member

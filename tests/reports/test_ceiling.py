@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 from portal import clock
 from portal.extensions import db
@@ -47,3 +49,31 @@ def test_dashboard_says_a_year_without_ceiling_is_unlimited(app, client, auth):
     assert _rp(12 * 16_800) in page
     fragment = client.get("/laporan/", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "tidak ada batas" in fragment and "<html" not in fragment
+
+
+def test_dashboard_and_monthly_pdf_show_the_one_committed_figure(app, client, auth):
+    import io
+
+    from pypdf import PdfReader
+
+    from portal.memberships.services import coverage_period
+
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_member("Satu")
+        _person, mid_year = make_member("Dua")
+        # From 15 March: 10 months of this year, not 12 (monthly x 12 would say 33.600 more).
+        mid_year.starts_on, mid_year.ends_on = coverage_period(date(YEAR, 3, 15), 12)
+        programme_year = db.session.get(ProgrammeYear, YEAR)
+        programme_year.budget_ceiling = 1_000_000
+        db.session.commit()
+    committed = 12 * 16_800 + 10 * 16_800
+    auth.login("staff1")
+    page = client.get("/laporan/").get_data(as_text=True)
+    pdf = client.get(f"/laporan/bulanan.pdf?year={YEAR}&month=12")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    for shown in (page, text):
+        assert "Sudah terpakai" in shown
+        assert _rp(committed) in shown
+        assert _rp(1_000_000 - committed) in shown
+        assert "Terpakai dari pagu" not in shown

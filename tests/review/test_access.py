@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.models import BpjsBatch, PartnerFacility, Role
+from portal.models import BpjsBatch, BpjsDeregBatch, PartnerFacility, Role
 from tests.conftest import csrf_token
 from tests.factories import make_member, make_user
 from tests.review.helpers import pending_entries
@@ -24,6 +24,7 @@ def _staff_urls(app, ids: dict) -> list[tuple[str, str]]:
         "number": 1,
         "file_format": "xlsx",
         "facility_id": ids["facility"],
+        "batch_id": ids["dereg_batch"],
     }
     urls = []
     for rule in app.url_map.iter_rules():
@@ -44,12 +45,13 @@ def test_area_users_get_404_on_every_staff_url(app, client, auth, role):
         (entry_id,) = pending_entries(1)
         person, membership = make_member()
         db.session.add(BpjsBatch(number=1, member_count=0))
+        dereg_batch = BpjsDeregBatch(number=1, member_count=0)
         facility = PartnerFacility(name="RS Uji", address="", phone="")
-        db.session.add(facility)
+        db.session.add_all([dereg_batch, facility])
         db.session.commit()
         ids = {
             "entry": entry_id, "person": person.id, "membership": membership.id, "user": user.id,
-            "year": membership.year, "facility": facility.id,
+            "year": membership.year, "facility": facility.id, "dereg_batch": dereg_batch.id,
         }
         urls = _staff_urls(app, ids)
     assert len(urls) >= 15
