@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-
 from portal import clock
 from portal.extensions import db
 from portal.models import ProgrammeYear, Role
