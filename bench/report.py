@@ -3,8 +3,10 @@
     .venv/bin/python bench/report.py [--results bench/results] [--output docs/benchmarks.md]
 
 `make bench` runs every benchmark and then this; `make bench-report` only this. A
-benchmark without a result file is listed as not run. The explanations beside the figures
-come from bench/notes/<benchmark>.md.
+benchmark without a result file keeps its section and summary rows from the document being
+replaced, marked as kept (so one benchmark can be rerun alone, its figures beside the
+others' earlier ones, each section saying when it ran); with no earlier figures it is listed
+as not run. The explanations beside the figures come from bench/notes/<benchmark>.md.
 """
 
 from __future__ import annotations
@@ -63,13 +65,41 @@ def load_results(folder: Path) -> dict[str, dict]:
     return results
 
 
-def render(results: dict[str, dict]) -> str:
+KEPT = "Kept from the previous report: this benchmark was not rerun with the others."
+
+
+class Earlier:
+    """The sections and summary rows of the document being replaced, by heading and subject."""
+
+    def __init__(self, text: str = ""):
+        self.sections: dict[str, str] = {}
+        self.rows: dict[str, str] = {}
+        for chunk in text.split("\n## ")[1:]:
+            heading, _, body = chunk.partition("\n")
+            if not body.strip().startswith("Not run"):  # only figures are worth keeping
+                self.sections[heading] = "## " + chunk.strip()
+        summary = self.sections.get("Summary", "")
+        for line in summary.splitlines()[4:]:
+            if line.startswith("| ") and not line.endswith("| not run | not run |"):
+                self.rows[line.split(" | ", 1)[0][2:]] = line
+
+    @classmethod
+    def of(cls, path: Path) -> Earlier:
+        return cls(path.read_text()) if path.exists() else cls()
+
+
+def render(results: dict[str, dict], earlier: Earlier | None = None) -> str:
     """The whole of docs/benchmarks.md."""
+    earlier = earlier or Earlier()
     runs = {name: result for name, result in results.items() if "error" not in result}
-    parts = ["# Benchmarks", measured_when(runs) + "\n\n" + INTRODUCTION]
+    kept = [b for b in BENCHMARKS if b.name not in results and f"{b.title} (`{b.script}`)" in earlier.sections]
+    when = measured_when(runs)
+    if kept:
+        when += f" {len(kept)} section(s) marked as kept are from an earlier run; each says when it ran."
+    parts = ["# Benchmarks", when + "\n\n" + INTRODUCTION]
     parts.append("## Machine and versions\n\n" + machine_table(runs) + "\n\n" + NOISE)
-    parts.append("## Summary\n\n" + summary_table(results))
-    parts += [section(benchmark, results.get(benchmark.name)) for benchmark in BENCHMARKS]
+    parts.append("## Summary\n\n" + summary_table(results, earlier))
+    parts += [section(benchmark, results.get(benchmark.name), earlier) for benchmark in BENCHMARKS]
     parts.append(RERUN)
     return "\n\n".join(parts) + "\n"
 
@@ -118,7 +148,7 @@ def agreed(values: dict[str, str | None]) -> str:
     return "; ".join(f"{value} ({', '.join(benchmarks)})" for value, benchmarks in seen.items())
 
 
-def summary_table(results: dict[str, dict]) -> str:
+def summary_table(results: dict[str, dict], earlier: Earlier) -> str:
     lines = ["| issue | target | measured (median) | met |", "| --- | --- | --- | --- |"]
     for benchmark in BENCHMARKS:
         result = results.get(benchmark.name)
@@ -126,7 +156,9 @@ def summary_table(results: dict[str, dict]) -> str:
         for target in benchmark.targets:
             verdict = verdicts.get(target.key)
             subject = f"{target.issue} {target.subject}"
-            if verdict is None:
+            if verdict is None and result is None and subject in earlier.rows:
+                lines.append(earlier.rows[subject])
+            elif verdict is None:
                 lines.append(f"| {cell(subject)} | {cell(target.text)} | not run | not run |")
             else:
                 lines.append(f"| {cell(subject)} | {cell(verdict['target'])} | {cell(verdict['measured'])} | {cell(verdict_text(verdict))} |")
@@ -145,8 +177,14 @@ def verdict_text(verdict: dict) -> str:
     return text
 
 
-def section(benchmark: Benchmark, result: dict | None) -> str:
-    parts = [f"## {benchmark.title} (`{benchmark.script}`)"]
+def section(benchmark: Benchmark, result: dict | None, earlier: Earlier) -> str:
+    heading = f"{benchmark.title} (`{benchmark.script}`)"
+    kept = earlier.sections.get(heading)
+    if result is None and kept:
+        body = kept.split("\n", 1)[1].strip() if "\n" in kept else ""
+        body = body.removeprefix(KEPT).strip()
+        return f"## {heading}\n\n{KEPT}\n\n{body}"
+    parts = [f"## {heading}"]
     if result is None:
         parts.append(f"Not run: there is no `bench/results/{benchmark.name}.json`.")
     elif "error" in result:
@@ -239,7 +277,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=results_dir(), help="folder of <benchmark>.json files")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
-    args.output.write_text(render(load_results(args.results)))
+    args.output.write_text(render(load_results(args.results), Earlier.of(args.output)))
     print(f"{args.output} written")
 
 

@@ -143,3 +143,23 @@ def test_the_machine_and_versions_come_from_the_result_files(recording, tmp_path
     assert f"| Python | {facts['versions']['Python']} |" in machine
     assert f"| kernel | {facts['machine']['kernel']} |" in machine
     assert facts["machine"]["cores"] and facts["load_average"]["start"] and facts["load_average"]["end"]
+
+
+def test_a_benchmark_rerun_alone_keeps_the_others_earlier_sections_and_rows(recording, tmp_path):
+    write_list_import(recording)
+    write_status_check(recording, ratio=0.34, p95=29.0)
+    assert summary_rows(render(tmp_path))["3 list import"][1:] == ["9.20 s, 204 MB", "yes"]
+    # Only the status check is run again: the list import keeps its figures, marked as kept.
+    (tmp_path / "results" / "list_import.json").unlink()
+    write_status_check(recording, ratio=0.45, p95=21.0)
+    report = render(tmp_path)
+    rows = summary_rows(report)
+    assert rows["3 list import"][1:] == ["9.20 s, 204 MB", "yes"]
+    assert rows["6 status check"][1:] == ["0.45 of bare, p95 21 ms", "yes"]
+    kept = report.split("## Issue 3: member-list intake", 1)[1].split("\n## ", 1)[0]
+    assert "Kept from the previous report" in kept and "9.20" in kept
+    assert "Kept from the previous report" not in report.split("## Issues 6 and 16", 1)[1].split("\n## ", 1)[0]
+    # Kept twice is still marked once; a benchmark never run stays "not run".
+    report = render(tmp_path)
+    assert report.count("Kept from the previous report") == 1
+    assert summary_rows(report)["7 dashboard and /stats"][1:] == ["not run", "not run"]
