@@ -83,6 +83,8 @@ class ListEntry(TimestampMixin, db.Model):
         Index("ix_list_entry_queue_list", "state", "list_id", "submitted_at", "id"),
         Index("ix_list_entry_queue_warnings", "state", "has_warnings", "submitted_at", "id"),
         Index("ix_list_entry_queue_duplicate", "state", "possible_duplicate", "submitted_at", "id"),
+        # The reviewer's duplicate look-up: the same canonical name and birth date.
+        Index("ix_list_entry_name_birth", "name_canonical", "birth_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

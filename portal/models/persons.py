@@ -32,7 +32,11 @@ class DesilRecord(db.Model):
 class Person(TimestampMixin, db.Model):
     """A worker known to the registry (created when an entry is first approved)."""
 
-    __table_args__ = (Index("ix_person_area", "kelurahan_code", "rw", "rt"),)
+    __table_args__ = (
+        Index("ix_person_area", "kelurahan_code", "rw", "rt"),
+        # The reviewer's duplicate look-up: the same canonical name and birth date.
+        Index("ix_person_name_birth", "name_canonical", "birth_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nik: Mapped[str] = mapped_column(String(16), unique=True)

@@ -38,6 +38,7 @@ AUDIT_LABELS = {
     "person.view": _l("Melihat data"),
     "person.search": _l("Menemukan lewat pencarian"),
     "entry.view": _l("Melihat usulan"),
+    "entry.nik_reveal": _l("Melihat NIK lengkap usulan"),
     "privacy.report": _l("Membuat laporan data pribadi"),
     "print": _l("Mencetak kartu atau sertifikat"),
     "person.correct": _l("Mengoreksi data"),

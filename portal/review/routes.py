@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +20,8 @@ from portal.hx import render, wants_fragment
 from portal.lists.services import category_names
 from portal.models import ListEntry
 from portal.redirects import safe_next
-from portal.review import queue, services
+from portal.registry.forms import STATUS_CHOICES
+from portal.review import dossier, queue, services
 from portal.review.forms import (
     ApproveForm,
     BulkApproveForm,
@@ -110,16 +112,46 @@ def queue_page():
 @bp.get("/<int:entry_id>")
 @office_required
 def entry(entry_id: int):
-    """One entry with its findings and the decision forms."""
+    """One entry with everything needed to decide it: proposal, history, duplicates, decisions."""
     entry = db.session.get(ListEntry, entry_id) or abort(404)
     services.note_entry_view(entry, current_user)
     db.session.commit()
-    return _entry_response(entry)
+    return _entry_page(entry)
 
 
-def _entry_response(entry: ListEntry, message: str | None = None, error: str | None = None):
+@bp.post("/<int:entry_id>/nik")
+@office_required
+def reveal_nik(entry_id: int):
+    """Show the entry's full NIK (never in a URL); the reveal enters the access history."""
+    entry = db.session.get(ListEntry, entry_id) or abort(404)
+    if not ApproveForm().validate_on_submit():
+        abort(400)
+    dossier.note_nik_reveal(entry, current_user)
+    db.session.commit()
+    return _entry_page(entry, nik_revealed=True)
+
+
+def _entry_page(entry: ListEntry, nik_revealed: bool = False):
+    found = dossier.entry_dossier(entry)
     return render(
         "review/entry.html",
+        block="nik",
+        entry=entry,
+        dossier=found,
+        waited=format_timedelta(found.waiting, granularity="minute", threshold=1.2) if found.waiting else None,
+        nik_revealed=nik_revealed,
+        match_labels=dossier.MATCH_LABELS,
+        status_labels=dict(STATUS_CHOICES),
+        text=_row_texts(),
+        category_names=category_names(),
+        next_url=url_for("review.entry", entry_id=entry.id),
+    )
+
+
+def _row_response(entry: ListEntry, message: str | None = None, error: str | None = None):
+    """The entry's queue row, re-rendered after a decision taken from it."""
+    return render(
+        "review/queue.html",
         block="row",
         entry=entry,
         desil=services.desil_of(entry.nik),
@@ -127,7 +159,7 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
         category_names=category_names(),
         message=message,
         error=error,
-        next_url=request.form.get("next") or url_for("review.entry", entry_id=entry.id),
+        next_url=request.form.get("next") or url_for("review.queue_page"),
     )
 
 
@@ -147,7 +179,7 @@ def _after_decision(entry_id: int, decide, form):
         error = form_errors(form)
     entry = db.session.get(ListEntry, entry_id) or abort(404)
     if wants_fragment():
-        return _entry_response(entry, message=message, error=error)
+        return _row_response(entry, message=message, error=error)
     if error:
         flash(error, "error")
     else:

@@ -1,0 +1,25 @@
+"""Indexes for the reviewer's duplicate look-up (canonical name + birth date)
+
+Revision ID: 7a3c9e1d4b58
+Revises: 5d1f7a2b9e64
+Create Date: 2026-12-03 10:40:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '7a3c9e1d4b58'
+down_revision = '5d1f7a2b9e64'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_person_name_birth', 'person', ['name_canonical', 'birth_date'])
+    op.create_index('ix_list_entry_name_birth', 'list_entry', ['name_canonical', 'birth_date'])
+
+
+def downgrade():
+    op.drop_index('ix_list_entry_name_birth', table_name='list_entry')
+    op.drop_index('ix_person_name_birth', table_name='person')
