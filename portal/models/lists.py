@@ -101,6 +101,7 @@ class ListEntry(TimestampMixin, db.Model):
     rt: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
+    kk_number: Mapped[str | None] = mapped_column(String(16))  # optional; see portal.nik.parse_kk
     category_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
     occupation: Mapped[str] = mapped_column(String(120), default="")
     monthly_income: Mapped[int | None] = mapped_column(Integer)

@@ -53,6 +53,8 @@ class Person(TimestampMixin, db.Model):
     rt: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The family card (Kartu Keluarga) number: persons sharing it are one household.
+    kk_number: Mapped[str | None] = mapped_column(String(16), index=True)
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), index=True)
     occupation: Mapped[str] = mapped_column(String(120), default="")
     monthly_income: Mapped[int | None] = mapped_column(Integer)

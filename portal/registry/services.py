@@ -65,6 +65,7 @@ CORRECTABLE_FIELDS = (
     "rt",
     "street",
     "phone",
+    "kk_number",
     "category_code",
     "occupation",
     "monthly_income",
@@ -145,6 +146,19 @@ def member_history(person: Person) -> MemberHistory:
         .limit(500)
     ).all()
     return MemberHistory(entries=list(entries), memberships=list(person.memberships), events=list(events))
+
+
+HOUSEHOLD_LIMIT = 30
+
+
+def household_members(kk_number: str | None, exclude_person_id: int | None = None) -> list[Person]:
+    """The registry's persons on the same family card (KK), by name; none without a KK."""
+    if not kk_number:
+        return []
+    query = db.select(Person).where(Person.kk_number == kk_number).options(selectinload(Person.memberships))
+    if exclude_person_id is not None:
+        query = query.where(Person.id != exclude_person_id)
+    return list(db.session.scalars(query.order_by(Person.full_name, Person.id).limit(HOUSEHOLD_LIMIT)))
 
 
 def note_view(person: Person, actor: User) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit, clock
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, ListEntry, MemberList, Membership, Person, User
+from portal.registry.services import household_members
 
 # Why two records may be the same person: the reasons a duplicate card names.
 MATCH_LABELS = {
@@ -44,6 +45,7 @@ class Dossier:
     earlier_entries: list[ListEntry] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
     duplicates: list[Candidate] = field(default_factory=list)
+    household: list[Person] = field(default_factory=list)  # registry persons with the entry's KK
 
 
 def _as_aware(value: datetime) -> datetime:
@@ -72,6 +74,7 @@ def entry_dossier(entry: ListEntry) -> Dossier:
         earlier_entries=_earlier_entries(entry, person),
         memberships=list(person.memberships) if person else [],
         duplicates=_person_candidates(entry) + _entry_candidates(entry),
+        household=household_members(entry.kk_number, person.id if person else None),
     )
 
 

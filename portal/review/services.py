@@ -158,6 +158,8 @@ def _fill_person(person: Person, entry: ListEntry) -> None:
     person.street = entry.street or ""
     if entry.phone:
         person.phone = entry.phone
+    if entry.kk_number:
+        person.kk_number = entry.kk_number
     person.category_code = entry.category_code
     person.occupation = entry.occupation or ""
     person.monthly_income = entry.monthly_income
