@@ -1,5 +1,6 @@
-"""The reviewer's duplicate look-up (canonical name + birth date indexes) and households
-(person.kk_number, list_entry.kk_number)
+"""The reviewer's duplicate look-up (canonical name + birth date indexes), households
+(person.kk_number, list_entry.kk_number) and batches taken for review (list_entry.held_by_id,
+list_entry.held_at)
 
 Revision ID: 7a3c9e1d4b58
 Revises: 5d1f7a2b9e64
@@ -25,10 +26,18 @@ def upgrade():
         batch_op.create_index('ix_person_kk_number', ['kk_number'])
     with op.batch_alter_table('list_entry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kk_number', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('held_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('held_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index(batch_op.f('ix_list_entry_held_by_id'), ['held_by_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_list_entry_held_by_id_user_account'), 'user_account', ['held_by_id'], ['id'])
 
 
 def downgrade():
     with op.batch_alter_table('list_entry', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_list_entry_held_by_id_user_account'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_list_entry_held_by_id'))
+        batch_op.drop_column('held_at')
+        batch_op.drop_column('held_by_id')
         batch_op.drop_column('kk_number')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index('ix_person_kk_number')

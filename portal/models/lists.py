@@ -118,6 +118,11 @@ class ListEntry(TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    # A reviewer who took the entry in a batch (portal.review.holds): others see "sedang
+    # ditinjau oleh ..." and cannot decide it while the holder was active within
+    # REVIEW_HOLD_IDLE_MINUTES (each of the holder's review requests renews `held_at`).
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    held_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Optimistic locking: a decision on a stale row is detected, never silently lost.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Set when the head deletes a draft or returned row: it can be undone until the list is
@@ -130,7 +135,8 @@ class ListEntry(TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     member_list: Mapped[MemberList] = relationship(back_populates="entries")
-    decided_by: Mapped[User | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    held_by: Mapped[User | None] = relationship(foreign_keys=[held_by_id])
     kelurahan: Mapped[Kelurahan | None] = relationship()
     person: Mapped[Person | None] = relationship()
 

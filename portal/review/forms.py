@@ -16,6 +16,7 @@ FLAG_CHOICES = [
     ("no_warnings", _l("Tanpa peringatan")),
     ("duplicate", _l("Kemungkinan ganda")),
     ("unknown_desil", _l("Desil belum diketahui")),
+    ("mine", _l("Sedang saya tinjau")),
 ]
 
 
@@ -60,11 +61,26 @@ class ApproveForm(PortalForm):
     next = HiddenField()
 
 
+class BatchForm(PortalForm):
+    """Take a batch of the current filter, or release mine (the filter rides in hidden fields)."""
+
+
+BULK_MODES = ("selected", "warning_free", "reject_selected", "return_selected")
+
+
 class BulkApproveForm(PortalForm):
-    """Approve the ticked entries, or every warning-free entry of the current filter."""
+    """A bulk decision: approve the ticked entries or every warning-free entry of the current
+    filter, or reject or return the ticked entries with one reason."""
 
     entry_ids = SelectMultipleField(coerce=int, validate_choice=False)
     mode = StringField(validators=[DataRequired()])
+    reason_code = SelectField(
+        _l("Alasan penolakan"),
+        choices=select_choices([("", _l("Pilih alasan"))] + list(REJECT_REASONS.items())),
+        validate_choice=False,
+    )
+    reason_text = TextAreaField(_l("Keterangan"), validators=[Length(max=500)])
+    return_text = TextAreaField(_l("Yang harus diperbaiki"), validators=[Length(max=500)])
     kecamatan = HiddenField()
     kelurahan = HiddenField()
     rw = HiddenField()
@@ -72,13 +88,32 @@ class BulkApproveForm(PortalForm):
     daftar = HiddenField()
     tanda = HiddenField()
 
+    @property
+    def decision(self) -> str:
+        """approve, reject or return."""
+        return {"reject_selected": "reject", "return_selected": "return"}.get(self.mode.data, "approve")
+
     def validate_entry_ids(self, field):
         # Ticked ids are whole numbers; one no Integer column holds was typed, not ticked.
         if any(not 1 <= entry_id <= MAX_ID for entry_id in field.data or ()):
             raise ValidationError(_l("Pilihan ini tidak tersedia. Pilih salah satu dari daftar."))
 
     def validate_mode(self, field):
-        if field.data not in ("selected", "warning_free"):
+        if field.data not in BULK_MODES:
             raise ValidationError(_l("Pilihan tidak dikenal."))
         if field.data == "selected" and not self.entry_ids.data:
             raise ValidationError(_l("Centang dulu usulan yang akan disetujui."))
+        if field.data in ("reject_selected", "return_selected") and not self.entry_ids.data:
+            raise ValidationError(_l("Centang dulu usulan yang akan ditolak atau dikembalikan."))
+
+    def validate_reason_code(self, field):
+        if self.decision != "reject":
+            return
+        if field.data not in REJECT_REASONS:
+            raise ValidationError(_l("Pilih alasan penolakan."))
+        if field.data == "other" and not (self.reason_text.data or "").strip():
+            raise ValidationError(_l("Tuliskan alasan penolakan."))
+
+    def validate_return_text(self, field):
+        if self.decision == "return" and not (field.data or "").strip():
+            raise ValidationError(_l("Tuliskan apa yang harus diperbaiki."))
