@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -22,7 +21,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
-from portal.names import canonical_name, name_key
+from portal.names import canonical_name, name_key, name_search
 from portal.paging import keyset_page
 
 PAGE_SIZE = 50
@@ -113,16 +112,8 @@ def search_members(search: MemberSearch, after_id: int | None = None, size: int 
 
 
 def _name_matches(name: str):
-    """People whose name holds the typed words in order: as typed ("Rahm" finds "Rahmawati"),
-    or in canonical form with its spaces taken out ("Muh. Ilham" finds "Muhammad Ilham",
-    "St Nuralam" finds "Hj. Siti Nur Alam"). Both forms are only letters, digits and spaces,
-    so nothing typed reaches LIKE as a wildcard."""
-    typed = name_key(name)
-    canonical = canonical_name(name)
-    by_typed = Person.name_key.like(f"%{typed.replace(' ', '%')}%")
-    if not canonical:  # only a title ("Hj."): every name would match its empty canonical form
-        return by_typed
-    return or_(by_typed, func.replace(Person.name_canonical, " ", "").like(f"%{'%'.join(canonical.split())}%"))
+    """People whose name holds the typed words in order, as typed or in canonical form."""
+    return name_search(name, Person.name_canonical, Person.name_key)
 
 
 @dataclass

@@ -8,6 +8,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from portal.edge import MAX_ID
 from portal.forms import PortalForm, rw_number, select_choices
+from portal.names import canonical_name
+from portal.nik import NIK_LENGTH, clean_nik
 from portal.review.services import REJECT_REASONS
 
 FLAG_CHOICES = [
@@ -33,6 +35,28 @@ class QueueFilterForm(PortalForm):
     daftar = IntegerField(_l("Nomor daftar"), validators=[Optional(), NumberRange(1, MAX_ID)])
     tanda = SelectField(_l("Tanda"), choices=select_choices(FLAG_CHOICES), validators=[Optional()])
     setelah = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
+
+
+class QueueSearchForm(PortalForm):
+    """Find pending entries by exact NIK or by name; sent by POST, so neither lands in a URL."""
+
+    cari = StringField(
+        _l("Cari NIK atau nama"),
+        validators=[DataRequired(_l("Tulis NIK (16 angka) atau nama.")), Length(max=120)],
+        render_kw={"autocomplete": "off"},
+    )
+
+    @property
+    def nik(self) -> str | None:
+        text = clean_nik(self.cari.data or "")[0]
+        return text if text.isdigit() else None
+
+    def validate_cari(self, field):
+        if self.nik is not None:
+            if len(self.nik) != NIK_LENGTH:
+                raise ValidationError(_l("NIK harus 16 angka."))
+        elif len(canonical_name(field.data or "").replace(" ", "")) < 2:
+            raise ValidationError(_l("Tulis sedikitnya dua huruf nama (bukan hanya gelar)."))
 
 
 class RejectForm(PortalForm):

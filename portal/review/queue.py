@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, ListEntry
+from portal.names import name_search
 from portal.paging import keyset_page
 from portal.review import holds
 
@@ -32,6 +33,14 @@ class QueueFilter:
     flag: str | None = None
     # Who looks: "mine" means their batch, and others' batches stay out of bulk decisions.
     reviewer_id: int | None = None
+    # A search (sent by POST, never in the query string): an exact NIK, or a name matched in
+    # canonical form (portal.names.name_search).
+    nik: str | None = None
+    name: str | None = None
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.nik or self.name)
 
     def as_args(self, with_flag: bool = True) -> dict:
         """The filter as query-string arguments (none of them personal data)."""
@@ -51,6 +60,10 @@ def _no_desil():
 
 def _filtered(query: Select, queue_filter: QueueFilter, *, with_flag: bool = True) -> Select:
     query = query.where(ListEntry.state == EntryState.PENDING)
+    if queue_filter.nik:
+        query = query.where(ListEntry.nik == queue_filter.nik)
+    if queue_filter.name and (by_name := name_search(queue_filter.name, ListEntry.name_canonical)) is not None:
+        query = query.where(by_name)
     if queue_filter.kelurahan:
         query = query.where(ListEntry.kelurahan_code == queue_filter.kelurahan)
     elif queue_filter.kecamatan and queue_filter.kecamatan.isdigit():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
@@ -25,6 +27,7 @@ from portal.review import dossier, holds, queue, services
 from portal.review.forms import (
     ApproveForm,
     BatchForm,
+    QueueSearchForm,
     BulkApproveForm,
     QueueFilterForm,
     RejectForm,
@@ -57,9 +60,12 @@ def _queue_filter(source) -> queue.QueueFilter:
         return parse_id(source.get(name))
 
     flag = source.get("tanda") or None
+    kecamatan, kelurahan = source.get("kecamatan") or None, source.get("kelurahan") or None
+    if kecamatan and kelurahan and not kelurahan.startswith(kecamatan):
+        kelurahan = None  # the kelurahan follows the kecamatan chosen after it
     return queue.QueueFilter(
-        kecamatan=source.get("kecamatan") or None,
-        kelurahan=source.get("kelurahan") or None,
+        kecamatan=kecamatan,
+        kelurahan=kelurahan,
         rw=number("rw"),
         category=source.get("kategori") or None,
         list_id=number("daftar"),
@@ -108,18 +114,29 @@ def _back_to_queue(target: str | None = None):
     return redirect(target if target and target.startswith(queue_page) else queue_page)
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @office_required
 def queue_page():
-    """Pending entries matching the filters, oldest first, with counts per flag."""
+    """Pending entries matching the filters, oldest first, with counts per flag; a POST
+    searches them by NIK or name (never in a URL)."""
     form = QueueFilterForm(request.args)
     _filter_choices(form)
+    if form.kelurahan.data and form.kecamatan.data and not form.kelurahan.data.startswith(form.kecamatan.data):
+        form.kelurahan.data = ""  # a kelurahan of another kecamatan: the kecamatan was changed
+    search = QueueSearchForm(meta={"csrf": request.method == "POST"}) if request.method == "POST" else QueueSearchForm(formdata=None)
     queue_filter = _queue_filter(request.args)
-    rows, has_more = queue.queue_page(queue_filter, form.setelah.data if form.validate() else None)
+    if request.method == "POST" and search.validate():
+        nik = search.nik
+        queue_filter = replace(queue_filter, nik=nik, name=None if nik else search.cari.data)
+        if nik:  # the page never echoes a NIK back
+            search.cari.data = search.cari.raw_data = None
+    rows, has_more = queue.queue_page(queue_filter, form.setelah.data if form.validate() and not queue_filter.searching else None)
     return render(
         "review/queue.html",
         block="results",
         form=form,
+        fragment=wants_fragment(),
+        search=search,
         rows=rows,
         has_more=has_more,
         counts=queue.queue_counts(queue_filter, queue.COUNT_CAP, queue.FLAG_COUNT_CAP),
@@ -128,7 +145,7 @@ def queue_page():
         queue_filter=queue_filter,
         text=_row_texts(),
         category_names=category_names(),
-        next_url=request.full_path.rstrip("?"),
+        next_url=request.full_path.rstrip("?") if request.method == "GET" else url_for("review.queue_page", **queue_filter.as_args()),
         **_hold_context(),
     )
 
