@@ -169,14 +169,14 @@ def reveal_nik(entry_id: int):
         abort(400)
     dossier.note_nik_reveal(entry, current_user)
     db.session.commit()
-    return _entry_page(entry, nik_revealed=True)
+    return _entry_page(entry, nik_revealed=True, block="nik")
 
 
-def _entry_page(entry: ListEntry, nik_revealed: bool = False):
+def _entry_page(entry: ListEntry, nik_revealed: bool = False, block: str | None = None):
     found = dossier.entry_dossier(entry)
     return render(
         "review/entry.html",
-        block="nik",
+        block=block,
         entry=entry,
         dossier=found,
         waited=format_timedelta(found.waiting, granularity="minute", threshold=1.2) if found.waiting else None,
