@@ -60,6 +60,7 @@ bench: $(VENV)/.dev-installed $(COMPILED)
 	psql $(BENCH_DB)/postgres -q -c "DROP DATABASE IF EXISTS portal_bench_lists WITH (FORCE)" -c "CREATE DATABASE portal_bench_lists"
 	$(BIN)/python bench/list_import.py --database-url $(subst postgresql://,postgresql+psycopg://,$(BENCH_DB))/portal_bench_lists | tee bench/results/list_import.txt
 	BENCH_DATABASE_URL=$(BENCH_DB)/portal_bench_review $(BIN)/python bench/review_queue.py | tee bench/results/review_queue.txt
+	$(BIN)/python bench/entry_page.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_entry | tee bench/results/entry_page.txt
 	$(BIN)/python bench/printing.py --cards 250,1000,2000 | tee bench/results/printing.txt
 	$(BIN)/python bench/dashboard.py --members 200000 --database-url $(BENCH_DB)/portal_bench_dashboard | tee bench/results/dashboard.txt
 	$(BIN)/python bench/status_check.py --persons 200000 --pre-ping-comparison --database-url $(BENCH_DB)/portal_bench_status | tee bench/results/status_check.txt

@@ -76,6 +76,10 @@ class Config:
     SESSION_COOKIE_SECURE = PORTAL_ENV == "production"
     # Staff sessions end after this many minutes without a request.
     IDLE_TIMEOUT_MINUTES = _int("IDLE_TIMEOUT_MINUTES", 30)
+    # A batch of entries a reviewer took is released after this many minutes without any of
+    # their review requests (portal.review.holds).
+    REVIEW_HOLD_IDLE_MINUTES = _int("REVIEW_HOLD_IDLE_MINUTES", 30)
+    REVIEW_BATCH_SIZE = _int("REVIEW_BATCH_SIZE", 20)
 
     # Sign-in throttling (Flask-Limiter syntax; portal/accounts/throttle.py). Only failures
     # count: wrong passwords, and apart from them wrong second-factor codes. Per client

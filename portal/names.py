@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from rapidfuzz.distance import Levenshtein
+from sqlalchemy import func, or_
 
 _NOT_LETTERS = re.compile(r"[^0-9a-z]+")
 _DOUBLED = re.compile(r"(.)\1+")
@@ -156,3 +157,17 @@ def same_person_name(typed: str, stored_canonical: str) -> bool:
 def mask_name(name: str) -> str:
     """Keep the first two letters of each word: 'Budi Santoso' -> 'Bu** Sa*****'."""
     return " ".join(w[:2] + "*" * (len(w) - 2) for w in name.split())
+
+
+def name_search(name: str, canonical_column, key_column=None):
+    """A WHERE clause for the rows whose name holds the typed words in order: in canonical form
+    with its spaces taken out ("Muh. Ilham" finds "Muhammad Ilham", "St Nuralam" finds "Hj. Siti
+    Nur Alam"), or as typed in `key_column` (a name_key column: "Rahm" finds "Rahmawati"). Both
+    forms are only letters, digits and spaces, so nothing typed reaches LIKE as a wildcard.
+    None when the name is only a title ("Hj."), which would match every name."""
+    canonical = canonical_name(name)
+    by_canonical = func.replace(canonical_column, " ", "").like(f"%{'%'.join(canonical.split())}%") if canonical else None
+    if key_column is None:
+        return by_canonical
+    by_typed = key_column.like(f"%{name_key(name).replace(' ', '%')}%")
+    return by_typed if by_canonical is None else or_(by_typed, by_canonical)

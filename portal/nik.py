@@ -99,6 +99,36 @@ def parse_nik(nik: str, today: date | None = None) -> NikInfo:
     return NikInfo(issuing_kecamatan=nik[:6], birth_date=born, sex=sex, serial=nik[12:])
 
 
+def parse_kk(kk: str, today: date | None = None) -> date:
+    """Check a KK number (Nomor Kartu Keluarga) of digits only and return the date it
+    encodes; raise NikError with a `kk_` code otherwise.
+
+    A KK number is built like a NIK (the issuing kecamatan, a date DDMMYY, a 4-digit serial
+    from 0001), but its date is the day the family card was issued, without the sex offset.
+    """
+    today = today or clock.today()
+    if not kk.isascii() or not kk.isdigit():
+        raise NikError("kk_not_digits")
+    if len(kk) != NIK_LENGTH:
+        raise NikError("kk_length")
+    if kk[0] == "0":
+        raise NikError("kk_leading_zero")
+    try:
+        issued = date(birth_year(int(kk[10:12]), today), int(kk[8:10]), int(kk[6:8]))
+    except ValueError:
+        raise NikError("kk_bad_date") from None
+    if issued > today:
+        raise NikError("kk_bad_date")
+    if kk[12:] == "0000":
+        raise NikError("kk_serial_zero")
+    return issued
+
+
+def make_kk(kecamatan_code: str, issued: date, serial: int) -> str:
+    """Compose a KK number (used by the demo data and the tests)."""
+    return f"{kecamatan_code}{issued.day:02d}{issued.month:02d}{issued.year % 100:02d}{serial:04d}"
+
+
 def make_nik(kecamatan_code: str, born: date, sex: Sex, serial: int) -> str:
     """Compose a NIK (used by the demo and scale data generators)."""
     day = born.day + (40 if sex == Sex.FEMALE else 0)

@@ -36,7 +36,7 @@ from portal.models import (
     Sex,
 )
 from portal.names import canonical_name, canonical_names_match, name_key
-from portal.nik import NikError, clean_nik, parse_nik
+from portal.nik import NikError, clean_nik, parse_kk, parse_nik
 from portal.text import BIDI_CONTROLS, BIDI_MESSAGE, clean_text, has_bidi_controls
 
 # Registry look-ups take this many NIKs per query (well under every driver's limit).
@@ -394,6 +394,7 @@ class RowValidator:
         self._sex(row, raw.get("sex"), nik_info)
         self._address(row, raw)
         self._phone(row, raw.get("phone"))
+        self._kk_number(row, raw.get("kk_number"))
         self._category(row, raw.get("category"), raw.get("occupation"))
         self._income(row, raw.get("monthly_income"))
         row.raw_values = _cells_in_error(raw, row)
@@ -598,6 +599,19 @@ class RowValidator:
             row.values["phone"] = text[:20]
             row.warn("phone_invalid", _("Nomor HP tidak lazim. Tulis seperti 081234567890."), "phone")
 
+    def _kk_number(self, row: CheckedRow, value) -> None:
+        """The optional family card number, checked like a NIK (portal.nik.parse_kk)."""
+        text = clean_nik(value)[0]
+        row.values["kk_number"] = None
+        if text == "":
+            return
+        try:
+            parse_kk(text, self.today)
+        except NikError as error:
+            row.error(error.code, nik_message(error.code), "kk_number")
+            return
+        row.values["kk_number"] = text
+
     def _category(self, row: CheckedRow, value, occupation) -> None:
         text = " ".join(str(value or "").split())
         key = self.fold(text) if text else ""
@@ -760,6 +774,11 @@ def nik_message(code: str) -> str:
         "nik_leading_zero": _("NIK tidak mungkin diawali angka 0. Periksa kembali dari KTP."),
         "nik_bad_date": _("Angka ke-7 sampai ke-12 NIK bukan tanggal lahir yang mungkin. Periksa kembali dari KTP."),
         "nik_serial_zero": _("Empat angka terakhir NIK tidak mungkin 0000. Periksa kembali dari KTP."),
+        "kk_not_digits": _("No. KK hanya boleh berisi angka."),
+        "kk_length": _("No. KK harus 16 angka."),
+        "kk_leading_zero": _("No. KK tidak mungkin diawali angka 0. Periksa kembali dari Kartu Keluarga."),
+        "kk_bad_date": _("Angka ke-7 sampai ke-12 No. KK bukan tanggal terbit yang mungkin. Periksa kembali dari Kartu Keluarga."),
+        "kk_serial_zero": _("Empat angka terakhir No. KK tidak mungkin 0000. Periksa kembali dari Kartu Keluarga."),
     }.get(code, _("NIK tidak sah."))
 
 
@@ -843,6 +862,7 @@ def entry_raw_values(entry: ListEntry) -> dict:
         "rt": entry.rt,
         "street": entry.street,
         "phone": entry.phone,
+        "kk_number": entry.kk_number,
         "category": entry.category_code,
         "occupation": entry.occupation,
         "monthly_income": entry.monthly_income,

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from portal.models import Sex
-from portal.nik import NikError, make_nik, mask_nik, parse_nik
+from portal.nik import NikError, make_kk, make_nik, mask_nik, parse_kk, parse_nik
 
 TODAY = date(2026, 11, 21)
 
@@ -49,3 +49,19 @@ def test_make_nik_round_trips_through_parse():
 def test_mask_shows_first_six_and_last_four_digits():
     assert mask_nik("7371011302850003") == "737101******0003"
     assert mask_nik("123") == "***"
+
+
+def test_a_kk_number_is_checked_like_a_nik_without_the_sex_offset():
+    today = date(2026, 12, 3)
+    assert parse_kk(make_kk("737101", date(2015, 3, 9), 12), today) == date(2015, 3, 9)
+    for kk, code in (
+        ("7371010903150a12", "kk_not_digits"),
+        ("73710109031500", "kk_length"),
+        ("0371010903150012", "kk_leading_zero"),
+        ("7371014903150012", "kk_bad_date"),  # a woman's NIK day: a KK has no sex offset
+        ("7371012512260012", "kk_bad_date"),  # issued in the future
+        ("7371010903150000", "kk_serial_zero"),
+    ):
+        with pytest.raises(NikError) as raised:
+            parse_kk(kk, today)
+        assert raised.value.code == code, kk

@@ -21,6 +21,7 @@ MAPPABLE_COLUMNS = (
     ("rw", _l("RW")),
     ("street", _l("Alamat")),
     ("phone", _l("Nomor HP")),
+    ("kk_number", _l("No. KK")),
     ("category", _l("Kategori")),
     ("occupation", _l("Pekerjaan")),
     ("monthly_income", _l("Penghasilan per bulan")),
@@ -50,7 +51,7 @@ class UploadForm(PortalForm):
 class EntryForm(PortalForm):
     """One person typed into the inline table; the row validator judges the values."""
 
-    FIELDS = ("nik", "full_name", "birth_date", "sex", "rt", "street", "phone", "category", "occupation", "monthly_income")
+    FIELDS = ("nik", "full_name", "birth_date", "sex", "rt", "street", "phone", "kk_number", "category", "occupation", "monthly_income")
 
     nik = StringField(_l("NIK"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"})
     full_name = StringField(_l("Nama lengkap sesuai KTP"), validators=[Length(max=120)], render_kw={"autocomplete": "off"})
@@ -59,6 +60,9 @@ class EntryForm(PortalForm):
     rt = StringField(_l("RT"), validators=[Length(max=5)], render_kw={"inputmode": "numeric"})
     street = StringField(_l("Alamat (jalan, nomor rumah)"), validators=[Length(max=200)])
     phone = StringField(_l("Nomor HP"), validators=[Length(max=20)], render_kw={"inputmode": "tel"})
+    kk_number = StringField(
+        _l("No. KK (boleh dikosongkan)"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
     category = SelectField(_l("Kategori"))
     occupation = StringField(_l("Pekerjaan"), validators=[Length(max=120)])
     monthly_income = StringField(_l("Penghasilan per bulan (Rp)"), validators=[Length(max=20)], render_kw={"inputmode": "numeric"})
@@ -83,6 +87,7 @@ class EntryForm(PortalForm):
                 "rt": str(entry.rt) if entry.rt else "",
                 "street": entry.street,
                 "phone": entry.phone or "",
+                "kk_number": entry.kk_number or "",
                 "category": entry.category_code or "",
                 "occupation": entry.occupation,
                 "monthly_income": str(entry.monthly_income) if entry.monthly_income is not None else "",

@@ -23,6 +23,7 @@ HEADERS = (
     ("Kategori", 40),
     ("Pekerjaan", 20),
     ("Penghasilan per Bulan", 16),
+    ("No. KK", 22),
 )
 # Rows prepared with the formats and drop-downs (a web upload takes at most 5,000).
 PREPARED_ROWS = 1000
@@ -41,6 +42,7 @@ INSTRUCTIONS = (
     "7. No HP: misalnya 081234567890 (boleh dikosongkan).",
     "8. Kategori: pilih dari daftar pilihan pada sel.",
     "9. Penghasilan per Bulan: angka rupiah tanpa titik, misalnya 1500000 (boleh dikosongkan).",
+    "10. No. KK: 16 angka Nomor Kartu Keluarga (boleh dikosongkan). Kolom ini juga berformat Teks.",
     "",
     "Simpan sebagai XLSX (atau ODS/CSV), lalu unggah di portal. Baris yang bermasalah dapat diperbaiki langsung di portal.",
     "Data pribadi dilindungi UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi: jangan sebarkan berkas ini.",
@@ -62,10 +64,12 @@ def template_bytes() -> bytes:
     sheet.freeze_panes = "A2"
     # Text format on the column and on each prepared cell: Excel keeps all 16 digits.
     sheet.column_dimensions["A"].number_format = "@"
+    sheet.column_dimensions["L"].number_format = "@"
     for row in range(2, PREPARED_ROWS + 2):
         sheet.cell(row=row, column=1).number_format = "@"
         sheet.cell(row=row, column=3).number_format = "DD/MM/YYYY"
         sheet.cell(row=row, column=8).number_format = "@"
+        sheet.cell(row=row, column=12).number_format = "@"
 
     lists = workbook.create_sheet("Pilihan")
     for row, name in enumerate(categories, start=1):

@@ -83,6 +83,8 @@ class ListEntry(TimestampMixin, db.Model):
         Index("ix_list_entry_queue_list", "state", "list_id", "submitted_at", "id"),
         Index("ix_list_entry_queue_warnings", "state", "has_warnings", "submitted_at", "id"),
         Index("ix_list_entry_queue_duplicate", "state", "possible_duplicate", "submitted_at", "id"),
+        # The reviewer's duplicate look-up: the same canonical name and birth date.
+        Index("ix_list_entry_name_birth", "name_canonical", "birth_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +101,7 @@ class ListEntry(TimestampMixin, db.Model):
     rt: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
+    kk_number: Mapped[str | None] = mapped_column(String(16))  # optional; see portal.nik.parse_kk
     category_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
     occupation: Mapped[str] = mapped_column(String(120), default="")
     monthly_income: Mapped[int | None] = mapped_column(Integer)
@@ -115,6 +118,11 @@ class ListEntry(TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    # A reviewer who took the entry in a batch (portal.review.holds): others see "sedang
+    # ditinjau oleh ..." and cannot decide it while the holder was active within
+    # REVIEW_HOLD_IDLE_MINUTES (each of the holder's review requests renews `held_at`).
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    held_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Optimistic locking: a decision on a stale row is detected, never silently lost.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Set when the head deletes a draft or returned row: it can be undone until the list is
@@ -127,7 +135,8 @@ class ListEntry(TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     member_list: Mapped[MemberList] = relationship(back_populates="entries")
-    decided_by: Mapped[User | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    held_by: Mapped[User | None] = relationship(foreign_keys=[held_by_id])
     kelurahan: Mapped[Kelurahan | None] = relationship()
     person: Mapped[Person | None] = relationship()
 

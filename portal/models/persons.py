@@ -32,7 +32,11 @@ class DesilRecord(db.Model):
 class Person(TimestampMixin, db.Model):
     """A worker known to the registry (created when an entry is first approved)."""
 
-    __table_args__ = (Index("ix_person_area", "kelurahan_code", "rw", "rt"),)
+    __table_args__ = (
+        Index("ix_person_area", "kelurahan_code", "rw", "rt"),
+        # The reviewer's duplicate look-up: the same canonical name and birth date.
+        Index("ix_person_name_birth", "name_canonical", "birth_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nik: Mapped[str] = mapped_column(String(16), unique=True)
@@ -49,6 +53,8 @@ class Person(TimestampMixin, db.Model):
     rt: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The family card (Kartu Keluarga) number: persons sharing it are one household.
+    kk_number: Mapped[str | None] = mapped_column(String(16), index=True)
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), index=True)
     occupation: Mapped[str] = mapped_column(String(120), default="")
     monthly_income: Mapped[int | None] = mapped_column(Integer)

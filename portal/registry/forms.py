@@ -8,7 +8,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from portal.forms import PortalForm, TypedDateField, rt_number, rw_number, select_choices
 from portal.models import Sex
+from portal.nik import NikError, clean_nik, parse_kk
 from portal.registry.services import END_REASONS
+from portal.validation import nik_message
 
 STATUS_CHOICES = [
     ("", _l("Semua")),
@@ -46,6 +48,9 @@ class CorrectionForm(PortalForm):
     rt = IntegerField(_l("RT"), validators=[Optional(), rt_number()])
     street = StringField(_l("Alamat (jalan, nomor rumah)"), validators=[Length(max=200)])
     phone = StringField(_l("Nomor HP"), validators=[Optional(), Regexp(r"^\+?\d{8,15}$", message=_l("Nomor HP 8-15 digit."))])
+    kk_number = StringField(
+        _l("No. KK (boleh dikosongkan)"), filters=[lambda value: clean_nik(value)[0] or None], render_kw={"inputmode": "numeric"}
+    )
     category_code = SelectField(_l("Kategori"), validators=[DataRequired()])
     occupation = StringField(_l("Pekerjaan"), validators=[Length(max=120)])
     monthly_income = IntegerField(_l("Penghasilan per bulan (Rp)"), validators=[Optional(), NumberRange(0, 1_000_000_000)])
@@ -61,10 +66,19 @@ class CorrectionForm(PortalForm):
             "rt": self.rt.data,
             "street": (self.street.data or "").strip(),
             "phone": self.phone.data or None,
+            "kk_number": self.kk_number.data or None,
             "category_code": self.category_code.data,
             "occupation": (self.occupation.data or "").strip(),
             "monthly_income": self.monthly_income.data,
         }
+
+
+    def validate_kk_number(self, field):
+        if field.data:
+            try:
+                parse_kk(field.data)
+            except NikError as error:
+                raise ValidationError(nik_message(error.code)) from None
 
 
 class EndMembershipForm(PortalForm):

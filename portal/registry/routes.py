@@ -62,6 +62,7 @@ def member(person_id: int):
         "registry/member.html",
         person=person,
         history=services.member_history(person),
+        household=services.household_members(person.kk_number, person.id),
         end_form=EndMembershipForm(),
         end_reasons=services.END_REASONS,
         audit_labels=services.AUDIT_LABELS,

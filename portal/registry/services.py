@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -22,7 +21,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
-from portal.names import canonical_name, name_key
+from portal.names import canonical_name, name_key, name_search
 from portal.paging import keyset_page
 
 PAGE_SIZE = 50
@@ -38,6 +37,7 @@ AUDIT_LABELS = {
     "person.view": _l("Melihat data"),
     "person.search": _l("Menemukan lewat pencarian"),
     "entry.view": _l("Melihat usulan"),
+    "entry.nik_reveal": _l("Melihat NIK lengkap usulan"),
     "privacy.report": _l("Membuat laporan data pribadi"),
     "print": _l("Mencetak kartu atau sertifikat"),
     "person.correct": _l("Mengoreksi data"),
@@ -64,6 +64,7 @@ CORRECTABLE_FIELDS = (
     "rt",
     "street",
     "phone",
+    "kk_number",
     "category_code",
     "occupation",
     "monthly_income",
@@ -111,16 +112,8 @@ def search_members(search: MemberSearch, after_id: int | None = None, size: int 
 
 
 def _name_matches(name: str):
-    """People whose name holds the typed words in order: as typed ("Rahm" finds "Rahmawati"),
-    or in canonical form with its spaces taken out ("Muh. Ilham" finds "Muhammad Ilham",
-    "St Nuralam" finds "Hj. Siti Nur Alam"). Both forms are only letters, digits and spaces,
-    so nothing typed reaches LIKE as a wildcard."""
-    typed = name_key(name)
-    canonical = canonical_name(name)
-    by_typed = Person.name_key.like(f"%{typed.replace(' ', '%')}%")
-    if not canonical:  # only a title ("Hj."): every name would match its empty canonical form
-        return by_typed
-    return or_(by_typed, func.replace(Person.name_canonical, " ", "").like(f"%{'%'.join(canonical.split())}%"))
+    """People whose name holds the typed words in order, as typed or in canonical form."""
+    return name_search(name, Person.name_canonical, Person.name_key)
 
 
 @dataclass
@@ -144,6 +137,19 @@ def member_history(person: Person) -> MemberHistory:
         .limit(500)
     ).all()
     return MemberHistory(entries=list(entries), memberships=list(person.memberships), events=list(events))
+
+
+HOUSEHOLD_LIMIT = 30
+
+
+def household_members(kk_number: str | None, exclude_person_id: int | None = None) -> list[Person]:
+    """The registry's persons on the same family card (KK), by name; none without a KK."""
+    if not kk_number:
+        return []
+    query = db.select(Person).where(Person.kk_number == kk_number).options(selectinload(Person.memberships))
+    if exclude_person_id is not None:
+        query = query.where(Person.id != exclude_person_id)
+    return list(db.session.scalars(query.order_by(Person.full_name, Person.id).limit(HOUSEHOLD_LIMIT)))
 
 
 def note_view(person: Person, actor: User) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import aliased, selectinload
 
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, ListEntry
+from portal.names import name_search
 from portal.paging import keyset_page
+from portal.review import holds
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -17,6 +19,8 @@ COUNT_CAP = 10_000
 # changes nothing, and counting fewer rows keeps the unknown-desil anti-join cheap.
 FLAG_COUNT_CAP = 1_000
 FLAGS = ("warnings", "duplicate", "unknown_desil")
+# Every value of the queue's "tanda" filter ("mine": the batch the reviewer took).
+FLAG_VALUES = ("warnings", "no_warnings", "duplicate", "unknown_desil", "mine")
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,16 @@ class QueueFilter:
     category: str | None = None
     list_id: int | None = None
     flag: str | None = None
+    # Who looks: "mine" means their batch, and others' batches stay out of bulk decisions.
+    reviewer_id: int | None = None
+    # A search (sent by POST, never in the query string): an exact NIK, or a name matched in
+    # canonical form (portal.names.name_search).
+    nik: str | None = None
+    name: str | None = None
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.nik or self.name)
 
     def as_args(self, with_flag: bool = True) -> dict:
         """The filter as query-string arguments (none of them personal data)."""
@@ -34,7 +48,7 @@ class QueueFilter:
         return {
             names[k]: v
             for k, v in self.__dict__.items()
-            if v not in (None, "") and (with_flag or k != "flag")
+            if k in names and v not in (None, "") and (with_flag or k != "flag")
         }
 
 
@@ -46,6 +60,10 @@ def _no_desil():
 
 def _filtered(query: Select, queue_filter: QueueFilter, *, with_flag: bool = True) -> Select:
     query = query.where(ListEntry.state == EntryState.PENDING)
+    if queue_filter.nik:
+        query = query.where(ListEntry.nik == queue_filter.nik)
+    if queue_filter.name and (by_name := name_search(queue_filter.name, ListEntry.name_canonical)) is not None:
+        query = query.where(by_name)
     if queue_filter.kelurahan:
         query = query.where(ListEntry.kelurahan_code == queue_filter.kelurahan)
     elif queue_filter.kecamatan and queue_filter.kecamatan.isdigit():
@@ -68,6 +86,8 @@ def _filtered(query: Select, queue_filter: QueueFilter, *, with_flag: bool = Tru
         query = query.where(ListEntry.possible_duplicate.is_(True))
     elif with_flag and queue_filter.flag == "unknown_desil":
         query = query.where(_no_desil())
+    elif with_flag and queue_filter.flag == "mine" and queue_filter.reviewer_id is not None:
+        query = query.where(holds.held_by(queue_filter.reviewer_id))
     return query
 
 
@@ -76,7 +96,7 @@ def queue_page(queue_filter: QueueFilter, after_id: int | None = None, size: int
     query = _filtered(
         select(ListEntry, DesilRecord.desil)
         .outerjoin(DesilRecord, DesilRecord.nik == ListEntry.nik)
-        .options(selectinload(ListEntry.kelurahan)),
+        .options(selectinload(ListEntry.kelurahan), selectinload(ListEntry.held_by)),
         queue_filter,
     )
     if after_id is not None:
@@ -108,10 +128,33 @@ def queue_counts(
         "no_warnings": capped(ListEntry.has_warnings.is_(False)),
         "duplicate": capped(ListEntry.possible_duplicate.is_(True)),
         "unknown_desil": capped(_no_desil()),
+        "mine": capped(holds.held_by(queue_filter.reviewer_id)) if queue_filter.reviewer_id is not None else 0,
     }
 
 
 def warning_free_ids(queue_filter: QueueFilter, limit: int) -> list[int]:
-    """Ids of warning-free pending entries in the filter, oldest first."""
+    """Ids of warning-free pending entries in the filter that no other reviewer holds, oldest first."""
     query = _filtered(select(ListEntry.id), queue_filter).where(ListEntry.has_warnings.is_(False))
+    if queue_filter.reviewer_id is not None:
+        query = query.where(holds.free_for(queue_filter.reviewer_id))
     return list(db.session.scalars(query.order_by(ListEntry.submitted_at, ListEntry.id).limit(limit)))
+
+
+def batch_candidates(queue_filter: QueueFilter, size: int) -> list[int]:
+    """The oldest pending entries in the filter that nobody holds now, for a reviewer's batch."""
+    since = holds.cutoff()
+    query = _filtered(select(ListEntry.id), queue_filter).where(
+        or_(ListEntry.held_by_id.is_(None), ListEntry.held_at < since)
+    )
+    return list(db.session.scalars(query.order_by(ListEntry.submitted_at, ListEntry.id).limit(size)))
+
+
+def decidable_count(entry_ids: list[int], reviewer) -> int:
+    """How many of the entries are pending and in no other reviewer's batch."""
+    if not entry_ids:
+        return 0
+    return db.session.scalar(
+        select(func.count()).where(
+            ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING, holds.free_for(reviewer.id)
+        )
+    )

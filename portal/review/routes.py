@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from dataclasses import replace
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,9 +22,12 @@ from portal.hx import render, wants_fragment
 from portal.lists.services import category_names
 from portal.models import ListEntry
 from portal.redirects import safe_next
-from portal.review import queue, services
+from portal.registry.forms import STATUS_CHOICES
+from portal.review import dossier, holds, queue, services
 from portal.review.forms import (
     ApproveForm,
+    BatchForm,
+    QueueSearchForm,
     BulkApproveForm,
     QueueFilterForm,
     RejectForm,
@@ -31,6 +37,14 @@ from portal.review.forms import (
 bp = Blueprint("review", __name__, url_prefix="/verifikasi")
 
 BULK_LIMIT = 1000
+
+
+@bp.before_request
+def _reviewer_active():
+    """Each review request of a reviewer keeps their batch theirs (portal.review.holds)."""
+    if current_user.is_authenticated and current_user.is_office:
+        holds.renew(current_user)
+        db.session.commit()
 
 
 def _filter_choices(form: QueueFilterForm) -> None:
@@ -46,14 +60,29 @@ def _queue_filter(source) -> queue.QueueFilter:
         return parse_id(source.get(name))
 
     flag = source.get("tanda") or None
+    kecamatan, kelurahan = source.get("kecamatan") or None, source.get("kelurahan") or None
+    if kecamatan and kelurahan and not kelurahan.startswith(kecamatan):
+        kelurahan = None  # the kelurahan follows the kecamatan chosen after it
     return queue.QueueFilter(
-        kecamatan=source.get("kecamatan") or None,
-        kelurahan=source.get("kelurahan") or None,
+        kecamatan=kecamatan,
+        kelurahan=kelurahan,
         rw=number("rw"),
         category=source.get("kategori") or None,
         list_id=number("daftar"),
-        flag=flag if flag in ("warnings", "no_warnings", "duplicate", "unknown_desil") else None,
+        flag=flag if flag in queue.FLAG_VALUES else None,
+        reviewer_id=current_user.id,
     )
+
+
+def _hold_context() -> dict:
+    """What a row needs to show whose batch it is in: the other holder, or whether it is mine."""
+    since = holds.cutoff()
+    return {
+        "other_holder": lambda entry: holds.other_holder(entry, current_user, since),
+        "mine": lambda entry: entry.held_by_id == current_user.id and not holds.lapsed(entry, since),
+        "batch_size": current_app.config["REVIEW_BATCH_SIZE"],
+        "hold_minutes": current_app.config["REVIEW_HOLD_IDLE_MINUTES"],
+    }
 
 
 def _row_texts() -> dict:
@@ -73,6 +102,8 @@ def _row_texts() -> dict:
         "to_correct": _("Yang harus diperbaiki"),
         "send_back_submit": _("Kembalikan ke pengusul"),
         "view_member": _("Lihat peserta"),
+        "held_by": _("Sedang ditinjau oleh"),
+        "mine": _("Sedang saya tinjau"),
         "reasons": [(code, str(label)) for code, label in services.REJECT_REASONS.items()],
     }
 
@@ -83,18 +114,29 @@ def _back_to_queue(target: str | None = None):
     return redirect(target if target and target.startswith(queue_page) else queue_page)
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @office_required
 def queue_page():
-    """Pending entries matching the filters, oldest first, with counts per flag."""
+    """Pending entries matching the filters, oldest first, with counts per flag; a POST
+    searches them by NIK or name (never in a URL)."""
     form = QueueFilterForm(request.args)
     _filter_choices(form)
+    if form.kelurahan.data and form.kecamatan.data and not form.kelurahan.data.startswith(form.kecamatan.data):
+        form.kelurahan.data = ""  # a kelurahan of another kecamatan: the kecamatan was changed
+    search = QueueSearchForm(meta={"csrf": request.method == "POST"}) if request.method == "POST" else QueueSearchForm(formdata=None)
     queue_filter = _queue_filter(request.args)
-    rows, has_more = queue.queue_page(queue_filter, form.setelah.data if form.validate() else None)
+    if request.method == "POST" and search.validate():
+        nik = search.nik
+        queue_filter = replace(queue_filter, nik=nik, name=None if nik else search.cari.data)
+        if nik:  # the page never echoes a NIK back
+            search.cari.data = search.cari.raw_data = None
+    rows, has_more = queue.queue_page(queue_filter, form.setelah.data if form.validate() and not queue_filter.searching else None)
     return render(
         "review/queue.html",
         block="results",
         form=form,
+        fragment=wants_fragment(),
+        search=search,
         rows=rows,
         has_more=has_more,
         counts=queue.queue_counts(queue_filter, queue.COUNT_CAP, queue.FLAG_COUNT_CAP),
@@ -104,23 +146,55 @@ def queue_page():
         text=_row_texts(),
         category_names=category_names(),
         period=services.approval_period(),
-        next_url=request.full_path.rstrip("?"),
+        next_url=request.full_path.rstrip("?") if request.method == "GET" else url_for("review.queue_page", **queue_filter.as_args()),
+        **_hold_context(),
     )
 
 
 @bp.get("/<int:entry_id>")
 @office_required
 def entry(entry_id: int):
-    """One entry with its findings and the decision forms."""
+    """One entry with everything needed to decide it: proposal, history, duplicates, decisions."""
     entry = db.session.get(ListEntry, entry_id) or abort(404)
     services.note_entry_view(entry, current_user)
     db.session.commit()
-    return _entry_response(entry)
+    return _entry_page(entry)
 
 
-def _entry_response(entry: ListEntry, message: str | None = None, error: str | None = None):
+@bp.post("/<int:entry_id>/nik")
+@office_required
+def reveal_nik(entry_id: int):
+    """Show the entry's full NIK (never in a URL); the reveal enters the access history."""
+    entry = db.session.get(ListEntry, entry_id) or abort(404)
+    if not ApproveForm().validate_on_submit():
+        abort(400)
+    dossier.note_nik_reveal(entry, current_user)
+    db.session.commit()
+    return _entry_page(entry, nik_revealed=True, block="nik")
+
+
+def _entry_page(entry: ListEntry, nik_revealed: bool = False, block: str | None = None):
+    found = dossier.entry_dossier(entry)
     return render(
         "review/entry.html",
+        block=block,
+        entry=entry,
+        dossier=found,
+        waited=format_timedelta(found.waiting, granularity="minute", threshold=1.2) if found.waiting else None,
+        nik_revealed=nik_revealed,
+        match_labels=dossier.MATCH_LABELS,
+        status_labels=dict(STATUS_CHOICES),
+        text=_row_texts(),
+        category_names=category_names(),
+        next_url=url_for("review.entry", entry_id=entry.id),
+        **_hold_context(),
+    )
+
+
+def _row_response(entry: ListEntry, message: str | None = None, error: str | None = None):
+    """The entry's queue row, re-rendered after a decision taken from it."""
+    return render(
+        "review/queue.html",
         block="row",
         entry=entry,
         desil=services.desil_of(entry.nik),
@@ -129,7 +203,8 @@ def _entry_response(entry: ListEntry, message: str | None = None, error: str | N
         category_names=category_names(),
         message=message,
         error=error,
-        next_url=request.form.get("next") or url_for("review.entry", entry_id=entry.id),
+        next_url=request.form.get("next") or url_for("review.queue_page"),
+        **_hold_context(),
     )
 
 
@@ -149,7 +224,7 @@ def _after_decision(entry_id: int, decide, form):
         error = form_errors(form)
     entry = db.session.get(ListEntry, entry_id) or abort(404)
     if wants_fragment():
-        return _entry_response(entry, message=message, error=error)
+        return _row_response(entry, message=message, error=error)
     if error:
         flash(error, "error")
     else:
@@ -196,7 +271,7 @@ def send_back(entry_id: int):
 
 
 def _bulk_selection(form: BulkApproveForm, queue_filter: queue.QueueFilter) -> list[int]:
-    if form.mode.data == "selected":
+    if form.mode.data != "warning_free":
         return form.entry_ids.data[:BULK_LIMIT]
     return queue.warning_free_ids(queue_filter, BULK_LIMIT)
 
@@ -204,19 +279,54 @@ def _bulk_selection(form: BulkApproveForm, queue_filter: queue.QueueFilter) -> l
 @bp.post("/massal/periksa")
 @office_required
 def bulk_confirm():
-    """Before a bulk approval: how many people it covers and what it adds to the year's premiums."""
+    """Before a bulk decision: how many entries it takes, and for an approval how many people
+    and what it adds to the year's premiums."""
     form = BulkApproveForm()
     queue_filter = _queue_filter(request.form)
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return redirect(url_for("review.queue_page", **queue_filter.as_args()))
     entry_ids = _bulk_selection(form, queue_filter)
+    if form.decision != "approve":
+        return render(
+            "review/bulk_close_confirm.html",
+            form=form,
+            entry_ids=entry_ids,
+            decidable=queue.decidable_count(entry_ids, current_user),
+            reason_label=services.REJECT_REASONS.get(form.reason_code.data),
+            queue_filter=queue_filter,
+        )
     return render(
         "review/bulk_confirm.html",
         entry_ids=entry_ids,
         preview=services.approval_preview(entry_ids),
         queue_filter=queue_filter,
     )
+
+
+@bp.post("/massal/tutup")
+@office_required
+def bulk_close():
+    """Reject or return the ticked entries with one reason, after the confirmation."""
+    form = BulkApproveForm()
+    queue_filter = _queue_filter(request.form)
+    target = url_for("review.queue_page", **queue_filter.as_args())
+    if not form.validate_on_submit() or form.decision == "approve":
+        flash(form_errors(form) or _("Pilihan tidak dikenal."), "error")
+        return redirect(target)
+    entry_ids = _bulk_selection(form, queue_filter)
+    if form.decision == "reject":
+        result = services.reject_entries(entry_ids, current_user, form.reason_code.data, form.reason_text.data or "")
+        done = _("%(n)d usulan ditolak.", n=len(result.decided))
+    else:
+        result = services.return_entries(entry_ids, current_user, form.return_text.data or "")
+        done = _("%(n)d usulan dikembalikan untuk perbaikan.", n=len(result.decided))
+    db.session.commit()
+    flash(done, "success")
+    if result.skipped:
+        reasons = "; ".join(sorted({str(why) for why in result.skipped.values()}))
+        flash(_("%(n)d usulan dilewati: %(why)s", n=len(result.skipped), why=reasons[:600]), "warning")
+    return redirect(target)
 
 
 @bp.post("/massal")
@@ -240,3 +350,37 @@ def bulk_approve():
         reasons = "; ".join(sorted({str(why) for why in result.skipped.values()}))
         flash(_("%(n)d usulan dilewati: %(why)s", n=len(result.skipped), why=reasons[:600]), "warning")
     return redirect(target)
+
+
+@bp.post("/ambil")
+@office_required
+def take_batch():
+    """Take the oldest free entries of the current filter as my batch, so no one else works them."""
+    form = BatchForm()
+    queue_filter = _queue_filter(request.form)
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+        return redirect(url_for("review.queue_page", **queue_filter.as_args()))
+    candidates = queue.batch_candidates(queue_filter, current_app.config["REVIEW_BATCH_SIZE"])
+    taken = holds.take_batch(candidates, current_user)
+    db.session.commit()
+    if taken:
+        flash(_("%(n)d usulan diambil untuk Anda tinjau; dilepas otomatis setelah %(minutes)d menit tanpa kegiatan.",
+                n=taken, minutes=current_app.config["REVIEW_HOLD_IDLE_MINUTES"]), "success")
+    else:
+        flash(_("Tidak ada usulan bebas untuk diambil dalam filter ini."), "warning")
+    return redirect(url_for("review.queue_page", **{**queue_filter.as_args(), "tanda": "mine"}))
+
+
+@bp.post("/lepaskan")
+@office_required
+def release_batch():
+    """Give my batch back to the queue."""
+    form = BatchForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+    else:
+        released = holds.release(current_user)
+        db.session.commit()
+        flash(_("%(n)d usulan dilepas kembali ke antrean.", n=released), "success")
+    return redirect(url_for("review.queue_page"))

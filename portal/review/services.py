@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.names import canonical_name, name_key
 from portal.programme import budget
+from portal.review import holds
 
 REJECT_REASONS = {
     "not_resident": _l("Bukan warga wilayah ini"),
@@ -60,6 +62,24 @@ class AlreadyDecided(DecisionError):
 
 class OverBudget(DecisionError):
     """The approval would take the year's premiums over its budget ceiling; nothing changed."""
+
+
+class HeldByOther(DecisionError):
+    """Another reviewer took the entry in their batch; nothing was changed."""
+
+
+def held_message(holder: User) -> str:
+    return _(
+        "Usulan ini sedang ditinjau oleh %(who)s; keputusan menunggu sampai dilepas (otomatis setelah %(minutes)d menit tanpa kegiatan).",
+        who=holder.username,
+        minutes=current_app.config["REVIEW_HOLD_IDLE_MINUTES"],
+    )
+
+
+def _ensure_not_held(entry: ListEntry, staff: User) -> None:
+    holder = holds.other_holder(entry, staff)
+    if holder is not None:
+        raise HeldByOther(held_message(holder))
 
 
 class LostRace(Exception):
@@ -90,6 +110,8 @@ def _claim(entry_id: int, staff: User, state: EntryState, **values) -> None:
             decided_at=utcnow(),
             decided_by_id=staff.id,
             version=ListEntry.version + 1,
+            held_by_id=None,
+            held_at=None,
             **values,
         )
         .execution_options(synchronize_session=False)
@@ -158,6 +180,8 @@ def _fill_person(person: Person, entry: ListEntry) -> None:
     person.street = entry.street or ""
     if entry.phone:
         person.phone = entry.phone
+    if entry.kk_number:
+        person.kk_number = entry.kk_number
     person.category_code = entry.category_code
     person.occupation = entry.occupation or ""
     person.monthly_income = entry.monthly_income
@@ -176,6 +200,8 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
         result.skipped.update({entry_id: error for entry_id in entry_ids})
         return
     locked = _lock_pending_entries(entry_ids)
+    _note_held_by_others(locked, staff, result)
+    locked = [e for e in locked if e.id not in result.skipped]
     niks = [e.nik for e in locked]
     persons = _lock_persons(niks)
     # Whoever already holds an active membership of the budget year the new cover belongs to.
@@ -276,11 +302,20 @@ def _choose_approvable(
     return chosen, repeated
 
 
+def _note_held_by_others(locked: list[ListEntry], staff: User, result: BulkResult) -> None:
+    """Entries in another reviewer's batch are skipped, saying whose."""
+    since = holds.cutoff()
+    for entry in locked:
+        holder = holds.other_holder(entry, staff, since)
+        if holder is not None:
+            result.skipped[entry.id] = HeldByOther(held_message(holder))
+
+
 def _note_decided_elsewhere(entry_ids: list[int], locked: list[ListEntry], result: BulkResult) -> None:
     """Entries no longer pending are skipped; approve_entries fills in who decided them."""
     locked_ids = {e.id for e in locked}
     for entry_id in entry_ids:
-        if entry_id not in locked_ids:
+        if entry_id not in locked_ids and entry_id not in result.skipped:
             result.skipped[entry_id] = AlreadyDecided("")
 
 
@@ -296,6 +331,8 @@ def _claim_for_approval(entries: list[ListEntry], staff: User) -> None:
             reason_code=None,
             reason_text=None,
             version=ListEntry.version + 1,
+            held_by_id=None,
+            held_at=None,
         )
         .execution_options(synchronize_session=False)
     )
@@ -485,6 +522,7 @@ def reject_entry(entry_id: int, staff: User, reason_code: str, reason_text: str 
     if reason_code == "other" and not reason_text.strip():
         raise DecisionError(_("Tuliskan alasan penolakan."))
     entry = _pending_entry(entry_id)
+    _ensure_not_held(entry, staff)
     _claim(entry_id, staff, EntryState.REJECTED, reason_code=reason_code, reason_text=reason_text.strip() or None)
     audit.record(
         "entry.reject",
@@ -502,6 +540,7 @@ def return_entry(entry_id: int, staff: User, reason_text: str) -> None:
     if not reason_text.strip():
         raise DecisionError(_("Tuliskan apa yang harus diperbaiki."))
     entry = _pending_entry(entry_id)
+    _ensure_not_held(entry, staff)
     _claim(entry_id, staff, EntryState.RETURNED, reason_code=RETURN_REASON, reason_text=reason_text.strip())
     audit.record(
         "entry.return",
@@ -527,3 +566,69 @@ def note_entry_view(entry: ListEntry, staff: User) -> None:
 
 def _person_id_for_nik(nik: str) -> int | None:
     return db.session.scalar(db.select(Person.id).where(Person.nik == nik))
+
+
+@dataclass
+class BulkClosing:
+    """What a bulk reject or return did: the entries decided, and why the others were not."""
+
+    decided: list[int] = field(default_factory=list)
+    skipped: dict[int, DecisionError] = field(default_factory=dict)
+
+
+def _close_entries(entry_ids: list[int], staff: User, state: EntryState, action: str, reason_code: str, reason_text: str | None) -> BulkClosing:
+    """Reject or return pending entries in one conditional UPDATE and their audit events in one
+    statement; entries decided meanwhile or in another reviewer's batch are left as they are."""
+    since = holds.cutoff()
+    closed = db.session.execute(
+        update(ListEntry)
+        .where(ListEntry.id.in_(entry_ids), ListEntry.state == EntryState.PENDING, holds.free_for(staff.id, since))
+        .values(
+            state=state,
+            decided_at=utcnow(),
+            decided_by_id=staff.id,
+            reason_code=reason_code,
+            reason_text=reason_text,
+            version=ListEntry.version + 1,
+            held_by_id=None,
+            held_at=None,
+        )
+        .returning(ListEntry.id, ListEntry.list_id, ListEntry.nik)
+        .execution_options(synchronize_session=False)
+    ).all()
+    persons = dict(db.session.execute(db.select(Person.nik, Person.id).where(Person.nik.in_([row.nik for row in closed]))).all())
+    details = {"reason": reason_code} if action == "entry.reject" else {}
+    audit.record_many(
+        [
+            {"action": action, "target_type": "list_entry", "target_id": str(row.id), "person_id": persons.get(row.nik),
+             "details": {"list_id": row.list_id, "bulk": True, **details}}
+            for row in closed
+        ],
+        actor=staff,
+    )
+    result = BulkClosing(decided=sorted(row.id for row in closed))
+    for entry_id in set(entry_ids) - set(result.decided):
+        entry = db.session.get(ListEntry, entry_id, populate_existing=True)
+        if entry is None:
+            result.skipped[entry_id] = DecisionError(_("Usulan tidak ditemukan."))
+        elif entry.state != EntryState.PENDING:
+            result.skipped[entry_id] = AlreadyDecided(already_decided_message(entry))
+        else:
+            result.skipped[entry_id] = HeldByOther(held_message(entry.held_by))
+    return result
+
+
+def reject_entries(entry_ids: list[int], staff: User, reason_code: str, reason_text: str = "") -> BulkClosing:
+    """Reject pending entries with one reason from the list (and free text)."""
+    if reason_code not in REJECT_REASONS:
+        raise DecisionError(_("Pilih alasan penolakan."))
+    if reason_code == "other" and not reason_text.strip():
+        raise DecisionError(_("Tuliskan alasan penolakan."))
+    return _close_entries(entry_ids, staff, EntryState.REJECTED, "entry.reject", reason_code, reason_text.strip() or None)
+
+
+def return_entries(entry_ids: list[int], staff: User, reason_text: str) -> BulkClosing:
+    """Send pending entries back to their RT/RW heads or agents, with one note of what to correct."""
+    if not reason_text.strip():
+        raise DecisionError(_("Tuliskan apa yang harus diperbaiki."))
+    return _close_entries(entry_ids, staff, EntryState.RETURNED, "entry.return", RETURN_REASON, reason_text.strip())

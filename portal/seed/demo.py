@@ -40,7 +40,7 @@ from portal.models import (
     User,
 )
 from portal.names import canonical_name, name_key
-from portal.nik import make_nik
+from portal.nik import make_kk, make_nik
 from portal.reports.services import apportion
 from portal.seed.demo_intake import seed_intake_demo
 from portal.seed.demo_renewal import seed_renewal_demo
@@ -246,6 +246,44 @@ class _DemoPopulation:
                 for row in range(per_list):
                     self._entry(member_list, head, self.random.choice(rts), row + 2, staff)
         db.session.flush()
+        self._duplicate_proposal()
+
+    def _household(self, nik: str) -> str | None:
+        """Every third pair of consecutive people shares a family card (KK): households to see
+        on the member and entry pages. Deterministic, so the demo's random draws stay as they were."""
+        pair = self.serial // 2
+        if pair % 3:
+            return None
+        return make_kk(nik[:6], date(2010, 1, 1) + timedelta(days=pair * 7 % 5000), pair % 9999 + 1)
+
+    def _duplicate_proposal(self) -> None:
+        """A pending entry for a registry member under another NIK, with the same name and birth
+        date: the reviewer's entry page shows the pair side by side."""
+        member = db.session.scalar(db.select(Person).order_by(Person.id))
+        entry = db.session.scalar(db.select(ListEntry).where(ListEntry.person_id == member.id))
+        self.serial += 1
+        duplicate = ListEntry(
+            member_list=entry.member_list,
+            row_number=99,
+            nik=make_nik("737110", member.birth_date, member.sex, self.serial),
+            full_name=member.full_name.upper(),
+            name_canonical=member.name_canonical,
+            birth_date=member.birth_date,
+            sex=member.sex,
+            kelurahan_code=entry.kelurahan_code,
+            rw=entry.rw,
+            rt=entry.rt,
+            street=entry.street,
+            phone=entry.phone,
+            category_code=entry.category_code,
+            occupation="",
+            monthly_income=entry.monthly_income,
+            state=EntryState.PENDING,
+            issues=[],
+            submitted_at=datetime.combine(self.today - timedelta(days=2), time(9), timezone.utc),
+        )
+        db.session.add(duplicate)
+        db.session.flush()
 
     def _birth(self) -> date:
         age_days = self.random.randint(19 * 365, 62 * 365)
@@ -277,6 +315,7 @@ class _DemoPopulation:
             rt=rt,
             street=self.fake.street_address(),
             phone="08" + "".join(self.random.choices("0123456789", k=10)),
+            kk_number=self._household(nik),
             category_code=category,
             occupation="",
             monthly_income=self.random.choice([1_000_000, 1_500_000, 2_000_000]),
@@ -309,6 +348,7 @@ class _DemoPopulation:
             rt=entry.rt,
             street=entry.street,
             phone=entry.phone,
+            kk_number=entry.kk_number,
             category_code=entry.category_code,
             monthly_income=entry.monthly_income,
         )

@@ -73,10 +73,25 @@ def test_summary_has_a_row_per_target_with_the_measured_median_and_verdict(recor
     ]
     assert rows["3 upload"][1:] == ["420 ms", "yes"]
     assert list(rows) == [
-        "3 list import", "3 upload", "14 hostile spreadsheets", "4 review queue", "4 bulk approval", "5 one card / certificate", "5 batch",
+        "3 list import", "3 upload", "14 hostile spreadsheets", "4 review queue", "4 bulk approval", "18 entry page", "5 one card / certificate", "5 batch",
         "6 status check", "16 status check, tolerant names", "21 hospital look-up page", "21 hospital look-up API",
         "7 dashboard and /stats", "10 synthetic city", "19 renewal dry run", "19 renewal run",
         "19 budget check",
+    ]
+
+
+def test_the_entry_page_benchmark_has_its_own_summary_row_and_verdict(recording, tmp_path):
+    run = recording.BenchmarkRun(
+        "entry_page",
+        dataset={"description": "sample", "database": "postgresql", "persons": 200_000, "entries": 2000},
+        method="sample method",
+    )
+    run.table("Entry page", "page", [("p95", "p95", "ms", 0)], [{"label": "entry page", "p95": 41.0}])
+    run.verdict("entry_page", {"p95": 41.0}, "p95 41 ms (median 30 ms)")
+    run.write()
+    rows = summary_rows(render(tmp_path))
+    assert rows["18 entry page"] == [
+        "the entry page with duplicates, 200,000 persons: p95 < 100 ms", "p95 41 ms (median 30 ms)", "yes"
     ]
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from portal.extensions import db
 from portal.models import DesilRecord, ListEntry, Role
 from portal.review import queue
-from tests.factories import PABAENG, make_user
+from tests.factories import LETTE, PABAENG, make_user
 from tests.review.helpers import pending_entries
 
 ROW = re.compile(r'<tr id="entry-(\d+)"')
@@ -81,3 +81,29 @@ def test_queue_shows_masked_nik_only(app, client, auth):
     page = client.get("/verifikasi/").get_data(as_text=True)
     assert nik not in page
     assert nik[:6] + "******" + nik[-4:] in page
+
+
+def _kelurahan_options(page: str) -> set[str]:
+    select = page.split('<select id="kelurahan"', 1)[1].split("</select>", 1)[0]
+    return set(re.findall(r'<option[^>]*value="(\d+)"', select))
+
+
+def test_the_kelurahan_filter_follows_the_chosen_kecamatan_with_and_without_javascript(app, client, auth):
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        make_user("rtrw2", Role.RT_RW, kelurahan_code=PABAENG, rw=5)
+        (lette,) = pending_entries(1)
+        (tamalate,) = pending_entries(1, head_name="rtrw2")
+    auth.login("staff1")
+    page = client.get("/verifikasi/?kecamatan=737110").get_data(as_text=True)
+    options = _kelurahan_options(page)
+    assert PABAENG in options and LETTE not in options and all(o.startswith("737110") for o in options)
+    # htmx: choosing a kecamatan re-renders the results and, out of band, the kelurahan field
+    fragment = client.get("/verifikasi/?kecamatan=737110", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<div id="kelurahan-field" hx-swap-oob="true">' in fragment
+    assert _kelurahan_options(fragment) == options
+    # a kelurahan left from the kecamatan chosen before is dropped, not combined into nothing
+    page = client.get(f"/verifikasi/?kecamatan=737110&kelurahan={LETTE}").get_data(as_text=True)
+    assert [int(i) for i in ROW.findall(page)] == [tamalate]
+    assert f'value="{LETTE}" selected' not in page
+    assert [int(i) for i in ROW.findall(client.get(f"/verifikasi/?kelurahan={LETTE}").get_data(as_text=True))] == [lette]

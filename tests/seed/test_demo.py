@@ -163,3 +163,17 @@ def test_seed_demo_uses_the_default_period_rule_and_shows_a_mid_year_joiners_mon
     assert auth.login("staff1", "demo-password-2026").status_code == 302
     page = client.get(f"/anggota/{person_id}").get_data(as_text=True)
     assert "Iuran dibayar anggaran: %d: %d bulan" % (today.year, 13 - joined.month) in page
+
+
+def test_seed_demo_shows_a_reviewer_a_duplicate_across_niks_and_households(app, runner, client, auth):
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    with app.app_context():
+        duplicate = db.session.scalar(db.select(ListEntry).filter_by(state=EntryState.PENDING, row_number=99))
+        kk = db.session.scalar(
+            db.select(Person.kk_number).where(Person.kk_number.is_not(None)).group_by(Person.kk_number).having(func.count() > 1)
+        )
+        assert kk is not None  # at least one household of two in the registry
+        duplicate_id = duplicate.id
+    auth.login("staff1", "demo-password-2026")
+    page = client.get(f"/verifikasi/{duplicate_id}").get_data(as_text=True)
+    assert "Nama (bentuk kanonik) dan tanggal lahir sama" in page
