@@ -186,6 +186,7 @@ def _entry_page(entry: ListEntry, nik_revealed: bool = False, block: str | None 
         status_labels=dict(STATUS_CHOICES),
         text=_row_texts(),
         category_names=category_names(),
+        period=services.approval_period(),
         next_url=url_for("review.entry", entry_id=entry.id),
         **_hold_context(),
     )
