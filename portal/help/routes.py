@@ -17,7 +17,7 @@ bp = Blueprint("help", __name__)
 @bp.app_context_processor
 def _help_context() -> dict:
     # A function, so pages that show no help block never read the settings.
-    return {"help_settings": services.help_settings}
+    return {"help_settings": services.help_settings, "help_block": services.help_block}
 
 
 @bp.app_template_filter("tel_url")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from flask import current_app
+from flask import current_app, get_template_attribute
+from markupsafe import Markup
 
 from portal import audit
 from portal.extensions import db
 from portal.help.settings import DEFAULTS, SETTINGS
+from portal.i18n import current_language
 from portal.models import Kelurahan, SiteSetting, User
 
 _CACHE = "site_settings"
@@ -38,12 +41,38 @@ def help_settings() -> SimpleNamespace:
     they are not read from the database for each answer. A change made here is seen at once
     by this process and within that many seconds by the others.
     """
+    return _cached_settings().settings
+
+
+@dataclass(frozen=True)
+class _Cached:
+    """The settings as read, until when they are kept, and the help block rendered from them."""
+
+    expires: float
+    settings: SimpleNamespace
+    help_blocks: dict[str, Markup] = field(default_factory=dict)  # by language
+
+
+def _cached_settings() -> _Cached:
     cached = current_app.extensions.get(_CACHE)
-    if cached is None or cached[0] < time.monotonic():
+    if cached is None or cached.expires < time.monotonic():
         values = setting_values()
-        cached = (time.monotonic() + current_app.config["SITE_SETTINGS_CACHE_SECONDS"], SimpleNamespace(**values))
+        cached = _Cached(time.monotonic() + current_app.config["SITE_SETTINGS_CACHE_SECONDS"], SimpleNamespace(**values))
         current_app.extensions[_CACHE] = cached
-    return cached[1]
+    return cached
+
+
+def help_block() -> Markup:
+    """The "Butuh bantuan?" block that ends every answer, rendered once per language for each
+    reading of the settings: it depends on nothing else, and the status answer is the
+    portal's hottest path."""
+    cached = _cached_settings()
+    language = current_language()
+    block = cached.help_blocks.get(language)
+    if block is None:
+        block = get_template_attribute("help/_contacts.html", "help_block")(cached.settings)
+        cached.help_blocks[language] = block
+    return block
 
 
 def save_settings(values: dict[str, str], actor: User) -> list[str]:
