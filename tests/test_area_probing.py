@@ -14,6 +14,9 @@ from werkzeug.routing import IntegerConverter
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
 from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
+from portal.cases.documents import add_document
+from portal.cases.services import checklist
+from tests.cases.helpers import PNG_BYTES, report_case_of
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -44,7 +47,14 @@ def _records_of_another_area(app) -> dict[str, int]:
         flag = DtsenFlag(membership_id=membership.id, person_id=person.id, reason=DtsenFlagReason.ABOVE_CUTOFF, desil=6)
         db.session.add(flag)
         db.session.commit()
+        # A case of the other area, reported by its head, with a document (portal.cases).
+        case = report_case_of(other_head, person)
+        document = add_document(case, checklist(case.kind)[0], PNG_BYTES, other_head)
+        db.session.commit()
         return {
+            "case_id": case.id,
+            "document_id": document.id,
+            "type_id": document.type_id,
             "user_id": other_head.id,
             "list_id": member_list.id,
             "entry_id": entry.id,
