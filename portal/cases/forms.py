@@ -159,25 +159,23 @@ class OutcomeForm(PortalForm):
                          validators=[InputRequired(_l("Pilih hasilnya."))])
     paid_on = TypedDateField(_l("Tanggal dibayar"), validators=[Optional()])
     amount = IntegerField(_l("Jumlah dibayar (Rp)"), validators=[Optional(), NumberRange(1, 10**12, _l("Jumlah rupiah antara 1 dan 1.000.000.000.000."))])
-    benefit_kind = SelectField(_l("Jenis manfaat"), choices=select_choices([("", "-"), *BENEFIT_KINDS.items()]))
+    benefit_kind = SelectField(_l("Jenis manfaat"), default="", choices=select_choices([("", "-"), *BENEFIT_KINDS.items()]))
     refusal_reason = TextAreaField(_l("Alasan penolakan"), filters=[_stripped],
                                    validators=[Optional(), Length(max=2000, message=_l("Alasan paling banyak 2000 huruf."))])
 
-    def validate_paid_on(self, field):
-        if self.outcome.data == "paid" and not field.data:
-            raise ValidationError(_l("Isi tanggal pembayaran."))
-
-    def validate_amount(self, field):
-        if self.outcome.data == "paid" and not field.data:
-            raise ValidationError(_l("Isi jumlah yang dibayar."))
-
-    def validate_benefit_kind(self, field):
-        if self.outcome.data == "paid" and not field.data:
-            raise ValidationError(_l("Pilih jenis manfaat yang dibayar."))
-
-    def validate_refusal_reason(self, field):
-        if self.outcome.data == "refused" and not field.data:
-            raise ValidationError(_l("Tuliskan alasan penolakan dari BPJS."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Optional() ends an empty field's own checks: what each outcome needs is checked here.
+        needed = {
+            "paid": ((self.paid_on, _l("Isi tanggal pembayaran.")), (self.amount, _l("Isi jumlah yang dibayar.")),
+                     (self.benefit_kind, _l("Pilih jenis manfaat yang dibayar."))),
+            "refused": ((self.refusal_reason, _l("Tuliskan alasan penolakan dari BPJS.")),),
+        }.get(self.outcome.data, ())
+        for field, message in needed:
+            if not field.data and not field.errors:
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
 
 
 class DocumentTypeForm(PortalForm):
