@@ -51,12 +51,13 @@ def report(nik: str, fmt: str, output: Path | None):
 @privacy_cli.command("purge")
 @click.option("--apply", "apply_", is_flag=True, help="Anonymise for real (without it: a dry run that only reports).")
 def purge(apply_: bool):
-    """Anonymise personal data past retention (RETENTION_REJECTED_MONTHS, RETENTION_ENDED_MONTHS)."""
+    """Anonymise personal data past retention (RETENTION_REJECTED_MONTHS, RETENTION_ENDED_MONTHS) and delete closed cases (RETENTION_CASE_MONTHS)."""
     rejected_months = current_app.config["RETENTION_REJECTED_MONTHS"]
     ended_months = current_app.config["RETENTION_ENDED_MONTHS"]
-    if rejected_months < 1 or ended_months < 1:
+    if rejected_months < 1 or ended_months < 1 or current_app.config["RETENTION_CASE_MONTHS"] < 1:
         raise click.UsageError("Retention periods must be at least one month.")
-    plan = retention.plan_purge(clock.today(), rejected_months, ended_months)
+    case_months = current_app.config["RETENTION_CASE_MONTHS"]
+    plan = retention.plan_purge(clock.today(), rejected_months, ended_months, case_months)
     click.echo(
         f"Rejected entries decided before {plan.rejected_before} ({rejected_months} months): "
         f"{len(plan.rejected_entry_ids):,} to anonymise."
@@ -65,7 +66,8 @@ def purge(apply_: bool):
         f"Persons whose every membership ended before {plan.ended_before} ({ended_months} months), "
         f"with no open entry: {len(plan.person_ids):,} to anonymise, with {len(plan.person_entry_ids):,} approved entries."
     )
-    for label, ids in (("entry ids", plan.rejected_entry_ids), ("person ids", plan.person_ids)):
+    click.echo(f"Cases closed before {plan.cases_before} ({case_months} months): {len(plan.case_ids):,} to delete with their documents.")
+    for label, ids in (("entry ids", plan.rejected_entry_ids), ("person ids", plan.person_ids), ("case ids", plan.case_ids)):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")
             click.echo(f"  {label}: {shown}")

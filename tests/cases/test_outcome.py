@@ -98,3 +98,39 @@ def test_the_case_pdf_for_bpjs_holds_the_facts_and_the_document_list(app, client
     with app.app_context():
         printed = db.session.scalar(db.select(AuditEvent).filter_by(action="case.print"))
         assert printed is not None and printed.person_id is not None
+
+
+def test_closed_cases_past_retention_are_deleted_with_their_documents(app, runner):
+    from datetime import datetime, timezone
+
+    from portal import storage
+    from portal.cases import documents, services
+    from portal.models import CaseDocument, CaseDocumentType, CaseEvent
+    from tests.cases.helpers import PNG_BYTES
+
+    with app.app_context():
+        staff = make_user("staff1", Role.STAFF)
+        person, _ = make_member("Sitti Aminah")
+        old = report_case_of(staff, person)
+        recent = report_case_of(staff, person)
+        open_case = report_case_of(staff, person)
+        ktp = db.session.scalar(db.select(CaseDocumentType).filter_by(code="ktp"))
+        kept_file = documents.add_document(old, ktp, PNG_BYTES, staff).storage_key
+        services.record_refusal(old, "Di luar hubungan kerja.", staff)
+        services.record_refusal(recent, "Di luar hubungan kerja.", staff)
+        old.closed_at = datetime(2019, 1, 5, tzinfo=timezone.utc)
+        db.session.commit()
+        old_id, recent_id, open_id = old.id, recent.id, open_case.id
+        assert storage.exists(kept_file)
+    dry = runner.invoke(args=["privacy", "purge"])
+    assert "1 to delete with their documents" in dry.output
+    result = runner.invoke(args=["privacy", "purge", "--apply"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(Case, old_id) is None
+        assert {recent_id, open_id} <= set(db.session.scalars(db.select(Case.id)))
+        assert not db.session.scalars(db.select(CaseDocument).filter_by(case_id=old_id)).all()
+        assert not db.session.scalars(db.select(CaseEvent).filter_by(case_id=old_id)).all()
+        assert not storage.exists(kept_file)
+        run = db.session.scalar(db.select(AuditEvent).filter_by(action="privacy.purge"))
+        assert run.details["cases"] == 1
