@@ -166,7 +166,7 @@ def test_staff_filter_the_list_by_kind_state_overdue_and_kecamatan(app, client, 
         old_ref, death_ref = old.reference, death.reference
     auth.login("staff1")
     everything = client.get("/kasus/").get_data(as_text=True)
-    assert old_ref in everything and death_ref in everything and "1 kasus belum dikirim" in everything
+    assert old_ref in everything and death_ref in everything and "Kasus yang terlambat dikirim ke BPJS (tahap I): 1." in everything
     overdue = client.get("/kasus/?terlambat=y").get_data(as_text=True)
     assert old_ref in overdue and death_ref not in overdue
     deaths = client.get("/kasus/?jenis=jkm").get_data(as_text=True)
