@@ -132,6 +132,12 @@ def download_name(case: Case, document: CaseDocument) -> str:
     return f"{case.reference}-{document.document_type.code}-{document.id}.{EXTENSIONS[document.content_type]}"
 
 
+def download(case: Case, document: CaseDocument):
+    """A response that sends the stored file as an attachment; None when the file is gone."""
+    return storage.download(document.storage_key, mimetype=document.content_type,
+                            download_name=download_name(case, document), as_attachment=True)
+
+
 def delete_files_of(case_ids: list[int]) -> int:
     """Delete the stored files of these cases' documents (their rows go with the cases)."""
     keys = list(db.session.scalars(db.select(CaseDocument.storage_key).where(CaseDocument.case_id.in_(case_ids))))

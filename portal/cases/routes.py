@@ -246,8 +246,7 @@ def download(case_id: int, document_id: int):
         abort(404)
     documents.note_download(case, document, current_user)
     db.session.commit()
-    response = documents.storage.download(document.storage_key, mimetype=document.content_type,
-                                          download_name=documents.download_name(case, document), as_attachment=True)
+    response = documents.download(case, document)
     if response is None:
         abort(404)
     return _private(response)

@@ -490,3 +490,8 @@ def kpj_of(case: Case) -> str | None:
 def note_print(case: Case, actor: User) -> None:
     """Printing the case report for BPJS enters the person's access history."""
     audit.record("case.print", "benefit_case", case.id, person_id=case.person_id, actor=actor)
+
+
+def cases_of(person: Person) -> list[Case]:
+    """A person's cases, newest first (the registry's member page)."""
+    return list(db.session.scalars(db.select(Case).where(Case.person_id == person.id).order_by(Case.reported_at.desc())))

@@ -240,3 +240,16 @@ def test_reporters_cannot_change_a_case(app, client, auth):
     for action in ("status", "petugas", "catatan", "hasil", "konfirmasi-kematian"):
         assert client.post(f"/kasus/{case_id}/{action}", data={"csrf_token": token, "state": "paid"}).status_code == 404
     assert client.get(f"/kasus/{case_id}/laporan.pdf").status_code == 404
+
+
+def test_the_member_page_lists_the_persons_cases_and_the_access_history_names_them(app, client, auth):
+    from tests.cases.helpers import report_case_of
+
+    with app.app_context():
+        staff = make_user("staff1", Role.STAFF)
+        person, _ = make_member("Sitti Aminah")
+        case = report_case_of(staff, person)
+        person_id, reference = person.id, case.reference
+    auth.login("staff1")
+    page = client.get(f"/anggota/{person_id}").get_data(as_text=True)
+    assert reference in page and "Melaporkan kasus kecelakaan atau kematian" in page
