@@ -215,6 +215,18 @@ BENCHMARKS = (
         ),
         "the check is one row lock, one aggregate over the entries and one primary-key range over the memberships granted since the cached recount",
     ),
+    Benchmark(
+        "case_list",
+        "Issue 21: the case desk's list",
+        "bench/case_list.py",
+        (
+            Target(
+                "case_list", "21", "case list", "10,000 cases, the list with a filter: p95 < 150 ms",
+                (Limit("worst p95 over the filters", "<", 150, "ms"),),
+                {"database": "postgresql", "persons": 200_000, "cases": 10_000},
+            ),
+        ),
+    ),
 )
 
 

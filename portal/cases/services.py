@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.orm import selectinload
 
 from portal import audit, clock
 from portal.access import area_clause, in_area, refuse
@@ -391,7 +392,10 @@ def list_cases(user: User, filters: CaseFilters, now: datetime | None = None) ->
         query = query.where(Case.kelurahan_code.in_(
             db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == filters.kecamatan)
         ))
-    query = query.order_by(Case.reported_at.desc(), Case.id.desc())
+    # The page shows each case's person and kelurahan: loaded with the page, not row by row.
+    query = query.order_by(Case.reported_at.desc(), Case.id.desc()).options(
+        selectinload(Case.person).selectinload(Person.kelurahan)
+    )
     return numbered_page(query, filters.page, PAGE_SIZE)
 
 
