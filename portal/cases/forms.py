@@ -18,7 +18,7 @@ from portal.cases.services import (
     CaseReport,
 )
 from portal.citizen.forms import NIK_MESSAGES
-from portal.forms import PortalForm, PortalPlainForm, TypedDateField, select_choices
+from portal.forms import PortalForm, PortalPlainForm, TypedTextDateField, select_choices
 from portal.models import CaseKind, CaseState
 from portal.names import name_key
 from portal.nik import NikError, clean_nik, parse_nik
@@ -47,7 +47,7 @@ class CaseReportForm(PortalForm):
     kpj = StringField(_l("atau nomor KPJ (11 angka)"), filters=[_kpj],
                       validators=[Optional(), Regexp(r"^\d{11}$", message=_l("Nomor KPJ terdiri dari 11 angka."))],
                       render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20})
-    occurred_on = TypedDateField(_l("Tanggal kejadian"), validators=[InputRequired(_l("Isi tanggal kejadian."))])
+    occurred_on = TypedTextDateField(_l("Tanggal kejadian"), validators=[InputRequired(_l("Isi tanggal kejadian."))])
     place = StringField(_l("Tempat kejadian"), filters=[_stripped],
                         validators=[DataRequired(_l("Isi tempat kejadian.")), Length(max=200, message=_l("Tempat paling banyak 200 huruf."))])
     chronology = TextAreaField(_l("Apa yang terjadi (kronologi)"), filters=[_stripped],
@@ -157,7 +157,7 @@ class OutcomeForm(PortalForm):
 
     outcome = RadioField(_l("Hasil"), choices=select_choices([("paid", _l("Manfaat dibayar")), ("refused", _l("Ditolak BPJS"))]),
                          validators=[InputRequired(_l("Pilih hasilnya."))])
-    paid_on = TypedDateField(_l("Tanggal dibayar"), validators=[Optional()])
+    paid_on = TypedTextDateField(_l("Tanggal dibayar"), validators=[Optional()])
     amount = IntegerField(_l("Jumlah dibayar (Rp)"), validators=[Optional(), NumberRange(1, 10**12, _l("Jumlah rupiah antara 1 dan 1.000.000.000.000."))])
     benefit_kind = SelectField(_l("Jenis manfaat"), default="", choices=select_choices([("", "-"), *BENEFIT_KINDS.items()]))
     refusal_reason = TextAreaField(_l("Alasan penolakan"), filters=[_stripped],
