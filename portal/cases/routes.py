@@ -24,6 +24,7 @@ from portal.cases.forms import (
     StateForm,
 )
 from portal.certificates.services import PRINT_STYLESHEET
+from portal.edge import query_int
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm, form_errors, kecamatan_choices, select_choices
 from portal.hx import render
@@ -265,6 +266,16 @@ def case_pdf(case_id: int):
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{case.reference}.pdf"'
     return _private(response)
+
+
+@bp.get("/ringkasan")
+@office_required
+def figures():
+    """The year's cases by kind and state, overdue, days to payment, benefits paid per month and kecamatan."""
+    year = query_int("tahun", clock.today().year, minimum=2020, maximum=2100)
+    return render("cases/figures.html", year=year, figures=services.case_figures(year),
+                  kinds=list(services.KIND_LABELS), states=list(services.STATE_LABELS),
+                  kind_labels=services.KIND_LABELS, state_labels=services.STATE_LABELS)
 
 
 @bp.route("/syarat-dokumen", methods=["GET", "POST"])

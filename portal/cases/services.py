@@ -499,3 +499,68 @@ def note_print(case: Case, actor: User) -> None:
 def cases_of(person: Person) -> list[Case]:
     """A person's cases, newest first (the registry's member page)."""
     return list(db.session.scalars(db.select(Case).where(Case.person_id == person.id).order_by(Case.reported_at.desc())))
+
+
+# --- figures (issue 21 item 6, the case desk's own page) --------------------------------------
+
+@dataclass(frozen=True)
+class PaidMonth:
+    month: str  # "2026-03"
+    kecamatan: str
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    by_kind_and_state: dict[tuple[CaseKind, CaseState], int]
+    overdue: int
+    median_days_to_payment: float | None
+    paid: list[PaidMonth]
+
+    def count(self, kind: CaseKind, state: CaseState) -> int:
+        return self.by_kind_and_state.get((kind, state), 0)
+
+    def total(self, kind: CaseKind) -> int:
+        return sum(n for (k, _), n in self.by_kind_and_state.items() if k == kind)
+
+
+def case_figures(year: int, now: datetime | None = None) -> CaseFigures:
+    """Cases reported in `year` by kind and state, overdue now, the median days from report to
+    payment, and benefits paid (count and rupiah) per month and kecamatan; all counted in SQL."""
+    from portal.models import Kecamatan
+
+    start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+    in_year = (Case.reported_at >= start) & (Case.reported_at < end)
+    by_kind_and_state = {
+        (kind, state): count
+        for kind, state, count in db.session.execute(
+            db.select(Case.kind, Case.state, db.func.count(Case.id)).where(in_year).group_by(Case.kind, Case.state)
+        )
+    }
+    overdue = db.session.scalar(db.select(db.func.count(Case.id)).where(overdue_clause(now or utcnow())))
+    # Days from the report's (Makassar) day to the payment day, for the year's paid cases.
+    waits = sorted(
+        (paid_on - _local_day(reported_at)).days
+        for paid_on, reported_at in db.session.execute(
+            db.select(Case.paid_on, Case.reported_at).where(in_year, Case.state == CaseState.PAID, Case.paid_on.is_not(None))
+        )
+    )
+    median = None
+    if waits:
+        middle = len(waits) // 2
+        median = float(waits[middle]) if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    paid_rows = db.session.execute(
+        db.select(Case.paid_on, Kecamatan.name, db.func.count(Case.id), db.func.coalesce(db.func.sum(Case.paid_amount), 0))
+        .join(Kelurahan, Kelurahan.code == Case.kelurahan_code)
+        .join(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
+        .where(Case.state == CaseState.PAID, Case.paid_on >= date(year, 1, 1), Case.paid_on < date(year + 1, 1, 1))
+        .group_by(Case.paid_on, Kecamatan.name)
+    ).all()
+    months: dict[tuple[str, str], list[int]] = {}
+    for paid_on, kecamatan, count, amount in paid_rows:
+        totals = months.setdefault((f"{paid_on:%Y-%m}", kecamatan), [0, 0])
+        totals[0] += count
+        totals[1] += int(amount)
+    paid = [PaidMonth(month, kecamatan, count, amount) for (month, kecamatan), (count, amount) in sorted(months.items())]
+    return CaseFigures(by_kind_and_state, overdue, median, paid)

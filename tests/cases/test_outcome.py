@@ -134,3 +134,25 @@ def test_closed_cases_past_retention_are_deleted_with_their_documents(app, runne
         assert not storage.exists(kept_file)
         run = db.session.scalar(db.select(AuditEvent).filter_by(action="privacy.purge"))
         assert run.details["cases"] == 1
+
+
+def test_the_figures_count_cases_by_kind_and_state_days_to_payment_and_benefits_per_month(app, client, auth):
+    from portal.cases import services
+
+    with app.app_context():
+        staff = make_user("staff1", Role.STAFF)
+        person, _ = make_member("Sitti Aminah")
+        first = report_case_of(staff, person)
+        report_case_of(staff, person, kind="jkm", heir_name="Andi")
+        services.record_payment(first, date.today(), 1_500_000, "jkk_care", staff)
+        db.session.commit()
+        figures = services.case_figures(date.today().year)
+        from portal.models import CaseKind
+
+        assert figures.count(CaseKind.ACCIDENT, CaseState.PAID) == 1 and figures.total(CaseKind.DEATH) == 1
+        assert figures.median_days_to_payment is not None and figures.median_days_to_payment <= 1
+        assert [(p.kecamatan, p.count, p.amount) for p in figures.paid] == [("Mariso", 1, 1_500_000)]
+    auth.login("staff1")
+    page = client.get("/kasus/ringkasan").get_data(as_text=True)
+    assert "Manfaat dibayar per bulan dan kecamatan" in page and "1.500.000" in page and "Mariso" in page
+    assert client.get("/kasus/ringkasan?tahun=abc").status_code == 200

@@ -16,7 +16,7 @@ STAFF_BLUEPRINTS = ("review", "registry", "bpjs", "admin")
 # tests/cases and tests/test_area_probing.py cover those).
 STAFF_ENDPOINTS = frozenset({
     "cases.change_state", "cases.assign", "cases.add_note", "cases.outcome", "cases.confirm_death",
-    "cases.case_pdf", "cases.checklist", "cases.edit_checklist_item",
+    "cases.case_pdf", "cases.checklist", "cases.edit_checklist_item", "cases.figures",
 })
 
 
