@@ -44,6 +44,8 @@ def _hospital_accounts_see_only_their_page():
     if request.endpoint in ALLOWED_ENDPOINTS or (request.endpoint or "").startswith("hospital."):
         return None
     if request.endpoint in REPORTER_ENDPOINTS:  # its own facility's cases (portal.cases)
+        if _facility_closed():
+            refuse(reason="facility_inactive")
         return None
     refuse(reason="role")
 

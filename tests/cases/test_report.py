@@ -253,3 +253,18 @@ def test_the_member_page_lists_the_persons_cases_and_the_access_history_names_th
     auth.login("staff1")
     page = client.get(f"/anggota/{person_id}").get_data(as_text=True)
     assert reference in page and "Melaporkan kasus kecelakaan atau kematian" in page
+
+
+def test_a_deactivated_facilitys_account_cannot_open_its_cases(app, client, auth):
+    with app.app_context():
+        user = make_hospital_user("rs1")
+        person, _ = make_member("Sitti Aminah")
+        from tests.cases.helpers import report_case_of
+
+        case = report_case_of(user, person)
+        case_id = case.id
+        user.facility.active = False
+        db.session.commit()
+    auth.login("rs1")
+    for url in ("/kasus/", "/kasus/baru", f"/kasus/{case_id}"):
+        assert client.get(url).status_code == 404, url
