@@ -250,6 +250,18 @@ BENCHMARKS = (
         ),
         "the check is one statement that reads and locks the ceilinged years and one per year over the entries and the primary-key range above the cached recount",
     ),
+    Benchmark(
+        "case_list",
+        "Issue 21: the case desk's list",
+        "bench/case_list.py",
+        (
+            Target(
+                "case_list", "21", "case list", "10,000 cases, the list with a filter: p95 < 150 ms",
+                (Limit("worst p95 over the filters", "<", 150, "ms"),),
+                {"database": "postgresql", "persons": 200_000, "cases": 10_000},
+            ),
+        ),
+    ),
 )
 
 

@@ -112,6 +112,13 @@ class Config:
     HOSPITAL_LOOKUP_LIMIT_PER_ACCOUNT = os.environ.get("HOSPITAL_LOOKUP_LIMIT_PER_ACCOUNT", "60 per 10 minutes; 300 per day")
     HOSPITAL_API_LIMIT_PER_KEY = os.environ.get("HOSPITAL_API_LIMIT_PER_KEY", "120 per minute; 5000 per day")
     API_LIMIT_PER_KEY = os.environ.get("API_LIMIT_PER_KEY", "600 per minute")
+    # The case desk (portal.cases): a work accident is reported to BPJS (stage I) within 2x24
+    # hours of the report (Permenaker 5/2021); a case still "reported" after that is overdue.
+    CASE_STAGE_ONE_HOURS = _int("CASE_STAGE_ONE_HOURS", 48)
+    # One uploaded case document (a scan or a photo), checked by content, at most this big.
+    CASE_DOCUMENT_MAX_BYTES = _int("CASE_DOCUMENT_MAX_BYTES", 4 * 1024 * 1024)
+    # Photos larger than this many pixels are refused (a decompression bomb is small on disk).
+    CASE_DOCUMENT_MAX_PIXELS = _int("CASE_DOCUMENT_MAX_PIXELS", 40_000_000)
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True
     # While Redis is unreachable each process counts in its own memory (one warning in the
@@ -180,6 +187,9 @@ class Config:
     RETENTION_ENDED_MONTHS = _int("RETENTION_ENDED_MONTHS", 24)
     # Rows a proposer deleted from a list never sent (undo stays possible until then).
     RETENTION_DELETED_MONTHS = _int("RETENTION_DELETED_MONTHS", 3)
+    # Cases (and their documents) closed (paid, refused, withdrawn) this long ago are deleted;
+    # the right to a JKK benefit lapses 5 years after the accident (PP 82/2019).
+    RETENTION_CASE_MONTHS = _int("RETENTION_CASE_MONTHS", 60)
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"  # the same as portal.clock.CITY_TIMEZONE

@@ -13,7 +13,9 @@ from werkzeug.routing import IntegerConverter
 from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
+from portal.models import AuditEvent, BpjsBatch, CaseDocument, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
+from portal.cases.services import checklist
+from tests.cases.helpers import report_case_of
 from tests.conftest import csrf_token
 from tests.factories import LETTE, PABAENG, make_entry, make_list, make_member, make_user
 
@@ -45,7 +47,17 @@ def _records_of_another_area(app) -> dict[str, int]:
         flag = DtsenFlag(membership_id=membership.id, person_id=person.id, reason=DtsenFlagReason.ABOVE_CUTOFF, desil=6)
         db.session.add(flag)
         db.session.commit()
+        # A case of the other area, reported by its head, with a document (portal.cases).
+        case = report_case_of(other_head, person)
+        # The row alone: every probe is refused before any file would be read.
+        document = CaseDocument(case_id=case.id, type_id=checklist(case.kind)[0].id, storage_key="cases/probe.png",
+                                content_type="image/png", size=1, uploaded_by_id=other_head.id)
+        db.session.add(document)
+        db.session.commit()
         return {
+            "case_id": case.id,
+            "document_id": document.id,
+            "type_id": document.type_id,
             "user_id": other_head.id,
             "list_id": member_list.id,
             "entry_id": entry.id,

@@ -17,9 +17,11 @@ from openpyxl import load_workbook
 from werkzeug.routing import IntegerConverter
 
 from portal import clock
+from portal.cases.services import checklist
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import EntryState, ListEntry, Person, PrintDocument, PrintJob, Role
+from portal.models import CaseDocument, EntryState, ListEntry, Person, PrintDocument, PrintJob, Role
+from tests.cases.helpers import report_case_of
 from portal.reports.tables import TABLES
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import LETTE, make_entry, make_list, make_member, make_user, new_nik
@@ -117,7 +119,16 @@ def _records(app) -> dict[str, int]:
         job = PrintJob(document=PrintDocument.CARD, kelurahan_code=LETTE, rw=2, total=1)
         db.session.add(job)
         db.session.commit()
+        # A case of the area with a document row (portal.cases): URLs with two ids.
+        case = report_case_of(head, person)
+        document = CaseDocument(case_id=case.id, type_id=checklist(case.kind)[0].id, storage_key="cases/hostile.png",
+                                content_type="image/png", size=1, uploaded_by_id=head.id)
+        db.session.add(document)
+        db.session.commit()
         return {
+            "case_id": case.id,
+            "document_id": document.id,
+            "type_id": document.type_id,
             "user_id": head.id,
             "list_id": draft_list.id,
             "entry_id": entry.id,

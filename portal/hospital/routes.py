@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import refuse, roles_required
+from portal.cases.routes import REPORTER_ENDPOINTS
 from portal.extensions import limiter
 from portal.hospital import services
 from portal.hospital.forms import CardLookupForm, KpjLookupForm, NikLookupForm
@@ -21,7 +22,8 @@ from portal.ratelimit import retry_after_seconds
 bp = Blueprint("hospital", __name__, url_prefix="/rs")
 
 # What a hospital account may open besides its look-up: signing in and out, its own second
-# factor, the language switch and the static files. Everything else answers 404.
+# factor, the language switch, the static files and its facility's case reports
+# (portal.cases.routes.REPORTER_ENDPOINTS). Everything else answers 404.
 ALLOWED_ENDPOINTS = frozenset({
     "static",
     "accounts.login",
@@ -40,6 +42,10 @@ def _hospital_accounts_see_only_their_page():
     if not current_user.is_authenticated or current_user.role != Role.HOSPITAL:
         return None
     if request.endpoint in ALLOWED_ENDPOINTS or (request.endpoint or "").startswith("hospital."):
+        return None
+    if request.endpoint in REPORTER_ENDPOINTS:  # its own facility's cases (portal.cases)
+        if _facility_closed():
+            refuse(reason="facility_inactive")
         return None
     refuse(reason="role")
 

@@ -3,6 +3,7 @@
 from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role, User, UserSession
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
+from portal.models.cases import Case, CaseDocument, CaseDocumentType, CaseEvent, CaseKind, CaseState
 from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
 from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
@@ -49,6 +50,12 @@ __all__ = [
     "BpjsDeregBatch",
     "BpjsDeregItem",
     "CardHandover",
+    "Case",
+    "CaseDocument",
+    "CaseDocumentType",
+    "CaseEvent",
+    "CaseKind",
+    "CaseState",
     "Category",
     "CategorySetting",
     "CoverageMode",

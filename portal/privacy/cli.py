@@ -52,13 +52,15 @@ def report(nik: str, fmt: str, output: Path | None):
 @click.option("--apply", "apply_", is_flag=True, help="Anonymise for real (without it: a dry run that only reports).")
 def purge(apply_: bool):
     """Anonymise personal data past retention (RETENTION_REJECTED_MONTHS, RETENTION_ENDED_MONTHS)
-    and remove rows their proposer deleted (RETENTION_DELETED_MONTHS)."""
+    remove rows their proposer deleted (RETENTION_DELETED_MONTHS) and delete closed cases
+    (RETENTION_CASE_MONTHS)."""
     rejected_months = current_app.config["RETENTION_REJECTED_MONTHS"]
     ended_months = current_app.config["RETENTION_ENDED_MONTHS"]
     deleted_months = current_app.config["RETENTION_DELETED_MONTHS"]
-    if rejected_months < 1 or ended_months < 1 or deleted_months < 1:
+    case_months = current_app.config["RETENTION_CASE_MONTHS"]
+    if min(rejected_months, ended_months, deleted_months, case_months) < 1:
         raise click.UsageError("Retention periods must be at least one month.")
-    plan = retention.plan_purge(clock.today(), rejected_months, ended_months, deleted_months)
+    plan = retention.plan_purge(clock.today(), rejected_months, ended_months, deleted_months, case_months)
     click.echo(
         f"Rejected entries decided before {plan.rejected_before} ({rejected_months} months): "
         f"{len(plan.rejected_entry_ids):,} to anonymise."
@@ -71,8 +73,10 @@ def purge(apply_: bool):
         f"Rows deleted by their proposer before {plan.deleted_before} ({deleted_months} months) on lists never sent: "
         f"{len(plan.deleted_entry_ids):,} to remove."
     )
+    click.echo(f"Cases closed before {plan.cases_before} ({case_months} months): {len(plan.case_ids):,} to delete with their documents.")
     for label, ids in (
         ("entry ids", plan.rejected_entry_ids), ("person ids", plan.person_ids), ("deleted row ids", plan.deleted_entry_ids),
+        ("case ids", plan.case_ids),
     ):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")

@@ -13,22 +13,28 @@ What is kept and why:
 - rows the proposer deleted (soft-deleted, hidden from every ORM query) follow the same
   rules, and are removed outright once deleted longer ago than RETENTION_DELETED_MONTHS:
   sending their list would have removed them, and no report counts them;
-- audit events stay as they are: their details hold masked values and ids only.
+- audit events stay as they are: their details hold masked values and ids only;
+- cases of the case desk (portal.cases) closed more than RETENTION_CASE_MONTHS ago are
+  deleted with their timeline and their documents (rows and stored files): nothing counts
+  them after that; a person with a case still kept is not anonymised.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import and_, bindparam, delete, exists, not_, or_, update
+from sqlalchemy import and_, bindparam, delete, exists, not_, or_, true, update
 
 from portal import audit
 from portal.certificates.jobs import delete_expired_files
 from portal.extensions import db
 from portal.lists.services import remove_abandoned_uploads
 from portal.models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
     Certificate,
     EntryState,
     ListEntry,
@@ -71,10 +77,12 @@ class PurgePlan:
     person_entry_ids: list[int]
     deleted_before: date
     deleted_entry_ids: list[int]
+    cases_before: date | None = None
+    case_ids: list[int] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.rejected_entry_ids or self.person_ids or self.deleted_entry_ids)
+        return not (self.rejected_entry_ids or self.person_ids or self.deleted_entry_ids or self.case_ids)
 
     def summary(self) -> dict:
         """Counts and cut-off dates, for the audit event and the command's output."""
@@ -86,6 +94,8 @@ class PurgePlan:
             "person_entries": len(self.person_entry_ids),
             "deleted_before": self.deleted_before.isoformat(),
             "deleted_entries": len(self.deleted_entry_ids),
+            "cases_before": self.cases_before.isoformat() if self.cases_before else None,
+            "cases": len(self.case_ids),
         }
 
 
@@ -93,12 +103,19 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
-def plan_purge(today: date, rejected_months: int, ended_months: int, deleted_months: int) -> PurgePlan:
-    """Find rejected entries decided, people whose every membership ended, and rows their
-    proposer deleted, before the cut-offs (deleted rows count as the rows they are)."""
+def plan_purge(
+    today: date, rejected_months: int, ended_months: int, deleted_months: int, case_months: int | None = None
+) -> PurgePlan:
+    """Find rejected entries decided, people whose every membership ended, rows their
+    proposer deleted (they count as the rows they are), and cases closed, before the cut-offs."""
     rejected_before = months_before(today, rejected_months)
     ended_before = months_before(today, ended_months)
     deleted_before = months_before(today, deleted_months)
+    cases_before = months_before(today, case_months) if case_months else None
+    case_past = (
+        and_(Case.closed_at.is_not(None), Case.closed_at < _start_of(cases_before)) if cases_before else ~true()
+    )
+    case_ids = list(db.session.scalars(db.select(Case.id).where(case_past).order_by(Case.id)))
     # Removed outright, so they need no anonymising first.
     deleted_ids = list(
         db.session.scalars(
@@ -135,10 +152,13 @@ def plan_purge(today: date, rejected_months: int, ended_months: int, deleted_mon
     has_open_entry = exists().where(
         ListEntry.nik == Person.nik, ListEntry.state.in_(OPEN_STATES), ListEntry.deleted_at.is_(None)
     )
+    # A case kept past this run still needs the person's name and NIK (its PDF for BPJS).
+    kept_case = exists().where(Case.person_id == Person.id, not_(case_past))
     person_ids = list(
         db.session.scalars(
             db.select(Person.id)
-            .where(has_membership, ~has_recent_membership, ~has_open_entry, ~Person.nik.startswith(ANONYMISED_PREFIX))
+            .where(has_membership, ~has_recent_membership, ~has_open_entry, ~kept_case,
+                   ~Person.nik.startswith(ANONYMISED_PREFIX))
             .order_by(Person.id)
         )
     )
@@ -157,7 +177,8 @@ def plan_purge(today: date, rejected_months: int, ended_months: int, deleted_mon
         )
     person_entry_ids = sorted(set(person_entry_ids) - removed)
     return PurgePlan(
-        rejected_before, ended_before, rejected_ids, person_ids, person_entry_ids, deleted_before, deleted_ids
+        rejected_before, ended_before, rejected_ids, person_ids, person_entry_ids, deleted_before, deleted_ids,
+        cases_before, case_ids,
     )
 
 
@@ -227,6 +248,18 @@ def _anonymise_persons(person_ids: list[int]) -> None:
         )
 
 
+def _delete_cases(case_ids: list[int]) -> None:
+    """Delete closed cases past retention: their documents' files, then their rows."""
+    from portal.cases.documents import delete_files_of
+
+    for start in range(0, len(case_ids), CHUNK):
+        chunk = case_ids[start:start + CHUNK]
+        delete_files_of(chunk)
+        db.session.execute(delete(CaseDocument).where(CaseDocument.case_id.in_(chunk)))
+        db.session.execute(delete(CaseEvent).where(CaseEvent.case_id.in_(chunk)))
+        db.session.execute(delete(Case).where(Case.id.in_(chunk)))
+
+
 def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int, deleted_months: int) -> int:
     """Anonymise what the plan found and write one audit event for the run, for the caller
     to commit as one transaction.
@@ -236,6 +269,7 @@ def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended
     _anonymise_entries(plan.person_entry_ids)
     _anonymise_persons(plan.person_ids)
     _remove_entries(plan.deleted_entry_ids)
+    _delete_cases(plan.case_ids)
     event_id = audit.record(
         "privacy.purge",
         "retention",

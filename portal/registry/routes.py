@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.access import office_required
+from portal.cases import services as cases
 from portal.desil import review
 from portal.edge import parse_id
 from portal.extensions import db
@@ -72,6 +73,9 @@ def member(person_id: int):
         dtsen_reasons=review.REASON_LABELS,
         dtsen_statuses=review.STATUS_LABELS,
         premium_months=premium_months_by_year,
+        cases=cases.cases_of(person),
+        case_kind_labels=cases.KIND_LABELS,
+        case_state_labels=cases.STATE_LABELS,
     )
 
 

@@ -51,6 +51,18 @@ AUDIT_LABELS = {
     "certificate.print": _l("Mencetak sertifikat"),
     "bpjs.export": _l("Mengirim data ke BPJS"),
     "bpjs.kpj": _l("Mencatat nomor KPJ dari BPJS"),
+    "hospital.lookup": _l("Dicek oleh fasilitas kesehatan mitra"),
+    "case.report": _l("Melaporkan kasus kecelakaan atau kematian"),
+    "case.view": _l("Melihat kasus"),
+    "case.state": _l("Mengubah status kasus"),
+    "case.assign": _l("Menunjuk penanggung jawab kasus"),
+    "case.note": _l("Menambah catatan kasus"),
+    "case.paid": _l("Mencatat manfaat dibayar"),
+    "case.refused": _l("Mencatat penolakan klaim"),
+    "case.death_confirmed": _l("Mengonfirmasi kematian"),
+    "case.document.upload": _l("Mengunggah dokumen kasus"),
+    "case.document.download": _l("Mengunduh dokumen kasus"),
+    "case.print": _l("Mencetak laporan kasus untuk BPJS"),
 }
 
 # Fields staff may correct, in the order the form shows them. The NIK is not among them:

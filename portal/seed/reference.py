@@ -109,9 +109,12 @@ def seed_reference(year: int | None = None) -> dict[str, int]:
 
     settings = seed_settings()
     facilities = seed_facilities()
+    from portal.cases.services import seed_checklist
+
+    case_documents = seed_checklist()
     return {
         "kecamatan": kecamatan, "kelurahan": kelurahan, "categories": len(CATEGORIES),
-        "settings": settings, "facilities": facilities,
+        "settings": settings, "facilities": facilities, "case_documents": case_documents,
     }
 
 

@@ -159,7 +159,9 @@ def test_hospital_account_reaches_nothing_but_its_look_up(app, client, auth):
     _signed_in_hospital(app, auth)
     token = csrf_token(client, "/rs/cek-pasien")
     allowed = {"static", "hospital.lookup", "hospital.lookup_kpj", "hospital.lookup_card", "accounts.login", "accounts.second_factor",
-               "accounts.enrol", "accounts.security", "accounts.new_recovery_codes", "accounts.logout", "main.set_language"}
+               "accounts.enrol", "accounts.security", "accounts.new_recovery_codes", "accounts.logout", "main.set_language",
+               # Its own facility's case reports (tests/cases): the list and the report form.
+               "cases.index", "cases.report"}
     probed = 0
     with app.test_request_context():
         rules = [(rule, url_for(rule.endpoint, **{name: _value(rule, name) for name in rule.arguments}))

@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.models import BpjsBatch, BpjsDeregBatch, PartnerFacility, Role
+from portal.models import BpjsBatch, BpjsDeregBatch, CaseDocumentType, PartnerFacility, Role
+from tests.cases.helpers import report_case_of
 from tests.conftest import csrf_token
 from tests.factories import make_member, make_user
 from tests.review.helpers import pending_entries
 
 STAFF_BLUEPRINTS = ("review", "registry", "bpjs", "admin")
+# The case desk's office-only pages (its list, report form and case page serve reporters too:
+# tests/cases and tests/test_area_probing.py cover those).
+STAFF_ENDPOINTS = frozenset({
+    "cases.change_state", "cases.assign", "cases.add_note", "cases.outcome", "cases.confirm_death",
+    "cases.case_pdf", "cases.checklist", "cases.edit_checklist_item", "cases.figures",
+})
 
 
 def _staff_urls(app, ids: dict) -> list[tuple[str, str]]:
@@ -25,10 +32,12 @@ def _staff_urls(app, ids: dict) -> list[tuple[str, str]]:
         "file_format": "xlsx",
         "facility_id": ids["facility"],
         "batch_id": ids["dereg_batch"],
+        "case_id": ids["case"],
+        "type_id": ids["document_type"],
     }
     urls = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] not in STAFF_BLUEPRINTS:
+        if rule.endpoint.split(".")[0] not in STAFF_BLUEPRINTS and rule.endpoint not in STAFF_ENDPOINTS:
             continue
         path = rule.rule
         for name in rule.arguments:
@@ -49,9 +58,11 @@ def test_area_users_get_404_on_every_staff_url(app, client, auth, role):
         facility = PartnerFacility(name="RS Uji", address="", phone="")
         db.session.add_all([dereg_batch, facility])
         db.session.commit()
+        case = report_case_of(user, person)
         ids = {
             "entry": entry_id, "person": person.id, "membership": membership.id, "user": user.id,
-            "year": membership.year, "facility": facility.id, "dereg_batch": dereg_batch.id,
+            "year": membership.year, "facility": facility.id, "dereg_batch": dereg_batch.id, "case": case.id,
+            "document_type": db.session.scalar(db.select(CaseDocumentType.id).limit(1)),
         }
         urls = _staff_urls(app, ids)
     assert len(urls) >= 15

@@ -47,6 +47,15 @@ def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, cl
         dereg = db.session.scalars(db.select(BpjsDeregBatch)).all()
         assert [b.number for b in dereg] == [1] and dereg[0].member_count > 0
         assert {m.reason_code for m in deregistration.due_members()} >= {"deceased"}
+        # The case desk: an overdue accident, a death with heirs, a paid case with a document.
+        from portal.cases import services as cases
+        from portal.models import Case, CaseDocument, CaseKind, CaseState
+
+        demo_cases = db.session.scalars(db.select(Case)).all()
+        assert any(cases.is_overdue(c) for c in demo_cases)
+        assert any(c.kind == CaseKind.DEATH and c.heir_phone for c in demo_cases)
+        assert any(c.state == CaseState.PAID and c.paid_amount for c in demo_cases)
+        assert db.session.scalar(db.select(func.count()).select_from(CaseDocument)) >= 1
     with app.app_context():
         from portal.models import ProgrammeYear
         from portal.programme.budget import budget_status
