@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -22,7 +23,9 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    event,
     exists,
+    inspect,
     false,
     func,
     literal,
@@ -56,6 +59,7 @@ from portal.models import (
     User,
 )
 from portal.help.services import tel_url, whatsapp_url
+from portal.i18n import current_language
 from portal.names import canonical_name, canonical_names_match, mask_name
 
 def nik_limit_key(nik: str) -> str:
@@ -334,8 +338,8 @@ def answer_status_check(nik: str, full_name: str, channel: str, with_contacts: b
     with db.engines[READS].connect() as connection:
         answer = check_status(nik, full_name, connection=connection)
         if with_contacts and answer.found:
-            contacts = area_contacts(answer.kelurahan_code, answer.rw, connection=connection)
-            answer = replace(answer, contacts=tuple(contacts))
+            contacts = kept_area_contacts(answer.kelurahan_code, answer.rw, connection=connection)
+            answer = replace(answer, contacts=contacts)
     if answer.found:
         audit.record_soon(
             "status.checked",
@@ -500,6 +504,57 @@ def area_contacts(kelurahan_code: str | None, rw: int | None, connection: Connec
             )
         )
     return contacts
+
+
+_KEPT_CONTACTS = "area_contacts"
+# Bounds the per-process store of kept contacts (the city has 1,005 RW, in two languages).
+_KEPT_CONTACTS_MAX = 4_096
+
+
+def kept_area_contacts(
+    kelurahan_code: str | None, rw: int | None, connection: Connection | None = None
+) -> tuple[AreaContact, ...]:
+    """area_contacts, read at most once every SITE_SETTINGS_CACHE_SECONDS per RW, language
+    and process.
+
+    Every found Cek Status answer names them, and the status check is the portal's hottest
+    path: the query and its round trip were a tenth of its work. A change to an account is
+    seen at once by the process that made it (`forget_area_contacts`) and within that many
+    seconds by the others, as the help settings are.
+    """
+    kept = current_app.extensions.setdefault(_KEPT_CONTACTS, {})
+    key = (current_language(), kelurahan_code, rw)
+    found = kept.get(key)
+    now = time.monotonic()
+    if found is None or found[0] < now:
+        if len(kept) >= _KEPT_CONTACTS_MAX:
+            kept.clear()
+        found = (now + current_app.config["SITE_SETTINGS_CACHE_SECONDS"], tuple(area_contacts(kelurahan_code, rw, connection)))
+        kept[key] = found
+    return found[1]
+
+
+def forget_area_contacts() -> None:
+    """Drop the contacts this process keeps: an account was added, changed or removed."""
+    if has_app_context():
+        current_app.extensions.pop(_KEPT_CONTACTS, None)
+
+
+# What an account's contact line is made of (_CONTACTS); a sign-in's time stamps are not.
+_CONTACT_FIELDS = ("role", "active", "full_name", "kelurahan_code", "rw", "rt", "phone", "phone_public")
+
+
+@event.listens_for(User, "after_insert")
+@event.listens_for(User, "after_delete")
+def _account_added_or_removed(_mapper, _connection, _user) -> None:
+    forget_area_contacts()
+
+
+@event.listens_for(User, "after_update")
+def _account_changed(_mapper, _connection, user) -> None:
+    state = inspect(user)
+    if any(state.attrs[name].history.has_changes() for name in _CONTACT_FIELDS):
+        forget_area_contacts()
 
 
 def judge_eligibility(

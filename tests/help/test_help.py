@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import event
 
 from portal.extensions import READS, db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, Role, SiteSetting
+from portal.models import AuditEvent, Role, SiteSetting, User
 from tests.citizen.factories import make_people, unknown_nik
 from tests.citizen.test_status import _comparable, post_status
 from tests.factories import LETTE, make_member, make_user
@@ -203,3 +205,36 @@ def test_the_birth_date_is_a_typed_text_box_and_the_choices_are_large_labels(cli
     page = client.get("/cek-kelayakan").get_data(as_text=True)
     assert 'id="birth_date"' in page and 'type="date"' not in page
     assert 'class="choice" for="employer_covered-0"' in page
+
+
+def test_a_contact_changed_by_an_admin_shows_in_the_next_answer_at_once(app, client, rw_heads):
+    """Contacts are kept per process for SITE_SETTINGS_CACHE_SECONDS; a change made here is not."""
+    with app.app_context():
+        person, _ = make_member("Rahmat Hidayat", kelurahan_code=LETTE, rw=2)
+        nik = person.nik
+    assert "Daeng Baso" in post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+    with app.app_context():
+        head = db.session.scalar(db.select(User).filter_by(username="rtrw9"))
+        head.phone_public = False
+        db.session.commit()
+    page = post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+    assert "Daeng Baso" not in page and "0812-1111-2222" not in page
+    with app.app_context():
+        make_user("rtrw7", Role.RT_RW, rw=2, rt=3, phone="081277778888", phone_public=True).full_name = "Daeng Ngemba"
+        db.session.commit()
+    assert "Daeng Ngemba" in post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+
+
+def test_contacts_kept_by_another_process_are_read_again_after_the_settings_cache_time(app, client, rw_heads, monkeypatch):
+    with app.app_context():
+        person, _ = make_member("Rahmat Hidayat", kelurahan_code=LETTE, rw=2)
+        nik = person.nik
+    assert "Daeng Baso" in post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+    # Another process's change: straight in the database, so no ORM event here.
+    with app.app_context():
+        db.session.execute(db.update(User).where(User.username == "rtrw9").values(phone_public=False))
+        db.session.commit()
+    assert "Daeng Baso" in post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)  # still kept
+    later = time.monotonic() + app.config["SITE_SETTINGS_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert "Daeng Baso" not in post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
