@@ -501,7 +501,7 @@ def cases_of(person: Person) -> list[Case]:
     return list(db.session.scalars(db.select(Case).where(Case.person_id == person.id).order_by(Case.reported_at.desc())))
 
 
-# --- figures (issue 21 item 6, the case desk's own page) --------------------------------------
+# --- figures (issue 21 item 6: the case desk's page, the dashboard, the monthly PDF, /statistik) ---
 
 @dataclass(frozen=True)
 class PaidMonth:
@@ -512,38 +512,122 @@ class PaidMonth:
 
 
 @dataclass(frozen=True)
+class PaidGroup:
+    """Benefits paid in one month (its first day), kecamatan and kind of case."""
+
+    month: date
+    kecamatan_code: str
+    kecamatan: str
+    kind: CaseKind
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True)
 class CaseFigures:
-    by_kind_and_state: dict[tuple[CaseKind, CaseState], int]
+    """A year's case figures in fine groups (kind x state x kecamatan, month x kecamatan x kind),
+    from which every page adds up what it shows: one count, many views."""
+
+    year: int
+    # (kind, state, kecamatan code) -> cases reported in the year
+    reported: dict[tuple[CaseKind, CaseState, str], int]
     overdue: int
     median_days_to_payment: float | None
-    paid: list[PaidMonth]
+    paid_groups: tuple[PaidGroup, ...]
+
+    @property
+    def by_kind_and_state(self) -> dict[tuple[CaseKind, CaseState], int]:
+        totals: dict[tuple[CaseKind, CaseState], int] = {}
+        for (kind, state, _), n in self.reported.items():
+            totals[kind, state] = totals.get((kind, state), 0) + n
+        return totals
 
     def count(self, kind: CaseKind, state: CaseState) -> int:
         return self.by_kind_and_state.get((kind, state), 0)
 
     def total(self, kind: CaseKind) -> int:
-        return sum(n for (k, _), n in self.by_kind_and_state.items() if k == kind)
+        return sum(n for (k, _, _), n in self.reported.items() if k == kind)
+
+    @property
+    def reported_total(self) -> int:
+        return sum(self.reported.values())
+
+    def reported_in(self, kecamatan_code: str, kind: CaseKind) -> int:
+        return sum(n for (k, _, code), n in self.reported.items() if k == kind and code == kecamatan_code)
+
+    def paid_in(self, kecamatan_code: str, kind: CaseKind) -> tuple[int, int]:
+        """(cases paid, rupiah) of one kind in one kecamatan."""
+        groups = [g for g in self.paid_groups if g.kind == kind and g.kecamatan_code == kecamatan_code]
+        return sum(g.count for g in groups), sum(g.amount for g in groups)
+
+    @property
+    def paid(self) -> list[PaidMonth]:
+        """Benefits paid per month and kecamatan (the case desk's table)."""
+        months: dict[tuple[str, str], list[int]] = {}
+        for group in self.paid_groups:
+            totals = months.setdefault((f"{group.month:%Y-%m}", group.kecamatan), [0, 0])
+            totals[0] += group.count
+            totals[1] += group.amount
+        return [PaidMonth(month, kecamatan, count, amount) for (month, kecamatan), (count, amount) in sorted(months.items())]
+
+    @property
+    def paid_per_month(self) -> list[tuple[date, int, int]]:
+        """(month, cases paid, rupiah) per month (the dashboard and the monthly PDF)."""
+        months: dict[date, list[int]] = {}
+        for group in self.paid_groups:
+            totals = months.setdefault(group.month, [0, 0])
+            totals[0] += group.count
+            totals[1] += group.amount
+        return [(month, count, amount) for month, (count, amount) in sorted(months.items())]
+
+    @property
+    def paid_count(self) -> int:
+        return sum(g.count for g in self.paid_groups)
+
+    @property
+    def paid_amount(self) -> int:
+        return sum(g.amount for g in self.paid_groups)
 
 
-def case_figures(year: int, now: datetime | None = None) -> CaseFigures:
-    """Cases reported in `year` by kind and state, overdue now, the median days from report to
-    payment, and benefits paid (count and rupiah) per month and kecamatan; all counted in SQL."""
+def case_figures(year: int, now: datetime | None = None, *, kecamatan_code: str | None = None,
+                 through: date | None = None) -> CaseFigures:
+    """Cases reported in `year` by kind, state and kecamatan, overdue now, the median days from
+    report to payment, and benefits paid (count and rupiah) per month, kecamatan and kind; all
+    counted in SQL on indexed columns (a few thousand cases a year: no cache needed).
+
+    `kecamatan_code` narrows every figure to one kecamatan (the dashboard's filter);
+    `through` stops the year at that day (the monthly report: reports and payments up to the
+    month's end). Overdue is always counted now: a past day's states are not kept.
+    """
     from portal.models import Kecamatan
 
-    start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
-    in_year = (Case.reported_at >= start) & (Case.reported_at < end)
-    by_kind_and_state = {
-        (kind, state): count
-        for kind, state, count in db.session.execute(
-            db.select(Case.kind, Case.state, db.func.count(Case.id)).where(in_year).group_by(Case.kind, Case.state)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if through is not None:
+        last = min(last, through)
+    start, end = day_start(first), day_start(last + timedelta(days=1))
+    in_area_clause = (
+        Case.kelurahan_code.in_(db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == kecamatan_code))
+        if kecamatan_code else true()
+    )
+    in_year = (Case.reported_at >= start) & (Case.reported_at < end) & in_area_clause
+    reported = {
+        (kind, state, code): count
+        for kind, state, code, count in db.session.execute(
+            db.select(Case.kind, Case.state, Kelurahan.kecamatan_code, db.func.count(Case.id))
+            .join(Kelurahan, Kelurahan.code == Case.kelurahan_code)
+            .where(in_year)
+            .group_by(Case.kind, Case.state, Kelurahan.kecamatan_code)
         )
     }
-    overdue = db.session.scalar(db.select(db.func.count(Case.id)).where(overdue_clause(now or utcnow())))
+    overdue = db.session.scalar(
+        db.select(db.func.count(Case.id)).where(overdue_clause(now or utcnow()), in_area_clause)
+    )
     # Days from the report's (Makassar) day to the payment day, for the year's paid cases.
     waits = sorted(
         (paid_on - _local_day(reported_at)).days
         for paid_on, reported_at in db.session.execute(
-            db.select(Case.paid_on, Case.reported_at).where(in_year, Case.state == CaseState.PAID, Case.paid_on.is_not(None))
+            db.select(Case.paid_on, Case.reported_at)
+            .where(in_year, Case.state == CaseState.PAID, Case.paid_on.is_not(None), Case.paid_on <= last)
         )
     )
     median = None
@@ -551,16 +635,20 @@ def case_figures(year: int, now: datetime | None = None) -> CaseFigures:
         middle = len(waits) // 2
         median = float(waits[middle]) if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
     paid_rows = db.session.execute(
-        db.select(Case.paid_on, Kecamatan.name, db.func.count(Case.id), db.func.coalesce(db.func.sum(Case.paid_amount), 0))
+        db.select(Case.paid_on, Kecamatan.code, Kecamatan.name, Case.kind, db.func.count(Case.id),
+                  db.func.coalesce(db.func.sum(Case.paid_amount), 0))
         .join(Kelurahan, Kelurahan.code == Case.kelurahan_code)
         .join(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
-        .where(Case.state == CaseState.PAID, Case.paid_on >= date(year, 1, 1), Case.paid_on < date(year + 1, 1, 1))
-        .group_by(Case.paid_on, Kecamatan.name)
+        .where(Case.state == CaseState.PAID, Case.paid_on >= first, Case.paid_on <= last, in_area_clause)
+        .group_by(Case.paid_on, Kecamatan.code, Kecamatan.name, Case.kind)
     ).all()
-    months: dict[tuple[str, str], list[int]] = {}
-    for paid_on, kecamatan, count, amount in paid_rows:
-        totals = months.setdefault((f"{paid_on:%Y-%m}", kecamatan), [0, 0])
+    groups: dict[tuple[date, str, str, CaseKind], list[int]] = {}
+    for paid_on, code, name, kind, count, amount in paid_rows:
+        totals = groups.setdefault((paid_on.replace(day=1), code, name, kind), [0, 0])
         totals[0] += count
         totals[1] += int(amount)
-    paid = [PaidMonth(month, kecamatan, count, amount) for (month, kecamatan), (count, amount) in sorted(months.items())]
-    return CaseFigures(by_kind_and_state, overdue, median, paid)
+    paid = tuple(
+        PaidGroup(month, code, name, kind, count, amount)
+        for (month, code, name, kind), (count, amount) in sorted(groups.items(), key=lambda item: (item[0][0], item[0][2], item[0][3].value))
+    )
+    return CaseFigures(year, reported, overdue, median, paid)

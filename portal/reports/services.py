@@ -418,6 +418,15 @@ def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
     return Budget(rows, programme_year.term_months, ceiling)
 
 
+def report_cases(filters: ReportFilters):
+    """The case desk's figures for a report (portal.cases.services.case_figures): the year's,
+    narrowed to the report's kecamatan, up to the month's end for the monthly report.
+    Cases carry no category: the category filter does not narrow them."""
+    from portal.cases.services import case_figures
+
+    return case_figures(filters.year, kecamatan_code=filters.kecamatan_code, through=filters.as_of)
+
+
 def year_budget(year: int, recount: bool = False):
     """The year's ceiling, committed, remaining and forecast (portal.programme.budget), city-wide;
     kept as long as the report counts, recounted by the refresh job (`recount`, so no page
@@ -507,6 +516,20 @@ def apportion(total: int, weights: Mapping[str, int]) -> dict[str, int]:
 
 SMALL = f"<{SMALL_CELL}"
 NOT_SMALL = f"≥{SMALL_CELL}"
+
+
+def suppress_small_total(values: list[int], published: list[int | str]) -> int | str:
+    """A table's total, safe to publish beside its cells as `suppress_small_cells` published them.
+
+    A total under 5 is hidden like a cell ("<5"); so is one that would give away the only hidden
+    cell (the others all published), as "≥5". Tables of cases are small: their totals need it.
+    """
+    total = sum(values)
+    if 0 < total < SMALL_CELL:
+        return SMALL
+    if sum(1 for cell in published if isinstance(cell, str)) == 1:
+        return NOT_SMALL
+    return total
 
 
 def suppress_small_cells(values: list[int]) -> list[int | str]:
