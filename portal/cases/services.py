@@ -604,7 +604,8 @@ def case_figures(year: int, now: datetime | None = None, *, kecamatan_code: str 
     first, last = date(year, 1, 1), date(year, 12, 31)
     if through is not None:
         last = min(last, through)
-    start, end = day_start(first), day_start(last + timedelta(days=1))
+    # In UTC: SQLite stores naive UTC and would compare a Makassar-aware bound by its wall time.
+    start, end = (day_start(day).astimezone(timezone.utc) for day in (first, last + timedelta(days=1)))
     in_area_clause = (
         Case.kelurahan_code.in_(db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == kecamatan_code))
         if kecamatan_code else true()
