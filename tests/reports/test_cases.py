@@ -68,10 +68,10 @@ def test_the_dashboard_shows_cases_by_kind_and_state_overdue_days_to_payment_and
     section = _section(client.get("/laporan/").get_data(as_text=True), "cases")
     assert "Kasus kecelakaan kerja dan kematian" in section
     assert _stats(section) == {
-        "Kasus dilaporkan": "4",
+        "Kasus yang dilaporkan": "4",
         "Terlambat dikirim ke BPJS (tahap I), sekarang": "1",
         "Median hari dari laporan sampai dibayar": "0.0",
-        "Manfaat dibayar": "1",
+        "Kasus yang manfaatnya dibayar": "1",
         "Jumlah manfaat dibayar": "Rp 1.500.000",
     }
     assert _row(section, "Dilaporkan") == ["2", "1"]  # accidents, deaths
@@ -84,8 +84,8 @@ def test_the_dashboards_kecamatan_filter_narrows_the_case_figures(app, client, a
     _cases(app)
     auth.login("staff1")
     section = _section(client.get(f"/laporan/?year={YEAR}&kecamatan={TAMALATE}").get_data(as_text=True), "cases")
-    assert _stats(section)["Kasus dilaporkan"] == "1"
-    assert _stats(section)["Manfaat dibayar"] == "0"
+    assert _stats(section)["Kasus yang dilaporkan"] == "1"
+    assert _stats(section)["Kasus yang manfaatnya dibayar"] == "0"
     assert _stats(section)["Median hari dari laporan sampai dibayar"] == "—"
     assert "Belum ada manfaat yang dibayar pada periode ini." in section
     # The htmx refresh of the filters answers with the same section.
@@ -117,7 +117,7 @@ def test_the_monthly_pdf_counts_cases_up_to_the_months_end(app, client, auth):
     auth.login("staff1")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/laporan/bulanan.pdf?year={YEAR}&month=1").data)).pages)
     flat = re.sub(r"\s+", " ", text)
-    assert "Kasus dilaporkan 0" in flat and "Manfaat dibayar 0" in flat
+    assert "Kasus yang dilaporkan 0" in flat and "Kasus yang manfaatnya dibayar 0" in flat
     assert "Belum ada manfaat yang dibayar pada periode ini." in flat
 
 
@@ -160,4 +160,4 @@ def test_statistik_publishes_cases_and_benefits_where_cells_are_large_enough(app
     # The same counts as the case desk's own page and the dashboard.
     auth.login("staff1")
     dashboard = _stats(_section(client.get("/laporan/").get_data(as_text=True), "cases"))
-    assert dashboard["Kasus dilaporkan"] == "13" and dashboard["Jumlah manfaat dibayar"] == "Rp 13.000.000"
+    assert dashboard["Kasus yang dilaporkan"] == "13" and dashboard["Jumlah manfaat dibayar"] == "Rp 13.000.000"
