@@ -161,3 +161,16 @@ def test_statistik_publishes_cases_and_benefits_where_cells_are_large_enough(app
     auth.login("staff1")
     dashboard = _stats(_section(client.get("/laporan/").get_data(as_text=True), "cases"))
     assert dashboard["Kasus yang dilaporkan"] == "13" and dashboard["Jumlah manfaat dibayar"] == "Rp 13.000.000"
+
+
+def test_the_demo_cases_show_on_the_dashboard_and_statistik(app, runner, client, auth):
+    result = runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"])
+    assert result.exit_code == 0, result.output
+    auth.login("staff1", "demo-password-2026")
+    figures = _stats(_section(client.get("/laporan/").get_data(as_text=True), "cases"))
+    if clock.today().timetuple().tm_yday > 20:  # the demo's cases were reported this year
+        assert figures["Kasus yang dilaporkan"] == "3"
+        assert figures["Jumlah manfaat dibayar"] == "Rp 3.750.000"
+    assert figures["Terlambat dikirim ke BPJS (tahap I), sekarang"] == "1"
+    public = _section(client.get("/statistik").get_data(as_text=True), "stats-cases")
+    assert "&lt;5" in public and "3.750.000" not in public
