@@ -174,3 +174,25 @@ def test_the_demo_cases_show_on_the_dashboard_and_statistik(app, runner, client,
     assert figures["Terlambat dikirim ke BPJS (tahap I), sekarang"] == "1"
     public = _section(client.get("/statistik").get_data(as_text=True), "stats-cases")
     assert "&lt;5" in public and "3.750.000" not in public
+
+
+def test_the_refresh_job_counts_the_case_figures_the_dashboard_narrows_without_counting(app_factory):
+    from portal.seed.reference import seed_reference
+    from tests.conftest import AuthActions
+
+    app = app_factory(REPORTS_CACHE_SECONDS=300)
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+    _cases(app, paid=())
+    assert app.test_cli_runner().invoke(args=["reports", "refresh"]).exit_code == 0
+    with app.app_context():  # reported after the job: the dashboard has not counted it yet
+        staff = db.session.scalar(db.select(User).filter_by(username="staff1"))
+        report_case_of(staff, make_member("Sitti Aminah", kelurahan_code=PABAENG)[0])
+    client = app.test_client()
+    AuthActions(client).login("staff1")
+    narrowed = _stats(_section(client.get(f"/laporan/?kecamatan={TAMALATE}").get_data(as_text=True), "cases"))
+    assert narrowed["Kasus yang dilaporkan"] == "1"
+    assert app.test_cli_runner().invoke(args=["reports", "refresh"]).exit_code == 0
+    narrowed = _stats(_section(client.get(f"/laporan/?kecamatan={TAMALATE}").get_data(as_text=True), "cases"))
+    assert narrowed["Kasus yang dilaporkan"] == "2"
