@@ -501,7 +501,7 @@ def cases_of(person: Person) -> list[Case]:
     return list(db.session.scalars(db.select(Case).where(Case.person_id == person.id).order_by(Case.reported_at.desc())))
 
 
-# --- figures (issue 21 item 6, the case desk's own page) --------------------------------------
+# --- figures (issue 21 item 6: the case desk's page, the dashboard, the monthly PDF, /statistik) ---
 
 @dataclass(frozen=True)
 class PaidMonth:
@@ -512,55 +512,181 @@ class PaidMonth:
 
 
 @dataclass(frozen=True)
-class CaseFigures:
-    by_kind_and_state: dict[tuple[CaseKind, CaseState], int]
-    overdue: int
-    median_days_to_payment: float | None
-    paid: list[PaidMonth]
+class PaidGroup:
+    """Benefits paid in one month (its first day), kecamatan and kind of case."""
 
+    month: date
+    kecamatan_code: str
+    kecamatan: str
+    kind: CaseKind
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    """A year's case figures in fine groups (kind x state x kecamatan, month x kecamatan x kind,
+    days to payment x kecamatan), from which every page adds up what it shows, any kecamatan
+    included (`narrowed`): one count, many views. Plain values: the reports cache them."""
+
+    year: int
+    computed_at: datetime
+    # (kind, state, kecamatan code) -> cases reported in the year
+    reported: dict[tuple[CaseKind, CaseState, str], int]
+    # kecamatan code -> cases overdue now
+    overdue_by_kecamatan: dict[str, int]
+    # (kecamatan code, days from report to payment) -> paid cases reported in the year
+    waits: dict[tuple[str, int], int]
+    paid_groups: tuple[PaidGroup, ...]
+
+    def narrowed(self, kecamatan_code: str | None) -> CaseFigures:
+        """The same figures for one kecamatan (all of them when None)."""
+        if not kecamatan_code:
+            return self
+        return CaseFigures(
+            self.year, self.computed_at,
+            {key: n for key, n in self.reported.items() if key[2] == kecamatan_code},
+            {code: n for code, n in self.overdue_by_kecamatan.items() if code == kecamatan_code},
+            {key: n for key, n in self.waits.items() if key[0] == kecamatan_code},
+            tuple(g for g in self.paid_groups if g.kecamatan_code == kecamatan_code),
+        )
+
+    @property
+    def overdue(self) -> int:
+        return sum(self.overdue_by_kecamatan.values())
+
+    @property
+    def median_days_to_payment(self) -> float | None:
+        days: dict[int, int] = {}
+        for (_, wait), n in self.waits.items():
+            days[wait] = days.get(wait, 0) + n
+        count = sum(days.values())
+        if not count:
+            return None
+
+        def nth(position: int) -> int:  # the position-th smallest wait, from 0
+            seen = 0
+            for wait in sorted(days):
+                seen += days[wait]
+                if position < seen:
+                    return wait
+            raise IndexError(position)
+
+        middle = count // 2
+        return float(nth(middle)) if count % 2 else (nth(middle - 1) + nth(middle)) / 2
+
+    @property
+    def by_kind_and_state(self) -> dict[tuple[CaseKind, CaseState], int]:
+        totals: dict[tuple[CaseKind, CaseState], int] = {}
+        for (kind, state, _), n in self.reported.items():
+            totals[kind, state] = totals.get((kind, state), 0) + n
+        return totals
     def count(self, kind: CaseKind, state: CaseState) -> int:
         return self.by_kind_and_state.get((kind, state), 0)
 
     def total(self, kind: CaseKind) -> int:
-        return sum(n for (k, _), n in self.by_kind_and_state.items() if k == kind)
+        return sum(n for (k, _, _), n in self.reported.items() if k == kind)
+
+    @property
+    def reported_total(self) -> int:
+        return sum(self.reported.values())
+
+    def reported_in(self, kecamatan_code: str, kind: CaseKind) -> int:
+        return sum(n for (k, _, code), n in self.reported.items() if k == kind and code == kecamatan_code)
+
+    def paid_in(self, kecamatan_code: str, kind: CaseKind) -> tuple[int, int]:
+        """(cases paid, rupiah) of one kind in one kecamatan."""
+        groups = [g for g in self.paid_groups if g.kind == kind and g.kecamatan_code == kecamatan_code]
+        return sum(g.count for g in groups), sum(g.amount for g in groups)
+
+    @property
+    def paid(self) -> list[PaidMonth]:
+        """Benefits paid per month and kecamatan (the case desk's table)."""
+        months: dict[tuple[str, str], list[int]] = {}
+        for group in self.paid_groups:
+            totals = months.setdefault((f"{group.month:%Y-%m}", group.kecamatan), [0, 0])
+            totals[0] += group.count
+            totals[1] += group.amount
+        return [PaidMonth(month, kecamatan, count, amount) for (month, kecamatan), (count, amount) in sorted(months.items())]
+
+    @property
+    def paid_per_month(self) -> list[tuple[date, int, int]]:
+        """(month, cases paid, rupiah) per month (the dashboard and the monthly PDF)."""
+        months: dict[date, list[int]] = {}
+        for group in self.paid_groups:
+            totals = months.setdefault(group.month, [0, 0])
+            totals[0] += group.count
+            totals[1] += group.amount
+        return [(month, count, amount) for month, (count, amount) in sorted(months.items())]
+
+    @property
+    def paid_count(self) -> int:
+        return sum(g.count for g in self.paid_groups)
+
+    @property
+    def paid_amount(self) -> int:
+        return sum(g.amount for g in self.paid_groups)
 
 
-def case_figures(year: int, now: datetime | None = None) -> CaseFigures:
-    """Cases reported in `year` by kind and state, overdue now, the median days from report to
-    payment, and benefits paid (count and rupiah) per month and kecamatan; all counted in SQL."""
+def case_figures(year: int, now: datetime | None = None, *, kecamatan_code: str | None = None,
+                 through: date | None = None) -> CaseFigures:
+    """Cases reported in `year` by kind, state and kecamatan, overdue now, days from report to
+    payment, and benefits paid (count and rupiah) per month, kecamatan and kind; counted in SQL.
+
+    `through` stops the year at that day (the monthly report: reports and payments up to the
+    month's end); `kecamatan_code` narrows the figures to one kecamatan. Overdue is always
+    counted now: a past day's states are not kept. The reports cache this count
+    (portal.reports.services.report_cases); the case desk's own page counts it live.
+    """
     from portal.models import Kecamatan
 
-    start, end = day_start(date(year, 1, 1)), day_start(date(year + 1, 1, 1))
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if through is not None:
+        last = min(last, through)
+    # In UTC: SQLite stores naive UTC and would compare a Makassar-aware bound by its wall time.
+    start, end = (day_start(day).astimezone(timezone.utc) for day in (first, last + timedelta(days=1)))
     in_year = (Case.reported_at >= start) & (Case.reported_at < end)
-    by_kind_and_state = {
-        (kind, state): count
-        for kind, state, count in db.session.execute(
-            db.select(Case.kind, Case.state, db.func.count(Case.id)).where(in_year).group_by(Case.kind, Case.state)
+    kecamatan = Kelurahan.kecamatan_code
+    reported = {
+        (kind, state, code): count
+        for kind, state, code, count in db.session.execute(
+            db.select(Case.kind, Case.state, kecamatan, db.func.count(Case.id))
+            .join(Kelurahan, Kelurahan.code == Case.kelurahan_code)
+            .where(in_year)
+            .group_by(Case.kind, Case.state, kecamatan)
         )
     }
-    overdue = db.session.scalar(db.select(db.func.count(Case.id)).where(overdue_clause(now or utcnow())))
+    overdue = dict(db.session.execute(
+        db.select(kecamatan, db.func.count(Case.id))
+        .join(Kelurahan, Kelurahan.code == Case.kelurahan_code)
+        .where(overdue_clause(now or utcnow()))
+        .group_by(kecamatan)
+    ).all())
     # Days from the report's (Makassar) day to the payment day, for the year's paid cases.
-    waits = sorted(
-        (paid_on - _local_day(reported_at)).days
-        for paid_on, reported_at in db.session.execute(
-            db.select(Case.paid_on, Case.reported_at).where(in_year, Case.state == CaseState.PAID, Case.paid_on.is_not(None))
-        )
-    )
-    median = None
-    if waits:
-        middle = len(waits) // 2
-        median = float(waits[middle]) if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    waits: dict[tuple[str, int], int] = {}
+    for code, paid_on, reported_at in db.session.execute(
+        db.select(kecamatan, Case.paid_on, Case.reported_at)
+        .join(Kelurahan, Kelurahan.code == Case.kelurahan_code)
+        .where(in_year, Case.state == CaseState.PAID, Case.paid_on.is_not(None), Case.paid_on <= last)
+    ):
+        key = (code, (paid_on - _local_day(reported_at)).days)
+        waits[key] = waits.get(key, 0) + 1
     paid_rows = db.session.execute(
-        db.select(Case.paid_on, Kecamatan.name, db.func.count(Case.id), db.func.coalesce(db.func.sum(Case.paid_amount), 0))
+        db.select(Case.paid_on, Kecamatan.code, Kecamatan.name, Case.kind, db.func.count(Case.id),
+                  db.func.coalesce(db.func.sum(Case.paid_amount), 0))
         .join(Kelurahan, Kelurahan.code == Case.kelurahan_code)
         .join(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
-        .where(Case.state == CaseState.PAID, Case.paid_on >= date(year, 1, 1), Case.paid_on < date(year + 1, 1, 1))
-        .group_by(Case.paid_on, Kecamatan.name)
+        .where(Case.state == CaseState.PAID, Case.paid_on >= first, Case.paid_on <= last)
+        .group_by(Case.paid_on, Kecamatan.code, Kecamatan.name, Case.kind)
     ).all()
-    months: dict[tuple[str, str], list[int]] = {}
-    for paid_on, kecamatan, count, amount in paid_rows:
-        totals = months.setdefault((f"{paid_on:%Y-%m}", kecamatan), [0, 0])
+    groups: dict[tuple[date, str, str, CaseKind], list[int]] = {}
+    for paid_on, code, name, kind, count, amount in paid_rows:
+        totals = groups.setdefault((paid_on.replace(day=1), code, name, kind), [0, 0])
         totals[0] += count
         totals[1] += int(amount)
-    paid = [PaidMonth(month, kecamatan, count, amount) for (month, kecamatan), (count, amount) in sorted(months.items())]
-    return CaseFigures(by_kind_and_state, overdue, median, paid)
+    paid = tuple(
+        PaidGroup(month, code, name, kind, count, amount)
+        for (month, code, name, kind), (count, amount) in sorted(groups.items(), key=lambda item: (item[0][0], item[0][2], item[0][3].value))
+    )
+    figures = CaseFigures(year, datetime.now(timezone.utc), reported, overdue, waits, paid)
+    return figures.narrowed(kecamatan_code)

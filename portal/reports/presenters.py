@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from portal.reports.charts import grouped_bar_chart, hbar_chart
 from portal.reports.figures import CoverageRow, Report
-from portal.reports.services import suppress_small_cells
+from portal.reports.services import suppress_small_cells, suppress_small_total
 
 def _coverage_chart(rows: list[CoverageRow], language: str, published: list[int | str] | None = None):
     """Percent of target when every row has one, else the member counts."""
@@ -97,3 +97,57 @@ def public_charts(report: Report, language: str) -> dict:
         name: _coverage_chart([p.row for p in rows], language, [p.members for p in rows])
         for name, rows in tables.items()
     }
+
+
+@dataclass(frozen=True)
+class PublicCaseColumn:
+    """One column of the public case table: its cells (per kecamatan) and its total, suppressed."""
+
+    cells: list[int | str]
+    total: int | str
+
+
+@dataclass(frozen=True)
+class PublicCases:
+    """Cases reported and benefits paid per kecamatan and kind, safe to publish.
+
+    Every count column is suppressed on its own (suppress_small_cells) with its total
+    (suppress_small_total); a rupiah cell or total is shown only where its count is, so a
+    hidden count's benefit cannot be read off. No column adds up the kinds of a row, so no
+    row total can give a hidden cell away either.
+    """
+
+    kecamatan: list[CoverageRow]
+    kinds: list
+    reported: dict  # kind -> PublicCaseColumn
+    paid: dict  # kind -> PublicCaseColumn
+    amount: dict  # kind -> PublicCaseColumn
+
+    def rows(self):
+        """(kecamatan row, [(reported, paid, rupiah) per kind]) for the template."""
+        for i, row in enumerate(self.kecamatan):
+            yield row, [(self.reported[k].cells[i], self.paid[k].cells[i], self.amount[k].cells[i]) for k in self.kinds]
+
+    def totals(self):
+        return [(self.reported[k].total, self.paid[k].total, self.amount[k].total) for k in self.kinds]
+
+
+def _column(values: list[int]) -> PublicCaseColumn:
+    published = suppress_small_cells(values)
+    return PublicCaseColumn(published, suppress_small_total(values, published))
+
+
+def _amounts(values: list[int], counts: PublicCaseColumn) -> PublicCaseColumn:
+    cells = [amount if isinstance(count, int) else None for amount, count in zip(values, counts.cells)]
+    return PublicCaseColumn(cells, sum(values) if isinstance(counts.total, int) else None)
+
+
+def public_cases(figures, kecamatan: list[CoverageRow], kinds: list) -> PublicCases:
+    """The case desk's year figures per kecamatan and kind, with small cells hidden."""
+    reported, paid, amount = {}, {}, {}
+    for kind in kinds:
+        reported[kind] = _column([figures.reported_in(row.code, kind) for row in kecamatan])
+        paid_cells = [figures.paid_in(row.code, kind) for row in kecamatan]
+        paid[kind] = _column([count for count, _ in paid_cells])
+        amount[kind] = _amounts([rupiah for _, rupiah in paid_cells], paid[kind])
+    return PublicCases(kecamatan, list(kinds), reported, paid, amount)

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import office_required, roles_required
+from portal.cases.services import KIND_LABELS, STATE_LABELS
 from portal.extensions import db
 from portal.hx import render
 from portal.i18n import current_language
@@ -25,7 +26,14 @@ from portal.reports.forms import (
     targets_form,
 )
 from portal.reports.figures import ReportFilters
-from portal.reports.services import build_report, invalidate_reports, save_targets, target_fields, year_budget
+from portal.reports.services import (
+    build_report,
+    invalidate_reports,
+    report_cases,
+    save_targets,
+    target_fields,
+    year_budget,
+)
 
 bp = Blueprint("reports", __name__)
 
@@ -63,6 +71,9 @@ def dashboard():
         monthly_form=MonthlyReportForm(None),
         now=datetime.now(timezone.utc),
         year_budget=year_budget(filters.year),
+        cases=report_cases(filters),
+        kind_labels=KIND_LABELS,
+        state_labels=STATE_LABELS,
     )
 
 
@@ -100,6 +111,9 @@ def monthly_pdf():
         charts=presenters.charts(report, current_language()),
         month_start=date(filters.year, filters.month, 1),
         year_budget=year_budget(filters.year),
+        cases=report_cases(filters),
+        kind_labels=KIND_LABELS,
+        state_labels=STATE_LABELS,
         printed_by=current_user.full_name or current_user.username,
     )
     audit.record("report.print", "report", "monthly", year=filters.year, month=filters.month)
@@ -151,7 +165,8 @@ def targets(year: int):
 def public_stats():
     """Coverage per kecamatan and category for everyone: no personal data, small cells hidden."""
     form = PublicStatsForm(request.args)
-    report = build_report(form.filters())
+    filters = form.filters()
+    report = build_report(filters)
     return render(
         "reports/stats.html",
         block="report",
@@ -159,6 +174,8 @@ def public_stats():
         report=report,
         public=presenters.public_tables(report),
         charts=presenters.public_charts(report, current_language()),
+        cases=presenters.public_cases(report_cases(filters), report.by_kecamatan, list(KIND_LABELS)),
+        kind_labels=KIND_LABELS,
     )
 
 

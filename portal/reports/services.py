@@ -108,23 +108,24 @@ def build_report(filters: ReportFilters) -> Report:
     once the response has gone out; past the full age they are recounted before answering.
     """
     max_age = current_app.config["REPORTS_CACHE_SECONDS"]
-    counts = _cached_or_counted(filters, lambda: count_period(filters.year, filters.month), max_age)
+    counts = _cached_or_counted(report_cache_key(filters), lambda: count_period(filters.year, filters.month), max_age)
     return report_from_counts(filters, counts, max_age)
 
 
 def refresh_year_counts(year: int) -> PeriodCounts:
     """Recount the year's figures now and cache them (the job behind `flask reports refresh`),
-    the dashboard's budget figures (`year_budget`) with them."""
+    the dashboard's budget figures (`year_budget`) and the case figures (`report_cases`) with them."""
     max_age = current_app.config["REPORTS_CACHE_SECONDS"]
     counts = _count_and_store(report_cache_key(ReportFilters(year)), lambda: count_period(year), max(max_age, 1))
     year_budget(year, recount=True)
+    _count_and_store(cases_cache_key(ReportFilters(year)), lambda: _count_cases(ReportFilters(year)), max(max_age, 1))
     return counts
 
 
-def _cached_or_counted(filters: ReportFilters, count, max_age: int):
+def _cached_or_counted(key: str, count, max_age: int):
+    """What `count` counted (anything with a computed_at), cached under `key` for `max_age`."""
     if max_age <= 0:
         return count()
-    key = report_cache_key(filters)
     counts = cache.get(key)
     age = (datetime.now(timezone.utc) - counts.computed_at).total_seconds() if counts else None
     if counts is None or age >= max_age:
@@ -418,6 +419,31 @@ def _budget_rows(groups, programme_year: ProgrammeYear) -> Budget:
     return Budget(rows, programme_year.term_months, ceiling)
 
 
+def cases_cache_key(filters: ReportFilters) -> str:
+    """Where a year's (or a month's) case figures are cached, shared by every kecamatan."""
+    scope = f"month:{filters.year}-{filters.month:02d}" if filters.month else f"year:{filters.year}"
+    return f"reports:cases:v1:{cache.get(GENERATION_KEY) or 0}:{scope}"
+
+
+def _count_cases(filters: ReportFilters):
+    from portal.cases.services import case_figures
+
+    return case_figures(filters.year, through=filters.as_of)
+
+
+def report_cases(filters: ReportFilters):
+    """The case desk's figures for a report (portal.cases.services.case_figures): the year's,
+    up to the month's end for the monthly report, narrowed to the report's kecamatan.
+
+    Counted once per year (or month) for the whole city, kept like the coverage counts
+    (REPORTS_CACHE_SECONDS, recounted by `flask reports refresh`), and narrowed from there,
+    so no kecamatan waits for a count. Cases carry no category: that filter does not apply.
+    """
+    max_age = current_app.config["REPORTS_CACHE_SECONDS"]
+    figures = _cached_or_counted(cases_cache_key(filters), lambda: _count_cases(filters), max_age)
+    return figures.narrowed(filters.kecamatan_code)
+
+
 def year_budget(year: int, recount: bool = False):
     """The year's ceiling, committed, remaining and forecast (portal.programme.budget), city-wide;
     kept as long as the report counts, recounted by the refresh job (`recount`, so no page
@@ -507,6 +533,20 @@ def apportion(total: int, weights: Mapping[str, int]) -> dict[str, int]:
 
 SMALL = f"<{SMALL_CELL}"
 NOT_SMALL = f"≥{SMALL_CELL}"
+
+
+def suppress_small_total(values: list[int], published: list[int | str]) -> int | str:
+    """A table's total, safe to publish beside its cells as `suppress_small_cells` published them.
+
+    A total under 5 is hidden like a cell ("<5"); so is one that would give away the only hidden
+    cell (the others all published), as "≥5". Tables of cases are small: their totals need it.
+    """
+    total = sum(values)
+    if 0 < total < SMALL_CELL:
+        return SMALL
+    if sum(1 for cell in published if isinstance(cell, str)) == 1:
+        return NOT_SMALL
+    return total
 
 
 def suppress_small_cells(values: list[int]) -> list[int | str]:
