@@ -344,10 +344,10 @@ def record_refusal(case: Case, reason: str, actor: User) -> None:
 def confirm_death(case: Case, actor: User) -> list[Membership]:
     """Staff confirmed the death: the person's active cover ends (deceased, on the day of death).
 
-    Through the registry's ending (portal.renewal.reverification.end_membership), so a
+    Through the registry's ending (portal.memberships.services.end_membership), so a
     renewal already carried into next year ends too and the de-registration file reports it.
     """
-    from portal.renewal.reverification import end_membership
+    from portal.memberships.services import end_membership
 
     if case.kind != CaseKind.DEATH:
         raise CaseError(_l("Hanya kasus kematian yang mengakhiri kepesertaan."))

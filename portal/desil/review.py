@@ -165,7 +165,7 @@ def decide(flag: DtsenFlag, decision: str, actor: User, *, note: str = "", end_r
            end_date: date | None = None, bulk: bool = False) -> None:
     """Keep the member until the year's end (note required) or end the membership (reason
     and date); audited. The caller commits."""
-    from portal.renewal.reverification import end_membership
+    from portal.memberships.services import end_membership
 
     if flag.status != DtsenFlagStatus.OPEN:
         raise ReviewError(_("Tinjauan ini sudah diputuskan."))

@@ -23,6 +23,7 @@ from portal.models import (
     CategorySetting,
     CoverageMode,
     CoverageStart,
+    EndReason,
     Membership,
     MembershipNumberSequence,
     MembershipStatus,
@@ -166,6 +167,31 @@ def grant_membership(
     )
     db.session.add(membership)
     return membership
+
+
+def end_membership(membership: Membership, reason: EndReason, day: date, note: str = "") -> None:
+    """End cover on `day` (a death, a move, employer cover, another reason) and the renewals
+    that already carried the member into a later year.
+
+    The last day of cover becomes `day` (never later than the period's own end), so the
+    contribution ledger and the budget count the months up to it and no further
+    (portal.contributions.ledger). A renewal whose cover had not started by `day` ends with
+    no day of cover at all: its last day is the day before its first. The reason is kept for
+    the de-registration file. The caller audits the membership it ended; the renewals
+    ended with it are audited here."""
+    from portal.renewal.services import renewal_chain
+
+    for ending in renewal_chain(membership):
+        if ending.status != MembershipStatus.ACTIVE:
+            continue
+        ending.status = MembershipStatus.ENDED
+        ending.end_reason = reason
+        ending.end_note = note or None
+        ending.ended_at = utcnow()
+        ending.ends_on = min(ending.ends_on, day) if day >= ending.starts_on else ending.starts_on - timedelta(days=1)
+        if ending is not membership:
+            audit.record("membership.end", "membership", ending.id, person_id=ending.person_id,
+                         number=ending.number, reason=reason.value, via="renewal_chain")
 
 
 def new_verification_code() -> str:

@@ -3,6 +3,16 @@
 from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role, User, UserSession
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
+from portal.models.contributions import (
+    Bill,
+    BillDifference,
+    BillLine,
+    BillStatus,
+    DifferenceKind,
+    Payment,
+    PaymentMonth,
+    Resolution,
+)
 from portal.models.cases import Case, CaseDocument, CaseDocumentType, CaseEvent, CaseKind, CaseState
 from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
@@ -45,6 +55,10 @@ __all__ = [
     "PROGRAMMES",
     "ApiKey",
     "AuditEvent",
+    "Bill",
+    "BillDifference",
+    "BillLine",
+    "BillStatus",
     "BpjsBatch",
     "BpjsBatchItem",
     "BpjsDeregBatch",
@@ -63,6 +77,7 @@ __all__ = [
     "Certificate",
     "CertificateScan",
     "DesilHistory",
+    "DifferenceKind",
     "DesilRecord",
     "DtsenFlag",
     "DtsenFlagReason",
@@ -80,6 +95,8 @@ __all__ = [
     "MembershipNumberSequence",
     "MembershipStatus",
     "PartnerFacility",
+    "Payment",
+    "PaymentMonth",
     "PendingLogin",
     "Person",
     "PrintDocument",
@@ -88,6 +105,7 @@ __all__ = [
     "PrintRecord",
     "ProgrammeYear",
     "RenewalDecision",
+    "Resolution",
     "RenewalOutcome",
     "RenewalRun",
     "RenewalRunStatus",

@@ -10,10 +10,11 @@ The rule every figure here follows (docs/budget.md says the same to operators):
 - A month costs the monthly premium of the membership's programmes at the budget year's
   rates and the person's declared income (at least the income floor): JKK at its rate,
   JKM flat, JHT at its rate, rounded down to the rupiah as ProgrammeYear.monthly_premium.
-- Committed for year Y = the sum, over every membership staff did not end (active, or
-  expired after its period ran out), of its months in Y times its monthly premium. Ended
-  memberships (deceased, moved away, covered by an employer) are left out: the city stops
-  paying for them.
+- Committed for year Y = the sum, over every membership, of its months in Y times its
+  monthly premium: the contribution ledger's months of Y (portal.contributions.ledger). A
+  membership that ended (a death, a move, employer cover) has its last day of cover set to
+  the day it ended (portal.memberships.services.end_membership), so its months up to then
+  count and the months after it do not: the city stops paying for it.
 - Remaining = ceiling - committed. Forecast to year end = committed + what the entries
   waiting for review would add if they were approved today.
 - A year without a ceiling is unlimited: nothing is refused.
@@ -54,7 +55,7 @@ from flask import current_app
 from portal import clock
 from portal.extensions import cache, db
 from portal.models.base import utcnow
-from portal.models import CategorySetting, EntryState, ListEntry, Membership, MembershipStatus, Person, ProgrammeYear
+from portal.models import CategorySetting, EntryState, ListEntry, Membership, Person, ProgrammeYear
 
 BASIS = 10_000  # rates are kept with 4 decimals (0.0100): premiums are summed in 1/10,000 rupiah
 
@@ -114,10 +115,10 @@ def _int(value: int):
 
 def _months_sql(starts_on, ends_on, year: int):
     """premium_months as a SQL expression (SQLite and PostgreSQL)."""
-    return _months_in_year_sql(*_due_months_sql(starts_on, ends_on), year)
+    return _months_in_year_sql(*due_months_sql(starts_on, ends_on), year)
 
 
-def _due_months_sql(starts_on, ends_on):
+def due_months_sql(starts_on, ends_on):
     """The first and last monthly due dates of a period, as month numbers (year x 12 + month - 1)."""
     one, twelve = _int(1), _int(12)
     first = extract("year", starts_on) * twelve + extract("month", starts_on) - one
@@ -161,7 +162,7 @@ class Rates:
         )
 
 
-def _monthly_premium_sql(rates: Rates, income, jkk, jkm, jht):
+def monthly_premium_sql(rates: Rates, income, jkk, jkm, jht):
     """The monthly premium in 1/BASIS rupiah, rounded down to the rupiah, as SQL."""
     floor, zero, basis = _int(rates.income_floor), _int(0), _int(BASIS)
     base = cast(case((func.coalesce(income, zero) > floor, income), else_=floor), BigInteger)
@@ -193,7 +194,6 @@ def _committed_select(rates: Rates, *where):
         .select_from(Membership)
         .join(Person, Membership.person_id == Person.id)
         .where(
-            Membership.status != MembershipStatus.ENDED,
             Membership.starts_on <= date(year, 12, 31),
             Membership.ends_on >= date(year, 1, 1),
             *where,
@@ -204,12 +204,12 @@ def _committed_select(rates: Rates, *where):
         .subquery()
     )
     # The due months as columns of their own: the SQL names them instead of repeating them.
-    first, last = _due_months_sql(groups.c.starts_on, groups.c.ends_on)
+    first, last = due_months_sql(groups.c.starts_on, groups.c.ends_on)
     spans = db.select(
         first.label("first_month"), last.label("last_month"), *(c for c in groups.c if c.key not in ("starts_on", "ends_on"))
     ).subquery()
     months = _months_in_year_sql(spans.c.first_month, spans.c.last_month, year)
-    premium = _monthly_premium_sql(rates, spans.c.monthly_income, spans.c.jkk, spans.c.jkm, spans.c.jht)
+    premium = monthly_premium_sql(rates, spans.c.monthly_income, spans.c.jkk, spans.c.jkm, spans.c.jht)
     return db.select(func.sum(cast(months, BigInteger) * premium * spans.c.memberships).label("raw"))
 
 
@@ -252,7 +252,7 @@ def committed_now(programme_year: ProgrammeYear) -> int:
 
 def _entries_select(rates: Rates, programmes_year: int, *where):
     """(people, premium of one month in 1/BASIS rupiah) of the pending entries matching `where`."""
-    premium = _monthly_premium_sql(rates, ListEntry.monthly_income, CategorySetting.jkk, CategorySetting.jkm, CategorySetting.jht)
+    premium = monthly_premium_sql(rates, ListEntry.monthly_income, CategorySetting.jkk, CategorySetting.jkm, CategorySetting.jht)
     return (
         db.select(func.count(func.distinct(ListEntry.nik)).label("people"), func.sum(premium).label("premium"))
         .select_from(ListEntry)

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from sqlalchemy.orm import selectinload
 
-from portal import audit
+from portal import audit, clock
+from portal.memberships import services as membership_services
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -20,7 +21,6 @@ from portal.models import (
     Person,
     User,
 )
-from portal.models.base import utcnow
 from portal.names import canonical_name, name_key, name_search
 from portal.paging import keyset_page
 
@@ -202,17 +202,16 @@ def correct_person(person: Person, changes: dict, reason: str, actor: User) -> l
 
 
 def end_membership(membership: Membership, reason: str, note: str, actor: User) -> None:
-    """End an active membership (deceased, moved away, employer cover, other) with a reason."""
+    """End an active membership today (deceased, moved away, employer cover, other) with a
+    reason, as staff do from the person's page (portal.memberships.services.end_membership)."""
     if membership.status != MembershipStatus.ACTIVE:
         raise RegistryError(_("Keanggotaan %(number)s sudah tidak aktif.", number=membership.number))
     if reason not in END_REASONS:
         raise RegistryError(_("Pilih alasan berakhirnya keanggotaan."))
     if reason == EndReason.OTHER and not note.strip():
         raise RegistryError(_("Tuliskan alasan berakhirnya keanggotaan."))
-    membership.status = MembershipStatus.ENDED
-    membership.end_reason = EndReason(reason)
-    membership.end_note = note.strip() or None
-    membership.ended_at = utcnow()
+    # Cover ends today (the ledger stops counting after it), renewals into next year with it.
+    membership_services.end_membership(membership, EndReason(reason), clock.today(), note.strip())
     audit.record(
         "membership.end",
         "membership",

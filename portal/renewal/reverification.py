@@ -31,6 +31,7 @@ from portal.models import (
     ReverificationAnswer,
     User,
 )
+from portal.memberships.services import end_membership
 from portal.models.base import utcnow
 from portal.paging import NumberedPage, numbered_page
 
@@ -154,24 +155,6 @@ def answer(user: User, membership: Membership, value: ReverificationAnswer, even
     )
     db.session.flush()
     return record
-
-
-def end_membership(membership: Membership, reason: EndReason, day: date, note: str) -> None:
-    """End cover on `day` with `reason` (stored on the membership for the de-registration file)."""
-    from portal.renewal.services import renewal_chain
-
-    # A renewal may already have carried the member into next year: that ends too.
-    for ending in renewal_chain(membership):
-        if ending.status != MembershipStatus.ACTIVE:
-            continue
-        ending.status = MembershipStatus.ENDED
-        ending.end_reason = reason
-        ending.end_note = note or None
-        ending.ended_at = utcnow()
-        ending.ends_on = max(ending.starts_on, min(ending.ends_on, day))
-        if ending is not membership:
-            audit.record("membership.end", "membership", ending.id, person_id=ending.person_id,
-                         number=ending.number, reason=reason.value, via="reverification")
 
 
 def unanswered_ids(user: User, year: int) -> list[int]:

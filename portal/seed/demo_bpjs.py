@@ -9,7 +9,7 @@ from portal import clock
 from portal.bpjs import deregistration
 from portal.extensions import db
 from portal.models import BpjsBatch, BpjsBatchItem, EndReason, Membership, MembershipStatus, User
-from portal.renewal.reverification import end_membership
+from portal.memberships.services import end_membership
 
 
 def seed_bpjs_demo(today: date | None = None) -> None:

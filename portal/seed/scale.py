@@ -218,16 +218,19 @@ class CityGenerator:
                 setting = settings[person_fields["category_code"]]
                 # The year's period rule (membership_period), from a decision in this year.
                 _, starts_on, ends_on = membership_period(setting.programme_year, max(entry["decided_at"].date(), date(year, 1, 1)))
-                status, end_reason = MembershipStatus.ACTIVE, None
+                status, end_reason, ended_at = MembershipStatus.ACTIVE, None, None
                 roll = self.random.random()
                 if roll < 0.04:
                     status, end_reason = MembershipStatus.ENDED, self.random.choice(["deceased", "moved_away", "employer_covered"])
+                    # Cover stops on the day it ended (memberships.services.end_membership).
+                    ends_on = min(ends_on, starts_on + timedelta(days=self.random.randrange(0, 200)))
+                    ended_at = datetime.combine(ends_on, time(4), tzinfo=timezone.utc)
                 membership_id = take(Membership)
                 rows[Membership].append(
                     dict(
                         id=membership_id, number=next(numbers), person_id=person_id, year=year,
                         jkk=setting.jkk, jkm=setting.jkm, jht=setting.jht, starts_on=starts_on, ends_on=ends_on,
-                        status=status, end_reason=end_reason, entry_id=entry_id,
+                        status=status, end_reason=end_reason, ended_at=ended_at, entry_id=entry_id,
                         kpj_number=f"{26_000_000_000 + person_id:011d}" if self.random.random() < 0.7 else None,
                         created_at=now, updated_at=now,
                     )

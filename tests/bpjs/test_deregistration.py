@@ -29,7 +29,8 @@ from portal.models import (
     Role,
 )
 from portal.registry.services import end_membership
-from portal.renewal import reverification, services as renewal
+from portal.memberships.services import end_membership as end_cover
+from portal.renewal import services as renewal
 from tests.factories import make_member, make_user
 from tests.review.helpers import post
 
@@ -106,7 +107,7 @@ def test_ended_members_go_into_numbered_batches_once_each_with_reason_and_end_da
 
         actor = db.session.scalar(db.select(User).filter_by(username="staff1"))
         end_membership(m_deceased, EndReason.DECEASED.value, "", actor)
-        reverification.end_membership(m_moved, EndReason.MOVED_AWAY, date(YEAR, 3, 15), "")
+        end_cover(m_moved, EndReason.MOVED_AWAY, date(YEAR, 3, 15), "")
         end_membership(m_never, EndReason.MOVED_AWAY.value, "", actor)
         db.session.commit()
         ended_on = deregistration.due_members()[0].ended_on
@@ -245,7 +246,7 @@ def test_a_death_reported_after_renewal_is_reported_once_on_the_day_of_death(app
         db.session.commit()
         renewed = db.session.scalar(db.select(Membership).filter_by(year=NEXT))
         day = max(date(YEAR, 1, 1), date.fromordinal(clock.today().toordinal() - 1))
-        reverification.end_membership(membership, EndReason.DECEASED, day, "")
+        end_cover(membership, EndReason.DECEASED, day, "")
         db.session.commit()
         due = deregistration.due_members()
         assert [(d.membership_id, d.ended_on, d.reason_code) for d in due] == [(renewed.id, day, "deceased")]

@@ -6,8 +6,8 @@ from datetime import date
 
 from portal import clock
 from portal.extensions import db
-from portal.memberships.services import coverage_period
-from portal.models import CategorySetting, MembershipStatus, ProgrammeYear, Role
+from portal.memberships.services import coverage_period, end_membership
+from portal.models import CategorySetting, EndReason, MembershipStatus, ProgrammeYear, Role
 from portal.programme import budget
 from tests.factories import make_member, make_user
 from tests.review.helpers import pending_entries
@@ -33,11 +33,12 @@ def test_committed_sums_months_in_the_year_times_each_members_premium(app):
         # From 15 March: 10 due dates this year, at Rp 2,000,000 with JHT: 20,000 + 6,800 + 40,000.
         _person, with_jht = make_member("Andi Wijaya", monthly_income=2_000_000)
         with_jht.jht, with_jht.starts_on, with_jht.ends_on = True, *coverage_period(date(YEAR, 3, 15), 12)
-        # Ended memberships are not paid for.
+        # An ended membership is paid for up to the day it ended: due on 1 January to 1 April.
         _person, ended = make_member("Rahmat Hidayat")
-        ended.status = MembershipStatus.ENDED
+        end_membership(ended, EndReason.DECEASED, date(YEAR, 4, 20))
         db.session.commit()
-        assert budget.committed(programme_year) == 12 * 16_800 + 10 * 66_800
+        assert ended.status == MembershipStatus.ENDED
+        assert budget.committed(programme_year) == 12 * 16_800 + 10 * 66_800 + 4 * 16_800
         assert programme_year.monthly_premium(2_000_000, jht=True) == 66_800
 
 
@@ -81,14 +82,14 @@ def test_the_checks_committed_is_a_recount_plus_the_memberships_granted_since(ap
         assert budget.committed_now(programme_year) == yearly  # the recount
         make_member("Dua")
         assert budget.committed_now(programme_year) == 2 * yearly  # the recount + one granted since
-        first.status = MembershipStatus.ENDED
+        end_membership(first, EndReason.DECEASED, date(YEAR, 1, 20))  # due for January only
         db.session.commit()
         # Until the next recount the check errs on the side of refusing; the dashboard is exact.
         assert budget.committed_now(programme_year) == 2 * yearly
-        assert budget.committed(programme_year) == yearly
+        assert budget.committed(programme_year) == yearly + 16_800
         programme_year.jkm_monthly = 7_000  # new rates: recounted at once
         db.session.commit()
-        assert budget.committed_now(programme_year) == 12 * 17_000
+        assert budget.committed_now(programme_year) == 13 * 17_000
 
 
 def test_committed_counted_per_group_equals_the_sum_member_by_member(app):
