@@ -34,3 +34,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["format_date"] = format_day
     app.jinja_env.filters["format_datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
+    # One decimal in the locale's own way: "2,5" in Indonesian, "2.5" in English.
+    app.jinja_env.filters["decimal1"] = lambda value: format_decimal(value, "#,##0.0")

@@ -39,6 +39,8 @@ def page():
         partner_facilities=active_facilities(),
         retention_rejected=current_app.config["RETENTION_REJECTED_MONTHS"],
         retention_ended=current_app.config["RETENTION_ENDED_MONTHS"],
+        retention_deleted=current_app.config["RETENTION_DELETED_MONTHS"],
+        retention_cases=current_app.config["RETENTION_CASE_MONTHS"],
     )
 
 

@@ -238,3 +238,12 @@ def test_contacts_kept_by_another_process_are_read_again_after_the_settings_cach
     later = time.monotonic() + app.config["SITE_SETTINGS_CACHE_SECONDS"] + 1
     monkeypatch.setattr(time, "monotonic", lambda: later)
     assert "Daeng Baso" not in post_status(client, nik, "Rahmat Hidayat", htmx=True).get_data(as_text=True)
+
+
+def test_the_help_page_says_how_long_each_kind_of_personal_data_is_kept_from_the_settings(app_factory):
+    app = app_factory(RETENTION_DELETED_MONTHS=4, RETENTION_CASE_MONTHS=61, RETENTION_REJECTED_MONTHS=13, RETENTION_ENDED_MONTHS=25)
+    page = app.test_client().get("/bantuan").get_data(as_text=True)
+    assert "dianonimkan 13 bulan setelah keputusan" in page
+    assert "dianonimkan 25 bulan setelah berakhir" in page
+    assert "dari daftar usulan: dianonimkan 4 bulan setelah dihapus" in page
+    assert "dihapus 61 bulan setelah kasusnya ditutup" in page

@@ -70,7 +70,7 @@ def test_the_dashboard_shows_cases_by_kind_and_state_overdue_days_to_payment_and
     assert _stats(section) == {
         "Kasus yang dilaporkan": "4",
         "Terlambat dikirim ke BPJS (tahap I), sekarang": "1",
-        "Median hari dari laporan sampai dibayar": "0.0",
+        "Median hari dari laporan sampai dibayar": "0,0",  # Indonesian decimals
         "Kasus yang manfaatnya dibayar": "1",
         "Jumlah manfaat dibayar": "Rp 1.500.000",
     }
