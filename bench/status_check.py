@@ -264,7 +264,7 @@ def start_gunicorn(app_spec: str, port: int, env: dict, log: Path) -> subprocess
         app_spec,
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # four workers importing the portal on a busy machine
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
@@ -274,6 +274,10 @@ def start_gunicorn(app_spec: str, port: int, env: dict, log: Path) -> subprocess
         except OSError:
             time.sleep(0.3)
     process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
     raise RuntimeError(f"gunicorn on port {port} did not start; see {log}")
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import PendingLogin, User, UserSession
@@ -130,6 +131,8 @@ def signed_in_user(secret: object) -> User | None:
             UserSession.generation == User.session_token,
             User.active.is_(True),
         )
+        # A hospital account's every request asks for its facility: in the same round trip.
+        .options(joinedload(User.facility))
     )
     if user is not None:
         user.session_secret = secret

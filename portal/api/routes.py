@@ -23,7 +23,7 @@ from portal.extensions import csrf, db, limiter
 from portal.text import has_surrogates
 from portal.hospital import services as hospital_services
 from portal.hospital.forms import CardLookupForm, KpjLookupForm, NikLookupForm
-from portal.models import ApiKey, PartnerFacility
+from portal.models import ApiKey
 from portal.nik import clean_nik
 from portal.ratelimit import retry_after_seconds
 
@@ -145,7 +145,7 @@ def hospital_cover():
     client = _client()
     if client is None:
         abort(401)
-    facility = db.session.get(PartnerFacility, client.facility_id) if client.facility_id else None
+    facility = client.facility
     if facility is None:
         return _json_error(403, "forbidden", _("Kunci ini bukan kunci fasilitas kesehatan mitra."))
     if not facility.active:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from sqlalchemy.orm import joinedload
+
 from portal.extensions import db
 from portal.models import ApiKey
 from portal.models.base import utcnow
@@ -48,5 +50,7 @@ def authenticate(key: str | None) -> ApiKey | None:
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
     return db.session.scalar(
-        db.select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+        db.select(ApiKey)
+        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+        .options(joinedload(ApiKey.facility))  # a facility's key: its facility in the same round trip
     )

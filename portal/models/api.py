@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import utcnow
@@ -25,6 +25,8 @@ class ApiKey(db.Model):
     # A partner facility's key (portal.hospital) answers only the facility's cover look-up;
     # the city's keys (none) answer only the status check.
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("partner_facility.id"), index=True)
+
+    facility: Mapped[PartnerFacility | None] = relationship()  # noqa: F821 (portal.models.facilities)
 
     @property
     def is_active(self) -> bool:
