@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.access import roles_required
@@ -107,9 +108,15 @@ def create_accounts():
         _release_held()
         db.session.commit()
         return _page(AccountSheetForm(formdata=None), check, status=409)
-    batch = bulk.create_accounts(check, current_user, held["filename"])
-    _release_held()
-    db.session.commit()
+    try:
+        batch = bulk.create_accounts(check, current_user, held["filename"])
+        _release_held()
+        db.session.commit()
+    except IntegrityError:
+        # Another admin created one of these usernames in the same moment: nothing was kept.
+        db.session.rollback()
+        flash(_("Sebagian nama pengguna baru saja dibuat oleh admin lain. Tidak ada akun yang dibuat; unggah berkas lagi."), "error")
+        return redirect(url_for("admin.bulk_accounts"))
     flash(_("%(n)d akun dibuat. Cetak surat aktivasinya dan serahkan kepada masing-masing pemilik akun.", n=batch.account_count), "success")
     return redirect(url_for("admin.account_batch", batch_id=batch.id))
 

@@ -53,7 +53,6 @@ def print_letters(users: list[User], actor: User, *, batch: AccountBatch | None 
         portal_url=base,
         office=help_settings(),
         printed_on=clock.today(),
-        expires_on=people[0].activation_expires_at if people else None,
     )
     if batch is not None:
         batch.letters_printed_at = clock.now()

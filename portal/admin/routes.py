@@ -63,7 +63,8 @@ def users():
     search = UserSearchForm() if request.method == "POST" else UserSearchForm(formdata=None)
     if request.method == "POST" and search.validate():
         user_filter = replace(user_filter, search=search.cari.data)
-    page = services.users_page(user_filter, form.halaman.data or 1 if form.validate() else 1)
+    page_number = (form.halaman.data or 1) if form.validate() else 1
+    page = services.users_page(user_filter, page_number)
     return render(
         "admin/users.html",
         block="results",

@@ -326,6 +326,10 @@ def test_accounts_page_filters_by_role_area_and_status_searches_and_pages(app, c
     page = client.get(f"/admin/pengguna?kecamatan=737101&kelurahan={PABAENG}&peran=rt_rw").get_data(as_text=True)
     assert names(page) == {"rtrw1", "rw.lette.003", "rt.lette.003.001"}
 
+    # htmx asks for the results only; the kelurahan choices follow the kecamatan out of band.
+    fragment = client.get("/admin/pengguna?kecamatan=737110", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="kelurahan-field" hx-swap-oob="true"' in fragment
+    assert "Pa&#39;baeng-Baeng" in fragment and ">Lette<" not in fragment
     first = client.get("/admin/pengguna?peran=staff").get_data(as_text=True)
     second = client.get("/admin/pengguna?peran=staff&halaman=2").get_data(as_text=True)
     assert len(names(first)) == 50 and len(names(second)) == 5 and not names(first) & names(second)
