@@ -67,6 +67,11 @@ ROLE_WORDS: dict[str, tuple[Role, str | None]] = {
     "agen": (Role.AGENT, "rw"),
     "agen perisai": (Role.AGENT, "rw"),
     "agent": (Role.AGENT, "rw"),
+    "ketua r t": (Role.RT_RW, "rt"),
+    "ketua r w": (Role.RT_RW, "rw"),
+    "agen bpjs": (Role.AGENT, "rw"),
+    "agen perisai bpjs": (Role.AGENT, "rw"),
+    "agen perisai bpjs ketenagakerjaan": (Role.AGENT, "rw"),
 }
 ROLE_PREFIX = {Role.AGENT: "agen"}
 
