@@ -262,6 +262,19 @@ BENCHMARKS = (
             ),
         ),
     ),
+    Benchmark(
+        "bulk_accounts",
+        "Issue 18: accounts in bulk and activation letters",
+        "bench/bulk_accounts.py",
+        (
+            Target(
+                "bulk_accounts", "18", "bulk accounts",
+                "1,005 accounts: check and create each < 5 s; a PDF of 100 activation letters < 10 s (the project's own targets, the issue sets none)",
+                (Limit("worst request for the accounts", "<", 5, "s"), Limit("worst letters PDF", "<", 10, "s")),
+                {"database": "postgresql", "accounts": 1005},
+            ),
+        ),
+    ),
 )
 
 

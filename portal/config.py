@@ -156,6 +156,12 @@ class Config:
     SPREADSHEET_BULK_MAX_ROWS = _int("SPREADSHEET_BULK_MAX_ROWS", 500_000)
     SPREADSHEET_BULK_MAX_COLUMNS = _int("SPREADSHEET_BULK_MAX_COLUMNS", 256)
     SPREADSHEET_BULK_MAX_CELLS = _int("SPREADSHEET_BULK_MAX_CELLS", 5_000_000)
+    # Accounts in bulk (portal.admin.bulk): data rows per uploaded sheet of RT/RW heads and
+    # agents, days an activation code stays valid after its letter is printed, and letters
+    # in one PDF (rendered in the request, 35-100 ms a letter on 2 cores: keep one PDF under ~10 s).
+    ACCOUNT_UPLOAD_ROW_LIMIT = _int("ACCOUNT_UPLOAD_ROW_LIMIT", 5000)
+    ACTIVATION_CODE_DAYS = _int("ACTIVATION_CODE_DAYS", 30)
+    ACTIVATION_LETTERS_PER_PDF = _int("ACTIVATION_LETTERS_PER_PDF", 100)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Cards and certificates (portal/certificates).

@@ -570,34 +570,17 @@ class RowValidator:
 
     def _kelurahan(self, value):
         """A kelurahan code from its code or name; None when empty, False when unknown."""
-        if value in (None, ""):
-            return None
-        text = str(value).strip()
-        if isinstance(value, float) and value.is_integer():
-            text = str(int(value))
-        digits = text.replace(".", "")
-        if digits in self.kelurahan_names:
-            return digits
-        codes = self.kelurahan_by_key.get(self.fold(text), set())
-        return next(iter(codes)) if len(codes) == 1 else False
+        return resolve_kelurahan(value, self.kelurahan_names, self.kelurahan_by_key, self.fold)
 
     def _phone(self, row: CheckedRow, value) -> None:
-        text = clean_nik(value)[0] if isinstance(value, (int, float)) else str(value or "").strip()
+        text, digits = mobile_number(value)
         if not text:
             row.values["phone"] = None
-            return
-        digits = re.sub(r"[\s\-().]", "", text)
-        if digits.startswith("+62"):
-            digits = "0" + digits[3:]
-        elif digits.startswith("62"):
-            digits = "0" + digits[2:]
-        elif digits.startswith("8"):
-            digits = "0" + digits  # a number cell loses the leading 0
-        if digits.isdigit() and digits.startswith("08") and 10 <= len(digits) <= 13:
+        elif digits:
             row.values["phone"] = digits
         else:
             row.values["phone"] = text[:20]
-            row.warn("phone_invalid", _("Nomor HP tidak lazim. Tulis seperti 081234567890."), "phone")
+            row.warn("phone_invalid", phone_message(), "phone")
 
     def _kk_number(self, row: CheckedRow, value) -> None:
         """The optional family card number, checked like a NIK (portal.nik.parse_kk)."""
@@ -764,6 +747,44 @@ def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[in
 
 def _desil(niks: list[str]) -> dict[str, int]:
     return dict(db.session.execute(db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_(niks))).all())
+
+
+def mobile_number(value) -> tuple[str, str | None]:
+    """A phone cell as typed (cleaned) and as an Indonesian mobile number 08..., or None when it is not one."""
+    text = clean_nik(value)[0] if isinstance(value, (int, float)) else str(value or "").strip()
+    digits = re.sub(r"[\s\-().]", "", text)
+    if digits.startswith("+62"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("62"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("8"):
+        digits = "0" + digits  # a number cell loses the leading 0
+    if digits.isdigit() and digits.startswith("08") and 10 <= len(digits) <= 13:
+        return text, digits
+    return text, None
+
+
+def phone_message() -> str:
+    return _("Nomor HP tidak lazim. Tulis seperti 081234567890.")
+
+
+def resolve_kelurahan(value, names: Mapping[str, str], by_key: Mapping[str, set[str]], fold=name_key):
+    """A kelurahan code from its code (73.71.01.1001 or 7371011001) or its name; None when empty, False when unknown or ambiguous."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    digits = text.replace(".", "")
+    if digits in names:
+        return digits
+    codes = by_key.get(fold(text), set())
+    return next(iter(codes)) if len(codes) == 1 else False
+
+
+def kelurahan_lookup() -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Kelurahan code -> name, and folded name -> codes (a name may be shared)."""
+    return _kelurahan_lookup()
 
 
 def nik_message(code: str) -> str:

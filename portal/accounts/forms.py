@@ -37,3 +37,28 @@ class EnrolForm(PortalForm):
         validators=[DataRequired(_l("Isi kode dari aplikasi autentikator.")), Length(min=6, max=7)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+
+
+class ActivationForm(PortalForm):
+    """First password of an account made from a sheet, opened with the code of its activation letter."""
+
+    username = StringField(
+        _l("Nama pengguna"),
+        validators=[DataRequired(_l("Isi nama pengguna dari surat aktivasi.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    code = StringField(
+        _l("Kode aktivasi"),
+        validators=[DataRequired(_l("Isi kode aktivasi dari surat.")), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
+    )
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[DataRequired(_l("Isi kata sandi baru.")), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(_l("Ulangi kata sandi baru.")), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import audit
-from portal.accounts import mfa, services, sessions, throttle
-from portal.accounts.forms import EnrolForm, LoginForm, SecondFactorForm
+from portal.accounts import activation, mfa, services, sessions, throttle
+from portal.accounts.forms import ActivationForm, EnrolForm, LoginForm, SecondFactorForm
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render
@@ -180,6 +180,32 @@ def enrol():
         form.code.errors.append(_("Kode tidak cocok. Pastikan jam ponsel tepat lalu coba kode yang baru."))
     uri = mfa.provisioning_uri(user, secret)
     return render("accounts/enrol.html", form=form, qr_svg=mfa.qr_svg(uri), secret=secret)
+
+
+@bp.route("/aktivasi", methods=["GET", "POST"])
+@throttle.limit_failures("activation", _form_account)
+def activate():
+    """Activate an account from a sheet: username and the letter's code, then a password of one's own."""
+    if current_user.is_authenticated:
+        return redirect(start_url())
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            user = activation.activate(form.username.data, form.code.data, form.password.data, form.confirm.data)
+        except activation.ActivationError as error:
+            db.session.rollback()
+            throttle.note_failure()
+            activation.note_failed_activation(form.username.data, form.password.data)
+            db.session.commit()
+            form.code.errors.append(str(error))
+        except services.AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Akun %(u)s sudah aktif. Silakan masuk dengan kata sandi baru Anda.", u=user.username), "success")
+            return redirect(url_for("accounts.login"))
+    return render("accounts/activate.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.get("/akun/keamanan")

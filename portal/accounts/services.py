@@ -126,6 +126,10 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     check_password_rules(password, user.username)
     user.password_hash = hash_password(password)
     user.rotate_session_token()
+    if user.awaiting_activation:
+        # A password set by an admin replaces the activation letter: its code stops working.
+        user.activation_code_hash = user.activation_expires_at = None
+        user.activated_at = utcnow()
     audit.record("user.password", "user", user.id, actor=actor, username=user.username)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -50,6 +51,52 @@ class UserCreateForm(UserDetailsForm):
     username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(min=3, max=64)])
     role = SelectField(_l("Peran"), choices=select_choices(ROLE_CHOICES))
     password = PasswordField(_l("Kata sandi awal"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"})
+
+
+# The accounts page's status filter: enabled, disabled, made from a sheet and not yet activated.
+STATUS_CHOICES = [
+    ("aktif", _l("Aktif")),
+    ("nonaktif", _l("Nonaktif")),
+    ("menunggu", _l("Menunggu aktivasi")),
+]
+
+
+class UserFilterForm(PortalForm):
+    """The accounts page's filters, read from the query string (nothing personal in it)."""
+
+    class Meta:
+        csrf = False
+
+    peran = SelectField(_l("Peran"), choices=select_choices([("", _l("Semua peran")), *ROLE_CHOICES]), validators=[Optional()])
+    kecamatan = SelectField(_l("Kecamatan"), validators=[Optional()], validate_choice=False)
+    kelurahan = SelectField(_l("Kelurahan"), validators=[Optional()], validate_choice=False)
+    status = SelectField(_l("Status"), choices=select_choices([("", _l("Semua status")), *STATUS_CHOICES]), validators=[Optional()])
+    halaman = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
+
+
+class UserSearchForm(PortalForm):
+    """Find accounts by username or name; sent by POST, so a name never lands in a URL."""
+
+    cari = StringField(
+        _l("Cari nama pengguna atau nama"),
+        validators=[DataRequired(_l("Tulis sebagian nama pengguna atau nama.")), Length(min=2, max=64, message=_l("Tulis 2 sampai 64 karakter."))],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class AccountSheetForm(PortalForm):
+    spreadsheet = FileField(
+        _l("Berkas akun (XLSX, ODS atau CSV)"),
+        validators=[FileRequired(_l("Pilih berkas yang akan diunggah."))],
+        render_kw={"accept": ".xlsx,.ods,.csv"},
+    )
+
+
+class LettersForm(PortalForm):
+    """Print activation letters; printing again needs the admin to say the old codes may stop working."""
+
+    bagian = IntegerField(validators=[Optional(), NumberRange(1, 10_000)])
+    ulang = BooleanField(_l("Saya mengerti: kode pada surat yang dicetak sebelumnya tidak berlaku lagi."))
 
 
 class PasswordResetForm(PortalForm):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,13 +12,13 @@ from portal import clock
 from portal.access import roles_required
 from portal.accounts import services as accounts
 from portal.admin import services
-from portal.admin.forms import FACILITY_KIND_CHOICES, ROLE_CHOICES, FacilityForm, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm, site_settings_form
+from portal.admin.forms import FACILITY_KIND_CHOICES, ROLE_CHOICES, STATUS_CHOICES, UserFilterForm, UserSearchForm, FacilityForm, PasswordResetForm, ProgrammeYearForm, UserCreateForm, UserDetailsForm, site_settings_form
 from portal.extensions import db
 from portal.memberships.services import period_rule
 from portal.facilities import services as facilities
-from portal.forms import CsrfOnlyForm, form_errors, kelurahan_choices
+from portal.forms import CsrfOnlyForm, form_errors, kecamatan_choices, kelurahan_choices
 from portal.help import services as help_services
-from portal.hx import render
+from portal.hx import render, wants_fragment
 from portal.lists.services import category_names
 from portal.models import PartnerFacility, ProgrammeYear, Role, User
 
@@ -38,19 +40,42 @@ def _account_choices(form) -> None:
     form.facility_id.choices = [("", "-"), *facilities.facility_choices()]
 
 
-@bp.get("/pengguna")
+def _user_filter(form: UserFilterForm) -> services.UserFilter:
+    """The filters that parse; the kelurahan is dropped when it lies in another kecamatan."""
+    kecamatan = form.kecamatan.data if form.kecamatan.data in {c.value for c in form.kecamatan.choices} else None
+    kelurahan = form.kelurahan.data if form.kelurahan.data in {c.value for c in form.kelurahan.choices} else None
+    return services.UserFilter(
+        role=Role(form.peran.data) if form.peran.data in {r.value for r in Role} else None,
+        kecamatan_code=kecamatan or None,
+        kelurahan_code=kelurahan or None,
+        status=form.status.data if form.status.data in {value for value, _label in STATUS_CHOICES} else None,
+    )
+
+
+@bp.route("/pengguna", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def users():
-    """Accounts with their role, area and whether they are active, a page at a time."""
-    role = request.args.get("peran") if request.args.get("peran") in {r.value for r in Role} else None
-    users, has_more = services.users_page(role, request.args.get("setelah", ""))
+    """Accounts by role, area and status, a page at a time; a POST searches them by username or name (never in a URL)."""
+    form = UserFilterForm(request.args)
+    form.kecamatan.choices = kecamatan_choices(_("Semua kecamatan"))
+    form.kelurahan.choices = kelurahan_choices(_("Semua kelurahan"), form.kecamatan.data or None)
+    user_filter = _user_filter(form)
+    search = UserSearchForm() if request.method == "POST" else UserSearchForm(formdata=None)
+    if request.method == "POST" and search.validate():
+        user_filter = replace(user_filter, search=search.cari.data)
+    page_number = (form.halaman.data or 1) if form.validate() else 1
+    page = services.users_page(user_filter, page_number)
     return render(
         "admin/users.html",
-        users=users,
-        next_after=users[-1].username if has_more else None,
-        role=role,
+        block="results",
+        form=form,
+        search=search,
+        user_filter=user_filter,
+        page=page,
+        filter_args={k: v for k, v in request.args.items() if k != "halaman" and v},
         action_form=CsrfOnlyForm(),
         role_labels=dict(ROLE_CHOICES),
+        fragment=wants_fragment(),
     )
 
 
@@ -295,3 +320,6 @@ def toggle_facility(facility_id: int):
             "success",
         )
     return redirect(url_for("admin.facilities_list"))
+
+
+from portal.admin import bulk_routes  # noqa: E402,F401 - the bulk accounts' views, on this blueprint

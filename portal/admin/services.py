@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
+from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.accounts.services import AccountError, check_area, check_facility
 from portal.extensions import db
-from portal.models import CategorySetting, ProgrammeYear, Role, User
-from portal.paging import keyset_page
+from portal.models import CategorySetting, Kelurahan, ProgrammeYear, Role, User
+from portal.paging import NumberedPage, numbered_page
 
-USERS_PAGE = 100
+USERS_PAGE = 50
 
 YEAR_FIELDS = (
     "min_age",
@@ -32,14 +35,46 @@ YEAR_FIELDS = (
 CATEGORY_FIELDS = ("eligible", "jkk", "jkm", "jht", "requires_desil", "target_population")
 
 
-def users_page(role: Role | None, after_username: str = "", size: int = USERS_PAGE) -> tuple[list[User], bool]:
-    """Accounts by username after `after_username`, of one role or all; and whether more follow."""
-    query = db.select(User).options(selectinload(User.kelurahan), selectinload(User.facility)).order_by(User.username)
-    if role:
-        query = query.where(User.role == role)
-    if after_username:
-        query = query.where(User.username > after_username)
-    return keyset_page(query, size)
+@dataclass(frozen=True)
+class UserFilter:
+    """What the accounts page shows: a role, an area, a status, and an optional search text."""
+
+    role: Role | None = None
+    kecamatan_code: str | None = None
+    kelurahan_code: str | None = None
+    status: str | None = None  # aktif | nonaktif | menunggu
+    search: str | None = None
+    batch_id: int | None = None
+
+
+def _user_query(user_filter: UserFilter):
+    query = db.select(User)
+    if user_filter.role:
+        query = query.where(User.role == user_filter.role)
+    if user_filter.kelurahan_code:
+        query = query.where(User.kelurahan_code == user_filter.kelurahan_code)
+    elif user_filter.kecamatan_code:
+        query = query.where(User.kelurahan_code.in_(
+            db.select(Kelurahan.code).where(Kelurahan.kecamatan_code == user_filter.kecamatan_code)
+        ))
+    if user_filter.status == "aktif":
+        query = query.where(User.active.is_(True), or_(User.account_batch_id.is_(None), User.activated_at.is_not(None)))
+    elif user_filter.status == "nonaktif":
+        query = query.where(User.active.is_(False))
+    elif user_filter.status == "menunggu":
+        query = query.where(User.account_batch_id.is_not(None), User.activated_at.is_(None))
+    if user_filter.batch_id:
+        query = query.where(User.account_batch_id == user_filter.batch_id)
+    if user_filter.search:
+        pattern = "%" + user_filter.search.strip().lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
+        query = query.where(or_(User.username.like(pattern, escape="\\"), func.lower(User.full_name).like(pattern, escape="\\")))
+    return query
+
+
+def users_page(user_filter: UserFilter, page: int = 1, size: int = USERS_PAGE) -> NumberedPage:
+    """Page `page` of the accounts matching `user_filter`, by username, with their area and facility loaded."""
+    query = _user_query(user_filter).options(selectinload(User.kelurahan), selectinload(User.facility)).order_by(User.username)
+    return numbered_page(query, page, size)
 
 
 def programme_years() -> list[ProgrammeYear]:

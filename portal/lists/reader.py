@@ -68,21 +68,33 @@ class Table:
     headers: list[str]
     rows: list[tuple[int, list]]
     mapping: dict[str, int] = field(default_factory=dict)
+    required: tuple[str, ...] = REQUIRED_COLUMNS
 
     @property
     def needs_mapping(self) -> bool:
-        return any(name not in self.mapping for name in REQUIRED_COLUMNS)
+        return any(name not in self.mapping for name in self.required)
 
     def column_choices(self) -> list[tuple[int, str]]:
         """(index, label) for every column, labelled as the spreadsheet shows them: 'B: Nama'."""
         return [(i, f"{column_letter(i)}: {h}".rstrip(": ")) for i, h in enumerate(self.headers)]
 
 
-def read_table(data: bytes, filename: str, limits: SpreadsheetLimits) -> Table:
-    """Find the member table in a file; raise FileRejected when the file cannot be used."""
+def read_table(
+    data: bytes,
+    filename: str,
+    limits: SpreadsheetLimits,
+    *,
+    names: dict[str, tuple[str, ...]] = COLUMN_NAMES,
+    required: tuple[str, ...] = REQUIRED_COLUMNS,
+) -> Table:
+    """Find the member table in a file; raise FileRejected when the file cannot be used.
+
+    `names` and `required` describe another kind of table read the same way (the sheet of
+    accounts to create, portal.admin.bulk).
+    """
     best: Table | None = None
     for name, rows in read_sheets(data, filename, limits):
-        table = _find_table(name, rows)
+        table = _find_table(name, rows, names, required)
         if table is not None and not table.needs_mapping:
             return table
         best = best or table
@@ -91,26 +103,26 @@ def read_table(data: bytes, filename: str, limits: SpreadsheetLimits) -> Table:
     return best
 
 
-def match_column(header) -> str | None:
+def match_column(header, columns: dict[str, tuple[str, ...]] = COLUMN_NAMES) -> str | None:
     """The field a header names ('No. KTP' -> 'nik'), or None."""
     key = name_key(str(header)) if header not in (None, "") else ""
     if not key:
         return None
-    for column, names in COLUMN_NAMES.items():
+    for column, names in columns.items():
         if key in names:
             return column
-    for column, names in COLUMN_NAMES.items():
+    for column, names in columns.items():
         # 'NIK (16 digit)', 'Nama Lengkap sesuai KTP', 'Tanggal Lahir (dd/mm/yyyy)'
         if any(key.startswith(name + " ") for name in names if len(name) > 2):
             return column
     return None
 
 
-def match_columns(headers: list) -> dict[str, int]:
+def match_columns(headers: list, columns: dict[str, tuple[str, ...]] = COLUMN_NAMES) -> dict[str, int]:
     """Fields to column indexes, first match wins; 'Pekerjaan' alone stands for the category."""
     mapping: dict[str, int] = {}
     for index, header in enumerate(headers):
-        column = match_column(header)
+        column = match_column(header, columns)
         if column and column not in mapping:
             mapping[column] = index
     if "category" not in mapping and "occupation" in mapping:
@@ -118,10 +130,12 @@ def match_columns(headers: list) -> dict[str, int]:
     return mapping
 
 
-def _find_table(sheet_name: str, rows: list[tuple[int, list]]) -> Table | None:
+def _find_table(
+    sheet_name: str, rows: list[tuple[int, list]], names=COLUMN_NAMES, required=REQUIRED_COLUMNS
+) -> Table | None:
     best_index, best_mapping = None, {}
     for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        mapping = match_columns(cells)
+        mapping = match_columns(cells, names)
         if len(mapping) >= 2 and len(mapping) > len(best_mapping):
             best_index, best_mapping = index, mapping
     if best_index is None:
@@ -134,7 +148,7 @@ def _find_table(sheet_name: str, rows: list[tuple[int, list]]) -> Table | None:
             return None
     header_number, header_cells = rows[best_index]
     headers = ["" if c is None else str(c).strip() for c in header_cells]
-    return Table(sheet_name, header_number, headers, rows[best_index + 1:], best_mapping)
+    return Table(sheet_name, header_number, headers, rows[best_index + 1:], best_mapping, required)
 
 
 def _filled(cell) -> bool:

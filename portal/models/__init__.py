@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, PendingLogin, Role, User, UserSession
+from portal.models.accounts import AREA_ROLES, OFFICE_ROLES, AccountBatch, PendingLogin, Role, User, UserSession
 from portal.models.api import ApiKey
 from portal.models.audit import AuditEvent
 from portal.models.contributions import (
@@ -52,6 +52,7 @@ __all__ = [
     "AREA_NUMBER_MAX",
     "AREA_ROLES",
     "OFFICE_ROLES",
+    "AccountBatch",
     "PROGRAMMES",
     "ApiKey",
     "AuditEvent",

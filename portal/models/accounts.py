@@ -65,9 +65,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # SHA-256 hashes of the unused one-time recovery codes.
     recovery_code_hashes: Mapped[list] = mapped_column(JSON, default=list)
+    # Accounts made from an uploaded sheet (AccountBatch) have no password until their owner
+    # activates them with the one-time code of their activation letter: only its SHA-256
+    # hash is kept, with its expiry; activated_at is when the owner set a password.
+    account_batch_id: Mapped[int | None] = mapped_column(ForeignKey("account_batch.id"), index=True)
+    activation_code_hash: Mapped[str | None] = mapped_column(String(64))
+    activation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     kelurahan: Mapped[Kelurahan | None] = relationship()
     facility: Mapped[PartnerFacility | None] = relationship()
+    account_batch: Mapped[AccountBatch | None] = relationship(back_populates="users", foreign_keys=[account_batch_id])
 
     # The secret of the browser session this object was loaded or signed in with; never
     # stored (user_session keeps its hash). Flask-Login keeps it in the cookie.
@@ -93,6 +101,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role == Role.HOSPITAL
 
     @property
+    def awaiting_activation(self) -> bool:
+        """Made from a sheet and its owner has not yet set a password."""
+        return self.account_batch_id is not None and self.activated_at is None
+
+    @property
     def has_totp(self) -> bool:
         return self.totp_enabled_at is not None and bool(self.totp_secret)
 
@@ -109,6 +122,25 @@ class User(UserMixin, TimestampMixin, db.Model):
         if self.rt:
             label += f" RT {self.rt:03d}"
         return label
+
+
+class AccountBatch(db.Model):
+    """RT/RW heads' and agents' accounts an admin created from one uploaded sheet."""
+
+    __tablename__ = "account_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # use_alter: user_account and account_batch refer to each other.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
+    account_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When activation letters of the whole batch were last printed (each print issues new codes).
+    letters_printed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    users: Mapped[list[User]] = relationship(
+        back_populates="account_batch", foreign_keys="User.account_batch_id", order_by="User.username"
+    )
 
 
 class PendingLogin(db.Model):

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.seed.demo import DEMO_ACCOUNTS, demo_card, demo_citizens, seed_demo
+from portal.seed.demo_accounts import demo_activation
 from portal.seed.reference import seed_reference
 from portal.seed.scale import iter_counts, seed_scale
 
@@ -38,6 +39,7 @@ def demo(password):
         sys.exit(2)
     seed_reference()
     passwords = seed_demo(password)
+    activation = demo_activation()
     db.session.commit()
     click.echo("Demo accounts (username / role / area / password):")
     for account in DEMO_ACCOUNTS:
@@ -52,6 +54,9 @@ def demo(password):
     if card:
         click.echo("A member's card QR code, for rs1's card look-up at /rs/cek-pasien (paste it, or print")
         click.echo(f"the card at /cetak and scan it): {card}")
+    if activation:
+        click.echo("An RT/RW account made from a sheet, to activate at /aktivasi (username / one-time code):")
+        click.echo(f"  {activation[0]}  {activation[1]}")
 
 
 @seed_cli.command("scale")

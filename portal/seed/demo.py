@@ -18,6 +18,7 @@ from portal.accounts.services import create_user, set_password
 from portal.certificates.services import verify_url
 from portal.extensions import db
 from portal.seed.demo_bpjs import seed_bpjs_demo
+from portal.seed.demo_accounts import seed_accounts_demo
 from portal.seed.demo_cases import seed_cases_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
 from portal.seed.demo_handout import seed_handout_demo
@@ -110,6 +111,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
                 _demo_user(account, passwords[account.username])
             elif password:
                 set_password(user, password)
+        seed_accounts_demo(password or secrets.token_urlsafe(12))
         return {a.username: passwords.get(a.username) or password or "(unchanged)" for a in DEMO_ACCOUNTS}
 
     programme_year = ensure_programme_year(today.year)
@@ -133,6 +135,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_handout_demo(today)
     seed_bpjs_demo(today)
     seed_cases_demo(today)
+    seed_accounts_demo(passwords["admin"])
     return passwords
 
 

@@ -73,7 +73,9 @@ def test_seed_demo_creates_every_role_and_entries_in_every_state(app, runner, cl
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0
     with app.app_context():
-        assert db.session.scalar(db.select(func.count()).select_from(User)) == 7  # six of the area and office roles, and rs1
+        # six of the area and office roles, rs1, and the demo batch of heads and agents made from a sheet
+        assert db.session.scalar(db.select(func.count()).select_from(User).where(User.account_batch_id.is_(None))) == 7
+        assert db.session.scalar(db.select(func.count()).select_from(User).where(User.account_batch_id.is_not(None))) == 12
 
 
 def test_seed_demo_is_refused_in_production(app_factory):
@@ -186,3 +188,18 @@ def test_seed_demo_shows_a_reviewer_a_duplicate_across_niks_and_households(app, 
     auth.login("staff1", "demo-password-2026")
     page = client.get(f"/verifikasi/{duplicate_id}").get_data(as_text=True)
     assert "Nama (bentuk kanonik) dan tanggal lahir sama" in page
+
+
+def test_seed_demo_has_a_batch_of_accounts_from_a_sheet_and_one_to_activate(app, runner, client):
+    result = runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        batch_users = list(db.session.scalars(db.select(User).where(User.account_batch_id.is_not(None))))
+        assert sum(user.awaiting_activation for user in batch_users) == 7
+    username, code = re.search(r"to activate at /aktivasi.*\n  (\S+)  (\S+)", result.output).groups()
+    page = client.get("/aktivasi").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/aktivasi", data={
+        "csrf_token": token, "username": username, "code": code, "password": "pelangi-sore-di-losari-99", "confirm": "pelangi-sore-di-losari-99",
+    })
+    assert response.status_code == 302
