@@ -8,6 +8,7 @@ from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
 from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
 from portal.models.handout import CardHandover, Receiver
+from portal.models.institutional import ImportStatus, InstitutionalImport, UnplacedEntry
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
 from portal.models.memberships import (
     Certificate,
@@ -70,6 +71,8 @@ __all__ = [
     "EndReason",
     "EntryState",
     "FacilityKind",
+    "ImportStatus",
+    "InstitutionalImport",
     "Kecamatan",
     "KecamatanTarget",
     "Kelurahan",
@@ -80,6 +83,7 @@ __all__ = [
     "MembershipNumberSequence",
     "MembershipStatus",
     "PartnerFacility",
+    "UnplacedEntry",
     "PendingLogin",
     "Person",
     "PrintDocument",
