@@ -156,6 +156,9 @@ class Config:
     SPREADSHEET_BULK_MAX_ROWS = _int("SPREADSHEET_BULK_MAX_ROWS", 500_000)
     SPREADSHEET_BULK_MAX_COLUMNS = _int("SPREADSHEET_BULK_MAX_COLUMNS", 256)
     SPREADSHEET_BULK_MAX_CELLS = _int("SPREADSHEET_BULK_MAX_CELLS", 5_000_000)
+    # Data rows of one institutional list staff load through the browser (portal.institutional),
+    # checked with the bulk limits above; the file's size is MAX_UPLOAD_BYTES, as every upload.
+    INSTITUTIONAL_IMPORT_ROW_LIMIT = _int("INSTITUTIONAL_IMPORT_ROW_LIMIT", 60_000)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Cards and certificates (portal/certificates).
