@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.forms import PortalForm, category_choices, kelurahan_choices, rt_number, rw_number
 
@@ -50,7 +50,7 @@ class PlaceEntryForm(PortalForm):
     """The area staff give to a row of an institutional list that had no address."""
 
     kelurahan = SelectField(_l("Kelurahan"), validators=[DataRequired(_l("Pilih kelurahan."))])
-    rw = IntegerField(_l("RW"), validators=[DataRequired(_l("Isi nomor RW.")), rw_number()])
+    rw = IntegerField(_l("RW"), validators=[InputRequired(_l("Isi nomor RW.")), rw_number()])
     rt = IntegerField(_l("RT (boleh kosong)"), validators=[Optional(), rt_number()])
 
     def __init__(self, *args, **kwargs):
