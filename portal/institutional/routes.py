@@ -135,11 +135,11 @@ def unplaced():
     return render("institutional/unplaced.html", page=page, form=PlaceEntryForm(formdata=None), failed=None)
 
 
-@bp.post("/perlu-wilayah/<int:entry_id>")
+@bp.post("/perlu-wilayah/<int:row_id>")
 @office_required
-def place(entry_id: int):
+def place(row_id: int):
     """Give a waiting row its kelurahan and RW: it becomes a pending entry for review."""
-    unplaced = db.session.get(UnplacedEntry, entry_id) or abort(404)
+    unplaced = db.session.get(UnplacedEntry, row_id) or abort(404)
     form = PlaceEntryForm()
     row = None
     if form.validate_on_submit():
@@ -151,4 +151,4 @@ def place(entry_id: int):
         db.session.rollback()
         form.rw.errors = [f.message for f in row.findings if f.is_error]
     page = services.unplaced_page(request.args.get("halaman", 1, type=int))
-    return render("institutional/unplaced.html", status=400, page=page, form=form, failed=entry_id)
+    return render("institutional/unplaced.html", status=400, page=page, form=form, failed=row_id)
