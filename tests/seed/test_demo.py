@@ -186,3 +186,19 @@ def test_seed_demo_shows_a_reviewer_a_duplicate_across_niks_and_households(app, 
     auth.login("staff1", "demo-password-2026")
     page = client.get(f"/verifikasi/{duplicate_id}").get_data(as_text=True)
     assert "Nama (bentuk kanonik) dan tanggal lahir sama" in page
+
+
+def test_seed_demo_shows_a_finished_institutional_import_with_rows_waiting_for_an_area(app, runner, client, auth):
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    from portal.models import ImportStatus, InstitutionalImport, UnplacedEntry
+
+    with app.app_context():
+        record = db.session.scalar(db.select(InstitutionalImport))
+        assert (record.status, record.added, record.needs_area, record.rejected) == (ImportStatus.DONE, 7, 3, 2)
+        assert db.session.scalar(db.select(func.count(UnplacedEntry.id))) == 3
+        import_id = record.id
+    auth.login("staff1", "demo-password-2026")
+    page = client.get(f"/impor-instansi/{import_id}").get_data(as_text=True)
+    assert "7 baris ditambahkan untuk diverifikasi." in page and "ditolak.xlsx" in page
+    assert "St. Nurhalisa" not in client.get("/impor-instansi/perlu-wilayah").get_data(as_text=True)
+    assert "Fitriani Tahir" in client.get("/impor-instansi/perlu-wilayah").get_data(as_text=True)
