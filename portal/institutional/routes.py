@@ -14,7 +14,7 @@ from portal.forms import CsrfOnlyForm
 from portal.hx import render
 from portal.institutional import jobs, services
 from portal.institutional.forms import ConfirmImportForm, InstitutionalUploadForm, PlaceEntryForm
-from portal.models import ImportStatus, InstitutionalImport, UnplacedEntry
+from portal.models import InstitutionalImport, UnplacedEntry
 
 bp = Blueprint("institutional", __name__, url_prefix="/impor-instansi")
 

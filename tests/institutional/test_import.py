@@ -17,7 +17,7 @@ from portal.models import (
     UnplacedEntry,
     User,
 )
-from tests.factories import LETTE, make_user
+from tests.factories import make_user
 from tests.institutional.helpers import PAGE, confirm, import_id_of, record, upload, wait_for_worker
 
 
