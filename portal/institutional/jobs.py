@@ -56,7 +56,7 @@ def preview_job(record_id: int) -> InstitutionalImport | None:
     record.status, record.started_at = ImportStatus.PREVIEWING, utcnow()
     db.session.commit()
     try:
-        services.preview_import(record, _checker(record_id, "check"))
+        preview = services.preview_import(record, _checker(record_id, "check"))
         record.status = ImportStatus.READY
         audit.record(
             "institutional_import.preview", "institutional_import", record.id, actor=record.created_by,
@@ -65,9 +65,22 @@ def preview_job(record_id: int) -> InstitutionalImport | None:
         db.session.commit()
     except BaseException as error:  # noqa: BLE001 - every failure is shown to staff
         _failed(record_id, error)
+        return db.session.get(InstitutionalImport, record_id)
     finally:
         services.clear_signals(record_id)
+    _store_rejected_rows(record_id, preview)
     return db.session.get(InstitutionalImport, record_id)
+
+
+def _store_rejected_rows(record_id: int, preview: services.Preview) -> None:
+    """The rejected rows' XLSX, once the findings are shown; without it (storage failed) the
+    preview stands and only its download is missing."""
+    try:
+        services.store_rejected_rows(db.session.get(InstitutionalImport, record_id), preview)
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 - the preview stands
+        db.session.rollback()
+        current_app.logger.warning("institutional import %s: rejected rows not stored: %s", record_id, type(error).__name__)
 
 
 def import_job(record_id: int) -> InstitutionalImport | None:

@@ -50,7 +50,7 @@ def seed_institutional_demo(today: date | None = None) -> None:
         return
     record = services.create_import(_demo_file(today), "kpps-demo.xlsx", "penyelenggara_pemilu", "KPU Kota Makassar (demo)", staff)
     record.status, record.started_at = ImportStatus.PREVIEWING, utcnow() - timedelta(minutes=5)
-    services.preview_import(record)
+    services.store_rejected_rows(record, services.preview_import(record))
     record.status = ImportStatus.QUEUED
     services.run_import(record, staff, lambda phase, done, total: None)
     record.status, record.finished_at = ImportStatus.DONE, utcnow()
