@@ -48,8 +48,21 @@ def _checker(record_id: int, phase: str | None = None):
     return progress
 
 
+def _own_connections() -> None:
+    """In an RQ work horse (forked from `flask worker`), leave the parent's pooled connections
+    alone and open fresh ones. A horse that reused them would share the server session an
+    earlier horse left behind: psycopg's prepared statements there make the next horse's
+    queries fail (DuplicatePreparedStatement), as the preview followed by the import showed."""
+    from rq import get_current_job
+
+    if get_current_job() is not None:
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
 def preview_job(record_id: int) -> InstitutionalImport | None:
     """Check a queued import's file; store its counts, findings and rejected rows."""
+    _own_connections()
     record = db.session.get(InstitutionalImport, record_id)
     if record is None or record.status != ImportStatus.PREVIEW_QUEUED:
         return record
@@ -85,6 +98,7 @@ def _store_rejected_rows(record_id: int, preview: services.Preview) -> None:
 
 def import_job(record_id: int) -> InstitutionalImport | None:
     """Write a confirmed import: every row, its lists and audit events, or nothing."""
+    _own_connections()
     record = db.session.get(InstitutionalImport, record_id)
     if record is None or record.status != ImportStatus.QUEUED:
         return record
