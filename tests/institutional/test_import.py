@@ -222,3 +222,39 @@ def test_the_upload_form_says_what_is_missing(app, client, auth):
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Pilih berkas yang akan diunggah." in body and "Isi sumber daftar." in body and 'aria-invalid="true"' in body
+
+
+def test_with_redis_the_preview_and_the_import_run_on_an_rq_worker(app_factory, auth, redis_url):
+    import uuid
+
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from portal.seed.reference import seed_reference
+
+    queue_name = f"instimport-test-{uuid.uuid4().hex}"
+    app = app_factory(REDIS_URL=redis_url, PRINT_QUEUE_NAME=queue_name)
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+    client = app.test_client()
+    auth.client = client
+    _staff(app, auth)
+    connection = Redis.from_url(redis_url)
+    queue = Queue(queue_name, connection=connection)
+    try:
+        import_id = import_id_of(upload(client))
+        assert len(queue) == 1 and record(app, import_id).status == ImportStatus.PREVIEW_QUEUED
+        waiting = client.get(f"{PAGE}{import_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "<html" not in waiting and "Menunggu giliran" in waiting and 'hx-trigger="every 1s"' in waiting
+        with app.app_context():
+            SimpleWorker([queue], connection=connection).work(burst=True)
+        assert record(app, import_id).status == ImportStatus.READY
+        confirm(client, import_id)
+        with app.app_context():
+            SimpleWorker([queue], connection=connection).work(burst=True)
+        assert record(app, import_id).status == ImportStatus.DONE
+        assert _counts(app) == (3, 2, 1)
+    finally:
+        queue.delete(delete_jobs=True)
+        connection.close()
