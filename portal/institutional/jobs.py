@@ -9,6 +9,7 @@ cancel requests go through the cache, as de-registration batches' progress does.
 
 from __future__ import annotations
 
+import os
 import traceback
 
 from flask import current_app
@@ -48,16 +49,22 @@ def _checker(record_id: int, phase: str | None = None):
     return progress
 
 
-def _own_connections() -> None:
-    """In an RQ work horse (forked from `flask worker`), leave the parent's pooled connections
-    alone and open fresh ones. A horse that reused them would share the server session an
-    earlier horse left behind: psycopg's prepared statements there make the next horse's
-    queries fail (DuplicatePreparedStatement), as the preview followed by the import showed."""
-    from rq import get_current_job
+# The process whose pool the jobs use: first the one that imported this module (`flask
+# worker` or a web server's master, through create_app), then each forked process that ran a job.
+_pool_pid = os.getpid()
 
-    if get_current_job() is not None:
+
+def _own_connections() -> None:
+    """In a process forked after start-up (an RQ work horse of `flask worker`), leave the
+    parent's pooled connections alone and open fresh ones. A horse that reused them would
+    share the server session an earlier horse left behind: psycopg's prepared statements
+    there made the import job after a preview job fail (DuplicatePreparedStatement). Jobs
+    run in the process itself (the local worker thread, RQ's SimpleWorker) keep the pool."""
+    global _pool_pid
+    if os.getpid() != _pool_pid:
         for engine in db.engines.values():
             engine.dispose(close=False)
+        _pool_pid = os.getpid()
 
 
 def preview_job(record_id: int) -> InstitutionalImport | None:
