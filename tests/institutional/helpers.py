@@ -34,11 +34,16 @@ def city_rows() -> list[list]:
 def upload(client, rows: list[list] | None = None, *, data: bytes | None = None, filename: str = "kpu.xlsx",
            category: str = "penyelenggara_pemilu", source: str = "KPU Kota Makassar"):
     body = data if data is not None else xlsx_bytes(rows if rows is not None else city_rows(), header=CITY_HEADER)
-    return client.post(
+    response = client.post(
         PAGE,
         data={"csrf_token": csrf_token(client, PAGE), "spreadsheet": (io.BytesIO(body), filename), "category": category, "source": source},
         content_type="multipart/form-data",
     )
+    # Past 500 KB the test client spools the form to a temporary file it leaves open.
+    stream = response.request.environ.get("wsgi.input")
+    if stream is not None:
+        stream.close()
+    return response
 
 
 def import_id_of(response) -> int:
