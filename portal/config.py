@@ -162,6 +162,9 @@ class Config:
     ACCOUNT_UPLOAD_ROW_LIMIT = _int("ACCOUNT_UPLOAD_ROW_LIMIT", 5000)
     ACTIVATION_CODE_DAYS = _int("ACTIVATION_CODE_DAYS", 30)
     ACTIVATION_LETTERS_PER_PDF = _int("ACTIVATION_LETTERS_PER_PDF", 100)
+    # Data rows of one institutional list staff load through the browser (portal.institutional),
+    # checked with the bulk limits above; the file's size is MAX_UPLOAD_BYTES, as every upload.
+    INSTITUTIONAL_IMPORT_ROW_LIMIT = _int("INSTITUTIONAL_IMPORT_ROW_LIMIT", 60_000)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Cards and certificates (portal/certificates).

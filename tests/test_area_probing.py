@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, CaseDocument, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role
+from portal.models import AuditEvent, BpjsBatch, CaseDocument, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, InstitutionalImport, PartnerFacility, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role, UnplacedEntry
 from portal.cases.services import checklist
 from tests.cases.helpers import report_case_of
 from tests.conftest import csrf_token
@@ -54,7 +54,17 @@ def _records_of_another_area(app) -> dict[str, int]:
                                 content_type="image/png", size=1, uploaded_by_id=other_head.id)
         db.session.add(document)
         db.session.commit()
+        # A staff import of an institutional list and a row of it waiting for an area (staff only).
+        institutional = InstitutionalImport(filename="kpu.xlsx", source="KPU", category_code="penyelenggara_pemilu",
+                                            created_by_id=other_head.id)
+        db.session.add(institutional)
+        db.session.flush()
+        waiting = UnplacedEntry(import_id=institutional.id, nik=person.nik, full_name="Orang Tanpa Alamat")
+        db.session.add(waiting)
+        db.session.commit()
         return {
+            "import_id": institutional.id,
+            "row_id": waiting.id,
             "case_id": case.id,
             "document_id": document.id,
             "type_id": document.type_id,

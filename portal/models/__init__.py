@@ -18,6 +18,7 @@ from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
 from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
 from portal.models.handout import CardHandover, Receiver
+from portal.models.institutional import ImportStatus, InstitutionalImport, UnplacedEntry
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
 from portal.models.memberships import (
     Certificate,
@@ -86,6 +87,8 @@ __all__ = [
     "EndReason",
     "EntryState",
     "FacilityKind",
+    "ImportStatus",
+    "InstitutionalImport",
     "Kecamatan",
     "KecamatanTarget",
     "Kelurahan",
@@ -98,6 +101,7 @@ __all__ = [
     "PartnerFacility",
     "Payment",
     "PaymentMonth",
+    "UnplacedEntry",
     "PendingLogin",
     "Person",
     "PrintDocument",

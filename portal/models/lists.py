@@ -19,7 +19,7 @@ from portal.models.regions import Kelurahan
 class ListSource(enum.StrEnum):
     INLINE = "inline"
     UPLOAD = "upload"
-    IMPORT = "import"  # staff bulk import from the command line
+    IMPORT = "import"  # staff bulk import from the command line or the browser (institutional lists)
 
 
 class EntryState(enum.StrEnum):
@@ -56,6 +56,8 @@ class MemberList(TimestampMixin, db.Model):
     source_filename: Mapped[str | None] = mapped_column(String(255))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The staff import through the browser that made this list (portal.institutional), if any.
+    institutional_import_id: Mapped[int | None] = mapped_column(ForeignKey("institutional_import.id"), index=True)
 
     kelurahan: Mapped[Kelurahan] = relationship()
     created_by: Mapped[User] = relationship()

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.seed.demo_bpjs import seed_bpjs_demo
 from portal.seed.demo_accounts import seed_accounts_demo
 from portal.seed.demo_cases import seed_cases_demo
+from portal.seed.demo_institutional import seed_institutional_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
 from portal.seed.demo_handout import seed_handout_demo
 from portal.seed.demo_help import seed_demo_help
@@ -136,6 +137,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_bpjs_demo(today)
     seed_cases_demo(today)
     seed_accounts_demo(passwords["admin"])
+    seed_institutional_demo(today)
     return passwords
 
 

@@ -203,3 +203,19 @@ def test_seed_demo_has_a_batch_of_accounts_from_a_sheet_and_one_to_activate(app,
         "csrf_token": token, "username": username, "code": code, "password": "pelangi-sore-di-losari-99", "confirm": "pelangi-sore-di-losari-99",
     })
     assert response.status_code == 302
+
+
+def test_seed_demo_shows_a_finished_institutional_import_with_rows_waiting_for_an_area(app, runner, client, auth):
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    from portal.models import ImportStatus, InstitutionalImport, UnplacedEntry
+
+    with app.app_context():
+        record = db.session.scalar(db.select(InstitutionalImport))
+        assert (record.status, record.added, record.needs_area, record.rejected) == (ImportStatus.DONE, 7, 3, 2)
+        assert db.session.scalar(db.select(func.count(UnplacedEntry.id))) == 3
+        import_id = record.id
+    auth.login("staff1", "demo-password-2026")
+    page = client.get(f"/impor-instansi/{import_id}").get_data(as_text=True)
+    assert "7 baris ditambahkan untuk diverifikasi." in page and "ditolak.xlsx" in page
+    assert "St. Nurhalisa" not in client.get("/impor-instansi/perlu-wilayah").get_data(as_text=True)
+    assert "Fitriani Tahir" in client.get("/impor-instansi/perlu-wilayah").get_data(as_text=True)
