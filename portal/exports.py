@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -62,7 +62,9 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def csv_stream(headers: Sequence[str], rows: Iterable[Sequence], batch: int = 500):
+
+
+def csv_stream(headers: Sequence[str], rows: Iterable[Sequence], batch: int = 500) -> Iterator[bytes]:
     """csv_bytes as a stream of UTF-8 chunks (BOM first), `batch` rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -77,10 +79,10 @@ def csv_stream(headers: Sequence[str], rows: Iterable[Sequence], batch: int = 50
     yield buffer.getvalue().encode("utf-8")
 
 
-def xlsx_stream(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Data", chunk: int = 256 * 1024):
-    """xlsx_bytes as a stream of chunks: the rows go to a temporary file as they are read
-    (openpyxl's write-only mode), and the finished workbook is sent from it, so a 100,000-row
-    export never holds its rows in memory."""
+def xlsx_stream(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Data", chunk: int = 256 * 1024) -> Iterator[bytes]:
+    """xlsx_bytes as a stream of chunks. A workbook is a zip that is whole only at the end, so
+    the rows go to disk as they are read (openpyxl's write-only mode), the finished file to a
+    temporary file, and the answer is sent from it: memory stays flat at any size."""
     import tempfile
 
     workbook = Workbook(write_only=True)

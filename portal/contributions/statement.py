@@ -157,26 +157,34 @@ def member_line_headers() -> list[str]:
 
 
 def member_lines(month: Month, language: str = "id", batch: int = 2000) -> Iterator[list]:
-    """Every member line of the month, in membership-number order, read `batch` rows at a time."""
+    """Every member line of the month, in membership-number order.
+
+    The labels and the statement are prepared here; the rows are read `batch` at a time on
+    a connection of the iterator's own (opened at the first row, closed at the last or when
+    the iterator is dropped), so a streamed download needs no request context while it runs."""
     rates = rates_for(month.year)
     if rates is None:
-        return
+        return iter(())
     categories = {c.code: c.label(language) for c in db.session.scalars(db.select(Category))}
     kecamatan = dict(db.session.execute(db.select(Kecamatan.code, Kecamatan.name)).all())
-    query = (
-        _ledger_rows(month, rates)
-        .add_columns(Person.full_name)
-        .order_by(Membership.number)
-        .execution_options(yield_per=batch)
-    )
+    reasons = {str(key): str(label) for key, label in END_REASONS.items()}
     yes, no = _("ya"), _("tidak")
-    for row in db.session.execute(query):
-        jht = row.amount - row.jkk_amount - row.jkm_amount
-        reason = END_REASONS.get(row.end_reason) if row.end_reason else None
-        yield [
-            row.number, row.kpj_number or "", row.nik, row.full_name,
-            categories.get(row.category_code, row.category_code), kecamatan.get(row.kecamatan_code, row.kecamatan_code or ""),
-            yes if row.jkk else no, yes if row.jkm else no, yes if row.jht else no,
-            int(row.jkk_amount), int(row.jkm_amount), int(jht), int(row.amount),
-            row.ends_on.isoformat() if reason else "", str(reason) if reason else "",
-        ]
+    query = _ledger_rows(month, rates).add_columns(Person.full_name).order_by(Membership.number)
+    engine = db.engine
+
+    def lines() -> Iterator[list]:
+        with engine.connect() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+            for row in result:
+                jht = row.amount - row.jkk_amount - row.jkm_amount
+                reason = reasons.get(str(row.end_reason)) if row.end_reason else None
+                yield [
+                    row.number, row.kpj_number or "", row.nik, row.full_name,
+                    categories.get(row.category_code, row.category_code),
+                    kecamatan.get(row.kecamatan_code, row.kecamatan_code or ""),
+                    yes if row.jkk else no, yes if row.jkm else no, yes if row.jht else no,
+                    int(row.jkk_amount), int(row.jkm_amount), int(jht), int(row.amount),
+                    row.ends_on.isoformat() if reason else "", reason or "",
+                ]
+
+    return lines()
