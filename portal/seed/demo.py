@@ -18,6 +18,7 @@ from portal.accounts.services import create_user, set_password
 from portal.certificates.services import verify_url
 from portal.extensions import db
 from portal.seed.demo_bpjs import seed_bpjs_demo
+from portal.seed.demo_contributions import seed_contributions_demo
 from portal.seed.demo_cases import seed_cases_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
 from portal.seed.demo_handout import seed_handout_demo
@@ -133,6 +134,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_handout_demo(today)
     seed_bpjs_demo(today)
     seed_cases_demo(today)
+    seed_contributions_demo(today)
     return passwords
 
 
