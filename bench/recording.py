@@ -262,6 +262,19 @@ BENCHMARKS = (
             ),
         ),
     ),
+    Benchmark(
+        "contribution_statement",
+        "Issue 20: the monthly contribution statement",
+        "bench/contribution_statement.py",
+        (
+            Target(
+                "contribution_statement", "20", "monthly statement", "the statement for 100,000 members: <= 3 s",
+                (Limit("statement p95", "<=", 3000, "ms"),),
+                {"database": "postgresql", "members": 100_000},
+            ),
+        ),
+        "one aggregate over the month's ledger rows grouped by category and kecamatan",
+    ),
 )
 
 

@@ -12,7 +12,7 @@ from portal.contributions.ledger import Month
 from portal.contributions.months import ledger_by_month
 from portal.extensions import db
 from portal.memberships.services import end_membership
-from portal.models import AuditEvent, EndReason, Person, ProgrammeYear, Role
+from portal.models import AuditEvent, EndReason, ProgrammeYear, Role
 from tests.contributions.helpers import csv_rows, staff_signed_in
 from tests.hospitals.helpers import make_hospital_user
 from tests.factories import LETTE, PABAENG, make_member, make_user
