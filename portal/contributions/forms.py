@@ -40,8 +40,9 @@ class RupiahField(StringField):
 
 
 def payable_months(today) -> list[Month]:
-    """The months a payment may cover: last year's, this year's and next year's."""
-    return [Month(year, month) for year in (today.year - 1, today.year, today.year + 1) for month in range(1, 13)]
+    """The months a payment may cover: last year's and this year's (the arrears rule looks at
+    no older month, and the city pays for months it was billed, not in advance)."""
+    return [Month(year, month) for year in (today.year - 1, today.year) for month in range(1, 13)]
 
 
 class PaymentForm(PortalForm):

@@ -21,6 +21,7 @@ from portal.models import ProgrammeYear
 from portal.reports.charts import GroupedBarChart, grouped_bar_chart
 
 MILLION = 1_000_000
+THOUSAND = 1_000
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,27 @@ def realisation(year: int, *, cached_ledger: bool = False) -> Realisation | None
     return Realisation(year, ceiling, months)
 
 
+def chart_unit(result: Realisation) -> int:
+    """Millions of rupiah for a city's year, thousands for a small one (a demo, a new year)."""
+    largest = max([m.figures.due for m in result.months] + [m.figures.billed or 0 for m in result.months] + [0])
+    return MILLION if largest >= 10 * MILLION else THOUSAND
+
+
 def realisation_chart(result: Realisation) -> GroupedBarChart:
-    """Committed, billed and paid per month in millions of rupiah (the table has the rupiah)."""
+    """Committed, billed and paid per month in chart_unit rupiah (the table has the rupiah)."""
+    unit = chart_unit(result)
     groups = [
         (
             format_date(date(result.year, m.month.month, 1), "MMM"),
-            [round(m.figures.due / MILLION), round((m.figures.billed or 0) / MILLION), round(m.figures.paid / MILLION)],
+            [round(m.figures.due / unit), round((m.figures.billed or 0) / unit), round(m.figures.paid / unit)],
         )
         for m in result.months
     ]
     series = [("committed", _("Terutang")), ("billed", _("Ditagih")), ("paid", _("Dibayar"))]
     return grouped_bar_chart(groups, series)
+
+
+def chart_title(result: Realisation) -> str:
+    if chart_unit(result) == MILLION:
+        return _("Realisasi iuran %(year)d per bulan (juta rupiah)", year=result.year)
+    return _("Realisasi iuran %(year)d per bulan (ribu rupiah)", year=result.year)

@@ -216,6 +216,14 @@ def void(payment_id: int):
                            month_label=payments.month_label))
 
 
+@bp.app_template_global("realisation_chart_title")
+def realisation_chart_title(result) -> str:
+    """The realisation chart's title with its unit (portal.contributions.realisation.chart_title)."""
+    from portal.contributions.realisation import chart_title
+
+    return chart_title(result)
+
+
 @bp.app_template_filter("contribution_month")
 def contribution_month_filter(month: Month) -> str:
     """March 2026 in the page's language."""
