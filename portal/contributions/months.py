@@ -156,6 +156,18 @@ def year_figures(year: int, *, cached_ledger: bool = False, excluding_payment: i
     return figures
 
 
+def month_figures(month: Month, members: int, due: int) -> MonthFigures:
+    """One month's figures when its ledger total is known already (the statement counted it)."""
+    from portal.contributions.bills import current_bill
+
+    bill = current_bill(month.year, month.month)
+    billed = agreed = None
+    if bill is not None:
+        totals = bill_totals(bill)
+        billed, agreed = totals.billed, totals.agreed
+    return MonthFigures(month, members, due, billed, agreed, paid_by_month(month.year).get(month.month, 0))
+
+
 @dataclass(frozen=True)
 class Arrears:
     """The months in arrears on a day: the oldest first."""
@@ -175,11 +187,13 @@ class Arrears:
         return bool(self.months)
 
 
-def arrears(today: date, *, cached_ledger: bool = False) -> Arrears:
-    """The months of this year and last year still unpaid past the warning (with amounts)."""
+def arrears(today: date, *, cached_ledger: bool = False, known: dict[int, list[MonthFigures]] | None = None) -> Arrears:
+    """The months of this year and last year still unpaid past the warning (with amounts);
+    `known` holds the figures of years the caller counted already."""
     found = []
+    known = known or {}
     for year in (today.year - 1, today.year):
-        for figures in year_figures(year, cached_ledger=cached_ledger):
+        for figures in known.get(year) or year_figures(year, cached_ledger=cached_ledger):
             if figures.state(today) in ("arrears", "at_risk"):
                 found.append(figures)
     return Arrears(found, today)

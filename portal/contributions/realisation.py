@@ -70,16 +70,17 @@ class Realisation:
         return None if self.ceiling is None else self.ceiling - self.paid
 
 
-def realisation(year: int, *, cached_ledger: bool = False) -> Realisation | None:
-    """The year's realisation, or None for a year without settings."""
+def realisation(year: int, *, cached_ledger: bool = False, figures: list[MonthFigures] | None = None) -> Realisation | None:
+    """The year's realisation, or None for a year without settings (`figures`: the year's
+    months when the caller counted them already)."""
     programme_year = db.session.get(ProgrammeYear, year)
     if programme_year is None:
         return None
     ceiling = int(programme_year.budget_ceiling) if programme_year.budget_ceiling else None
     months, paid_to_date = [], 0
-    for figures in year_figures(year, cached_ledger=cached_ledger):
-        paid_to_date += figures.paid
-        months.append(RealisationMonth(figures, paid_to_date, None if ceiling is None else ceiling - paid_to_date))
+    for month in figures or year_figures(year, cached_ledger=cached_ledger):
+        paid_to_date += month.paid
+        months.append(RealisationMonth(month, paid_to_date, None if ceiling is None else ceiling - paid_to_date))
     return Realisation(year, ceiling, months)
 
 

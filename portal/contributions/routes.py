@@ -14,7 +14,7 @@ from portal.access import office_required, roles_required
 from portal.contributions import payments, statement
 from portal.contributions.forms import CorrectionForm, PaymentForm, VoidForm
 from portal.contributions.ledger import Month
-from portal.contributions.months import STATE_LABELS, arrears, year_figures
+from portal.contributions.months import STATE_LABELS, arrears, month_figures, year_figures
 from portal.contributions.realisation import realisation, realisation_chart
 from portal.edge import query_int
 from portal.exports import csv_stream, xlsx_stream
@@ -52,12 +52,13 @@ def index():
     """The year's months: members, due, billed, agreed, paid and outstanding; arrears first."""
     today = clock.today()
     year = query_int("tahun", today.year, minimum=MIN_YEAR, maximum=MAX_YEAR)
-    result = realisation(year)
+    figures = year_figures(year)
+    result = realisation(year, figures=figures)
     return render(
         "contributions/index.html",
         year=year,
-        months=year_figures(year),
-        arrears=arrears(today),
+        months=figures,
+        arrears=arrears(today, known={year: figures}),
         realisation=result,
         realisation_chart=realisation_chart(result) if result else None,
         today=today,
@@ -69,11 +70,11 @@ def index():
 def month_statement(year: int, month: int):
     """One month's statement: people and amounts per programme, category and kecamatan."""
     chosen = _month_or_404(year, month)
-    figures = year_figures(year)[month - 1]
+    result = statement.build_statement(chosen, current_language())
     return render(
         "contributions/statement.html",
-        statement=statement.build_statement(chosen, current_language()),
-        figures=figures,
+        statement=result,
+        figures=month_figures(chosen, result.total.people, result.total.amount),
         today=clock.today(),
         previous=Month.of_index(chosen.index - 1),
         next=Month.of_index(chosen.index + 1),

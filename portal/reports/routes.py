@@ -40,12 +40,13 @@ bp = Blueprint("reports", __name__)
 
 def _contributions(year: int) -> dict:
     """The arrears warning and the year's realisation (portal.contributions) for the dashboard and the PDF."""
-    from portal.contributions.months import arrears
+    from portal.contributions.months import arrears, year_figures
     from portal.contributions.realisation import realisation, realisation_chart
 
-    result = realisation(year, cached_ledger=True)
+    figures = year_figures(year, cached_ledger=True)
+    result = realisation(year, figures=figures)
     return {
-        "arrears": arrears(clock.today(), cached_ledger=True),
+        "arrears": arrears(clock.today(), cached_ledger=True, known={year: figures}),
         "realisation": result,
         "realisation_chart": realisation_chart(result) if result else None,
     }
