@@ -59,7 +59,8 @@ class PaymentForm(PortalForm):
         _l("Bulan yang dibayar"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False), validators=[DataRequired(_l("Pilih paling sedikit satu bulan yang dibayar."))]
     )
     note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=1000)])
-    confirm = HiddenField()
+    # What the allocation shown was computed from: saving needs the same (see signature).
+    previewed = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,6 +79,10 @@ class PaymentForm(PortalForm):
 
     def chosen_months(self) -> list[Month]:
         return sorted(Month(*map(int, value.split("-"))) for value in self.months.data or [])
+
+    def signature(self) -> str:
+        """The amount and months the allocation depends on, as the preview's hidden field holds them."""
+        return f"{self.amount.data}:{','.join(str(m) for m in self.chosen_months())}"
 
 
 class CorrectionForm(PaymentForm):

@@ -128,26 +128,33 @@ def payment_list():
 
 
 def _save_or_preview(form: PaymentForm, template: str, save, *, excluding_payment: int | None = None, **context):
-    """Show the allocation for the staff member to confirm, or save it once confirmed."""
+    """Show the allocation for the staff member to confirm, or save it once confirmed.
+
+    Saving needs the amount and months the allocation shown was computed from: a form
+    changed after its preview is shown again with the new allocation instead of saved."""
     shares = None
+    changed = False
     if form.validate_on_submit():
         try:
-            if form.confirm.data == "1":
+            if request.form.get("confirm") == "1" and form.previewed.data == form.signature():
                 payment = save()
                 db.session.commit()
                 invalidate_reports()
                 return redirect(url_for("contributions.payment_detail", payment_id=payment.id))
+            changed = request.form.get("confirm") == "1"
             if payments.order_number_taken(form.order_number.data, excluding_payment=excluding_payment):
                 raise payments.PaymentRefused(
                     _("Nomor SP2D %(number)s sudah dicatat untuk pembayaran lain.", number=form.order_number.data),
                     "order_number",
                 )
             shares = payments.allocate(form.amount.data, form.chosen_months(), excluding_payment=excluding_payment)
+            form.previewed.data = form.signature()
         except payments.PaymentRefused as refused:
             db.session.rollback()
+            shares = None
             form[refused.field or "amount"].errors = [*form[refused.field or "amount"].errors, str(refused)]
     status = 422 if form.errors else 200
-    return render(template, status=status, form=form, shares=shares, month_label=payments.month_label, **context)
+    return render(template, status=status, form=form, shares=shares, changed=changed, month_label=payments.month_label, **context)
 
 
 @bp.route("/pembayaran/baru", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ corrected and voided by an admin, and the arrears warning after 60 days."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import date
 
@@ -40,11 +41,22 @@ def _two_members(app) -> None:
         make_member("Andi Baso", year=YEAR, category_code="non_asn")
 
 
+PREVIEWED = re.compile(r'name="previewed" type="hidden" value="([^"]*)"')
+
+
 def _form(client, amount, months, order="SP2D-001/2026", *, confirm="", path="/iuran/pembayaran/baru", **extra):
-    return client.post(path, data={
+    """Post the payment form; with confirm="1", as staff do: check the allocation, then save it."""
+    data = {
         "csrf_token": csrf_token(client, path), "paid_on": "2026-05-04", "amount": amount, "order_number": order,
-        "months": [f"{YEAR}-{m:02d}" for m in months], "note": "", "confirm": confirm, **extra,
-    })
+        "months": [f"{YEAR}-{m:02d}" for m in months], "note": "", **extra,
+    }
+    if confirm != "1":
+        return client.post(path, data=data)
+    preview = client.post(path, data=data)
+    shown = PREVIEWED.search(preview.get_data(as_text=True))
+    if shown is None:
+        return preview  # refused at the check: nothing to save
+    return client.post(path, data={**data, "confirm": "1", "previewed": shown.group(1)})
 
 
 def test_a_payment_is_shown_shared_among_its_months_before_it_is_saved(app, client, auth, on_day):
@@ -58,6 +70,14 @@ def test_a_payment_is_shown_shared_among_its_months_before_it_is_saved(app, clie
         assert "Rp 33.600" in page and "Rp 42.800" in page
         with app.app_context():
             assert db.session.scalar(db.select(db.func.count(Payment.id))) == 0  # nothing saved yet
+        # A form changed after its check is checked again, not saved.
+        token = csrf_token(client, "/iuran/pembayaran/baru")
+        changed = client.post("/iuran/pembayaran/baru", data={
+            "csrf_token": token, "paid_on": "2026-05-04", "amount": "120000", "order_number": "SP2D-001/2026",
+            "months": ["2026-01", "2026-02", "2026-03"], "confirm": "1", "previewed": "110000:2026-01,2026-02,2026-03"})
+        assert "berubah sejak diperiksa" in changed.get_data(as_text=True) and "Rp 52.800" in changed.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.scalar(db.select(db.func.count(Payment.id))) == 0
         saved = _form(client, "110000", [1, 2, 3], confirm="1")
         assert saved.status_code == 302
     with app.app_context():
