@@ -290,6 +290,19 @@ BENCHMARKS = (
         ),
         "the CLI dry run of the same 50,000 rows (bench/list_import.py) checks them in about 5 s",
     ),
+    Benchmark(
+        "contribution_statement",
+        "Issue 20: the monthly contribution statement",
+        "bench/contribution_statement.py",
+        (
+            Target(
+                "contribution_statement", "20", "monthly statement", "the statement for 100,000 members: <= 3 s",
+                (Limit("statement p95", "<=", 3000, "ms"),),
+                {"database": "postgresql", "members": 100_000},
+            ),
+        ),
+        "one aggregate over the month's ledger rows grouped by category and kecamatan",
+    ),
 )
 
 

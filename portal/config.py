@@ -211,6 +211,11 @@ class Config:
     # BUDGET_SETTLE_SECONDS are never in a recount (their transaction may still be open).
     BUDGET_SNAPSHOT_SECONDS = _int("BUDGET_SNAPSHOT_SECONDS", 600)
     BUDGET_SETTLE_SECONDS = _int("BUDGET_SETTLE_SECONDS", 120)
+    # A contribution month still unpaid this many days after its end is in arrears (a warning
+    # on the dashboard and the contributions page); after CONTRIBUTION_ARREARS_RISK_DAYS its
+    # members' cover is at risk (BPJS ends memberships more than three months in arrears).
+    CONTRIBUTION_ARREARS_WARNING_DAYS = _int("CONTRIBUTION_ARREARS_WARNING_DAYS", 60)
+    CONTRIBUTION_ARREARS_RISK_DAYS = _int("CONTRIBUTION_ARREARS_RISK_DAYS", 90)
     CACHE_KEY_PREFIX = "portal:"
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -60,3 +60,38 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+
+
+def csv_stream(headers: Sequence[str], rows: Iterable[Sequence], batch: int = 500) -> Iterator[bytes]:
+    """csv_bytes as a stream of UTF-8 chunks (BOM first), `batch` rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([xml_safe(h) if isinstance(h, str) else h for h in headers])
+    for count, row in enumerate(rows, 1):
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        if count % batch == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def xlsx_stream(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Data", chunk: int = 256 * 1024) -> Iterator[bytes]:
+    """xlsx_bytes as a stream of chunks. A workbook is a zip that is whole only at the end, so
+    the rows go to disk as they are read (openpyxl's write-only mode), the finished file to a
+    temporary file, and the answer is sent from it: memory stays flat at any size."""
+    import tempfile
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([_cell(sheet, value) for value in headers])
+    for row in rows:
+        sheet.append([_cell(sheet, value) for value in row])
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+        file.seek(0)
+        while data := file.read(chunk):
+            yield data

@@ -20,7 +20,7 @@ from portal import clock
 from portal.cases.services import checklist
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import CaseDocument, EntryState, ListEntry, Person, PrintDocument, PrintJob, Role
+from portal.models import CaseDocument, EntryState, ListEntry, Person, Payment, PrintDocument, PrintJob, Role
 from tests.cases.helpers import report_case_of
 from portal.reports.tables import TABLES
 from tests.conftest import AuthActions, csrf_token
@@ -117,7 +117,8 @@ def _records(app) -> dict[str, int]:
         person, membership = make_member("Siti Aminah", kelurahan_code=LETTE, rw=2)
         certificate = issue_certificate(membership, issued_by=None)
         job = PrintJob(document=PrintDocument.CARD, kelurahan_code=LETTE, rw=2, total=1)
-        db.session.add(job)
+        payment = Payment(paid_on=clock.today(), amount=1, order_number="SP2D-HOSTILE")
+        db.session.add_all([job, payment])
         db.session.commit()
         # A case of the area with a document row (portal.cases): URLs with two ids.
         case = report_case_of(head, person)
@@ -138,6 +139,8 @@ def _records(app) -> dict[str, int]:
             "job_id": job.id,
             "number": 1,
             "year": clock.today().year,
+            "month": 1,
+            "payment_id": payment.id,
         }
 
 

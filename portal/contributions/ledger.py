@@ -28,11 +28,11 @@ import dataclasses
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, and_, cast, func, literal_column
+from sqlalchemy import BigInteger, cast, extract, func, literal_column, or_
 
 from portal.extensions import db
 from portal.models import Membership, Person, ProgrammeYear
-from portal.programme.budget import BASIS, Rates, due_months_sql, monthly_premium_sql
+from portal.programme.budget import BASIS, Rates, monthly_premium_sql
 
 
 class Month(NamedTuple):
@@ -103,14 +103,18 @@ def amount_sql(rates: Rates, income, jkk, jkm, jht):
 def due_in_month(month: Month):
     """WHERE clauses: the memberships with a contribution due in `month`.
 
-    The date range narrows the scan (an index on the period serves it); the due-month span
-    then applies the day-of-month rule exactly."""
-    first, last = due_months_sql(Membership.starts_on, Membership.ends_on)
-    index = _literal(month.index)
+    The due-month span's rule (due_month_span) in date comparisons: the cover started in or
+    before the month, and ends after it, or ends inside it on or after the day of the month
+    it started. Only the memberships ending inside the month compare days, so PostgreSQL
+    does not compute EXTRACT's numerics for every row (most of the filter's time at 100,000
+    members), and an index on the period serves the dates."""
     return (
         Membership.starts_on <= month.last_day,
         Membership.ends_on >= month.first_day,
-        and_(first <= index, last >= index),
+        or_(
+            Membership.ends_on > month.last_day,
+            extract("day", Membership.ends_on) >= extract("day", Membership.starts_on),
+        ),
     )
 
 

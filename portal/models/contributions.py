@@ -136,7 +136,14 @@ class Payment(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    recorded_by: Mapped[User | None] = relationship()
+    # An admin's void (a payment entered by mistake, or returned): it stays for the record
+    # and counts for nothing. portal.contributions.payments.void_payment.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
     months: Mapped[list[PaymentMonth]] = relationship(
         back_populates="payment", cascade="all, delete-orphan", order_by="(PaymentMonth.year, PaymentMonth.month)"
     )

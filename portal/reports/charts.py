@@ -20,6 +20,10 @@ SERIES_COLOURS = {
     "approved": "#1e7a3a",
     "rejected": "#a4161a",
     "returned": "#8a5a00",
+    # Contributions' realisation (portal.contributions.realisation).
+    "committed": "#1d4e89",
+    "billed": "#8a5a00",
+    "paid": "#1e7a3a",
 }
 
 

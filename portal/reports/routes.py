@@ -9,7 +9,7 @@ from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, clock
 from portal.access import office_required, roles_required
 from portal.cases.services import KIND_LABELS, STATE_LABELS
 from portal.extensions import db
@@ -36,6 +36,20 @@ from portal.reports.services import (
 )
 
 bp = Blueprint("reports", __name__)
+
+
+def _contributions(year: int) -> dict:
+    """The arrears warning and the year's realisation (portal.contributions) for the dashboard and the PDF."""
+    from portal.contributions.months import arrears, year_figures
+    from portal.contributions.realisation import realisation, realisation_chart
+
+    figures = year_figures(year, cached_ledger=True)
+    result = realisation(year, figures=figures)
+    return {
+        "arrears": arrears(clock.today(), cached_ledger=True, known={year: figures}),
+        "realisation": result,
+        "realisation_chart": realisation_chart(result) if result else None,
+    }
 
 
 
@@ -74,6 +88,7 @@ def dashboard():
         cases=report_cases(filters),
         kind_labels=KIND_LABELS,
         state_labels=STATE_LABELS,
+        **_contributions(filters.year),
     )
 
 
@@ -115,6 +130,7 @@ def monthly_pdf():
         kind_labels=KIND_LABELS,
         state_labels=STATE_LABELS,
         printed_by=current_user.full_name or current_user.username,
+        **_contributions(filters.year),
     )
     audit.record("report.print", "report", "monthly", year=filters.year, month=filters.month)
     db.session.commit()

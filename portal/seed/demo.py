@@ -19,6 +19,7 @@ from portal.certificates.services import verify_url
 from portal.extensions import db
 from portal.seed.demo_bpjs import seed_bpjs_demo
 from portal.seed.demo_accounts import seed_accounts_demo
+from portal.seed.demo_contributions import seed_contributions_demo
 from portal.seed.demo_cases import seed_cases_demo
 from portal.seed.demo_institutional import seed_institutional_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
@@ -138,6 +139,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_cases_demo(today)
     seed_accounts_demo(passwords["admin"])
     seed_institutional_demo(today)
+    seed_contributions_demo(today)
     return passwords
 
 

@@ -63,7 +63,7 @@ def test_coverage_per_category_and_kecamatan_equals_the_registry(app, client, au
     page = client.get("/laporan/").get_data(as_text=True)
     assert "Angka per" in page  # how fresh the figures are
     assert f"<dd>{len(MEMBERS)}</dd>" in page
-    assert page.count('<svg class="chart" role="img"') == 3  # categories, kecamatan, budget
+    assert page.count('<svg class="chart" role="img"') == 4  # categories, kecamatan, budget, contributions' realisation
     assert "<title id=\"chart-category-title\">" in page and "<desc id=\"chart-category-desc\">" in page
 
 
