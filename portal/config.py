@@ -156,6 +156,9 @@ class Config:
     SPREADSHEET_BULK_MAX_ROWS = _int("SPREADSHEET_BULK_MAX_ROWS", 500_000)
     SPREADSHEET_BULK_MAX_COLUMNS = _int("SPREADSHEET_BULK_MAX_COLUMNS", 256)
     SPREADSHEET_BULK_MAX_CELLS = _int("SPREADSHEET_BULK_MAX_CELLS", 5_000_000)
+    # BPJS's monthly bill (portal.contributions): a city's bill of 100,000 lines is larger
+    # than a member list, so its upload may be this big (the archive checks still apply).
+    BILL_MAX_UPLOAD_BYTES = _int("BILL_MAX_UPLOAD_BYTES", 32 * 1024 * 1024)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Cards and certificates (portal/certificates).

@@ -138,6 +138,8 @@ def _records(app) -> dict[str, int]:
             "job_id": job.id,
             "number": 1,
             "year": clock.today().year,
+            "month": 5,
+            "bill_id": 1,
         }
 
 
