@@ -69,6 +69,7 @@ bench: $(VENV)/.dev-installed $(COMPILED)
 	$(BIN)/python bench/budget_check.py --members 100000 --database-url $(BENCH_DB)/portal_bench_budget | tee bench/results/budget_check.txt
 	$(BIN)/python bench/seed_scale.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_scale | tee bench/results/seed_scale.txt
 	$(BIN)/python bench/case_list.py --persons 200000 --cases 10000 --database-url $(BENCH_DB)/portal_bench_cases | tee bench/results/case_list.txt
+	$(BIN)/python bench/bill_reconciliation.py --members 100000 --lines 100000 --database-url $(BENCH_DB)/portal_bench_bills | tee bench/results/bill_reconciliation.txt
 	$(BIN)/python bench/report.py
 
 bench-report: ## Render docs/benchmarks.md again from bench/results/*.json (standard library only)

@@ -14,6 +14,7 @@ the file with the row's number, so staff fix the file rather than reconcile half
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 
@@ -152,15 +153,14 @@ def _line(row_number: int, cells: list, columns: dict[str, int], month: Month) -
         raise ValueError(_("baris %(row)d: NIK harus 16 digit", row=row_number))
     period = _cell(cells, columns, "period")
     if period not in (None, ""):
-        billed_month = parse_period(period)
+        billed_month = _period_of(period)
         if billed_month is None:
             raise ValueError(_("baris %(row)d: periode tidak terbaca (tulis mis. 2026-05 atau Mei 2026)", row=row_number))
         if billed_month != month:
             raise ValueError(_("baris %(row)d: periode %(period)s, bukan bulan yang dipilih (%(month)s)", row=row_number, period=str(billed_month), month=str(month)))
     programmes = {p: None for p in PROGRAMMES}
     if "programmes" in columns:
-        text = str(_cell(cells, columns, "programmes") or "").lower()
-        programmes = {p: p in text for p in PROGRAMMES}
+        programmes = dict(zip(PROGRAMMES, _programmes_in(str(_cell(cells, columns, "programmes") or ""))))
     parts = {}
     for programme in PROGRAMMES:
         if programme in columns:
@@ -208,6 +208,17 @@ def _amount(value, row_number: int, *, allow_mark: bool = False) -> int:
     if text.startswith("-"):
         raise ValueError(_("baris %(row)d: jumlah iuran tidak boleh negatif", row=row_number))
     raise ValueError(_("baris %(row)d: jumlah iuran tidak terbaca", row=row_number))
+
+
+@functools.lru_cache(maxsize=256)
+def _period_of(value) -> Month | None:
+    return parse_period(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _programmes_in(text: str) -> tuple[bool, bool, bool]:
+    folded = text.lower()
+    return tuple(programme in folded for programme in PROGRAMMES)
 
 
 def parse_period(value) -> Month | None:

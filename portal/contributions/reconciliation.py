@@ -169,8 +169,7 @@ def reconcile(bill: Bill, progress: Callable[[str, int, int], None] = lambda sta
         for d in differences
     ]
     _carry_over(bill, rows, [d.row_number for d in differences], lines)
-    for chunk in _chunks(rows, WRITE_CHUNK):
-        db.session.execute(insert(BillDifference), chunk)
+    _bulk_insert(BillDifference.__table__, DIFFERENCE_COLUMNS, rows)
     bill.billed_lines = len(lines)
     bill.billed_total = sum(line["amount"] for line in lines)
     bill.expected_members = len(due)
@@ -275,15 +274,37 @@ def _registry_of(kpjs: set[str], niks: set[str]) -> tuple[dict, dict[str, int]]:
     return found, people
 
 
+LINE_COLUMNS = ("bill_id", "row_number", "kpj_number", "nik", "name", "jkk", "jkm", "jht", "amount", "membership_id", "person_id")
+DIFFERENCE_COLUMNS = ("bill_id", "kind", "bill_line_id", "membership_id", "person_id", "billed_amount", "expected_amount",
+                      "resolution", "note", "resolved_at", "resolved_by_id", "carried")
+
+
 def _write_lines(bill: Bill, lines: list[dict], progress: Callable[[str, int, int], None]) -> None:
     written = 0
     for chunk in _chunks(lines, WRITE_CHUNK):
-        db.session.execute(
-            insert(BillLine),
-            [{"bill_id": bill.id, "membership_id": None, "person_id": None, **line} for line in chunk],
-        )
+        _bulk_insert(BillLine.__table__, LINE_COLUMNS, ({"bill_id": bill.id, "membership_id": None, "person_id": None, **line} for line in chunk))
         written += len(chunk)
         progress("write", written, len(lines))
+
+
+def _bulk_insert(table, columns: tuple[str, ...], rows: Iterable[dict]) -> None:
+    """Insert rows in the session's transaction: COPY on PostgreSQL (a hundred thousand rows
+    in well under a second; executemany sends them one statement each), executemany elsewhere."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        rows = list(rows)
+        if rows:
+            db.session.execute(insert(table), [{column: row.get(column) for column in columns} for row in rows])
+        return
+    driver = db.session.connection().connection.driver_connection
+    names = ", ".join(f'"{column}"' for column in columns)
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_plain(row.get(column)) for column in columns])
+
+
+def _plain(value):
+    """Enum members as their stored value (COPY sends text)."""
+    return value.value if isinstance(value, (DifferenceKind, Resolution)) else value
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
