@@ -3,7 +3,7 @@ differences, print the berita acara, and see what BPJS owes back."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from portal.contributions import bill_jobs, owed_back, reconciliation
 from portal.contributions.bill_forms import MONTH_NAMES, BillUploadForm, ResolveForm
 from portal.contributions.bills import bill_totals, current_bill
 from portal.contributions.ledger import Month
-from portal.edge import parse_id
+from portal.edge import larger_uploads, parse_id
 from portal.extensions import db
 from portal.help.services import setting_values
 from portal.hx import render
@@ -54,11 +54,11 @@ def index():
 
 
 @bp.post("/unggah")
+@larger_uploads("BILL_MAX_UPLOAD_BYTES")
 @office_required
 def upload():
     """Check BPJS's bill for a month and reconcile it in the background (nothing is saved
     from a file that cannot be used whole)."""
-    request.max_content_length = current_app.config["BILL_MAX_UPLOAD_BYTES"]
     form = BillUploadForm()
     if not form.validate_on_submit():
         return _index(form, status=400)

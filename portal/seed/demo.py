@@ -19,6 +19,7 @@ from portal.certificates.services import verify_url
 from portal.extensions import db
 from portal.seed.demo_bpjs import seed_bpjs_demo
 from portal.seed.demo_cases import seed_cases_demo
+from portal.seed.demo_bills import seed_bills_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
 from portal.seed.demo_handout import seed_handout_demo
 from portal.seed.demo_help import seed_demo_help
@@ -133,6 +134,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_handout_demo(today)
     seed_bpjs_demo(today)
     seed_cases_demo(today)
+    seed_bills_demo(today)
     return passwords
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
 import pytest
 
 from portal.extensions import db
-from portal.models import AuditEvent, Bill, BillLine, BillStatus, DifferenceKind, Role, StoredFile
+from portal.models import AuditEvent, Bill, BillDifference, BillLine, BillStatus, DifferenceKind, Role, StoredFile
 from portal.storage import listing
 from tests.contributions.helpers import (
     JKK_JKM,
@@ -21,6 +22,7 @@ from tests.contributions.helpers import (
     staff,
     upload,
     upload_and_reconcile,
+    wait_for_worker,
     xlsx_bill,
 )
 from tests.factories import make_user, new_nik
@@ -123,30 +125,44 @@ def test_a_bill_that_cannot_be_used_whole_is_refused_with_nothing_saved(app, cli
 
 
 def test_a_failed_reconciliation_leaves_the_bill_failed_with_nothing_else(app, client, auth):
-    staff(app)
-    with app.app_context():
-        member("Hana Fail", "10000000021")
-    auth.login("staff1")
-    response = upload(client, csv_bill([("10000000021", "", "HANA", PERIOD, "", JKK_JKM)]))
-    assert response.status_code == 302
-    with app.app_context():
-        bill = db.session.scalar(db.select(Bill))
-        assert bill.status in (BillStatus.QUEUED, BillStatus.RUNNING, BillStatus.DONE)
-    # A bill whose stored file is gone by the time the worker runs fails whole.
-    from portal.contributions import bill_jobs
     from portal.contributions.bill_jobs import run_reconciliation
 
+    staff(app)
+    auth.login("staff1")
     with app.app_context():
-        bill = Bill(year=YEAR, month=MONTH, version=9, status=BillStatus.QUEUED, file_key="bills/missing.csv", file_name="x.csv")
+        # A bill whose stored file is gone by the time the worker runs fails whole.
+        bill = Bill(year=YEAR, month=MONTH, version=1, status=BillStatus.QUEUED, file_key="bills/missing.csv", file_name="x.csv")
         db.session.add(bill)
         db.session.commit()
         run_reconciliation(bill.id)
         bill = db.session.get(Bill, bill.id)
         assert (bill.status, bill.error) == (BillStatus.FAILED, "file_missing")
-        assert db.session.scalar(db.select(db.func.count()).select_from(BillLine).filter_by(bill_id=bill.id)) == 0
-        assert bill_jobs  # the job module is the one the upload starts
+        assert db.session.scalar(db.select(db.func.count()).select_from(BillLine)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(BillDifference)) == 0
     page = client.get(f"/iuran/tagihan/proses/{bill.id}").get_data(as_text=True)
     assert "tidak ditemukan lagi" in page
+
+
+def test_an_error_while_writing_rolls_the_whole_reconciliation_back(app, client, auth, monkeypatch):
+    from portal.contributions import reconciliation
+
+    staff(app)
+    with app.app_context():
+        person, _m = member("Joko Rollback", "10000000041")
+        nik = person.nik
+    auth.login("staff1")
+
+    def broken(bill, rows, row_numbers, lines):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(reconciliation, "_carry_over", broken)  # after the lines were written
+    page = upload_and_reconcile(app, client, csv_bill([("10000000041", nik, "JOKO", PERIOD, "", 1)]))
+    assert "Pencocokan gagal (RuntimeError)" in page.get_data(as_text=True)
+    with app.app_context():
+        bill = db.session.scalar(db.select(Bill))
+        assert (bill.status, bill.billed_total) == (BillStatus.FAILED, 0)
+        assert db.session.scalar(db.select(db.func.count()).select_from(BillLine)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(BillDifference)) == 0
 
 
 def test_a_bill_needs_the_years_rates(app, client, auth):
@@ -171,3 +187,24 @@ def test_other_roles_cannot_see_or_upload_bills(app, client, auth, role):
 def test_anonymous_is_sent_to_sign_in(client):
     response = client.get("/iuran/tagihan/")
     assert response.status_code == 302 and "/masuk" in response.location
+
+
+def test_a_bill_may_be_larger_than_other_uploads(app_factory, tmp_path, auth):
+    app = app_factory(MAX_CONTENT_LENGTH=2000, BILL_MAX_UPLOAD_BYTES=200_000, STORAGE_DIR=str(tmp_path))
+    from portal.seed.reference import seed_reference
+
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+        make_user("staff1", Role.STAFF)
+        member("Ika Besar", "10000000031")
+    client = app.test_client()
+    type(auth)(client).login("staff1")
+    rows = [("10000000031", "", f"IKA {n}", PERIOD, "JKK, JKM", JKK_JKM) for n in range(200)]
+    data = csv_bill(rows)
+    assert 2000 < len(data) < 200_000
+    assert upload(client, data).status_code == 302
+    wait_for_worker(app)
+    # Other uploads keep the smaller limit.
+    assert client.post("/bpjs/jawaban", data={"answer": (io.BytesIO(data), "x.csv")},
+                       content_type="multipart/form-data").status_code == 413
