@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from portal.audit.chain import verify_chain
 from portal.contributions.bills import bill_totals, current_bill
 from portal.extensions import db
 from portal.models import AuditEvent, Bill, BillDifference, Resolution
@@ -85,6 +86,8 @@ def test_resolving_several_differences_asks_to_confirm_their_count_first(app, cl
     with app.app_context():
         assert {d.resolution for d in db.session.scalars(db.select(BillDifference))} == {Resolution.ACCEPTED}
         assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).filter_by(action="bill.resolve")) == 2
+        report = verify_chain()
+        assert report.intact and report.unsealed == 0, report.problems
 
 
 def test_corrected_in_the_registry_links_to_the_persons_page(app, client, auth):
