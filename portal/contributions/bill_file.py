@@ -138,11 +138,10 @@ def _cell(cells: list, columns: dict[str, int], column: str):
 
 def _line(row_number: int, cells: list, columns: dict[str, int], month: Month) -> dict | None:
     """One bill line, None for a row that is not a person's (blank, a total, a signature)."""
-    kpj, _numeric = cell_text(_cell(cells, columns, "kpj"))
-    kpj = kpj.replace(" ", "").replace(".", "").replace("-", "")
-    nik, nik_numeric = clean_nik(_cell(cells, columns, "nik"))
-    nik = nik.strip().replace(" ", "")
-    name, _numeric = cell_text(_cell(cells, columns, "name"))
+    kpj = _identifier(_cell(cells, columns, "kpj"), 11)
+    nik, nik_numeric = _nik(_cell(cells, columns, "nik"))
+    raw_name = _cell(cells, columns, "name")
+    name = raw_name.strip() if isinstance(raw_name, str) and raw_name.isprintable() else cell_text(raw_name)[0]
     if not kpj and not nik:
         return None  # a blank row, a total or the signatures under the table
     if kpj and not KPJ_PATTERN.match(kpj):
@@ -181,6 +180,23 @@ def _line(row_number: int, cells: list, columns: dict[str, int], month: Month) -
         "jht": programmes["jht"],
         "amount": amount,
     }
+
+
+def _identifier(value, length: int) -> str:
+    """A KPJ as text: digits kept as they are (the usual case, read without more work), else
+    cleaned of spaces, dots and dashes."""
+    if isinstance(value, str) and len(value) == length and value.isdigit():
+        return value
+    text, _numeric = cell_text(value)
+    return text.replace(" ", "").replace(".", "").replace("-", "")
+
+
+def _nik(value) -> tuple[str, bool]:
+    """A NIK as text and whether it came from a number cell (portal.nik.clean_nik's rule)."""
+    if isinstance(value, str) and len(value) == 16 and value.isdigit():
+        return value, False
+    nik, numeric = clean_nik(value)
+    return nik.strip().replace(" ", ""), numeric
 
 
 def _is_mark(value) -> bool:

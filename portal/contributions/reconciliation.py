@@ -169,7 +169,10 @@ def reconcile(bill: Bill, progress: Callable[[str, int, int], None] = lambda sta
         for d in differences
     ]
     _carry_over(bill, rows, [d.row_number for d in differences], lines)
-    _bulk_insert(BillDifference.__table__, DIFFERENCE_COLUMNS, rows)
+    _bulk_insert(BillDifference.__table__, DIFFERENCE_COLUMNS, [
+        tuple(row[column].value if column in ("kind", "resolution") else row.get(column) for column in DIFFERENCE_COLUMNS)
+        for row in rows
+    ])
     bill.billed_lines = len(lines)
     bill.billed_total = sum(line["amount"] for line in lines)
     bill.expected_members = len(due)
@@ -282,29 +285,28 @@ DIFFERENCE_COLUMNS = ("bill_id", "kind", "bill_line_id", "membership_id", "perso
 def _write_lines(bill: Bill, lines: list[dict], progress: Callable[[str, int, int], None]) -> None:
     written = 0
     for chunk in _chunks(lines, WRITE_CHUNK):
-        _bulk_insert(BillLine.__table__, LINE_COLUMNS, ({"bill_id": bill.id, "membership_id": None, "person_id": None, **line} for line in chunk))
+        _bulk_insert(BillLine.__table__, LINE_COLUMNS, [
+            (bill.id, line["row_number"], line["kpj_number"], line["nik"], line["name"], line["jkk"], line["jkm"],
+             line["jht"], line["amount"], line.get("membership_id"), line.get("person_id"))
+            for line in chunk
+        ])
         written += len(chunk)
         progress("write", written, len(lines))
 
 
-def _bulk_insert(table, columns: tuple[str, ...], rows: Iterable[dict]) -> None:
-    """Insert rows in the session's transaction: COPY on PostgreSQL (a hundred thousand rows
-    in well under a second; executemany sends them one statement each), executemany elsewhere."""
+def _bulk_insert(table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows (tuples in `columns`' order) in the session's transaction: COPY on
+    PostgreSQL (executemany would send them one statement each), executemany elsewhere."""
+    if not rows:
+        return
     if db.session.get_bind().dialect.name != "postgresql":
-        rows = list(rows)
-        if rows:
-            db.session.execute(insert(table), [{column: row.get(column) for column in columns} for row in rows])
+        db.session.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
     driver = db.session.connection().connection.driver_connection
     names = ", ".join(f'"{column}"' for column in columns)
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([_plain(row.get(column)) for column in columns])
-
-
-def _plain(value):
-    """Enum members as their stored value (COPY sends text)."""
-    return value.value if isinstance(value, (DifferenceKind, Resolution)) else value
+            copy.write_row(row)
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
