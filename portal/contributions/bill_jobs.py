@@ -61,4 +61,10 @@ def run_reconciliation(bill_id: int) -> Bill | None:
         db.session.commit()
     finally:
         cache.delete(key)
+    try:
+        reconciliation.forget_checked_lines(bill)
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 - the bill stands; only a copy of its lines is left over
+        db.session.rollback()
+        current_app.logger.warning("bill %s: checked lines not deleted: %s", bill_id, type(error).__name__)
     return bill

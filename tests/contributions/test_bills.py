@@ -78,6 +78,8 @@ def test_a_crafted_bill_finds_every_kind_of_difference(app, client, auth):
         assert (bill.expected_members, bill.expected_total) == (4, 4 * JKK_JKM)
         event = db.session.scalar(db.select(AuditEvent).filter_by(action="bill.reconcile"))
         assert event.details["differences"]["after_end"] == 1
+        # The file BPJS sent is kept; the copy of its checked lines is gone once reconciled.
+        assert len(listing("bills/")) == 1 and listing("billlines/") == []
     month_page = client.get(f"/iuran/tagihan/{YEAR}/{MONTH}").get_data(as_text=True)
     assert "Ditagih setelah meninggal atau keluar" in month_page
     assert "Orang yang sama ditagih dua kali" in month_page
@@ -121,7 +123,7 @@ def test_a_bill_that_cannot_be_used_whole_is_refused_with_nothing_saved(app, cli
         assert db.session.scalar(db.select(db.func.count()).select_from(Bill)) == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(BillLine)) == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(StoredFile)) == 0
-        assert listing("bills/") == []
+        assert listing("bills/") == [] and listing("billlines/") == []
 
 
 def test_a_failed_reconciliation_leaves_the_bill_failed_with_nothing_else(app, client, auth):
@@ -208,3 +210,23 @@ def test_a_bill_may_be_larger_than_other_uploads(app_factory, tmp_path, auth):
     # Other uploads keep the smaller limit.
     assert client.post("/bpjs/jawaban", data={"answer": (io.BytesIO(data), "x.csv")},
                        content_type="multipart/form-data").status_code == 413
+
+
+def test_a_bill_whose_checked_lines_are_gone_is_read_from_its_file_again(app):
+    from portal import storage
+    from portal.contributions import reconciliation
+    from portal.contributions.bill_jobs import run_reconciliation
+    from portal.contributions.ledger import Month
+
+    with app.app_context():
+        person, _m = member("Lina Lagi", "10000000051")
+        actor = make_user("staff1", Role.STAFF)
+        data = xlsx_bill([("10000000051", person.nik, "LINA", "05/2026", "JKK JKM", 16_000)],
+                         ("KPJ", "NIK", "Nama", "Periode", "Program", "Jumlah Iuran"))
+        bill = reconciliation.queue_bill(Month(YEAR, MONTH), "tagihan.xlsx", data, actor)
+        db.session.commit()
+        storage.delete(reconciliation._lines_key(bill.file_key))
+        db.session.commit()
+        bill = run_reconciliation(bill.id)
+        assert bill.status == BillStatus.DONE
+        assert [(d.kind.value, d.billed_amount, d.expected_amount) for d in differences()["amount"]] == [("amount", 16_000, JKK_JKM)]
