@@ -249,7 +249,9 @@ def _match(lines: list[dict], due: list, month: Month) -> list[_Difference]:
             unmatched.append(line)
             continue
         membership_id, _kpj, person_id, _nik, amount = row
-        line["membership_id"], line["person_id"] = membership_id, person_id
+        # A matched line names its membership only (the person is the membership's): one
+        # foreign-key check fewer per line, about a fifth of writing a city's bill.
+        line["membership_id"] = membership_id
         if membership_id in billed:
             differences.append(_Difference(DifferenceKind.BILLED_TWICE, line["row_number"], membership_id, person_id, line["amount"], 0))
             continue
@@ -283,7 +285,7 @@ def _unmatched_differences(lines: list[dict], month: Month) -> list[_Difference]
         else:
             kind, membership_id = _kind_for_person(memberships.get(("person", person_id), []), month)
             key = ("person", person_id)
-        line["membership_id"], line["person_id"] = membership_id, person_id
+        line["membership_id"], line["person_id"] = membership_id, None if membership_id else person_id
         if key in seen:
             kind = DifferenceKind.BILLED_TWICE
         seen.add(key)

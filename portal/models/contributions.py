@@ -98,6 +98,8 @@ class BillLine(db.Model):
     jht: Mapped[bool | None] = mapped_column()
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
     membership_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id"))
+    # Set only for a line matched to a person but no membership; a matched line's person is
+    # its membership's (one foreign-key check fewer per line when a city's bill is written).
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
 
     bill: Mapped[Bill] = relationship(back_populates="lines")
