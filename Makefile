@@ -72,6 +72,7 @@ bench: $(VENV)/.dev-installed $(COMPILED)
 	$(BIN)/python bench/bulk_accounts.py --database-url $(BENCH_DB)/portal_bench_accounts | tee bench/results/bulk_accounts.txt
 	$(BIN)/python bench/institutional_import.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_institutional | tee bench/results/institutional_import.txt
 	$(BIN)/python bench/contribution_statement.py --members 100000 --database-url $(BENCH_DB)/portal_bench_statement | tee bench/results/contribution_statement.txt
+	$(BIN)/python bench/bill_reconciliation.py --members 100000 --lines 100000 --database-url $(BENCH_DB)/portal_bench_bills | tee bench/results/bill_reconciliation.txt
 	$(BIN)/python bench/report.py
 
 bench-report: ## Render docs/benchmarks.md again from bench/results/*.json (standard library only)

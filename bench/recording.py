@@ -303,6 +303,20 @@ BENCHMARKS = (
         ),
         "one aggregate over the month's ledger rows grouped by category and kecamatan",
     ),
+    Benchmark(
+        "bill_reconciliation",
+        "Issue 20: BPJS's bill checked against the registry",
+        "bench/bill_reconciliation.py",
+        (
+            Target(
+                "reconciliation", "20", "bill reconciliation",
+                "a 100,000-line bill against 100,000 members for one month: ≤ 10 s, ≤ 300 MB",
+                (Limit("wall time", "<=", 10, "s"), Limit("peak memory", "<=", 300, "MB")),
+                {"database": "postgresql", "members": 100_000, "lines": 100_000},
+            ),
+        ),
+        "reading a 50,000-row XLSX with python-calamine takes 0.25 s and 55 MB",
+    ),
 )
 
 

@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.certificates.routes import bp as certificates_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.contributions.routes import bp as contributions_bp
+    from portal.contributions.bill_routes import bp as bills_bp
     from portal.desil.cli import desil_cli
     from portal.desil.routes import bp as dtsen_bp
     from portal.handout.routes import bp as handout_bp
@@ -157,7 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp, handout_bp, performance_bp, dtsen_bp, hospital_bp, cases_bp, institutional_bp, contributions_bp):
+    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp, handout_bp, performance_bp, dtsen_bp, hospital_bp, cases_bp, institutional_bp, contributions_bp, bills_bp):
         app.register_blueprint(blueprint)
     for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli, reports_cli, privacy_cli, programme_cli):
         app.cli.add_command(command)

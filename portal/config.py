@@ -165,6 +165,9 @@ class Config:
     # Data rows of one institutional list staff load through the browser (portal.institutional),
     # checked with the bulk limits above; the file's size is MAX_UPLOAD_BYTES, as every upload.
     INSTITUTIONAL_IMPORT_ROW_LIMIT = _int("INSTITUTIONAL_IMPORT_ROW_LIMIT", 60_000)
+    # BPJS's monthly bill (portal.contributions): a city's bill of 100,000 lines is larger
+    # than a member list, so its upload may be this big (the archive checks still apply).
+    BILL_MAX_UPLOAD_BYTES = _int("BILL_MAX_UPLOAD_BYTES", 32 * 1024 * 1024)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Cards and certificates (portal/certificates).

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
@@ -120,7 +120,26 @@ def _pairs(values) -> list[str]:
     return [text for pair in items for text in pair]
 
 
+def larger_uploads(setting: str):
+    """Let a view's request body be as large as `app.config[setting]` instead of
+    MAX_CONTENT_LENGTH (BPJS's monthly bill). Put it above the access decorators."""
+
+    def decorator(view):
+        view.upload_limit_setting = setting
+        return view
+
+    return decorator
+
+
+def _upload_limit() -> None:
+    """Set the request's body limit before anything reads the form (the guard below, CSRF)."""
+    setting = getattr(current_app.view_functions.get(request.endpoint), "upload_limit_setting", None)
+    if setting:
+        request.max_content_length = current_app.config[setting]
+
+
 def init_app(app: Flask) -> None:
     """Bound integers in every URL and refuse hostile input first, before the rate limits and views."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(_upload_limit)
     app.before_request(refuse_hostile_input)

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, BpjsBatch, CaseDocument, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, InstitutionalImport, PartnerFacility, Payment, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role, UnplacedEntry
+from portal.models import AuditEvent, Bill, BillStatus, BpjsBatch, CaseDocument, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, InstitutionalImport, PartnerFacility, Payment, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role, UnplacedEntry
 from portal.cases.services import checklist
 from tests.cases.helpers import report_case_of
 from tests.conftest import csrf_token
@@ -38,9 +38,10 @@ def _records_of_another_area(app) -> dict[str, int]:
         facility = PartnerFacility(name="RS Probe", address="", phone="")
         # A de-registration batch numbered like the registration one (its own series).
         dereg_batch = BpjsDeregBatch(number=1, member_count=0)
-        # A payment to BPJS (portal.contributions: staff and admins only).
+        # A payment to BPJS and a reconciled BPJS bill (portal.contributions: staff and admins only).
         payment = Payment(paid_on=clock.today(), amount=1, order_number="SP2D-PROBE")
-        db.session.add_all([job, batch, renewal_run, facility, dereg_batch, payment])
+        bill = Bill(year=clock.today().year, month=5, version=1, status=BillStatus.DONE)
+        db.session.add_all([job, batch, renewal_run, facility, dereg_batch, payment, bill])
         db.session.flush()
         # A printed card, ready for the other RW's head to hand out (portal.handout).
         db.session.add(PrintRecord(certificate_id=certificate.id, document=PrintDocument.CARD))
@@ -84,7 +85,8 @@ def _records_of_another_area(app) -> dict[str, int]:
             "facility_id": facility.id,
             "batch_id": dereg_batch.id,
             "payment_id": payment.id,
-            "month": 1,
+            "bill_id": bill.id,
+            "month": bill.month,
         }
 
 

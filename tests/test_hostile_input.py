@@ -139,8 +139,9 @@ def _records(app) -> dict[str, int]:
             "job_id": job.id,
             "number": 1,
             "year": clock.today().year,
-            "month": 1,
+            "month": 5,
             "payment_id": payment.id,
+            "bill_id": 1,
         }
 
 

@@ -24,12 +24,13 @@ from portal.cases.forms import (
     StateForm,
 )
 from portal.certificates.services import PRINT_STYLESHEET
+from portal.contributions.owed_back import owed_back_of
 from portal.edge import query_int
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm, form_errors, kecamatan_choices, select_choices
 from portal.hx import render
 from portal.i18n import current_language
-from portal.models import CaseDocumentType, CaseState, Role, User
+from portal.models import CaseDocumentType, CaseKind, CaseState, Role, User
 from portal.pdf import render_pdf
 
 bp = Blueprint("cases", __name__, url_prefix="/kasus")
@@ -120,6 +121,8 @@ def _detail_context(case, **forms) -> dict:
         "event_labels": services.EVENT_LABELS,
         "benefit_kinds": services.BENEFIT_KINDS,
         "programme": services.programme_of(case.kind),
+        # A confirmed death lists what BPJS owes back for the months paid after it (issue 21).
+        "owed_lines": owed_back_of(case.person_id) if current_user.is_office and case.kind == CaseKind.DEATH else None,
     }
 
 

@@ -50,6 +50,19 @@ def current_bills(year: int) -> dict[int, Bill]:
     return {bill.month: bill for bill in bills}
 
 
+def current_bill_ids():
+    """A select of the ids of every month's newest finished bill version (for IN (...))."""
+    newest = (
+        db.select(Bill.year, Bill.month, func.max(Bill.version).label("version"))
+        .where(Bill.status == BillStatus.DONE)
+        .group_by(Bill.year, Bill.month)
+        .subquery()
+    )
+    return db.select(Bill.id).join(
+        newest, (Bill.year == newest.c.year) & (Bill.month == newest.c.month) & (Bill.version == newest.c.version)
+    )
+
+
 @dataclass(frozen=True)
 class BillTotals:
     """A bill's totals in rupiah (see the module rule)."""

@@ -51,6 +51,17 @@ BENEFITS = (
         max_length=300,
     ),
 )
-SETTINGS = OFFICE + BENEFITS
+# Who signs the berita acara of a month's bill reconciliation (portal.contributions): a name
+# left empty prints an empty line to sign on.
+MINUTES = (
+    SettingSpec("minutes_office_position", _l("Berita acara iuran: jabatan penandatangan Dinas"),
+                "Kepala Dinas Ketenagakerjaan Kota Makassar", max_length=120),
+    SettingSpec("minutes_office_name", _l("Berita acara iuran: nama penandatangan Dinas"), "", required=False, max_length=120),
+    SettingSpec("minutes_office_nip", _l("Berita acara iuran: NIP penandatangan Dinas"), "", required=False, max_length=30),
+    SettingSpec("minutes_bpjs_position", _l("Berita acara iuran: jabatan penandatangan BPJS"),
+                "Kepala Kantor Cabang BPJS Ketenagakerjaan Makassar", max_length=120),
+    SettingSpec("minutes_bpjs_name", _l("Berita acara iuran: nama penandatangan BPJS"), "", required=False, max_length=120),
+)
+SETTINGS = OFFICE + BENEFITS + MINUTES
 SPECS = {spec.key: spec for spec in SETTINGS}
 DEFAULTS = {spec.key: spec.default for spec in SETTINGS}

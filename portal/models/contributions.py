@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -97,6 +98,8 @@ class BillLine(db.Model):
     jht: Mapped[bool | None] = mapped_column()
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
     membership_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id"))
+    # Set only for a line matched to a person but no membership; a matched line's person is
+    # its membership's (one foreign-key check fewer per line when a city's bill is written).
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
 
     bill: Mapped[Bill] = relationship(back_populates="lines")
@@ -119,6 +122,9 @@ class BillDifference(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The resolution was carried over from the same difference in the month's previous
+    # bill version (same kind, membership or KPJ/NIK, amounts), not decided on this one.
+    carried: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     bill: Mapped[Bill] = relationship(back_populates="differences")
     bill_line: Mapped[BillLine | None] = relationship()

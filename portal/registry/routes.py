@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.access import office_required
 from portal.cases import services as cases
+from portal.contributions.owed_back import owed_back_of
 from portal.desil import review
 from portal.edge import parse_id
 from portal.extensions import db
@@ -76,6 +77,7 @@ def member(person_id: int):
         cases=cases.cases_of(person),
         case_kind_labels=cases.KIND_LABELS,
         case_state_labels=cases.STATE_LABELS,
+        owed_lines=owed_back_of(person.id),
     )
 
 

@@ -22,6 +22,7 @@ from portal.seed.demo_accounts import seed_accounts_demo
 from portal.seed.demo_contributions import seed_contributions_demo
 from portal.seed.demo_cases import seed_cases_demo
 from portal.seed.demo_institutional import seed_institutional_demo
+from portal.seed.demo_bills import seed_bills_demo
 from portal.seed.demo_dtsen import seed_dtsen_demo
 from portal.seed.demo_handout import seed_handout_demo
 from portal.seed.demo_help import seed_demo_help
@@ -140,6 +141,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_accounts_demo(passwords["admin"])
     seed_institutional_demo(today)
     seed_contributions_demo(today)
+    seed_bills_demo(today)
     return passwords
 
 

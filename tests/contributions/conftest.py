@@ -1,0 +1,17 @@
+"""Contribution fixtures: uploaded bills go to a temporary folder (or the test database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.extensions import db
+from portal.seed.reference import seed_reference
+
+
+@pytest.fixture
+def app(app_factory, tmp_path):
+    app = app_factory(STORAGE_DIR=str(tmp_path / "storage"))
+    with app.app_context():
+        seed_reference()
+        db.session.commit()
+    return app
