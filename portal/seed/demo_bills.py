@@ -13,6 +13,7 @@ from portal.contributions import ledger, reconciliation
 from portal.contributions.ledger import Month
 from portal.extensions import db
 from portal.memberships.services import end_membership
+from portal.seed.demo_renewal import MID_YEAR_JOINER
 from portal.models import Bill, DifferenceKind, EndReason, Membership, Payment, PaymentMonth, Person, Resolution, User
 
 
@@ -73,7 +74,10 @@ def _paid_then_a_late_death(bill: Bill, month: Month, due: list, staff: User) ->
                           note="Data demo.", recorded_by_id=staff.id)
         payment.months.append(PaymentMonth(year=month.year, month=month.month, amount=amount))
         db.session.add(payment)
-    late = db.session.get(Membership, due[-1].membership_id)
-    if late.status.value == "active":
+    # The last member billed that month, but not the renewal demo's mid-year joiner, whose
+    # months to 31 December that demo shows.
+    joiner = db.session.scalar(db.select(Person.id).filter_by(full_name=MID_YEAR_JOINER[0]))
+    late = next((db.session.get(Membership, row.membership_id) for row in reversed(due) if row.person_id != joiner), None)
+    if late is not None and late.status.value == "active":
         end_membership(late, EndReason.DECEASED, month.first_day - timedelta(days=5), "Dilaporkan ahli waris setelah tagihan dibayar.")
     db.session.flush()

@@ -17,7 +17,8 @@ def test_the_demo_pays_the_year_up_to_one_month_in_arrears(app, monkeypatch):
     with app.test_request_context():
         seed_demo(password="demo-password-2026", today=today)
         db.session.commit()
-        payments = db.session.scalars(db.select(Payment)).all()
+        # The bills demo pays its reconciled month on its own; these are the quarterly ones.
+        payments = db.session.scalars(db.select(Payment).where(Payment.order_number.not_like("DEMO-SP2D-%"))).all()
         assert len(payments) == 3  # January to August, a quarter at a time
         late = arrears(today)
         assert [m.month.month for m in late.months] == [9] and not late.at_risk
