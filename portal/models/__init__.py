@@ -6,6 +6,7 @@ from portal.models.audit import AuditEvent
 from portal.models.cases import Case, CaseDocument, CaseDocumentType, CaseEvent, CaseKind, CaseState
 from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
+from portal.models.duplicates import DuplicatePair, DuplicateVerdict, PersonNikAlias
 from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
 from portal.models.handout import CardHandover, Receiver
 from portal.models.lists import EntryState, ListEntry, ListSource, MemberList
@@ -67,6 +68,8 @@ __all__ = [
     "DtsenFlag",
     "DtsenFlagReason",
     "DtsenFlagStatus",
+    "DuplicatePair",
+    "DuplicateVerdict",
     "EndReason",
     "EntryState",
     "FacilityKind",
@@ -82,6 +85,7 @@ __all__ = [
     "PartnerFacility",
     "PendingLogin",
     "Person",
+    "PersonNikAlias",
     "PrintDocument",
     "PrintJob",
     "PrintJobStatus",
