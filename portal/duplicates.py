@@ -81,15 +81,6 @@ class Match:
         return any(reason in ACROSS_NIKS for reason in self.reasons)
 
 
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    nik: str
-    name_canonical: str
-    birth_date: date | None
-    kk_number: str | None
-
-
 def pair_key(nik_a: str, nik_b: str) -> tuple[str, str]:
     """The two NIKs of a pair in DuplicatePair's order."""
     return (nik_a, nik_b) if nik_a <= nik_b else (nik_b, nik_a)
@@ -103,17 +94,18 @@ def digits_apart(nik_a: str, nik_b: str) -> int:
 
 
 class _NameMatcher:
-    """canonical_names_match, answering the common cases from per-name forms computed once
-    (a batch compares the same names many times): names one with their spaces taken out and
-    doubled letters single match; otherwise a match needs the same number of words."""
+    """canonical_names_match, answering most pairs from per-name forms computed once (a batch
+    compares the same names many times). Names one with their spaces taken out and doubled
+    letters single match; otherwise a match needs the same words' first and last letters
+    (doubling and a slip inside a word keep them), so only such pairs are compared in full."""
 
     def __init__(self):
-        self._forms: dict[str, tuple[str, int]] = {}
+        self._forms: dict[str, tuple[str, tuple]] = {}
 
-    def _form(self, name: str) -> tuple[str, int]:
+    def _form(self, name: str) -> tuple[str, tuple]:
         form = self._forms.get(name)
         if form is None:
-            form = (squashed_name(name), name.count(" ") + 1)
+            form = (squashed_name(name), tuple((w[0], w[-1]) for w in name.split()))
             if len(self._forms) < 200_000:
                 self._forms[name] = form
         return form
@@ -123,10 +115,10 @@ class _NameMatcher:
             return False
         if typed == stored:
             return True
-        (typed_squashed, typed_words), (stored_squashed, stored_words) = self._form(typed), self._form(stored)
+        (typed_squashed, typed_ends), (stored_squashed, stored_ends) = self._form(typed), self._form(stored)
         if typed_squashed == stored_squashed:
             return True
-        return typed_words == stored_words and canonical_names_match(typed, stored)
+        return typed_ends == stored_ends and canonical_names_match(typed, stored)
 
 
 def find_duplicates(
@@ -157,16 +149,18 @@ def find_duplicates(
     return found
 
 
-def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exclude_list_id=None) -> dict[str, list[_Row]]:
+def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exclude_list_id=None) -> dict[str, list]:
     """The rows of `model` in each block of the batch: "d:<date>", "n:<name>", "k:<kk>", "i:<nik>"."""
     dates = {p.birth_date for p in batch if p.birth_date}
     names = {p.name_canonical for p in batch if p.name_canonical}
     kks = {p.kk_number for p in batch if p.kk_number}
     niks = {p.nik for p in batch} if same_nik else set()
     columns = (model.id, model.nik, model.name_canonical, model.birth_date, model.kk_number)
-    blocks: dict[str, list[_Row]] = {}
-    for prefix, column, values in (
-        ("d", model.birth_date, dates), ("n", model.name_canonical, names), ("k", model.kk_number, kks), ("i", model.nik, niks),
+    # Rows (id, nik, name_canonical, birth_date, kk_number) by block key; the value the block
+    # is keyed on is the row's column at `at`.
+    blocks: dict[str, list] = {}
+    for prefix, column, values, at in (
+        ("d", model.birth_date, dates, 3), ("n", model.name_canonical, names, 2), ("k", model.kk_number, kks, 4), ("i", model.nik, niks, 1),
     ):
         if not values:
             continue
@@ -176,8 +170,7 @@ def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exc
             if exclude_list_id is not None:
                 query = query.where(ListEntry.list_id != exclude_list_id)
         for row in db.session.execute(query):
-            value = getattr(row, {"d": "birth_date", "n": "name_canonical", "k": "kk_number", "i": "nik"}[prefix])
-            blocks.setdefault(f"{prefix}:{value}", []).append(_Row(*row))
+            blocks.setdefault(f"{prefix}:{row[at]}", []).append(row)
     return blocks
 
 
@@ -205,7 +198,7 @@ def _verdicts(batch: Sequence[Probe]) -> dict[tuple[str, str], DuplicateVerdict]
 
 
 def _judge(probe: Probe, kind: str, blocks, matcher, same_nik: bool, verdicts, aliases) -> list[Match]:
-    seen: dict[int, _Row] = {}
+    seen: dict[int, object] = {}
     for key in (
         f"d:{probe.birth_date}" if probe.birth_date else None,
         f"n:{probe.name_canonical}" if probe.name_canonical else None,
@@ -237,7 +230,7 @@ def _judge(probe: Probe, kind: str, blocks, matcher, same_nik: bool, verdicts, a
     return matches
 
 
-def _reasons(probe: Probe, row: _Row, matcher, same_nik: bool) -> tuple[str, ...]:
+def _reasons(probe: Probe, row, matcher, same_nik: bool) -> tuple[str, ...]:
     names_match = matcher(probe.name_canonical, row.name_canonical)
     if row.nik == probe.nik:
         if not same_nik:
