@@ -57,8 +57,8 @@ LAST = ("Naba", "Situju", "Ajeng", "Rahmawati", "Syamsuddin", "Mappasomba", "Mat
         "Kulle", "Rani", "Bunga", "Caya", "Dollah", "Ngalle", "Ngitung", "Pasolong", "Rewa", "Sarro", "Tutu", "Bella",
         "Jarre", "Kanang", "Lewa", "Mangngu", "Naim", "Rauf", "Sakka", "Tappa", "Usman", "Wajo", "Yamin")
 # Planted in the file: rows i % 100 == SLIP carry a registered person's name and birth date under
-# their NIK with one digit changed; rows i % 100 == VARIANT another NIK, a spelling variant of a
-# registered person's name and the same birth date. Both are what the finder must report.
+# their NIK with one digit changed; rows i % 100 == VARIANT a spelling variant of a registered
+# person's name under their NIK with its last digit changed. Both are what the finder must report.
 SLIP, VARIANT = 7, 57
 DAYS = 45 * 365
 
@@ -86,12 +86,12 @@ def planted(i: int, persons: int) -> tuple[str, str, date] | None:
         nik, born, _sex = nik_for(k)
         return slip(nik), name_for(k), born
     if i % 100 == VARIANT:
-        k = i + DAYS * 3  # the same birth date as row i
-        if 40_000 <= k < 40_000 + persons:
-            nik, born, _sex = nik_for(i)
-            name = name_for(k)
-            last = name.split()[-1]
-            return nik, name[: -len(last)] + last[:3] + last[2:], born  # a letter doubled: "Naba" -> "Nabba"
+        k = 40_000 + (i * 13) % persons
+        nik, born, _sex = nik_for(k)
+        name = name_for(k)
+        last = name.split()[-1]
+        variant = name[: -len(last)] + last[:3] + last[2:]  # a letter doubled: "Naba" -> "Nabba"
+        return nik[:15] + str((int(nik[15]) + 2) % 10 or 1), variant, born
     return None
 
 

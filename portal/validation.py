@@ -35,7 +35,7 @@ from portal.models import (
     Person,
     Sex,
 )
-from portal.duplicates import OTHER_NIK_CODE, Match, Probe, find_duplicates, reason_text
+from portal.duplicates import OTHER_NIK_CODE, Match, NameMatcher, Probe, find_duplicates, reason_text
 from portal.names import canonical_name, canonical_names_match, name_key
 from portal.nik import NikError, clean_nik, mask_nik, parse_kk, parse_nik
 from portal.text import BIDI_CONTROLS, BIDI_MESSAGE, clean_text, has_bidi_controls
@@ -243,6 +243,7 @@ class RowValidator:
         self.categories = _category_lookup()
         self.kelurahan_names, self.kelurahan_by_key = _kelurahan_lookup()
         self._folded: dict[str, str] = {}
+        self.name_matcher = NameMatcher()
 
     def fold(self, text: str) -> str:
         """name_key, remembered: a list repeats the same few sexes, categories and kelurahan."""
@@ -314,6 +315,7 @@ class RowValidator:
                 [Probe(r.values["nik"], r.values["name_canonical"], r.values.get("birth_date"), r.values.get("kk_number")) for r in batch],
                 exclude_entry_ids=excluded,
                 exclude_list_id=self.list_id,
+                matcher=self.name_matcher,
             )
             for row in batch:
                 nik = row.values["nik"]

@@ -1,6 +1,6 @@
 """duplicates across NIKs: duplicate_pair (a reviewer's verdict on two NIKs), person_nik_alias
-(the other NIKs a registry person is known by), and the finder's blocking indexes (birth date
-on person and list_entry, KK number on list_entry)
+(the other NIKs a registry person is known by), and the finder's block by KK number on
+list_entry (its other blocks use existing indexes: the NIK's, and canonical name + birth date)
 
 Revision ID: e5b7c9d1f3a6
 Revises: c3a5e7d9f1b2
@@ -45,15 +45,11 @@ def upgrade():
     sa.UniqueConstraint('nik', name=op.f('uq_person_nik_alias_nik'))
     )
     op.create_index(op.f('ix_person_nik_alias_person_id'), 'person_nik_alias', ['person_id'], unique=False)
-    op.create_index('ix_person_birth_date', 'person', ['birth_date'])
-    op.create_index('ix_list_entry_birth_date', 'list_entry', ['birth_date'])
     op.create_index('ix_list_entry_kk_number', 'list_entry', ['kk_number'])
 
 
 def downgrade():
     op.drop_index('ix_list_entry_kk_number', table_name='list_entry')
-    op.drop_index('ix_list_entry_birth_date', table_name='list_entry')
-    op.drop_index('ix_person_birth_date', table_name='person')
     op.drop_index(op.f('ix_person_nik_alias_person_id'), table_name='person_nik_alias')
     op.drop_table('person_nik_alias')
     op.drop_index(op.f('ix_duplicate_pair_nik_high'), table_name='duplicate_pair')

@@ -36,8 +36,6 @@ class Person(TimestampMixin, db.Model):
         Index("ix_person_area", "kelurahan_code", "rw", "rt"),
         # The reviewer's duplicate look-up: the same canonical name and birth date.
         Index("ix_person_name_birth", "name_canonical", "birth_date"),
-        # The duplicate finder's block by birth date (portal.duplicates).
-        Index("ix_person_birth_date", "birth_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

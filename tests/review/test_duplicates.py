@@ -70,18 +70,27 @@ def test_a_one_digit_nik_slip_is_flagged_on_the_cli_import_with_its_reason(app, 
     assert mask_nik(nik) in findings[0]["message"] and nik not in findings[0]["message"]
 
 
-def test_a_spelling_variant_with_the_same_birth_date_is_flagged_with_its_reason(app, client, auth, runner, staff, tmp_path):
+def test_a_spelling_variant_is_flagged_with_its_reason(app, client, auth, runner, staff, tmp_path):
+    """Written another way ("Rachmawati" / "Rahmawati") under a NIK whose serial slipped, and
+    abbreviated ("Muh." / "Muhammad") under a NIK far from the registered one."""
     with app.app_context():
         person, _membership = make_member("Nur Alam Rachmawati", birth_date=BORN)
-        person_id = person.id
-        (entry_id,) = pending_entries(full_name="Nur Alam Rahmawati", birth_date=BORN, sex=Sex.FEMALE,
-                                      nik=new_nik(BORN, Sex.FEMALE, kecamatan="730601"))
-    report = _import(runner, tmp_path, [[new_nik(BORN, Sex.FEMALE, kecamatan="737110"), "Nur Alam Rahmawati", BORN, "P", "Lette", 2, 1, "Kader Posyandu"]])
-    messages = [f["message"] for f in _other_nik_findings(report)]
-    assert any("Nama mirip (ejaan berbeda) dan tanggal lahir sama" in m for m in messages), messages
+        person_id, nik = person.id, person.nik
+        abbreviated, _membership = make_member("Muhammad Ilham Daeng Naba", birth_date=date(1975, 3, 3), sex=Sex.MALE)
+        abbreviated_id = abbreviated.id
+        (entry_id,) = pending_entries(full_name="Nur Alam Rahmawati", birth_date=BORN, sex=Sex.FEMALE, nik=slipped(nik, 14, "9"))
+    report = _import(runner, tmp_path, [
+        [slipped(nik, 15, "9"), "Nur Alam Rahmawati", BORN, "P", "Lette", 2, 1, "Kader Posyandu"],
+        [new_nik(date(1975, 3, 3), kecamatan="730901"), "Muh. Ilham Dg. Naba", date(1975, 3, 3), "L", "Lette", 2, 1, "Kader Posyandu"],
+    ])
+    by_row = {}
+    for finding in _other_nik_findings(report):
+        by_row.setdefault(finding["row"], []).append(finding["message"])
+    assert any("Nama mirip (ejaan berbeda) dan tanggal lahir sama" in m and "NIK berbeda satu atau dua angka" in m for m in by_row[2])
+    assert any("Nama (bentuk kanonik) dan tanggal lahir sama" in m for m in by_row[3])
     auth.login("staff1")
     page = client.get(f"/verifikasi/{entry_id}").get_data(as_text=True)
-    assert f'href="/anggota/{person_id}"' in page
+    assert f'href="/anggota/{person_id}"' in page and f'href="/anggota/{abbreviated_id}"' not in page
     assert "Nama mirip (ejaan berbeda) dan tanggal lahir sama" in page
     assert "Putuskan pasangan ini" in page
 
