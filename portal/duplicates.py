@@ -168,6 +168,10 @@ def _nik_head_block(model, heads: set[str]):
     return None, or_(*(model.nik.between(h + "0000", h + "9999") for h in sorted(heads)))
 
 
+# SQLite parses "a OR b OR ..." into a tree at most 1,000 deep: ranges go in chunks of this many.
+SQLITE_RANGES = 400
+
+
 def _one_of(column, values):
     """`column IN values`: on PostgreSQL one array parameter (`= ANY(...)`), so a batch of
     2,000 values is not 2,000 parameters to render and parse; elsewhere an IN list."""
@@ -207,15 +211,18 @@ def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exc
     ):
         if not values:
             continue
-        joined, condition = block(model, values)
-        query = db.select(*columns)
-        query = query.select_from(model).join(joined, condition) if joined is not None else query.where(condition)
-        if model is ListEntry:
-            query = query.where(ListEntry.state.in_(states))
-            if exclude_list_id is not None:
-                query = query.where(ListEntry.list_id != exclude_list_id)
-        for row in db.session.execute(query):
-            blocks.setdefault(f"{prefix}:{key(row)}", []).append(row)
+        values = sorted(values)
+        chunk = SQLITE_RANGES if prefix == "h" and db.session.get_bind().dialect.name != "postgresql" else len(values)
+        for start in range(0, len(values), chunk):
+            joined, condition = block(model, set(values[start:start + chunk]))
+            query = db.select(*columns)
+            query = query.select_from(model).join(joined, condition) if joined is not None else query.where(condition)
+            if model is ListEntry:
+                query = query.where(ListEntry.state.in_(states))
+                if exclude_list_id is not None:
+                    query = query.where(ListEntry.list_id != exclude_list_id)
+            for row in db.session.execute(query):
+                blocks.setdefault(f"{prefix}:{key(row)}", []).append(row)
     return blocks
 
 
