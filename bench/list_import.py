@@ -3,8 +3,9 @@
     .venv/bin/python bench/list_import.py                      # targets: 50,000 rows, 200,000 persons
     .venv/bin/python bench/list_import.py --persons 20000 --rows 5000 --repeat 1   # small scale
 
-Targets (issue 3): 50,000-row XLSX read and validated by `flask lists import --dry-run`
-against 200,000 persons in at most 10 s and 300 MB peak; a 300-row upload to its preview
+Targets (issue 3, and issue 18 with the duplicate finder of portal/duplicates.py): 50,000-row
+XLSX read and validated by `flask lists import --dry-run` against 200,000 persons in at most
+10 s and 300 MB peak; a 300-row upload to its preview
 page under 1 s of server time. Issue 14: a zip bomb and the tiny XLSX/ODS bombs refused in
 under a second each, as an upload and as a DTSEN/BPJS exchange file (the unit tests check
 that they are refused, not how fast). Uses a throwaway SQLite database (or --database-url).
@@ -35,18 +36,63 @@ from portal import create_app  # noqa: E402
 from portal.config import Config  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Membership, Person, Role, Sex  # noqa: E402
+from portal.names import canonical_name, name_key  # noqa: E402
 from portal.nik import make_nik  # noqa: E402
 from recording import BenchmarkRun, run_flask  # noqa: E402
 
 LETTE = "7371011004"
 PASSWORD = "bench-password-123"
 KECAMATAN = ("737101", "737110", "730601", "730901")
+# Name parts of the city's registers, so names repeat as real ones do (about four persons per
+# full name in 200,000) and the duplicate finder's blocks are as full as in service.
+FIRST = ("Muh.", "Muhammad", "Andi", "A.", "Abd.", "Abdul", "Siti", "St.", "Sitti", "Nur", "Hj. Siti", "Ahmad", "Rahmat",
+         "Hasan", "Husain", "Ismail", "Yusuf", "Haerul", "Syamsul", "Amir", "Fatimah", "Hasnah", "Rosmini", "Darmawati",
+         "Asriani", "Kartini", "Nurhayati", "Risnawati", "Irwan", "Arman", "Baso", "Besse", "Indo", "Sultan", "Jumriah",
+         "Hamzah", "Ilham", "Fadli", "Rahma", "Saenab", "Mariani")
+MIDDLE = ("Alam", "Ilham", "Rahman", "Rahim", "Tenri", "Dg.", "Daeng", "Ali", "Amin", "Aminah", "Nurul", "Syahrir",
+          "Basri", "Jufri", "Kadir", "Halim", "Anwar", "Nasrun", "Sapri", "Tahir", "Umar", "Wahid", "Zainal", "Hafid",
+          "Jamal", "Latif", "Malik", "Rusli", "Salam", "Taufik", "Yunus")
+LAST = ("Naba", "Situju", "Ajeng", "Rahmawati", "Syamsuddin", "Mappasomba", "Mattalatta", "Pawellangi", "Sanusi",
+        "Bachtiar", "Patiroi", "Manggabarani", "Ramli", "Sikki", "Tola", "Baji", "Lallo", "Gassing", "Nompo", "Sewang",
+        "Kulle", "Rani", "Bunga", "Caya", "Dollah", "Ngalle", "Ngitung", "Pasolong", "Rewa", "Sarro", "Tutu", "Bella",
+        "Jarre", "Kanang", "Lewa", "Mangngu", "Naim", "Rauf", "Sakka", "Tappa", "Usman", "Wajo", "Yamin")
+# Planted in the file: rows i % 100 == SLIP carry a registered person's name and birth date under
+# their NIK with one digit changed; rows i % 100 == VARIANT a spelling variant of a registered
+# person's name under their NIK with its last digit changed. Both are what the finder must report.
+SLIP, VARIANT = 7, 57
+DAYS = 45 * 365
 
 
 def nik_for(i: int) -> tuple[str, date, Sex]:
-    born = date(1960, 1, 1) + timedelta(days=(i * 37) % (45 * 365))
+    born = date(1960, 1, 1) + timedelta(days=(i * 37) % DAYS)
     sex = Sex.FEMALE if i % 2 else Sex.MALE
     return make_nik(KECAMATAN[i % 4], born, sex, 1 + (i // 4) % 9999), born, sex
+
+
+def name_for(i: int) -> str:
+    """The name of the NIK index `i` (a person i - 40,000 of the registry, or a file's row i)."""
+    return f"{FIRST[i % len(FIRST)]} {MIDDLE[(i // len(FIRST)) % len(MIDDLE)]} {LAST[(i // (len(FIRST) * len(MIDDLE))) % len(LAST)]}"
+
+
+def slip(nik: str) -> str:
+    """The NIK with its serial's tens digit typed one higher."""
+    return nik[:14] + str((int(nik[14]) + 1) % 10) + nik[15:]
+
+
+def planted(i: int, persons: int) -> tuple[str, str, date] | None:
+    """(NIK, name, birth date) of a planted duplicate at file row i, or None for an ordinary row."""
+    if i % 100 == SLIP and i < 40_000:
+        k = 40_000 + (i * 7) % persons
+        nik, born, _sex = nik_for(k)
+        return slip(nik), name_for(k), born
+    if i % 100 == VARIANT:
+        k = 40_000 + (i * 13) % persons
+        nik, born, _sex = nik_for(k)
+        name = name_for(k)
+        last = name.split()[-1]
+        variant = name[: -len(last)] + last[:3] + last[2:]  # a letter doubled: "Naba" -> "Nabba"
+        return nik[:15] + str((int(nik[15]) + 2) % 10 or 1), variant, born
+    return None
 
 
 def config_for(url: str) -> type[Config]:
@@ -71,7 +117,8 @@ def prepare_database(url: str, persons: int) -> None:
         batch = []
         for i in range(persons):
             nik, born, sex = nik_for(i + 40_000)
-            batch.append({"nik": nik, "full_name": f"Orang {i}", "name_key": f"orang {i}", "birth_date": born, "sex": sex, "kelurahan_code": LETTE, "rw": 2, "rt": 1, "category_code": "kader", "street": "", "occupation": ""})
+            name = name_for(i + 40_000)
+            batch.append({"nik": nik, "full_name": name, "name_key": name_key(name), "name_canonical": canonical_name(name), "birth_date": born, "sex": sex, "kelurahan_code": LETTE, "rw": 2, "rt": 1, "category_code": "kader", "street": "", "occupation": ""})
         seen = set()
         unique = [p for p in batch if not (p["nik"] in seen or seen.add(p["nik"]))]
         for start in range(0, len(unique), 10_000):
@@ -89,14 +136,17 @@ def prepare_database(url: str, persons: int) -> None:
         db.engine.dispose()
 
 
-def xlsx_file(rows: int, path: Path | None = None) -> bytes:
+def xlsx_file(rows: int, path: Path | None = None, persons: int = 200_000) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Daftar")
     sheet.append(["DAFTAR USULAN PESERTA"])
     sheet.append(["NIK", "Nama Lengkap", "Tanggal Lahir", "Jenis Kelamin", "RT", "RW", "Kategori", "No HP"])
     for i in range(rows):
         nik, born, sex = nik_for(i)
-        sheet.append([nik, f"Peserta {i}", born.strftime("%d/%m/%Y"), sex.value, 1 + i % 5, 2, "Kader Posyandu dan KB", f"0812{i:08d}"])
+        name = name_for(i)
+        if (duplicate := planted(i, persons)) is not None:
+            nik, name, born = duplicate
+        sheet.append([nik, name, born.strftime("%d/%m/%Y"), sex.value, 1 + i % 5, 2, "Kader Posyandu dan KB", f"0812{i:08d}"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     data = buffer.getvalue()
@@ -115,9 +165,13 @@ def time_cli(url: str, path: Path, repeat: int) -> list[dict]:
             raise SystemExit(f"CLI failed ({result.returncode}): {result.stderr[-500:]}")
         counts = re.search(r'"rows_read": (\d+), "accepted": (\d+), "rejected": (\d+)', result.stdout)
         runs.append({"label": str(len(runs) + 1), "wall": result.wall, "cpu": result.cpu, "peak": result.peak_mb})
+        runs[-1]["other_nik"] = result.stdout.count('"code": "duplicate_other_nik"')
+        runs[-1]["slips"] = result.stdout.count("NIK berbeda satu atau dua angka")
+        runs[-1]["variants"] = result.stdout.count("Nama mirip (ejaan berbeda)")
         if counts:
             runs[-1].update(zip(("rows_read", "accepted", "rejected"), map(int, counts.groups())))
-        print(f"  run: {result.wall:.2f} s wall, {result.cpu:.2f} s CPU, peak {result.peak_mb:.0f} MB  rows_read/accepted/rejected = {counts.groups() if counts else '?'}")
+        print(f"  run: {result.wall:.2f} s wall, {result.cpu:.2f} s CPU, peak {result.peak_mb:.0f} MB  rows_read/accepted/rejected = {counts.groups() if counts else '?'}; "
+              f"{runs[-1]['other_nik']} possible duplicates under another NIK ({runs[-1]['slips']} naming a NIK slip, {runs[-1]['variants']} a spelling variant)")
     return runs
 
 
@@ -212,7 +266,9 @@ def main() -> None:
         prepare_database(url, args.persons)
         print(f"database with {args.persons:,} persons ready in {time.perf_counter() - started:.1f} s")
         path = Path(folder) / "usulan.xlsx"
-        xlsx_file(args.rows, path)
+        xlsx_file(args.rows, path, args.persons)
+        planted_slips = sum(1 for i in range(args.rows) if i % 100 == SLIP and planted(i, args.persons))
+        planted_variants = sum(1 for i in range(args.rows) if i % 100 == VARIANT and planted(i, args.persons))
         megabytes = path.stat().st_size / 1e6
         print(f"{args.rows:,}-row XLSX: {megabytes:.1f} MB")
         backend = "postgresql" if url.startswith("postgresql") else "sqlite"
@@ -273,6 +329,14 @@ def main() -> None:
         if "accepted" in cli_runs[-1]:
             last = cli_runs[-1]
             run.note(f"Each dry run read {last['rows_read']:,} rows: {last['accepted']:,} accepted, {last['rejected']:,} rejected.")
+        last = cli_runs[-1]
+        run.note(
+            f"Duplicate finder: {planted_slips:,} rows planted with a registered person's NIK one digit off and "
+            f"{planted_variants:,} with a spelling variant of a registered name and the same birth date; the last run "
+            f"reported {last['other_nik']:,} possible duplicates under another NIK, {last['slips']:,} of them naming a NIK "
+            f"slip and {last['variants']:,} a spelling variant (names repeat as in the city's registers, so some "
+            "ordinary rows share a name and birth date with a registered person too)."
+        )
         run.write()
 
 

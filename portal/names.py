@@ -133,14 +133,19 @@ def _same_word(typed: str, stored: str) -> bool:
     return Levenshtein.distance(typed, stored, score_cutoff=1) <= 1
 
 
+def squashed_name(canonical: str) -> str:
+    """A canonical name with its spaces taken out and doubled letters single: two names with
+    the same squashed form match ("nur alam" / "nuralam", "syamsuddin" / "syamsudin")."""
+    return _undoubled(canonical.replace(" ", ""))
+
+
 def canonical_names_match(typed_canonical: str, stored_canonical: str) -> bool:
     """Whether two canonical names are one person's (see same_person_name)."""
     if not typed_canonical or not stored_canonical:
         return False
     if typed_canonical == stored_canonical:
         return True
-    typed_joined, stored_joined = typed_canonical.replace(" ", ""), stored_canonical.replace(" ", "")
-    if _undoubled(typed_joined) == _undoubled(stored_joined):
+    if squashed_name(typed_canonical) == squashed_name(stored_canonical):
         return True
     typed_words, stored_words = typed_canonical.split(), stored_canonical.split()
     if len(typed_words) != len(stored_words):

@@ -35,8 +35,9 @@ from portal.models import (
     Person,
     Sex,
 )
+from portal.duplicates import OTHER_NIK_CODE, Match, NameMatcher, Probe, find_duplicates, reason_text
 from portal.names import canonical_name, canonical_names_match, name_key
-from portal.nik import NikError, clean_nik, parse_kk, parse_nik
+from portal.nik import NikError, clean_nik, mask_nik, parse_kk, parse_nik
 from portal.text import BIDI_CONTROLS, BIDI_MESSAGE, clean_text, has_bidi_controls
 
 # Registry look-ups take this many NIKs per query (well under every driver's limit).
@@ -62,6 +63,8 @@ DESIL_CODES = frozenset({"desil_unknown", "desil_above_cutoff"})
 # acknowledge anything (the head cannot learn or change a household's DTSEN desil).
 NOTE = "note"
 STAFF_NOTE_CODES = frozenset({"desil_unknown"})
+# A row names at most this many records that may be its person under another NIK.
+DUPLICATE_FINDINGS = 3
 
 _SCIENTIFIC = re.compile(r"^[0-9]+([.,][0-9]*)?[eE][+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[0-9]+[.,][0-9]+$")
@@ -240,6 +243,7 @@ class RowValidator:
         self.categories = _category_lookup()
         self.kelurahan_names, self.kelurahan_by_key = _kelurahan_lookup()
         self._folded: dict[str, str] = {}
+        self.name_matcher = NameMatcher()
 
     def fold(self, text: str) -> str:
         """name_key, remembered: a list repeats the same few sexes, categories and kelurahan."""
@@ -307,6 +311,12 @@ class RowValidator:
             in_process = _in_process_elsewhere(niks, self.list_id, excluded)
             desil = _desil(niks)
             withheld, deferred = self._withheld(batch, members, in_process) if self.allowance is not None else (set(), False)
+            others = find_duplicates(
+                [Probe(r.values["nik"], r.values["name_canonical"], r.values.get("birth_date"), r.values.get("kk_number")) for r in batch],
+                exclude_entry_ids=excluded,
+                exclude_list_id=self.list_id,
+                matcher=self.name_matcher,
+            )
             for row in batch:
                 nik = row.values["nik"]
                 if nik in seen:
@@ -324,6 +334,8 @@ class RowValidator:
                 else:
                     self._tell_area(row, members.get(nik), in_process.get(nik, []), withheld=nik in withheld, deferred=deferred)
                 row.desil = desil.get(nik)
+            for row, matches in zip(batch, others):
+                self._tell_other_niks(row, matches)
         for row in checked:
             self._check_eligibility(row)
 
@@ -333,6 +345,20 @@ class RowValidator:
         if entries:
             kelurahan, rw = entries[0].kelurahan, entries[0].rw
             row.error("pending_elsewhere", _pending_message(entries[0]), "nik", kelurahan=kelurahan, rw=rw)
+
+    def _tell_other_niks(self, row: CheckedRow, matches: list[Match]) -> None:
+        """The same person under another NIK (portal.duplicates): for staff a warning naming
+        the record and why; for an area's head a note only staff read, since it tells of
+        someone outside their area."""
+        for match in matches[:DUPLICATE_FINDINGS]:
+            if match.kind == "person":
+                message = _("Mungkin orang yang sama dengan peserta di registri (NIK %(nik)s): %(why)s.", nik=mask_nik(match.nik), why=reason_text(match.reasons))
+            else:
+                message = _("Mungkin orang yang sama dengan usulan #%(id)s (NIK %(nik)s): %(why)s.", id=match.id, nik=mask_nik(match.nik), why=reason_text(match.reasons))
+            severity = WARNING if self.allowance is None else NOTE
+            row.findings.append(
+                Finding(OTHER_NIK_CODE, severity, message, "nik", {"kind": match.kind, "record_id": match.id, "reasons": list(match.reasons)})
+            )
 
     def _withheld(self, batch: list[CheckedRow], members: dict, in_process: dict) -> tuple[set[str], bool]:
         """The NIKs known outside the area the allowance no longer covers, and whether it ran out.

@@ -52,6 +52,7 @@ from portal.models import (
     Membership,
     MembershipStatus,
     Person,
+    PersonNikAlias,
     ProgrammeYear,
     Role,
     RenewalDecision,
@@ -229,7 +230,14 @@ def _null(type_):
 # unknown NIK fetches and converts a row like a known one does. Built once: the status check
 # is the portal's hottest path.
 _STAND_IN_DAY = literal(date(2000, 1, 1), Date)
-_PROBE = select(cast(_NIK, String(16)).label("nik")).subquery("probe")
+# The registry's NIK of the person: the typed one, or the person's own NIK when the typed
+# one is a NIK they are also known by (portal.duplicates, a "same person" verdict).
+_PROBE = select(
+    func.coalesce(
+        select(Person.nik).join(PersonNikAlias, PersonNikAlias.person_id == Person.id).where(PersonNikAlias.nik == _NIK).correlate(None).scalar_subquery(),
+        cast(_NIK, String(16)),
+    ).label("nik")
+).subquery("probe")
 _MEMBERSHIP = (
     select(
         literal_column("1").label("from_registry"),

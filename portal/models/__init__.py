@@ -16,6 +16,7 @@ from portal.models.contributions import (
 from portal.models.cases import Case, CaseDocument, CaseDocumentType, CaseEvent, CaseKind, CaseState
 from portal.models.facilities import FacilityKind, PartnerFacility
 from portal.models.bpjs import BpjsBatch, BpjsBatchItem, BpjsDeregBatch, BpjsDeregItem
+from portal.models.duplicates import DuplicatePair, DuplicateVerdict, PersonNikAlias
 from portal.models.dtsen import DesilHistory, DtsenFlag, DtsenFlagReason, DtsenFlagStatus
 from portal.models.handout import CardHandover, Receiver
 from portal.models.institutional import ImportStatus, InstitutionalImport, UnplacedEntry
@@ -84,6 +85,8 @@ __all__ = [
     "DtsenFlag",
     "DtsenFlagReason",
     "DtsenFlagStatus",
+    "DuplicatePair",
+    "DuplicateVerdict",
     "EndReason",
     "EntryState",
     "FacilityKind",
@@ -104,6 +107,7 @@ __all__ = [
     "UnplacedEntry",
     "PendingLogin",
     "Person",
+    "PersonNikAlias",
     "PrintDocument",
     "PrintJob",
     "PrintJobStatus",

@@ -87,6 +87,8 @@ class ListEntry(TimestampMixin, db.Model):
         Index("ix_list_entry_queue_duplicate", "state", "possible_duplicate", "submitted_at", "id"),
         # The reviewer's duplicate look-up: the same canonical name and birth date.
         Index("ix_list_entry_name_birth", "name_canonical", "birth_date"),
+        # The duplicate finder's block by KK number (portal.duplicates).
+        Index("ix_list_entry_kk_number", "kk_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,20 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from portal import audit, clock
+from portal.duplicates import ACROSS_NIKS, REASONS, Probe, find_duplicates
 from portal.extensions import db
 from portal.models import DesilRecord, EntryState, ListEntry, MemberList, Membership, Person, User
 from portal.registry.services import household_members
 
 # Why two records may be the same person: the reasons a duplicate card names.
-MATCH_LABELS = {
-    "same_nik": _l("NIK sama"),
-    "same_name_birth": _l("Nama (bentuk kanonik) dan tanggal lahir sama"),
-}
+MATCH_LABELS = REASONS
 # Entries that may still become a membership: a second one for the same person is a duplicate.
 OPEN_STATES = (EntryState.DRAFT, EntryState.PENDING, EntryState.RETURNED)
 HISTORY_LIMIT = 50
@@ -33,6 +30,11 @@ class Candidate:
     kind: str  # "person" or "entry"
     record: Person | ListEntry
     matches: tuple[str, ...]
+
+    @property
+    def across_niks(self) -> bool:
+        """Whether the pair is two NIKs a reviewer can resolve (same person or not)."""
+        return any(m in ACROSS_NIKS for m in self.matches)
 
 
 @dataclass
@@ -73,7 +75,7 @@ def entry_dossier(entry: ListEntry) -> Dossier:
         person=person,
         earlier_entries=_earlier_entries(entry, person),
         memberships=list(person.memberships) if person else [],
-        duplicates=_person_candidates(entry) + _entry_candidates(entry),
+        duplicates=_duplicates(entry),
         household=household_members(entry.kk_number, person.id if person else None),
     )
 
@@ -94,44 +96,31 @@ def _earlier_entries(entry: ListEntry, person: Person | None) -> list[ListEntry]
     )
 
 
-def _matches(entry: ListEntry, nik: str, name_canonical: str, birth_date) -> tuple[str, ...]:
-    found = []
-    if nik == entry.nik:
-        found.append("same_nik")
-    if entry.name_canonical and name_canonical == entry.name_canonical and birth_date == entry.birth_date:
-        found.append("same_name_birth")
-    return tuple(found)
-
-
-def _same_person(model, entry: ListEntry):
-    """The condition "same NIK, or same canonical name and birth date" on `model`'s columns."""
-    condition = model.nik == entry.nik
-    if entry.name_canonical and entry.birth_date:
-        condition = or_(condition, (model.name_canonical == entry.name_canonical) & (model.birth_date == entry.birth_date))
-    return condition
-
-
-def _person_candidates(entry: ListEntry) -> list[Candidate]:
-    people = db.session.scalars(
-        db.select(Person)
-        .where(_same_person(Person, entry))
-        .options(selectinload(Person.kelurahan), selectinload(Person.memberships))
-        .order_by(Person.id)
-        .limit(DUPLICATE_LIMIT)
-    )
-    return [Candidate("person", p, _matches(entry, p.nik, p.name_canonical, p.birth_date)) for p in people]
-
-
-def _entry_candidates(entry: ListEntry) -> list[Candidate]:
-    """Other open entries (draft, pending, returned) that may be the same person."""
-    others = db.session.scalars(
-        db.select(ListEntry)
-        .where(_same_person(ListEntry, entry), ListEntry.id != entry.id, ListEntry.state.in_(OPEN_STATES))
-        .options(selectinload(ListEntry.kelurahan), selectinload(ListEntry.member_list))
-        .order_by(ListEntry.id)
-        .limit(DUPLICATE_LIMIT)
-    )
-    return [Candidate("entry", e, _matches(entry, e.nik, e.name_canonical, e.birth_date)) for e in others]
+def _duplicates(entry: ListEntry) -> list[Candidate]:
+    """Registry persons and other open entries (draft, pending, returned) that may be the
+    entry's person, with why (portal.duplicates, shared with the row validator)."""
+    probe = Probe(entry.nik, entry.name_canonical, entry.birth_date, entry.kk_number)
+    (matches,) = find_duplicates([probe], same_nik=True, entry_states=OPEN_STATES, exclude_entry_ids=[entry.id])
+    person_ids = [m.id for m in matches if m.kind == "person"][:DUPLICATE_LIMIT]
+    entry_ids = [m.id for m in matches if m.kind == "entry"][:DUPLICATE_LIMIT]
+    people = {
+        p.id: p
+        for p in db.session.scalars(
+            db.select(Person).where(Person.id.in_(person_ids)).options(selectinload(Person.kelurahan), selectinload(Person.memberships))
+        )
+    } if person_ids else {}
+    others = {
+        e.id: e
+        for e in db.session.scalars(
+            db.select(ListEntry).where(ListEntry.id.in_(entry_ids)).options(selectinload(ListEntry.kelurahan), selectinload(ListEntry.member_list))
+        )
+    } if entry_ids else {}
+    candidates = []
+    for match in matches:
+        record = (people if match.kind == "person" else others).get(match.id)
+        if record is not None:
+            candidates.append(Candidate(match.kind, record, match.reasons))
+    return candidates
 
 
 def note_nik_reveal(entry: ListEntry, staff: User) -> None:

@@ -141,3 +141,33 @@ class BulkApproveForm(PortalForm):
     def validate_return_text(self, field):
         if self.decision == "return" and not (field.data or "").strip():
             raise ValidationError(_l("Tuliskan apa yang harus diperbaiki."))
+
+
+DUPLICATE_VERDICTS = [
+    ("same", _l("Orang yang sama")),
+    ("different", _l("Orang yang berbeda")),
+]
+KEEP_CHOICES = [
+    ("this", _l("Pertahankan usulan ini")),
+    ("other", _l("Pertahankan usulan yang lain")),
+]
+
+
+class DuplicateVerdictForm(PortalForm):
+    """A reviewer's verdict on one possible duplicate across NIKs, with the reason."""
+
+    kind = HiddenField(validators=[DataRequired()])
+    other_id = IntegerField(validators=[DataRequired(), NumberRange(1, MAX_ID)])
+    verdict = SelectField(
+        _l("Keputusan"),
+        choices=select_choices([("", _l("Pilih keputusan"))] + DUPLICATE_VERDICTS),
+        validators=[DataRequired(_l("Pilih keputusan: orang yang sama atau berbeda."))],
+    )
+    keep = SelectField(_l("Yang dipertahankan"), choices=select_choices(KEEP_CHOICES), validators=[Optional()])
+    reason_text = TextAreaField(
+        _l("Alasan"), validators=[DataRequired(_l("Tuliskan alasan keputusan ini.")), Length(max=500)]
+    )
+
+    def validate_kind(self, field):
+        if field.data not in ("person", "entry"):
+            raise ValidationError(_l("Pasangan tidak dikenal."))

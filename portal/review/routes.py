@@ -23,12 +23,13 @@ from portal.lists.services import category_names
 from portal.models import ListEntry
 from portal.redirects import safe_next
 from portal.registry.forms import STATUS_CHOICES
-from portal.review import dossier, holds, queue, services
+from portal.review import dossier, duplicates, holds, queue, services
 from portal.review.forms import (
     ApproveForm,
     BatchForm,
     QueueSearchForm,
     BulkApproveForm,
+    DuplicateVerdictForm,
     QueueFilterForm,
     RejectForm,
     ReturnForm,
@@ -183,6 +184,7 @@ def _entry_page(entry: ListEntry, nik_revealed: bool = False, block: str | None 
         waited=format_timedelta(found.waiting, granularity="minute", threshold=1.2) if found.waiting else None,
         nik_revealed=nik_revealed,
         match_labels=dossier.MATCH_LABELS,
+        verdict_form=DuplicateVerdictForm(formdata=None),
         status_labels=dict(STATUS_CHOICES),
         text=_row_texts(),
         category_names=category_names(),
@@ -269,6 +271,31 @@ def send_back(entry_id: int):
         return _("Usulan dikembalikan untuk perbaikan.")
 
     return _after_decision(entry_id, decide, form)
+
+
+@bp.post("/<int:entry_id>/ganda")
+@office_required
+def resolve_duplicate(entry_id: int):
+    """Resolve one possible duplicate across NIKs: the same person (the other entry rejected as
+    a duplicate, both NIKs kept as the person's) or different people (never flagged again)."""
+    entry = db.session.get(ListEntry, entry_id) or abort(404)
+    form = DuplicateVerdictForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+        return redirect(url_for("review.entry", entry_id=entry.id))
+    try:
+        if form.verdict.data == "same":
+            message = duplicates.same_person(entry, form.kind.data, form.other_id.data, form.keep.data, form.reason_text.data, current_user)
+        else:
+            duplicates.different_people(entry, form.kind.data, form.other_id.data, form.reason_text.data, current_user)
+            message = _("Dicatat sebagai orang yang berbeda; pasangan ini tidak akan ditandai lagi.")
+    except services.DecisionError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("review.entry", entry_id=entry.id))
 
 
 def _bulk_selection(form: BulkApproveForm, queue_filter: queue.QueueFilter) -> list[int]:

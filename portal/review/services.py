@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import audit, clock
@@ -33,12 +33,14 @@ from portal.models import (
     Membership,
     MembershipStatus,
     Person,
+    PersonNikAlias,
     User,
 )
 from portal.models.base import utcnow
 from portal.names import canonical_name, name_key
 from portal.programme import budget
 from portal.review import holds
+from portal.duplicates import add_aliases_from_verdicts
 
 REJECT_REASONS = {
     "not_resident": _l("Bukan warga wilayah ini"),
@@ -251,11 +253,17 @@ def _desil_by_nik(niks: list[str]) -> dict[str, int]:
 
 
 def _lock_persons(niks: list[str]) -> dict[str, Person]:
-    """The registry's persons with these NIKs, by NIK, locked in id order."""
-    return {
-        p.nik: p
-        for p in db.session.scalars(db.select(Person).where(Person.nik.in_(niks)).order_by(Person.id).with_for_update())
-    }
+    """The registry's persons with these NIKs, by NIK, locked in id order; a NIK a person is
+    also known by (portal.duplicates: a "same person" verdict) finds that person."""
+    aliased = dict(db.session.execute(db.select(PersonNikAlias.nik, PersonNikAlias.person_id).where(PersonNikAlias.nik.in_(niks))).all())
+    found = db.session.scalars(
+        db.select(Person).where(or_(Person.nik.in_(niks), Person.id.in_(set(aliased.values())))).order_by(Person.id).with_for_update()
+    ).all()
+    persons = {p.nik: p for p in found}
+    by_id = {p.id: p for p in found}
+    for nik, person_id in aliased.items():
+        persons.setdefault(nik, by_id[person_id])
+    return persons
 
 
 def _active_numbers(persons: dict[str, Person], year: int) -> dict[int, str]:
@@ -354,6 +362,7 @@ def _fill_persons(entries: list[ListEntry], persons: dict[str, Person]) -> set[s
             created.add(entry.nik)
         _fill_person(person, entry)
     db.session.flush()
+    add_aliases_from_verdicts({entry.nik: persons[entry.nik] for entry in entries})
     return created
 
 

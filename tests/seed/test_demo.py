@@ -219,3 +219,21 @@ def test_seed_demo_shows_a_finished_institutional_import_with_rows_waiting_for_a
     assert "7 baris ditambahkan untuk diverifikasi." in page and "ditolak.xlsx" in page
     assert "St. Nurhalisa" not in client.get("/impor-instansi/perlu-wilayah").get_data(as_text=True)
     assert "Fitriani Tahir" in client.get("/impor-instansi/perlu-wilayah").get_data(as_text=True)
+
+
+def test_seed_demo_queue_holds_a_nik_slip_and_a_spelling_variant_flagged_with_their_reasons(app, runner, client, auth):
+    assert runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"]).exit_code == 0
+    with app.app_context():
+        planted = {
+            e.row_number: e
+            for e in db.session.scalars(db.select(ListEntry).where(ListEntry.state == EntryState.PENDING, ListEntry.row_number.in_((99, 100, 101))))
+        }
+        assert sorted(planted) == [99, 100, 101]
+        assert all(e.possible_duplicate for e in planted.values())
+        ids = {row: e.id for row, e in planted.items()}
+    auth.login("staff1", "demo-password-2026")
+    assert "NIK berbeda satu atau dua angka, nama cocok" in client.get(f"/verifikasi/{ids[100]}").get_data(as_text=True)
+    assert "Nama mirip (ejaan berbeda) dan tanggal lahir sama" in client.get(f"/verifikasi/{ids[101]}").get_data(as_text=True)
+    queue = client.get("/verifikasi/?tanda=duplicate").get_data(as_text=True)
+    for entry_id in ids.values():
+        assert f'href="/verifikasi/{entry_id}"' in queue
