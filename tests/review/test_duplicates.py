@@ -10,11 +10,11 @@ import pytest
 
 from portal.api.services import create_api_key
 from portal.extensions import db
-from portal.models import AuditEvent, DuplicatePair, DuplicateVerdict, EntryState, ListEntry, Person, PersonNikAlias, Role, Sex, User
+from portal.models import AuditEvent, DuplicatePair, DuplicateVerdict, EntryState, ListEntry, Person, PersonNikAlias, Role, Sex
 from portal.names import mask_name
 from portal.nik import make_kk, mask_nik
 from tests.conftest import csrf_token
-from tests.factories import make_entry, make_list, make_member, make_user, new_nik
+from tests.factories import make_list, make_member, make_user, new_nik
 from tests.hospitals.helpers import make_facility, make_hospital_user
 from tests.lists.spreadsheets import xlsx_bytes
 from tests.review.helpers import pending_entries, post
