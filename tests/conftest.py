@@ -57,13 +57,29 @@ def migrated_databases(tmp_path_factory, worker_id):
 
 
 def _empty_tables() -> None:
+    """Delete every row a test left outside the reference tables, and restart the ids.
+
+    Only the tables that hold rows are emptied (a test touches a few of the ~40), with
+    DELETE, children first: on PostgreSQL a TRUNCATE of every table took ~0.3 s per test,
+    as each truncated table and index gets a new file. Every sequence a test advanced is
+    restarted, as TRUNCATE ... RESTART IDENTITY did, so ids start at 1 in every test.
+    """
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
+    probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables)
+    filled = set(db.session.scalars(text(probe)))
+    for table in tables:
+        if table.name in filled:
             db.session.execute(table.delete())
+    if db.engine.dialect.name == "postgresql":
+        kept = ", ".join(f"'{name}'" for name in KEPT_TABLES)
+        db.session.execute(
+            text(
+                "SELECT setval(format('%I.%I', s.schemaname, s.sequencename), s.start_value, false) "
+                "FROM pg_sequences s WHERE s.schemaname = current_schema() AND s.last_value IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid "
+                f"WHERE d.objid = format('%I.%I', s.schemaname, s.sequencename)::regclass AND t.relname IN ({kept}))"
+            )
+        )
     db.session.commit()
 
 
