@@ -14,6 +14,9 @@ from portal.extensions import db
 from portal.seed.reference import load_categories, load_regions, seed_reference
 from tests.databases import backends, new_database
 from tests.redis_server import RedisServer
+from tests.speedups import install as install_speedups
+
+install_speedups()
 
 PASSWORD = "correct-horse-battery"
 # Reference tables survive between tests; everything else is emptied after each test.

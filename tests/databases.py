@@ -29,6 +29,9 @@ def create_postgres_database(name: str) -> str:
     with psycopg.connect(conninfo, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
+        # A test database need not survive a crash of the server: commits do not wait for
+        # the WAL to reach the disk (~2.5 ms each here, ~0.6 ms without the wait).
+        connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     return base.set(database=name).render_as_string(hide_password=False)
 
 
