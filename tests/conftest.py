@@ -12,7 +12,7 @@ from portal import create_app
 from portal.config import Config
 from portal.extensions import db
 from portal.seed.reference import load_categories, load_regions, seed_reference
-from tests.databases import backends, new_database
+from tests.databases import backends, drop_finished_databases, new_database
 from tests.redis_server import RedisServer
 from tests.speedups import install as install_speedups
 
@@ -38,6 +38,40 @@ def make_config(url: str, **overrides) -> type[Config]:
         **overrides,
     }
     return type("TestConfig", (Config,), attributes)
+
+
+# The tests that take 15 s to 2 minutes each (docs/testing.md): they run first, so the two
+# test workers end together instead of one of them finishing such a test alone at the end.
+SLOW_FIRST = (
+    "tests/test_hostile_input.py::test_a_control_or_bidi_character",
+    "tests/ops/test_production_smoke.py",
+    "tests/ops/test_database_outage.py::test_after_postgresql",
+    "tests/ops/test_worker_crash.py",
+    "tests/ops/test_redis_outage.py::test_with_redis_down",
+    "tests/seed/test_demo.py",
+    "tests/test_security_headers.py::test_session_cookie",
+    "tests/test_migrations.py",
+    "tests/storage/test_across_machines.py",
+    "tests/test_hostile_input.py::test_a_huge_id",
+    "tests/test_area_probing.py",
+    "tests/test_audit_batches.py::test_a_process_that_exits",
+    "tests/test_config.py::test_make_run",
+    "tests/ops/test_rate_limit_storage.py::test_production_gunicorn",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        for position, prefix in enumerate(SLOW_FIRST):
+            if item.nodeid.startswith(prefix):
+                return position
+        return len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: everything else keeps its order
+
+
+def pytest_sessionfinish(session, exitstatus):
+    drop_finished_databases()
 
 
 @pytest.fixture(scope="session")
