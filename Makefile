@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PASSWORD ?= demo-makassar-2026
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`: one per CPU by default (docs/testing.md has the measurements).
+PYTEST_WORKERS ?= auto
 export FLASK_APP := wsgi
 # `flask run` serves there, and the default BASE_URL (the address in QR codes) follows.
 export FLASK_RUN_HOST := $(HOST)
@@ -22,7 +24,7 @@ run: setup migrate seed ## Set everything up and serve the portal on http://$(HO
 test: $(VENV)/.dev-installed $(COMPILED) ## Run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/bandit --quiet --recursive portal --severity-level medium
 	$(BIN)/ruff check --quiet --select F portal tests bench migrations wsgi.py
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed $(COMPILED)
 
