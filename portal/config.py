@@ -119,6 +119,14 @@ class Config:
     CASE_DOCUMENT_MAX_BYTES = _int("CASE_DOCUMENT_MAX_BYTES", 4 * 1024 * 1024)
     # Photos larger than this many pixels are refused (a decompression bomb is small on disk).
     CASE_DOCUMENT_MAX_PIXELS = _int("CASE_DOCUMENT_MAX_PIXELS", 40_000_000)
+    # The public request desk (portal.public_requests): days to answer each kind of request
+    # (objections: 14, as the national "usul dan sanggah" practice), and hours to acknowledge a
+    # personal-data request (UU PDP: 3x24 hours to produce the access history).
+    REQUEST_ANSWER_DAYS = _int("REQUEST_ANSWER_DAYS", 14)
+    REQUEST_ANSWER_DAYS_CARD_MISSING = _int("REQUEST_ANSWER_DAYS_CARD_MISSING", 7)
+    REQUEST_ANSWER_DAYS_DIED_OR_MOVED = _int("REQUEST_ANSWER_DAYS_DIED_OR_MOVED", 7)
+    REQUEST_ANSWER_DAYS_PERSONAL_DATA = _int("REQUEST_ANSWER_DAYS_PERSONAL_DATA", 14)
+    REQUEST_ACKNOWLEDGE_HOURS_PERSONAL_DATA = _int("REQUEST_ACKNOWLEDGE_HOURS_PERSONAL_DATA", 72)
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True
     # While Redis is unreachable each process counts in its own memory (one warning in the

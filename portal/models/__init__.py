@@ -47,10 +47,24 @@ from portal.models.renewal import (
 )
 from portal.models.regions import AREA_NUMBER_MAX, Kecamatan, Kelurahan
 from portal.models.reports import KecamatanTarget
+from portal.models.requests import (
+    PersonalDataAction,
+    PublicRequest,
+    RequestEvent,
+    RequestKind,
+    RequestOutcome,
+    RequestState,
+)
 from portal.models.settings import SiteSetting
 from portal.models.storage import StoredFile, StoredFileChunk
 
 __all__ = [
+    "PersonalDataAction",
+    "PublicRequest",
+    "RequestEvent",
+    "RequestKind",
+    "RequestOutcome",
+    "RequestState",
     "AREA_NUMBER_MAX",
     "AREA_ROLES",
     "OFFICE_ROLES",
