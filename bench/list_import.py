@@ -33,7 +33,7 @@ from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.config import Config  # noqa: E402
+from portal.config import Config, database_url  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Membership, Person, Role, Sex  # noqa: E402
 from portal.names import canonical_name, name_key  # noqa: E402
@@ -96,7 +96,8 @@ def planted(i: int, persons: int) -> tuple[str, str, date] | None:
 
 
 def config_for(url: str) -> type[Config]:
-    return type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    """The benchmark's settings for `url` (postgresql:// or postgresql+psycopg://, as the Makefile gives)."""
+    return type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": database_url(url), "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
 
 
 def prepare_database(url: str, persons: int) -> None:
