@@ -33,9 +33,10 @@ above that id, found through the primary key. A membership ended or a person's i
 changed since the recount shows at the next recount; until then the check counts what was
 committed then. Changed rates make the recount stale at once. The dashboard and renewal use
 `committed`. The check reads and locks the paying years that have a ceiling in one
-statement, then per year one statement (built once per year and rates, so SQLAlchemy does
-not walk its CASE expressions again, and short enough for psycopg to keep it parsed) sums
-what the entries add and what was granted above the recount.
+statement, then per year one statement sums what the entries add and what was granted
+above the recount. That statement is compiled to SQL text once per year, rates and database
+(_check_statement): SQLAlchemy would otherwise walk its CASE expressions at every execution
+to compute its cache key, which cost more than the database takes to run it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from decimal import Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, Integer, and_, bindparam, case, cast, extract, func, literal_column, true, update
+from sqlalchemy import BigInteger, Boolean, Integer, and_, bindparam, case, cast, extract, func, literal_column, text, true, update
 
 from flask import current_app
 
@@ -278,16 +279,24 @@ def entries_premium(
 
 
 @functools.lru_cache(maxsize=32)
-def _check_statement(rates: Rates, programmes_year: int):
+def _check_statement(rates: Rates, programmes_year: int, dialect_name: str):
     """One statement for the check of one paying year: what the entries (`entry_ids`) add
     per month and what the memberships above the year's recount (`watermark`) commit.
 
-    Built once per year and rates and reused: SQLAlchemy then finds its compiled form
-    without walking the expression again (building and keying these CASE expressions cost
-    more than running them), and its text stays under psycopg's 4,096 bytes (see _int)."""
-    entries = _entries_select(rates, programmes_year, ListEntry.id.in_(bindparam("entry_ids", expanding=True))).subquery()
-    granted = _committed_select(rates, Membership.id > bindparam("watermark")).subquery()
-    return db.select(entries.c.people, entries.c.premium, granted.c.raw).select_from(entries.join(granted, true()))
+    Compiled to SQL text once per year, rates and database, with its constants written in:
+    a select of this size costs SQLAlchemy about a millisecond per execution just to compute
+    its cache key (a walk over its ~240 CASE and arithmetic elements), more than the database
+    takes to run it; a text statement's key is its string. The text also stays under
+    psycopg's 4,096 bytes, so psycopg keeps it parsed and prepared (see _int)."""
+    entry_ids = literal_column(f"{ListEntry.__tablename__}.id IN :entry_ids", Boolean)
+    entries = _entries_select(rates, programmes_year, entry_ids).subquery()
+    granted = _committed_select(rates, Membership.id > literal_column(":watermark", Integer)).subquery()
+    select = db.select(entries.c.people, entries.c.premium, granted.c.raw).select_from(entries.join(granted, true()))
+    sql = str(select.compile(dialect=db.session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    statement = text(sql).bindparams(bindparam("entry_ids", expanding=True), bindparam("watermark", type_=Integer))
+    if set(statement._bindparams) != {"entry_ids", "watermark"}:  # a colon in a constant would be read as one
+        raise RuntimeError(f"budget check statement: unexpected parameters {sorted(statement._bindparams)}")
+    return statement
 
 
 @functools.lru_cache(maxsize=8)
@@ -340,8 +349,9 @@ def check_entries(programme_year: ProgrammeYear, entry_ids: list[int], today: da
         return
     for year_settings in paying:
         snapshot = _snapshot(year_settings)
-        people, premium, granted = db.session.execute(
-            _check_statement(Rates.of(year_settings), programme_year.year),
+        statement = _check_statement(Rates.of(year_settings), programme_year.year, db.session.get_bind().dialect.name)
+        people, premium, granted = db.session.connection().execute(
+            statement,
             {"entry_ids": list(entry_ids), "watermark": snapshot["watermark"]},
         ).one()
         spent = (snapshot["raw"] + int(granted or 0)) // BASIS
