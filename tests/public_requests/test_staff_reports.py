@@ -66,5 +66,5 @@ def test_statistik_shows_the_citys_totals_by_kind_to_everyone(app, client):
     section = _section(client.get(f"/statistik?year={now.year}").get_data(as_text=True), "stats-requests")
     assert _row(section, "Kartu saya belum sampai") == ["1", "1", "1"]
     assert _row(section, "Seseorang yang terlindungi seharusnya tidak (sanggahan)") == ["1", "1", "0"]
-    assert _row(section, "Jumlah") == ["4", "2", "1"]
+    assert _row(section, "Semua jenis") == ["4", "2", "1"]
     assert "Mariso" not in section
