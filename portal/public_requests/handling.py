@@ -128,6 +128,11 @@ def is_overdue(request: PublicRequest, now: datetime | None = None) -> bool:
     return request.state in OPEN_STATES and (now > aware(request.due_at) or acknowledgement_overdue(request, now))
 
 
+def age_days(request: PublicRequest, now: datetime | None = None) -> int:
+    """Whole days since the request was received (the queue's "age")."""
+    return max(0, ((now or utcnow()) - aware(request.received_at)).days)
+
+
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """`is_overdue` in SQL."""
     unacknowledged = (PublicRequest.acknowledge_due_at.is_not(None) & PublicRequest.acknowledged_at.is_(None)

@@ -54,7 +54,8 @@ def queue():
     page = handling.list_requests(current_user, filters)
     return _private(render("public_requests/staff/queue.html", block="results", form=form, page=page,
                            places=handling.place_names(page.items),
-                           overdue=handling.overdue_count(current_user), is_overdue=handling.is_overdue, **_labels()))
+                           overdue=handling.overdue_count(current_user), is_overdue=handling.is_overdue,
+                           age_days=handling.age_days, **_labels()))
 
 
 def _assign_form(req) -> AssignForm:

@@ -56,6 +56,8 @@ def test_staff_see_the_queue_with_kind_area_deadline_and_overdue_marks(app, clie
     page = client.get("/meja-permintaan/").get_data(as_text=True)
     assert ref in page and "Seseorang yang terlindungi seharusnya tidak (sanggahan)" in page
     assert "Lette, Mariso RW 002" in page and "terlambat" in page
+    with app.app_context():
+        assert f"{handling.age_days(old)} hari" in page and handling.age_days(old, now=RECEIVED + timedelta(days=3, hours=1)) == 3
     assert "Permintaan yang terlambat: 1." in page
     # The queue is no place for what a requester wrote or their phone.
     assert "pabrik" not in page and "081234567890" not in page
