@@ -45,6 +45,9 @@ def test_a_correction_is_shown_for_editing_and_applied_with_its_audit_events(app
         assert applied.details["changes"]["full_name"] == {"before": "Sitti Aminah", "after": "Sitti Aminah Dg. Ngai"}
         line = [e for e in reload(request_id).events if e.action == "corrected"][0]
         assert not line.public and "Jl. Nuri 5 → Jl. Nuri 7" in line.note
+    # The person's access history names what the desk did.
+    member = client.get(f"/anggota/{person_id}").get_data(as_text=True)
+    assert "Mengoreksi data atas permintaan" in member and "Melihat permintaan warga tentang orang ini" in member
 
 
 def test_a_correction_that_changes_nothing_is_refused(app, client, auth):
