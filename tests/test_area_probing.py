@@ -65,7 +65,10 @@ def _records_of_another_area(app) -> dict[str, int]:
         waiting = UnplacedEntry(import_id=institutional.id, nik=person.nik, full_name="Orang Tanpa Alamat")
         db.session.add(waiting)
         db.session.commit()
+        # A request about the other area that staff asked its head about (portal.public_requests).
+        public_request = _waiting_request(PABAENG, 5)
         return {
+            "request_id": public_request.id,
             "import_id": institutional.id,
             "row_id": waiting.id,
             "case_id": case.id,
@@ -88,6 +91,17 @@ def _records_of_another_area(app) -> dict[str, int]:
             "bill_id": bill.id,
             "month": bill.month,
         }
+
+
+def _waiting_request(kelurahan_code: str, rw: int):
+    from portal.models import RequestKind, RequestState
+    from portal.public_requests.services import Submission, receive_request
+
+    submission = Submission(kind=RequestKind.OBJECTION, description="Sanggahan uji.", kelurahan_code=kelurahan_code, rw=rw)
+    public_request, _code = receive_request(submission)
+    public_request.state = RequestState.WAITING_AREA
+    db.session.commit()
+    return public_request
 
 
 def _urls_taking_an_id(app, ids: dict[str, int]) -> list[tuple[str, str, set[str]]]:
@@ -134,6 +148,7 @@ def test_the_probed_ids_exist_the_other_areas_head_opens_their_own_list(app, cli
     assert client.get(f"/daftar/{ids['list_id']}").status_code == 200
     assert client.get(f"/daftar/{ids['list_id']}/baris/{ids['entry_id']}").status_code == 200
     assert client.get(f"/kartu/{ids['certificate_id']}/serahkan").status_code == 200
+    assert client.get(f"/meja-permintaan/{ids['request_id']}").status_code == 200
 
 
 def test_hospital_account_gets_404_on_every_url_that_takes_an_id(app, client, auth):

@@ -63,6 +63,18 @@ AUDIT_LABELS = {
     "case.document.upload": _l("Mengunggah dokumen kasus"),
     "case.document.download": _l("Mengunduh dokumen kasus"),
     "case.print": _l("Mencetak laporan kasus untuk BPJS"),
+    # The request desk (portal.public_requests.handling): requests about the person.
+    "request.view": _l("Melihat permintaan warga tentang orang ini"),
+    "request.assign": _l("Menunjuk penanggung jawab permintaan"),
+    "request.acknowledge": _l("Mengonfirmasi penerimaan permintaan"),
+    "request.ask_area": _l("Menanyakan permintaan ke ketua RT/RW"),
+    "request.area_answer": _l("Keterangan ketua RT/RW atas permintaan"),
+    "request.escalate": _l("Meneruskan permintaan ke pimpinan"),
+    "request.answer": _l("Menjawab permintaan"),
+    "request.close": _l("Menutup permintaan"),
+    "request.correct": _l("Mengoreksi data atas permintaan"),
+    "request.case": _l("Membuka kasus kematian atas permintaan"),
+    "request.draft_entry": _l("Membuat draf usulan atas permintaan"),
 }
 
 # Fields staff may correct, in the order the form shows them. The NIK is not among them:

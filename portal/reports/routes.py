@@ -17,6 +17,9 @@ from portal.hx import render
 from portal.i18n import current_language
 from portal.models import ProgrammeYear, Role
 from portal.pdf import render_pdf
+from portal.public_requests.handling import request_figures
+from portal.public_requests.kinds import KINDS as REQUEST_KINDS
+from portal.public_requests.kinds import STATE_LABELS as REQUEST_STATES
 from portal.redirects import moved
 from portal.reports import presenters, tables
 from portal.reports.forms import (
@@ -88,6 +91,9 @@ def dashboard():
         cases=report_cases(filters),
         kind_labels=KIND_LABELS,
         state_labels=STATE_LABELS,
+        requests=request_figures(filters.year, kecamatan_code=filters.kecamatan_code),
+        request_kinds=REQUEST_KINDS,
+        request_states=REQUEST_STATES,
         **_contributions(filters.year),
     )
 
@@ -192,6 +198,9 @@ def public_stats():
         charts=presenters.public_charts(report, current_language()),
         cases=presenters.public_cases(report_cases(filters), report.by_kecamatan, list(KIND_LABELS)),
         kind_labels=KIND_LABELS,
+        # City-wide totals only: no area breakdown that could point to a requester.
+        requests=request_figures(filters.year),
+        request_kinds=REQUEST_KINDS,
     )
 
 
