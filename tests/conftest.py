@@ -49,6 +49,7 @@ SLOW_FIRST = (
     "tests/ops/test_production_smoke.py",
     "tests/ops/test_database_outage.py::test_after_postgresql",
     "tests/ops/test_worker_crash.py",
+    "tests/certificates/test_worker_command.py",
     "tests/ops/test_redis_outage.py::test_with_redis_down",
     "tests/seed/test_demo.py",
     "tests/test_security_headers.py::test_session_cookie",

@@ -51,6 +51,40 @@ def check_area(role: Role, kelurahan_code: str | None, rw: int | None, rt: int |
         raise AccountError(_("Peran %(role)s tidak terikat wilayah.", role=role.value))
 
 
+def areas_with_heads(kelurahan_codes: set[str], *, except_user_id: int | None = None) -> dict[tuple, str]:
+    """(kelurahan, RW, RT or None) -> username of the active RT/RW head already there: an
+    area (an RW, or one RT of it) has one head."""
+    if not kelurahan_codes:
+        return {}
+    query = db.select(User.kelurahan_code, User.rw, User.rt, User.username).where(
+        User.role == Role.RT_RW, User.active.is_(True), User.kelurahan_code.in_(kelurahan_codes)
+    )
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return {(k, rw, rt): username for k, rw, rt, username in db.session.execute(query)}
+
+
+def area_label(kelurahan_name: str, rw: int, rt: int | None) -> str:
+    """'Lette RW 002' or 'Lette RW 002 RT 003', as messages about an area name it."""
+    return f"{kelurahan_name} RW {rw:03d}" + (f" RT {rt:03d}" if rt else "")
+
+
+def area_has_head_message(area: str, username: str) -> str:
+    return _("%(area)s sudah punya akun ketua (%(user)s).", area=area, user=username)
+
+
+def check_area_free(role: Role, kelurahan_code: str | None, rw: int | None, rt: int | None,
+                    *, except_user_id: int | None = None) -> None:
+    """An RT/RW head's area must not have an active head already (the bulk creation checks
+    its rows with the same `areas_with_heads`)."""
+    if role != Role.RT_RW or not kelurahan_code or rw is None:
+        return
+    holder = areas_with_heads({kelurahan_code}, except_user_id=except_user_id).get((kelurahan_code, rw, rt))
+    if holder is not None:
+        kelurahan = db.session.get(Kelurahan, kelurahan_code)
+        raise AccountError(area_has_head_message(area_label(kelurahan.name if kelurahan else kelurahan_code, rw, rt), holder))
+
+
 def check_facility(role: Role, facility_id: int | None) -> None:
     """A hospital account needs an active partner facility; no other role takes one."""
     if role == Role.HOSPITAL:
@@ -74,8 +108,10 @@ def create_user(
     phone_public: bool = False,
     facility_id: int | None = None,
     actor: User | None = None,
+    second_head: bool = False,
 ) -> User:
-    """Create an account after checking its name, password and area."""
+    """Create an account after checking its name, password and area (an area has one head;
+    `second_head` is for test fixtures only)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
         raise AccountError(
@@ -85,6 +121,8 @@ def create_user(
         raise AccountError(_("Nama pengguna %(u)s sudah dipakai.", u=username))
     check_password_rules(password, username)
     check_area(role, kelurahan_code, rw, rt)
+    if not second_head:
+        check_area_free(role, kelurahan_code, rw, rt)
     check_facility(role, facility_id)
     user = User(
         username=username,

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import audit
-from portal.accounts.services import USERNAME_PATTERN
+from portal.accounts.services import USERNAME_PATTERN, area_has_head_message, area_label, areas_with_heads
 from portal.extensions import db
 from portal.lists.reader import COLUMN_NAMES as LIST_COLUMNS
 from portal.lists.reader import FileRejected, SpreadsheetLimits, read_table, records
@@ -203,12 +203,12 @@ def _check_row(number: int, raw: dict, names: dict[str, str], by_key: dict[str, 
 def _check_across(rows: list[AccountRow], names: dict[str, str]) -> None:
     """Usernames and areas against each other and against the accounts already there."""
     heads = [row for row in rows if row.role == Role.RT_RW and row.kelurahan_code and row.rw]
-    taken_areas = _areas_with_heads({row.kelurahan_code for row in heads})
+    taken_areas = areas_with_heads({row.kelurahan_code for row in heads})
     first_at: dict[tuple, int] = {}
     for row in heads:
         area = _area_label(row, names)
         if row.area_key in taken_areas:
-            row.error("area_has_head", "rw", _("%(area)s sudah punya akun ketua (%(user)s).", area=area, user=taken_areas[row.area_key]))
+            row.error("area_has_head", "rw", area_has_head_message(area, taken_areas[row.area_key]))
         elif row.area_key in first_at:
             row.error("area_twice", "rw", _("%(area)s juga tertulis di baris %(row)d: satu wilayah satu ketua.", area=area, row=first_at[row.area_key]))
         else:
@@ -248,19 +248,8 @@ def _taken_usernames(wanted: set[str], *, agents: bool) -> set[str]:
     return taken
 
 
-def _areas_with_heads(kelurahan_codes: set[str]) -> dict[tuple, str]:
-    """(kelurahan, RW, RT or None) -> username of the active RT/RW head already there."""
-    if not kelurahan_codes:
-        return {}
-    query = db.select(User.kelurahan_code, User.rw, User.rt, User.username).where(
-        User.role == Role.RT_RW, User.active.is_(True), User.kelurahan_code.in_(kelurahan_codes)
-    )
-    return {(k, rw, rt): username for k, rw, rt, username in db.session.execute(query)}
-
-
 def _area_label(row: AccountRow, names: dict[str, str]) -> str:
-    label = f"{names.get(row.kelurahan_code, row.kelurahan_code)} RW {row.rw:03d}"
-    return label + (f" RT {row.rt:03d}" if row.rt else "")
+    return area_label(names.get(row.kelurahan_code, row.kelurahan_code), row.rw, row.rt)
 
 
 def _kelurahan_slugs(names: dict[str, str]) -> dict[str, str]:

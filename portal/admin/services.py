@@ -9,7 +9,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 
 from portal import audit
-from portal.accounts.services import AccountError, check_area, check_facility
+from portal.accounts.services import AccountError, check_area, check_area_free, check_facility
 from portal.extensions import db
 from portal.models import CategorySetting, Kelurahan, ProgrammeYear, Role, User
 from portal.paging import NumberedPage, numbered_page
@@ -91,6 +91,7 @@ def update_user(
 ) -> None:
     """Change an account's name, area (or facility) and phone; both are checked against its role."""
     check_area(user.role, kelurahan_code, rw, rt)
+    check_area_free(user.role, kelurahan_code, rw, rt, except_user_id=user.id)
     check_facility(user.role, facility_id)
     area_changed = (user.kelurahan_code, user.rw, user.rt, user.facility_id) != (kelurahan_code, rw, rt, facility_id)
     user.full_name = full_name
@@ -105,6 +106,7 @@ def update_user(
 
 
 def enable_user(user: User, actor: User) -> None:
+    check_area_free(user.role, user.kelurahan_code, user.rw, user.rt, except_user_id=user.id)
     user.active = True
     audit.record("user.enable", "user", user.id, actor=actor, username=user.username)
 

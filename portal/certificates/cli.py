@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -24,5 +26,27 @@ def worker_command(burst: bool) -> None:
     if fail_abandoned_jobs():
         db.session.commit()
     remove_abandoned_scratch()
+    _fresh_connections_in_forks(app)
     worker = Worker([app.config["PRINT_QUEUE_NAME"]], connection=redis_connection(app))
     worker.work(burst=burst, with_scheduler=False)
+
+
+_forked_engines: list = []
+
+
+def _fresh_connections_in_forks(app) -> None:
+    """Give every process forked from the worker (the work horse RQ forks per job) a pool of
+    its own, SQLAlchemy's pattern for forked processes. A horse reusing the connections it
+    inherited would share the server session an earlier horse left behind (psycopg's prepared
+    statements there failed the next job: DuplicatePreparedStatement), or the parent's socket.
+    The parent closes its own first: it needs none while it waits for jobs."""
+    for engine in db.engines.values():
+        engine.dispose()
+    if not _forked_engines:
+        os.register_at_fork(after_in_child=_leave_inherited_connections)
+    _forked_engines[:] = db.engines.values()
+
+
+def _leave_inherited_connections() -> None:
+    for engine in _forked_engines:
+        engine.dispose(close=False)  # drop the parent's connections without closing its sockets

@@ -28,6 +28,7 @@ from portal.programme.budget import due_months_sql
 
 STATE_LABELS = {
     "paid": _l("Lunas"),
+    "overpaid": _l("Lebih bayar"),
     "nothing_due": _l("Tidak ada iuran"),
     "running": _l("Bulan berjalan"),
     "unpaid": _l("Belum dibayar"),
@@ -65,7 +66,10 @@ class MonthFigures:
         return (today - self.month.last_day).days
 
     def state(self, today: date) -> str:
-        """paid, running (not ended yet), unpaid, arrears (past the warning) or at_risk."""
+        """overpaid (more paid than due), paid, running (not ended yet), unpaid, arrears (past
+        the warning) or at_risk."""
+        if self.overpaid:
+            return "overpaid"
         if self.to_pay and not self.outstanding:
             return "paid"
         if not self.outstanding:
@@ -78,6 +82,30 @@ class MonthFigures:
         if late > current_app.config["CONTRIBUTION_ARREARS_WARNING_DAYS"]:
             return "arrears"
         return "unpaid"
+
+
+@dataclass(frozen=True)
+class YearTotals:
+    """A year's months added up: what is outstanding and what was paid in excess are summed
+    apart (an overpaid month does not pay another: payments say which months they pay)."""
+
+    due: int
+    billed: int
+    agreed: int
+    paid: int
+    outstanding: int
+    overpaid: int
+
+    @classmethod
+    def of(cls, months: list[MonthFigures]) -> YearTotals:
+        return cls(
+            due=sum(m.due for m in months),
+            billed=sum(m.billed or 0 for m in months),
+            agreed=sum(m.agreed or 0 for m in months),
+            paid=sum(m.paid for m in months),
+            outstanding=sum(m.outstanding for m in months),
+            overpaid=sum(m.overpaid for m in months),
+        )
 
 
 def ledger_by_month(year: int, *, cached: bool = False) -> dict[int, tuple[int, int]]:

@@ -151,6 +151,18 @@ def forget_checked_lines(bill: Bill) -> None:
         storage.delete(_lines_key(bill.file_key))
 
 
+def forget_personal_data(bill_ids: list[int]) -> None:
+    """Past retention (privacy purge): delete the bills' stored files and clear their lines'
+    KPJ, NIK and name; amounts, differences and totals stay, so the month's figures and its
+    minutes do (the caller commits)."""
+    keys = db.session.scalars(db.select(Bill.file_key).where(Bill.id.in_(bill_ids), Bill.file_key.is_not(None)))
+    for key in keys:
+        storage.delete(key)
+        storage.delete(_lines_key(key))
+    db.session.execute(update(Bill).where(Bill.id.in_(bill_ids)).values(file_key=None))
+    db.session.execute(update(BillLine).where(BillLine.bill_id.in_(bill_ids)).values(kpj_number=None, nik=None, name=""))
+
+
 def _suffix(filename: str) -> str:
     lower = filename.lower()
     return next((ext for ext in (".xlsx", ".xlsm", ".ods", ".csv", ".txt") if lower.endswith(ext)), "")

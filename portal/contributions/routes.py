@@ -14,7 +14,7 @@ from portal.access import office_required, roles_required
 from portal.contributions import payments, statement
 from portal.contributions.forms import CorrectionForm, PaymentForm, VoidForm
 from portal.contributions.ledger import Month
-from portal.contributions.months import STATE_LABELS, arrears, month_figures, year_figures
+from portal.contributions.months import STATE_LABELS, YearTotals, arrears, month_figures, year_figures
 from portal.contributions.realisation import realisation, realisation_chart
 from portal.edge import query_int
 from portal.exports import csv_stream, xlsx_stream
@@ -58,6 +58,7 @@ def index():
         "contributions/index.html",
         year=year,
         months=figures,
+        totals=YearTotals.of(figures),
         arrears=arrears(today, known={year: figures}),
         realisation=result,
         realisation_chart=realisation_chart(result) if result else None,

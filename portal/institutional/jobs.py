@@ -9,7 +9,6 @@ cancel requests go through the cache, as de-registration batches' progress does.
 
 from __future__ import annotations
 
-import os
 import traceback
 
 from flask import current_app
@@ -49,27 +48,8 @@ def _checker(record_id: int, phase: str | None = None):
     return progress
 
 
-# The process whose pool the jobs use: first the one that imported this module (`flask
-# worker` or a web server's master, through create_app), then each forked process that ran a job.
-_pool_pid = os.getpid()
-
-
-def _own_connections() -> None:
-    """In a process forked after start-up (an RQ work horse of `flask worker`), leave the
-    parent's pooled connections alone and open fresh ones. A horse that reused them would
-    share the server session an earlier horse left behind: psycopg's prepared statements
-    there made the import job after a preview job fail (DuplicatePreparedStatement). Jobs
-    run in the process itself (the local worker thread, RQ's SimpleWorker) keep the pool."""
-    global _pool_pid
-    if os.getpid() != _pool_pid:
-        for engine in db.engines.values():
-            engine.dispose(close=False)
-        _pool_pid = os.getpid()
-
-
 def preview_job(record_id: int) -> InstitutionalImport | None:
     """Check a queued import's file; store its counts, findings and rejected rows."""
-    _own_connections()
     record = db.session.get(InstitutionalImport, record_id)
     if record is None or record.status != ImportStatus.PREVIEW_QUEUED:
         return record
@@ -105,7 +85,6 @@ def _store_rejected_rows(record_id: int, preview: services.Preview) -> None:
 
 def import_job(record_id: int) -> InstitutionalImport | None:
     """Write a confirmed import: every row, its lists and audit events, or nothing."""
-    _own_connections()
     record = db.session.get(InstitutionalImport, record_id)
     if record is None or record.status != ImportStatus.QUEUED:
         return record

@@ -185,6 +185,30 @@ def discard_file(record: InstitutionalImport) -> None:
         record.file_key = None
 
 
+# Imports the privacy purge may forget: none a job is working on.
+SETTLED = (ImportStatus.READY, ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
+
+
+def holds_personal_data(record: InstitutionalImport) -> bool:
+    """The file, the rejected rows' XLSX or the preview's example rows (names) are still kept."""
+    examples = any(code.get("examples") for code in (record.summary or {}).get("codes", []))
+    return bool(record.file_key or record.rejected_key or examples)
+
+
+def forget_personal_data(record: InstitutionalImport) -> None:
+    """Past retention (privacy purge): delete the file and the rejected rows' XLSX and drop the
+    preview's example rows; the counts per finding stay. An import never confirmed is
+    cancelled, since nothing is left to import (the caller commits)."""
+    discard_file(record)
+    if record.rejected_key:
+        storage.delete(record.rejected_key)
+        record.rejected_key = None
+    if record.summary:
+        record.summary = {**record.summary, "codes": [{**code, "examples": []} for code in record.summary.get("codes", [])]}
+    if record.status == ImportStatus.READY:
+        record.status, record.finished_at = ImportStatus.CANCELLED, utcnow()
+
+
 # -- reading and checking the file ---------------------------------------------------------
 
 

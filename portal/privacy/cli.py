@@ -52,8 +52,8 @@ def report(nik: str, fmt: str, output: Path | None):
 @click.option("--apply", "apply_", is_flag=True, help="Anonymise for real (without it: a dry run that only reports).")
 def purge(apply_: bool):
     """Anonymise personal data past retention (RETENTION_REJECTED_MONTHS, RETENTION_ENDED_MONTHS)
-    remove rows their proposer deleted (RETENTION_DELETED_MONTHS) and delete closed cases
-    (RETENTION_CASE_MONTHS)."""
+    with old bills' lines and files and old institutional imports' files, remove rows their
+    proposer deleted (RETENTION_DELETED_MONTHS) and delete closed cases (RETENTION_CASE_MONTHS)."""
     rejected_months = current_app.config["RETENTION_REJECTED_MONTHS"]
     ended_months = current_app.config["RETENTION_ENDED_MONTHS"]
     deleted_months = current_app.config["RETENTION_DELETED_MONTHS"]
@@ -74,9 +74,17 @@ def purge(apply_: bool):
         f"{len(plan.deleted_entry_ids):,} to remove."
     )
     click.echo(f"Cases closed before {plan.cases_before} ({case_months} months): {len(plan.case_ids):,} to delete with their documents.")
+    click.echo(
+        f"BPJS bills of months before {plan.ended_before:%Y-%m} ({ended_months} months): {len(plan.bill_ids):,} "
+        "to lose their file and their lines' names, NIKs and KPJs."
+    )
+    click.echo(
+        f"Institutional imports uploaded before {plan.rejected_before} ({rejected_months} months): "
+        f"{len(plan.import_ids):,} to lose their file, rejected rows and example rows."
+    )
     for label, ids in (
         ("entry ids", plan.rejected_entry_ids), ("person ids", plan.person_ids), ("deleted row ids", plan.deleted_entry_ids),
-        ("case ids", plan.case_ids),
+        ("case ids", plan.case_ids), ("bill ids", plan.bill_ids), ("import ids", plan.import_ids),
     ):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")

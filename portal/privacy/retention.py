@@ -16,7 +16,14 @@ What is kept and why:
 - audit events stay as they are: their details hold masked values and ids only;
 - cases of the case desk (portal.cases) closed more than RETENTION_CASE_MONTHS ago are
   deleted with their timeline and their documents (rows and stored files): nothing counts
-  them after that; a person with a case still kept is not anonymised.
+  them after that; a person with a case still kept is not anonymised;
+- BPJS bills (portal.contributions) of months that ended before the RETENTION_ENDED_MONTHS
+  cut-off lose their stored file and their lines' KPJ, NIK and name, as cover that ended that
+  long ago does; amounts, differences, resolutions and totals stay (the month's figures and
+  minutes). An anonymised person's lines on a newer bill are cleared with them;
+- institutional imports (portal.institutional) uploaded before the RETENTION_REJECTED_MONTHS
+  cut-off lose their file, their rejected rows' XLSX and the preview's example rows (their
+  counts stay), as rejected entries do; one never confirmed is cancelled.
 """
 
 from __future__ import annotations
@@ -32,11 +39,15 @@ from portal.certificates.jobs import delete_expired_files
 from portal.extensions import db
 from portal.lists.services import remove_abandoned_uploads
 from portal.models import (
+    Bill,
+    BillLine,
+    BillStatus,
     Case,
     CaseDocument,
     CaseEvent,
     Certificate,
     EntryState,
+    InstitutionalImport,
     ListEntry,
     Membership,
     MembershipStatus,
@@ -79,10 +90,15 @@ class PurgePlan:
     deleted_entry_ids: list[int]
     cases_before: date | None = None
     case_ids: list[int] = field(default_factory=list)
+    bill_ids: list[int] = field(default_factory=list)
+    import_ids: list[int] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.rejected_entry_ids or self.person_ids or self.deleted_entry_ids or self.case_ids)
+        return not (
+            self.rejected_entry_ids or self.person_ids or self.deleted_entry_ids or self.case_ids
+            or self.bill_ids or self.import_ids
+        )
 
     def summary(self) -> dict:
         """Counts and cut-off dates, for the audit event and the command's output."""
@@ -96,6 +112,8 @@ class PurgePlan:
             "deleted_entries": len(self.deleted_entry_ids),
             "cases_before": self.cases_before.isoformat() if self.cases_before else None,
             "cases": len(self.case_ids),
+            "bills": len(self.bill_ids),
+            "imports": len(self.import_ids),
         }
 
 
@@ -178,8 +196,39 @@ def plan_purge(
     person_entry_ids = sorted(set(person_entry_ids) - removed)
     return PurgePlan(
         rejected_before, ended_before, rejected_ids, person_ids, person_entry_ids, deleted_before, deleted_ids,
-        cases_before, case_ids,
+        cases_before, case_ids, _old_bill_ids(ended_before), _old_import_ids(rejected_before),
     )
+
+
+def _old_bill_ids(ended_before: date) -> list[int]:
+    """Bills of months wholly before the cut-off's month that still hold a file or a named line."""
+    named_line = exists().where(
+        BillLine.bill_id == Bill.id,
+        or_(BillLine.nik.is_not(None), BillLine.kpj_number.is_not(None), BillLine.name != ""),
+    )
+    return list(
+        db.session.scalars(
+            db.select(Bill.id)
+            .where(
+                Bill.year * 12 + Bill.month < ended_before.year * 12 + ended_before.month,
+                Bill.status.in_((BillStatus.DONE, BillStatus.FAILED)),
+                or_(Bill.file_key.is_not(None), named_line),
+            )
+            .order_by(Bill.id)
+        )
+    )
+
+
+def _old_import_ids(rejected_before: date) -> list[int]:
+    """Institutional imports uploaded before the cut-off that still hold personal data."""
+    from portal.institutional.services import SETTLED, holds_personal_data
+
+    imports = db.session.scalars(
+        db.select(InstitutionalImport)
+        .where(InstitutionalImport.created_at < _start_of(rejected_before), InstitutionalImport.status.in_(SETTLED))
+        .order_by(InstitutionalImport.id)
+    )
+    return [record.id for record in imports if holds_personal_data(record)]
 
 
 def _anonymise_entries(entry_ids: list[int]) -> None:
@@ -246,6 +295,12 @@ def _anonymise_persons(person_ids: list[int]) -> None:
         db.session.execute(
             update(Certificate).where(Certificate.membership_id.in_(memberships)).values(revoked_reason=None)
         )
+        # Their lines on bills still kept (a bill for a month after their cover ended).
+        db.session.execute(
+            update(BillLine)
+            .where(or_(BillLine.membership_id.in_(memberships), BillLine.person_id.in_(chunk)))
+            .values(kpj_number=None, nik=None, name="")
+        )
 
 
 def _delete_cases(case_ids: list[int]) -> None:
@@ -260,6 +315,21 @@ def _delete_cases(case_ids: list[int]) -> None:
         db.session.execute(delete(Case).where(Case.id.in_(chunk)))
 
 
+def _forget_bills(bill_ids: list[int]) -> None:
+    from portal.contributions.reconciliation import forget_personal_data
+
+    for start in range(0, len(bill_ids), CHUNK):
+        forget_personal_data(bill_ids[start:start + CHUNK])
+
+
+def _forget_imports(import_ids: list[int]) -> None:
+    from portal.institutional.services import forget_personal_data
+
+    for import_id in import_ids:
+        forget_personal_data(db.session.get(InstitutionalImport, import_id))
+    db.session.flush()
+
+
 def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended_months: int, deleted_months: int) -> int:
     """Anonymise what the plan found and write one audit event for the run, for the caller
     to commit as one transaction.
@@ -270,6 +340,8 @@ def apply_purge(plan: PurgePlan, *, actor_name: str, rejected_months: int, ended
     _anonymise_persons(plan.person_ids)
     _remove_entries(plan.deleted_entry_ids)
     _delete_cases(plan.case_ids)
+    _forget_bills(plan.bill_ids)
+    _forget_imports(plan.import_ids)
     event_id = audit.record(
         "privacy.purge",
         "retention",

@@ -338,11 +338,24 @@ def check_entries(programme_year: ProgrammeYear, entry_ids: list[int], today: da
     December pays 1 month of this year and 11 of the next; a December approval that starts on
     the first of the next month pays only next year's): every budget year the period (the
     year's settings, portal.memberships.services.membership_period) touches that has a
-    ceiling is checked for its own months, at its own rates. With `lock`, each such year's
-    row is locked first (in year order, so two approvals never deadlock)."""
+    ceiling is checked for its own months, at its own rates. A membership that would belong
+    to a year without settings (that December approval, before next year's settings exist)
+    is refused. With `lock`, each such year's row is locked first (in year order, so two
+    approvals never deadlock)."""
     from portal.memberships.services import membership_period
 
-    _year, starts_on, ends_on = membership_period(programme_year, today)
+    year, starts_on, ends_on = membership_period(programme_year, today)
+    if year != programme_year.year and db.session.get(ProgrammeYear, year) is None:
+        # The membership would belong to a budget year that has no settings: no rates to
+        # price its months with and no ceiling to check them against (docs/budget.md).
+        raise BudgetExceeded(
+            _(
+                "Pengaturan program %(year)d belum ada: yang disetujui hari ini terlindungi mulai 1 Januari "
+                "%(year)d dan dibayar anggaran %(year)d, jadi pagunya belum bisa diperiksa. Buat dulu pengaturan "
+                "%(year)d (Administrasi → Pengaturan program → Buat pengaturan tahun berikutnya). Tidak ada yang diubah.",
+                year=year,
+            )
+        )
     months = {year: premium_months(starts_on, ends_on, year) for year in range(starts_on.year, ends_on.year + 1)}
     paying = _ceilinged_years(tuple(year for year, n in months.items() if n), lock)
     if not paying:

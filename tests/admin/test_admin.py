@@ -123,3 +123,57 @@ def test_account_list_filters_by_role(app, client, auth):
     auth.login("admin")
     page = client.get("/admin/pengguna?peran=agent").get_data(as_text=True)
     assert ">agent1<" in page and ">rtrw1<" not in page
+
+
+def test_admin_cannot_create_a_second_head_for_an_rw_that_has_one(app, client, auth):
+    with app.app_context():
+        make_user("admin", Role.ADMIN)
+        make_user("rtrw1", Role.RT_RW, kelurahan_code=LETTE, rw=2)
+    auth.login("admin")
+    form = {"username": "rwkedua", "role": "rt_rw", "full_name": "Ketua Kedua", "kelurahan_code": LETTE, "rw": "2", "password": PASSWORD}
+
+    response = post(client, "/admin/pengguna/baru", form, page="/admin/pengguna/baru")
+
+    assert response.status_code == 200
+    assert "Lette RW 002 sudah punya akun ketua (rtrw1)." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(User).filter_by(username="rwkedua")) is None
+    # An RT of that RW has its own head, and another RW is free.
+    assert post(client, "/admin/pengguna/baru", {**form, "rt": "3"}, page="/admin/pengguna/baru").status_code == 302
+    response = post(client, "/admin/pengguna/baru", {**form, "username": "rwtiga", "rw": "3"}, page="/admin/pengguna/baru")
+    assert response.status_code == 302
+
+
+def test_admin_cannot_move_or_re_enable_a_head_into_an_rw_that_has_one(app, client, auth):
+    with app.app_context():
+        make_user("admin", Role.ADMIN)
+        make_user("rtrw1", Role.RT_RW, kelurahan_code=LETTE, rw=2)
+        other_id = make_user("rtrw7", Role.RT_RW, kelurahan_code=LETTE, rw=7).id
+    auth.login("admin")
+    page = f"/admin/pengguna/{other_id}"
+
+    response = post(client, page, {"full_name": "Ketua Pindah", "kelurahan_code": LETTE, "rw": "2"}, page=page)
+
+    assert "Lette RW 002 sudah punya akun ketua (rtrw1)." in response.get_data(as_text=True)
+    post(client, page, {"full_name": "Ketua Tujuh", "kelurahan_code": LETTE, "rw": "7"}, page=page)  # its own RW: fine
+    post(client, f"{page}/status", page="/admin/pengguna")  # disabled ...
+    post(client, "/admin/pengguna/baru", {"username": "rwbaru", "role": "rt_rw", "full_name": "Ketua Baru",
+                                          "kelurahan_code": LETTE, "rw": "7", "password": PASSWORD}, page="/admin/pengguna/baru")
+    response = client.get(post(client, f"{page}/status", page="/admin/pengguna").location)  # ... and a new head took RW 007
+    assert "Lette RW 007 sudah punya akun ketua (rwbaru)." in response.get_data(as_text=True)
+    with app.app_context():
+        other = db.session.get(User, other_id)
+        assert (other.full_name, other.rw, other.active) == ("Ketua Tujuh", 7, False)
+        assert db.session.scalar(db.select(User).filter_by(username="rwbaru")).active
+
+
+def test_the_cli_refuses_a_second_head_for_an_rw(app, runner):
+    with app.app_context():
+        make_user("rtrw1", Role.RT_RW, kelurahan_code=LETTE, rw=2)
+    result = runner.invoke(
+        args=["users", "create", "--username", "rwkedua", "--role", "rt_rw", "--kelurahan", LETTE, "--rw", "2"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code != 0 and "Lette RW 002 sudah punya akun ketua (rtrw1)." in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(User).filter_by(username="rwkedua")) is None

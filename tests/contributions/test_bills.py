@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from portal.extensions import db
 from portal.models import AuditEvent, Bill, BillDifference, BillLine, BillStatus, DifferenceKind, Role, StoredFile
@@ -145,21 +147,47 @@ def test_a_failed_reconciliation_leaves_the_bill_failed_with_nothing_else(app, c
     assert "tidak ditemukan lagi" in page
 
 
-def test_an_error_while_writing_rolls_the_whole_reconciliation_back(app, client, auth, monkeypatch):
-    from portal.contributions import reconciliation
+@contextmanager
+def _differences_refused(app):
+    """A real database fault after the bill's lines were written: a trigger refuses every
+    bill difference (as a full disk or a broken constraint would fail the insert)."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            statements = (
+                "CREATE FUNCTION refuse_difference() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+                "CREATE TRIGGER refuse_difference BEFORE INSERT ON bill_difference "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_difference()",
+            )
+            undo = ("DROP TRIGGER refuse_difference ON bill_difference", "DROP FUNCTION refuse_difference()")
+        else:
+            statements = ("CREATE TRIGGER refuse_difference BEFORE INSERT ON bill_difference "
+                          "BEGIN SELECT RAISE(ABORT, 'disk full'); END",)
+            undo = ("DROP TRIGGER refuse_difference",)
+        for statement in statements:
+            db.session.execute(text(statement))
+        db.session.commit()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            for statement in undo:
+                db.session.execute(text(statement))
+            db.session.commit()
 
+
+def test_an_error_while_writing_rolls_the_whole_reconciliation_back(app, client, auth):
     staff(app)
     with app.app_context():
         person, _m = member("Joko Rollback", "10000000041")
         nik = person.nik
     auth.login("staff1")
 
-    def broken(bill, rows, row_numbers, lines):
-        raise RuntimeError("disk full")
+    with _differences_refused(app):  # the line below differs in amount: a difference to write
+        page = upload_and_reconcile(app, client, csv_bill([("10000000041", nik, "JOKO", PERIOD, "", 1)]))
 
-    monkeypatch.setattr(reconciliation, "_carry_over", broken)  # after the lines were written
-    page = upload_and_reconcile(app, client, csv_bill([("10000000041", nik, "JOKO", PERIOD, "", 1)]))
-    assert "Pencocokan gagal (RuntimeError)" in page.get_data(as_text=True)
+    # The error's type as the driver names it (IntegrityError on SQLite, RaiseException from COPY on PostgreSQL).
+    assert re.search(r"Pencocokan gagal \((IntegrityError|RaiseException|InternalError)\)", page.get_data(as_text=True))
     with app.app_context():
         bill = db.session.scalar(db.select(Bill))
         assert (bill.status, bill.billed_total) == (BillStatus.FAILED, 0)

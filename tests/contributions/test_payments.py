@@ -175,3 +175,25 @@ def test_the_payments_list_is_paged(app, client, auth, on_day):
     first = client.get("/iuran/pembayaran/").get_data(as_text=True)
     assert "Halaman 1 dari 2 (30 pembayaran)." in first and "halaman=2" in first
     assert "Halaman 2 dari 2" in client.get("/iuran/pembayaran/?halaman=2").get_data(as_text=True)
+
+
+def test_an_overpaid_month_shows_its_excess_on_the_year_and_month_pages_and_in_the_year_total(app, client, auth, on_day):
+    _two_members(app)
+    staff_signed_in(app, auth)
+    with on_day(date(YEAR, 5, 10)):
+        # Two members: 33,600 due a month. January paid 40,000 (6,400 too much), February in full.
+        assert _form(client, "40000", [1], confirm="1").status_code == 302
+        assert _form(client, "33600", [2], order="SP2D-002/2026", confirm="1").status_code == 302
+        year_page = client.get(f"/iuran/?tahun={YEAR}").get_data(as_text=True)
+        month_page = client.get(f"/iuran/{YEAR}/1").get_data(as_text=True)
+        paid_month_page = client.get(f"/iuran/{YEAR}/2").get_data(as_text=True)
+
+    january = re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>Januari 2026</a></th>.*?</tr>", year_page, re.S).group(0)
+    assert "<strong>Rp 6.400</strong>" in january and "Lebih bayar" in january
+    february = re.search(r"<tr>\s*<th scope=\"row\"><a [^>]*>Februari 2026</a></th>.*?</tr>", year_page, re.S).group(0)
+    assert "Lunas" in february and "<strong>" not in february
+    total = re.search(r"<tfoot>.*?</tfoot>", year_page, re.S).group(0)
+    assert "Jumlah 2026" in total and "Rp 73.600" in total and "<strong>Rp 6.400</strong>" in total
+    assert 'id="overpaid-note"' in year_page and "Rp 6.400 tahun ini" in year_page
+    assert 'id="month-overpaid"' in month_page and "<strong>Rp 6.400</strong>" in month_page
+    assert 'id="month-overpaid"' not in paid_month_page

@@ -102,6 +102,34 @@ def test_a_december_approval_starting_on_the_first_of_next_month_belongs_to_next
         assert plan.members == []
 
 
+def test_a_december_approval_starting_next_year_is_refused_while_next_years_settings_are_missing(app, client, auth, on_day):
+    on_day(date(YEAR, 12, 3))
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        entry_ids = pending_entries(2)
+        programme_year = _rule(CoverageMode.TO_YEAR_END, CoverageStart.FIRST_OF_NEXT_MONTH)
+        programme_year.budget_ceiling = 100 * MONTHLY
+        db.session.commit()
+    auth.login("staff1")
+    refusal = f"Pengaturan program {NEXT} belum ada"
+
+    single = post(client, f"/verifikasi/{entry_ids[0]}/setujui")
+    confirm = post(client, "/verifikasi/massal/periksa", {"mode": "selected", "entry_ids": entry_ids}).get_data(as_text=True)
+    bulk = post(client, "/verifikasi/massal", {"mode": "selected", "entry_ids": entry_ids})
+
+    assert refusal in (client.get(single.location) if single.status_code == 302 else single).get_data(as_text=True)
+    assert refusal in confirm and "Ya, setujui" not in confirm
+    assert bulk.status_code in (200, 302, 422)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Membership)) == 0
+        assert {e.state.value for e in db.session.scalars(db.select(ListEntry))} == {"pending"}
+        copy_year(db.session.get(ProgrammeYear, YEAR), NEXT, None)
+        db.session.commit()
+    post(client, f"/verifikasi/{entry_ids[0]}/setujui")
+    with app.app_context():
+        assert _membership_of(entry_ids[0]).year == NEXT
+
+
 def test_the_budget_check_counts_only_the_months_the_year_pays_for(app, client, auth, on_day):
     on_day(date(YEAR, 10, 20))
     with app.app_context():
@@ -277,6 +305,8 @@ def test_cek_status_and_the_member_page_show_a_cover_that_starts_next_year(app, 
         make_user("staff1", Role.STAFF)
         (entry_id,) = pending_entries()
         _rule(CoverageMode.TO_YEAR_END, CoverageStart.FIRST_OF_NEXT_MONTH)
+        copy_year(db.session.get(ProgrammeYear, YEAR), NEXT, None)  # the cover belongs to next year's budget
+        db.session.commit()
         entry = db.session.get(ListEntry, entry_id)
         nik, name = entry.nik, entry.full_name
     auth.login("staff1")
