@@ -28,7 +28,7 @@ from portal.forms import (
     select_choices,
 )
 from portal.models import AREA_NUMBER_MAX, PersonalDataAction, RequestKind
-from portal.names import name_key
+from portal.names import canonical_name, name_key
 from portal.nik import NikError, clean_nik, parse_nik
 from portal.public_requests.kinds import DATA_ACTION_LABELS, KINDS
 from portal.validation import mobile_number, phone_message
@@ -149,7 +149,8 @@ class RequestForm(PortalForm):
             raise ValidationError(NIK_MESSAGES[error.code]) from None
 
     def validate_subject_name(self, field):
-        if not name_key(field.data or ""):
+        # Canonical: a title alone ("Hj.") names nobody to match.
+        if not canonical_name(field.data or ""):
             raise ValidationError(_l("Isi nama lengkap sesuai KTP."))
 
     def validate_requester_name(self, field):
