@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from portal.api.routes import _client, _client_limit_key, _json_error, _unauthenticated, http_error
+from portal.cases.services import aware
 from portal.citizen.services import nik_limit_key
 from portal.edge import json_body
 from portal.extensions import csrf, db, limiter
@@ -149,13 +150,13 @@ def tracking_document(found: PublicRequest | None) -> dict:
         "kind_label": str(kinds.KINDS[found.kind].label),
         "state": found.state.value,
         "state_label": str(kinds.STATE_LABELS[found.state]),
-        "received_at": found.received_at.isoformat(),
-        "due_at": found.due_at.isoformat(),
+        "received_at": aware(found.received_at).isoformat(),
+        "due_at": aware(found.due_at).isoformat(),
         "answer": found.answer,
         "outcome": found.outcome.value if found.outcome else None,
         "outcome_label": str(kinds.OUTCOME_LABELS[found.outcome]) if found.outcome else None,
         "timeline": [
-            {"at": event.occurred_at.isoformat(), "state": event.state.value if event.state else None,
+            {"at": aware(event.occurred_at).isoformat(), "state": event.state.value if event.state else None,
              "state_label": str(kinds.STATE_LABELS[event.state]) if event.state else None, "note": event.note}
             for event in public_services.public_timeline(found)
         ],
