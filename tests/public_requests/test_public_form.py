@@ -12,7 +12,7 @@ from PIL import Image
 
 from portal import storage
 from portal.extensions import db
-from portal.models import AuditEvent, PublicRequest, RequestKind
+from portal.models import AuditEvent, MembershipStatus, PublicRequest, RequestKind
 from portal.public_requests.public_routes import SLUGS
 from tests.factories import make_member, new_nik
 from tests.public_requests.helpers import code_of, form_url, send, track, valid_fields
@@ -214,3 +214,17 @@ def test_no_nik_phone_or_code_reaches_the_logs_even_at_debug_level(app_factory, 
     text = caplog.text + " ".join(str(r.args) for r in caplog.records)
     assert "exceeded" in text  # the limiter's breach lines were captured
     assert nik not in text and "081234567890" not in text and code not in text and code.replace("-", "") not in text
+
+
+def test_the_form_is_linked_from_the_menu_the_help_page_and_cek_status_answers(app, client):
+    assert 'href="/permintaan"' in client.get("/").get_data(as_text=True)
+    assert 'href="/permintaan"' in client.get("/bantuan").get_data(as_text=True)
+    not_found = client.post("/cek-status", data={"nik": new_nik(), "name": "Budi Santoso"}).get_data(as_text=True)
+    assert "Data tidak ditemukan" in not_found and 'href="/permintaan"' in not_found.split('id="status-answer"')[1]
+    with app.app_context():
+        person, membership = make_member("Andi Baso")
+        membership.status = MembershipStatus.ENDED
+        db.session.commit()
+        nik = person.nik
+    ended = client.post("/cek-status", data={"nik": nik, "name": "Andi Baso"}).get_data(as_text=True)
+    assert "Kepesertaan sudah berakhir" in ended and 'href="/permintaan/ditolak"' in ended
