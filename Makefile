@@ -71,6 +71,7 @@ bench: $(VENV)/.dev-installed $(COMPILED)
 	$(BIN)/python bench/budget_check.py --members 100000 --database-url $(BENCH_DB)/portal_bench_budget | tee bench/results/budget_check.txt
 	$(BIN)/python bench/seed_scale.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_scale | tee bench/results/seed_scale.txt
 	$(BIN)/python bench/case_list.py --persons 200000 --cases 10000 --database-url $(BENCH_DB)/portal_bench_cases | tee bench/results/case_list.txt
+	$(BIN)/python bench/request_desk.py --persons 200000 --requests-stored 20000 --database-url $(BENCH_DB)/portal_bench_requests | tee bench/results/request_desk.txt
 	$(BIN)/python bench/bulk_accounts.py --database-url $(BENCH_DB)/portal_bench_accounts | tee bench/results/bulk_accounts.txt
 	$(BIN)/python bench/institutional_import.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_institutional | tee bench/results/institutional_import.txt
 	$(BIN)/python bench/contribution_statement.py --members 100000 --database-url $(BENCH_DB)/portal_bench_statement | tee bench/results/contribution_statement.txt

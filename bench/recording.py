@@ -263,6 +263,20 @@ BENCHMARKS = (
         ),
     ),
     Benchmark(
+        "request_desk",
+        "Issue 22: the public request desk",
+        "bench/request_desk.py",
+        (
+            Target(
+                "request_desk", "22", "request form and tracking",
+                "the public form (GET and POST) and the tracking page (POST): p95 < 50 ms server time "
+                "(200,000 persons, 20,000 requests, one request after another)",
+                (Limit("worst p95 of the form and tracking", "<", 50, "ms"),),
+                {"database": "postgresql", "persons": 200_000, "requests": 20_000},
+            ),
+        ),
+    ),
+    Benchmark(
         "bulk_accounts",
         "Issue 18: accounts in bulk and activation letters",
         "bench/bulk_accounts.py",

@@ -151,6 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.privacy.cli import privacy_cli
     from portal.privacy.routes import bp as privacy_bp
     from portal.public_requests.staff_routes import bp as requests_desk_bp
+    from portal.public_requests.public_routes import bp as requests_public_bp
+    from portal.public_requests.api_routes import bp as requests_api_bp
     from portal.registry.routes import bp as registry_bp
     from portal.renewal.cli import programme_cli
     from portal.renewal.routes import bp as renewal_bp
@@ -159,9 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp, handout_bp, performance_bp, dtsen_bp, hospital_bp, cases_bp, institutional_bp, contributions_bp, bills_bp):
+    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp, handout_bp, performance_bp, dtsen_bp, hospital_bp, cases_bp, institutional_bp, contributions_bp, bills_bp, requests_public_bp, requests_api_bp, requests_desk_bp):
         app.register_blueprint(blueprint)
-    # The request desk's staff side (issue #22), registered on its own line.
-    app.register_blueprint(requests_desk_bp)
     for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli, reports_cli, privacy_cli, programme_cli):
         app.cli.add_command(command)

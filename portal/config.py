@@ -127,6 +127,15 @@ class Config:
     REQUEST_ANSWER_DAYS_DIED_OR_MOVED = _int("REQUEST_ANSWER_DAYS_DIED_OR_MOVED", 7)
     REQUEST_ANSWER_DAYS_PERSONAL_DATA = _int("REQUEST_ANSWER_DAYS_PERSONAL_DATA", 14)
     REQUEST_ACKNOWLEDGE_HOURS_PERSONAL_DATA = _int("REQUEST_ACKNOWLEDGE_HOURS_PERSONAL_DATA", 72)
+    # The public request form and tracking page (docs/request-desk.md): every POST counts, per
+    # client address and per NIK (the super-app's API shares the NIK budgets).
+    REQUEST_LIMIT_PER_ADDRESS = os.environ.get("REQUEST_LIMIT_PER_ADDRESS", "10 per hour; 30 per day")
+    REQUEST_LIMIT_PER_NIK = os.environ.get("REQUEST_LIMIT_PER_NIK", "5 per day")
+    TRACKING_LIMIT_PER_ADDRESS = os.environ.get("TRACKING_LIMIT_PER_ADDRESS", "30 per 10 minutes")
+    TRACKING_LIMIT_PER_NIK = os.environ.get("TRACKING_LIMIT_PER_NIK", "10 per hour")
+    # The shortest description a request may have (characters), and its photo's largest size.
+    REQUEST_DESCRIPTION_MIN_CHARS = _int("REQUEST_DESCRIPTION_MIN_CHARS", 20)
+    REQUEST_PHOTO_MAX_BYTES = _int("REQUEST_PHOTO_MAX_BYTES", 4 * 1024 * 1024)
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     RATELIMIT_HEADERS_ENABLED = True
     # While Redis is unreachable each process counts in its own memory (one warning in the

@@ -64,7 +64,8 @@ FLASK_WTF_ENGLISH = re.compile(r"The CSRF .*|The referrer .*|File does not have 
 
 
 # Bases without fields of their own (a mapping form gets the file's columns from its factory).
-BUILT_BY_FACTORIES = {"ColumnMappingForm", "_GetForm"}
+# Built by a factory, or (the request form) shaped by an argument: see _factories.
+BUILT_BY_FACTORIES = {"ColumnMappingForm", "_GetForm", "RequestForm"}
 
 
 def form_classes() -> list[type[Form]]:
@@ -97,9 +98,15 @@ def _build(cls, formdata, *, csrf: bool):
 
 def _factories():
     from portal.lists.forms import column_mapping_form
+    from portal.models import RequestKind
+    from portal.public_requests.public_forms import RequestForm
     from portal.reports.forms import targets_form
 
     return [
+        # The request form asks per kind: a personal-data request and a correction between them
+        # hold every field it has.
+        *((f"RequestForm({kind.value})", lambda formdata, csrf, kind=kind: RequestForm(kind, formdata=formdata, meta={"csrf": csrf}))
+          for kind in (RequestKind.PERSONAL_DATA, RequestKind.DATA_WRONG, RequestKind.OBJECTION)),
         ("column_mapping_form", lambda formdata, csrf: column_mapping_form([(0, "NIK"), (1, "Nama")], {}, formdata=formdata, meta={"csrf": csrf})),
         ("targets_form", lambda formdata, csrf: targets_form([("kader", "Kader")], [("737101", "Mariso")], formdata=formdata, meta={"csrf": csrf})),
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from portal.citizen.services import StatusOutcome
+from portal.models import PersonalDataAction, RequestKind, RequestOutcome, RequestState
+from portal.public_requests.public_forms import CORRECTIONS, DESCRIPTION_MAX
 
 # Dukcapil's structure: no leading 0, a day of 01-31 (41-71 for women), a month, a serial
 # from 0001. Calendar validity (31 February, a date not yet reached) is the server's check.
@@ -148,6 +150,64 @@ OPENAPI_DOCUMENT: dict = {
             }
         },
         "/api/v1/rs/cek-pasien": _PATIENT_COVER_PATH,
+        "/api/v1/permintaan": {
+            "post": {
+                "operationId": "submitRequest",
+                "summary": "Submit a request to the public request desk for a citizen",
+                "description": (
+                    "The same checks as the public form at /permintaan: a kind, the NIK and name of the "
+                    "person it is about (required when the request is about the requester), the "
+                    "kelurahan and RW, a contact phone (optional only for an objection), a description "
+                    "of at least REQUEST_DESCRIPTION_MIN_CHARS characters in a few words. The answer is "
+                    "the same whether or not the NIK is in the registry. Show the code to the citizen "
+                    "once; it is not stored and cannot be read again."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RequestSubmission"}}},
+                },
+                "responses": {
+                    "201": {
+                        "description": "Received: the tracking code and the deadlines.",
+                        "headers": _NO_STORE,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RequestReceived"}}},
+                    },
+                    "400": _error_response("The body is not a valid request (`fields` says what is wrong)."),
+                    "401": _error_response("The Bearer key is missing, unknown or revoked."),
+                    "403": _error_response("The key is a partner facility's key."),
+                    "413": _error_response("The body is too large."),
+                    "429": {**_error_response("Too many requests for this key or this NIK."), "headers": _RATE_HEADERS},
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+        "/api/v1/permintaan/lacak": {
+            "post": {
+                "operationId": "trackRequest",
+                "summary": "A request's state, deadline, public timeline and answer, by its tracking code",
+                "description": (
+                    "The code (and, for a request about the requester, their NIK) in the body, never in "
+                    "the URL. A wrong code and a right code with a wrong NIK both answer `found: false`."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RequestTracking"}}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "The request, or `found: false`.",
+                        "headers": _NO_STORE,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrackedRequest"}}},
+                    },
+                    "400": _error_response("The body is not a JSON object with a `code`."),
+                    "401": _error_response("The Bearer key is missing, unknown or revoked."),
+                    "403": _error_response("The key is a partner facility's key."),
+                    "413": _error_response("The body is too large."),
+                    "429": {**_error_response("Too many requests for this key or this NIK."), "headers": _RATE_HEADERS},
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "openapiDocument",
@@ -309,6 +369,83 @@ OPENAPI_DOCUMENT: dict = {
                     "programmes": _PROGRAMMES,
                     "coverage": _COVERAGE,
                     "as_of": {"type": "string", "format": "date-time"},
+                },
+            },
+            "RequestSubmission": {
+                "type": "object",
+                "required": ["kind", "description", "kelurahan_code", "rw"],
+                "properties": {
+                    "kind": {"type": "string", "enum": [kind.value for kind in RequestKind]},
+                    "description": {"type": "string", "minLength": 20, "maxLength": DESCRIPTION_MAX,
+                                    "description": "What happened, in a few words (not one repeated character)."},
+                    "kelurahan_code": {"type": "string", "pattern": "^7371[0-9]{6}$", "examples": ["7371011004"]},
+                    "rw": {"type": "integer", "minimum": 1, "maximum": 999},
+                    "rt": {"type": ["integer", "null"], "minimum": 1, "maximum": 999},
+                    "subject_nik": {"type": ["string", "null"], "description": "As StatusRequest's nik; required for rejected, data_wrong, card_missing and personal_data."},
+                    "subject_name": {"type": ["string", "null"], "maxLength": 120, "description": "Required for every kind but other."},
+                    "requester_name": {"type": ["string", "null"], "maxLength": 120, "description": "Required where the request is not about the requester, except an objection."},
+                    "requester_phone": {"type": ["string", "null"], "maxLength": 20, "examples": ["081234567890"],
+                                        "description": "An Indonesian mobile number; optional only for an objection."},
+                    "data_action": {"type": ["string", "null"], "enum": [action.value for action in PersonalDataAction] + [None],
+                                    "description": "Required for personal_data."},
+                    "proposed_changes": {
+                        "type": ["object", "null"],
+                        "description": "For data_wrong (at least one): the correct values; birth_date as YYYY-MM-DD.",
+                        "properties": {name: {"type": "string"} for name in CORRECTIONS},
+                        "additionalProperties": False,
+                    },
+                },
+            },
+            "RequestReceived": {
+                "type": "object",
+                "required": ["code", "kind", "due_at", "acknowledge_due_at", "next_step"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"},
+                    "kind": {"type": "string", "enum": [kind.value for kind in RequestKind]},
+                    "due_at": {"type": "string", "format": "date-time"},
+                    "acknowledge_due_at": {"oneOf": [{"type": "null"}, {"type": "string", "format": "date-time"}]},
+                    "next_step": {"type": "string"},
+                },
+            },
+            "RequestTracking": {
+                "type": "object",
+                "required": ["code"],
+                "properties": {
+                    "code": {"type": "string", "minLength": 1, "maxLength": 30, "examples": ["7KQ2-M9XD-4RTA"],
+                             "description": "Spaces, dashes and case are forgiven; O, I and L read as 0, 1, 1."},
+                    "nik": {"type": ["string", "null"], "maxLength": 16, "pattern": "^[0-9]*$",
+                            "description": "Required for a request about the requester."},
+                },
+            },
+            "TrackedRequest": {
+                "type": "object",
+                "required": ["found"],
+                "additionalProperties": False,
+                "properties": {
+                    "found": {"type": "boolean"},
+                    "kind": {"type": "string", "enum": [kind.value for kind in RequestKind]},
+                    "kind_label": {"type": "string"},
+                    "state": {"type": "string", "enum": [state.value for state in RequestState]},
+                    "state_label": {"type": "string"},
+                    "received_at": {"type": "string", "format": "date-time"},
+                    "due_at": {"type": "string", "format": "date-time"},
+                    "answer": _NULLABLE_TEXT,
+                    "outcome": {"type": ["string", "null"], "enum": [outcome.value for outcome in RequestOutcome] + [None]},
+                    "outcome_label": _NULLABLE_TEXT,
+                    "timeline": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["at", "state", "state_label", "note"],
+                            "properties": {
+                                "at": {"type": "string", "format": "date-time"},
+                                "state": {"type": ["string", "null"]},
+                                "state_label": _NULLABLE_TEXT,
+                                "note": _NULLABLE_TEXT,
+                            },
+                        },
+                    },
                 },
             },
             "Error": _ERROR,

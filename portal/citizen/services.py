@@ -402,6 +402,20 @@ def check_status(
     return NOT_FOUND
 
 
+_REGISTRY_PERSON = (
+    select(Person.id, Person.name_canonical).select_from(_PROBE).outerjoin(Person, Person.nik == _PROBE.c.nik)
+)
+
+
+def matching_person_id(nik: str, full_name: str, connection: Connection | None = None) -> int | None:
+    """The registry person with this NIK (or one they are also known by) if `full_name` is
+    theirs, matched as Cek Status matches; None otherwise. The same statement and one name
+    comparison whether or not the NIK is known, as in check_status."""
+    row = (connection or db.session.connection()).execute(_REGISTRY_PERSON, {"nik": nik}).one()
+    matched = canonical_names_match(canonical_name(full_name), row.name_canonical or _STAND_IN_NAME)
+    return row.id if matched and row.name_canonical else None
+
+
 def _membership_answer(member, today: date) -> StatusAnswer:
     if member.state == MembershipStatus.ENDED:
         outcome = StatusOutcome.ENDED
