@@ -7,7 +7,7 @@ or goes with it when it rolls back. After the commit the sender is woken (portal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import insert
@@ -15,7 +15,6 @@ from sqlalchemy import insert
 from portal import clock
 from portal.extensions import db
 from portal.models import Channel, MessageState, NotificationMessage
-from portal.models.base import utcnow
 from portal.notifications import recipients
 from portal.notifications.texts import Renderer, Template
 
@@ -54,6 +53,11 @@ def webhook_channel() -> Channel:
     return Channel.WEBHOOK if config["NOTIFY_WEBHOOK_URL"] and config["NOTIFY_WEBHOOK_SECRET"] else Channel.DEV
 
 
+def moment() -> datetime:
+    """Now, in UTC as the database keeps it, from the portal's clock (tests fix it)."""
+    return clock.now().astimezone(timezone.utc)
+
+
 def _parse_hour(text: str) -> time:
     hours, _sep, minutes = text.partition(":")
     return time(int(hours), int(minutes or 0))
@@ -72,7 +76,7 @@ def quiet_until(moment: datetime) -> datetime | None:
     if not inside:
         return None
     day = local.date() + timedelta(days=1) if overnight and now >= start else local.date()
-    return datetime.combine(day, end, tzinfo=clock.CITY_TIMEZONE)
+    return datetime.combine(day, end, tzinfo=clock.CITY_TIMEZONE).astimezone(timezone.utc)
 
 
 def queue_phone(template: Template, notices: list[Notice]) -> int:
@@ -82,7 +86,7 @@ def queue_phone(template: Template, notices: list[Notice]) -> int:
         return 0
     digests = {n.recipient: recipients.digest(n.recipient) for n in notices}
     stopped = recipients.opted_out(set(digests.values()))
-    channel, now = phone_channel(), utcnow()
+    channel, now = phone_channel(), moment()
     due = quiet_until(now) or now  # a message queued at night waits until morning
     renderer = Renderer(template)
     rows = []
@@ -98,7 +102,7 @@ def queue_webhooks(event: str, notices: list[Notice]) -> int:
     """Queue one super-app webhook per notice: its parameters are the JSON body's data."""
     import json
 
-    channel, now = webhook_channel(), utcnow()
+    channel, now = webhook_channel(), moment()
     rows = [
         _row(channel, n, recipients.digest(n.recipient), event, n.parameters,
              json.dumps({"event": event, **n.parameters}, sort_keys=True, default=str), now, now)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import requests
 from flask import current_app
@@ -21,8 +21,8 @@ from sqlalchemy import func, update
 from portal import clock
 from portal.extensions import db
 from portal.models import Channel, MessageState, NotificationMessage
-from portal.models.base import utcnow
 from portal.notifications import channels, recipients
+from portal.notifications.outbox import moment as current_moment
 from portal.notifications.outbox import quiet_until
 from portal.notifications.texts import TEMPLATES
 
@@ -99,7 +99,7 @@ def _take_due(now: datetime, limit: int) -> list[int]:
 
 def _day_start(now: datetime) -> datetime:
     local = now.astimezone(clock.CITY_TIMEZONE)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
 def _sent_today(digests: set[str], now: datetime) -> dict[str, int]:
@@ -162,10 +162,10 @@ def send_pass(limit: int | None = None, now=None) -> SendReport:
     pacer = Pacer(config["NOTIFY_RATE_PER_SECOND"])
     with requests.Session() as session:
         senders = channels.channels_for(session)
-        requeue_stale(now or utcnow())
+        requeue_stale(now or current_moment())
         db.session.commit()
         while limit is None or report.total < limit:
-            moment = now or utcnow()
+            moment = now or current_moment()
             batch = config["NOTIFY_BATCH_SIZE"] if limit is None else min(config["NOTIFY_BATCH_SIZE"], limit - report.total)
             taken = _take_due(moment, batch)
             db.session.commit()
@@ -181,7 +181,7 @@ def send_pass(limit: int | None = None, now=None) -> SendReport:
                 else:
                     pacer.wait()
                     outcome = senders[message.channel].send(message)
-                    report.add(_apply(message, outcome, now or utcnow()))
+                    report.add(_apply(message, outcome, now or current_moment()))
                     if message.sent_at is not None and is_phone_message(message):
                         sent_today[message.recipient_digest] = sent_today.get(message.recipient_digest, 0) + 1
                 db.session.commit()
@@ -193,6 +193,6 @@ def retry(message: NotificationMessage, now=None) -> bool:
     False when it is neither."""
     if message.state not in (MessageState.DEAD, MessageState.FAILED):
         return False
-    message.state, message.attempts, message.next_attempt_at = MessageState.QUEUED, 0, now or utcnow()
+    message.state, message.attempts, message.next_attempt_at = MessageState.QUEUED, 0, now or current_moment()
     db.session.flush()
     return True

@@ -4,7 +4,7 @@ the development channel's messages, and the messages about one person."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 from sqlalchemy import func
 
@@ -36,7 +36,8 @@ def daily_figures(days: int = FIGURE_DAYS) -> list[DayFigure]:
     )
     counts: dict[tuple, int] = {}
     for created_at, channel, state in rows:
-        key = (created_at.astimezone(clock.CITY_TIMEZONE).date() if created_at.tzinfo else created_at.date(), channel, state)
+        aware = created_at if created_at.tzinfo else created_at.replace(tzinfo=timezone.utc)  # SQLite keeps UTC, naive
+        key = (aware.astimezone(clock.CITY_TIMEZONE).date(), channel, state)
         counts[key] = counts.get(key, 0) + 1
     return sorted((DayFigure(*key, count) for key, count in counts.items()), key=lambda f: (f.day, f.channel.value, f.state.value), reverse=True)
 
