@@ -158,6 +158,7 @@ def send_pass(limit: int | None = None, now=None) -> SendReport:
     """Send what is due now, batch by batch, until nothing is due or `limit` messages were
     tried; commits as it goes (a CLI command or background job owns this transaction)."""
     config = current_app.config
+    now = now.astimezone(timezone.utc) if now else None  # SQLite compares the text of UTC times
     report = SendReport()
     pacer = Pacer(config["NOTIFY_RATE_PER_SECOND"])
     with requests.Session() as session:
@@ -175,9 +176,11 @@ def send_pass(limit: int | None = None, now=None) -> SendReport:
             phones = {m.recipient_digest for m in messages if is_phone_message(m)}
             stopped = recipients.opted_out(phones)
             sent_today = _sent_today(phones, moment)
+            held = 0
             for message in messages:
                 if _hold_back(message, moment, sent_today, stopped):
                     report.add("held")
+                    held += 1
                 else:
                     pacer.wait()
                     outcome = senders[message.channel].send(message)
@@ -185,6 +188,8 @@ def send_pass(limit: int | None = None, now=None) -> SendReport:
                     if message.sent_at is not None and is_phone_message(message):
                         sent_today[message.recipient_digest] = sent_today.get(message.recipient_digest, 0) + 1
                 db.session.commit()
+            if held == len(messages):
+                break  # all of them wait for later: nothing more is due in this pass
     return report
 
 

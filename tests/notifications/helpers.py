@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -37,6 +38,7 @@ class ProviderServer:
     answers: list = field(default_factory=lambda: [(200, {}, {})])
     answer: object = None
     seen: list[Seen] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
 
     def start(self) -> ProviderServer:
         provider = self
@@ -48,6 +50,7 @@ class ProviderServer:
                 request = Seen(self.command, parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()},
                                {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
                 provider.seen.append(request)
+                provider.arrivals.append(time.monotonic())
                 if provider.answer is not None:
                     status, body, headers = provider.answer(request)
                 else:
