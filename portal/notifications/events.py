@@ -16,7 +16,7 @@ from portal.notifications import outbox, recipients, texts
 from portal.notifications.outbox import Notice
 
 
-def _membership_data(membership: Membership, status: str) -> dict:
+def _membership_data(membership: Membership, status: str, occurred_at: str) -> dict:
     """What the super-app hears of a membership: its number and dates, nothing personal."""
     return {
         "membership": membership.number,
@@ -24,29 +24,31 @@ def _membership_data(membership: Membership, status: str) -> dict:
         "year": membership.year,
         "starts_on": membership.starts_on.isoformat(),
         "ends_on": membership.ends_on.isoformat(),
-        "occurred_at": utcnow().isoformat(timespec="seconds"),
+        "occurred_at": occurred_at,
     }
 
 
 def members_approved(memberships: Iterable[Membership]) -> int:
-    """Queue the "you are covered" message to each consenting member and one webhook per
-    membership (a bulk approval: one INSERT each); returns how many rows were queued."""
+    """Queue the "you are covered" message to each consenting member and the super-app's
+    webhook of the memberships (one INSERT for all); returns how many rows were queued."""
     link = texts.portal_link("citizen.status")
-    phones, hooks = [], []
+    phones, changes, person_id = [], [], None
+    occurred_at = utcnow().isoformat(timespec="seconds")
     for membership in memberships:
         person: Person = membership.person
-        hooks.append(Notice(membership.number, _membership_data(membership, "approved"), person_id=person.id))
+        changes.append(_membership_data(membership, "approved", occurred_at))
+        person_id = person.id
         phone = recipients.consenting_phone(person.phone, person.phone_consent)
         if phone:
             phones.append(Notice(phone, {"first_name": texts.first_name(person.full_name), "starts_on": membership.starts_on,
                                          "link": link}, person_id=person.id))
-    return outbox.queue_phone(texts.MEMBER_APPROVED, phones) + outbox.queue_webhooks(texts.MEMBERSHIP_CHANGED, hooks)
+    return outbox.queue_phone(texts.MEMBER_APPROVED, phones) + outbox.queue_webhook(texts.MEMBERSHIP_CHANGED, changes, person_id)
 
 
 def membership_ended(membership: Membership) -> int:
     """Tell the super-app that a membership ended (a death, a move, ...)."""
-    notice = Notice(membership.number, _membership_data(membership, "ended"), person_id=membership.person_id)
-    return outbox.queue_webhooks(texts.MEMBERSHIP_CHANGED, [notice])
+    changes = [_membership_data(membership, "ended", utcnow().isoformat(timespec="seconds"))]
+    return outbox.queue_webhook(texts.MEMBERSHIP_CHANGED, changes, membership.person_id)
 
 
 def request_answered(request: PublicRequest, link_endpoint: str = "help.page") -> int:

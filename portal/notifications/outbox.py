@@ -84,7 +84,7 @@ def queue_phone(template: Template, notices: list[Notice]) -> int:
     said STOP; returns how many were queued."""
     if not notices:
         return 0
-    digests = {n.recipient: recipients.digest(n.recipient) for n in notices}
+    digests = recipients.digests({n.recipient for n in notices})
     stopped = recipients.opted_out(set(digests.values()))
     channel, now = phone_channel(), moment()
     due = quiet_until(now) or now  # a message queued at night waits until morning
@@ -98,16 +98,23 @@ def queue_phone(template: Template, notices: list[Notice]) -> int:
     return _insert(rows)
 
 
-def queue_webhooks(event: str, notices: list[Notice]) -> int:
-    """Queue one super-app webhook per notice: its parameters are the JSON body's data."""
+SUPER_APP = "lontara-plus"
+WEBHOOK_CHANGES_MAX = 500  # changes in one webhook body
+
+
+def queue_webhook(event: str, changes: list[dict], person_id: int | None = None) -> int:
+    """Queue super-app webhooks telling of `changes` (a bulk approval's memberships): one per
+    WEBHOOK_CHANGES_MAX of them, so the super-app hears of a thousand approvals in two calls."""
     import json
 
     channel, now = webhook_channel(), moment()
-    rows = [
-        _row(channel, n, recipients.digest(n.recipient), event, n.parameters,
-             json.dumps({"event": event, **n.parameters}, sort_keys=True, default=str), now, now)
-        for n in notices
-    ]
+    key = recipients.digest(SUPER_APP)
+    rows = []
+    for start in range(0, len(changes), WEBHOOK_CHANGES_MAX):
+        part = changes[start:start + WEBHOOK_CHANGES_MAX]
+        body = json.dumps({"event": event, "changes": part}, sort_keys=True, default=str)
+        notice = Notice(SUPER_APP, {"changes": len(part)}, person_id=person_id if len(changes) == 1 else None)
+        rows.append(_row(channel, notice, key, event, notice.parameters, body, now, now))
     return _insert(rows)
 
 
@@ -124,6 +131,6 @@ def _insert(rows: list[dict]) -> int:
     """One executemany INSERT in the caller's transaction (no ORM objects: 10,000 rows in well
     under a second); marks the session so its commit wakes the sender."""
     if rows:
-        db.session.execute(insert(NotificationMessage), rows)
+        db.session.execute(insert(NotificationMessage.__table__), rows)  # Core: no per-row ORM bookkeeping
         db.session.info[QUEUED_IN_SESSION] = True
     return len(rows)

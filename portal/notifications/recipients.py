@@ -23,8 +23,13 @@ def international_phone(value: str | None) -> str | None:
 
 def digest(recipient: str) -> str:
     """The keyed SHA-256 (hex) kept for a recipient: opt-outs and caps never store the number."""
+    return digests([recipient])[recipient]
+
+
+def digests(numbers) -> dict[str, str]:
+    """The digest of each of many recipients (the key read once)."""
     key = (current_app.config["NOTIFY_DIGEST_KEY"] or current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, recipient.encode(), hashlib.sha256).hexdigest()
+    return {number: hmac.new(key, number.encode(), hashlib.sha256).hexdigest() for number in numbers}
 
 
 def masked(recipient: str) -> str:

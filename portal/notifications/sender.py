@@ -27,6 +27,11 @@ from portal.notifications.outbox import quiet_until
 from portal.notifications.texts import TEMPLATES
 
 
+# Answers are committed every this many messages (or every second): a sender that dies
+# between two commits leaves those messages "sending", to be sent again (at least once).
+COMMIT_EVERY = 20
+
+
 @dataclass
 class SendReport:
     """What one pass did, by outcome."""
@@ -176,8 +181,8 @@ def send_pass(limit: int | None = None, now=None) -> SendReport:
             phones = {m.recipient_digest for m in messages if is_phone_message(m)}
             stopped = recipients.opted_out(phones)
             sent_today = _sent_today(phones, moment)
-            held = 0
-            for message in messages:
+            held, last_commit = 0, time.monotonic()
+            for position, message in enumerate(messages, 1):
                 if _hold_back(message, moment, sent_today, stopped):
                     report.add("held")
                     held += 1
@@ -187,7 +192,10 @@ def send_pass(limit: int | None = None, now=None) -> SendReport:
                     report.add(_apply(message, outcome, now or current_moment()))
                     if message.sent_at is not None and is_phone_message(message):
                         sent_today[message.recipient_digest] = sent_today.get(message.recipient_digest, 0) + 1
-                db.session.commit()
+                if position % COMMIT_EVERY == 0 or time.monotonic() - last_commit >= 1:
+                    db.session.commit()
+                    last_commit = time.monotonic()
+            db.session.commit()
             if held == len(messages):
                 break  # all of them wait for later: nothing more is due in this pass
     return report

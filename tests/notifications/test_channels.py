@@ -127,7 +127,8 @@ def test_super_app_webhooks_are_signed_and_retried_until_the_receiver_answers_2x
         assert verdicts == [True, True, True]
         assert len({r.headers["x-perisai-delivery"] for r in provider.seen}) == 1
         body = provider.seen[-1].json()
-        assert body["event"] == "membership_changed" and body["status"] == "approved" and body["membership"].startswith("MKS-")
+        [change] = body["changes"]
+        assert body["event"] == "membership_changed" and change["status"] == "approved" and change["membership"].startswith("MKS-")
         [hook] = messages(channel=Channel.WEBHOOK)
         assert (hook.state, hook.attempts) == (MessageState.DELIVERED, 3)
         forged = dict(provider.seen[-1].headers, **{"x-perisai-signature": "sha256=" + "0" * 64})
@@ -148,4 +149,4 @@ def test_the_development_channel_logs_no_personal_data(notify_app, caplog):
         entry_nik = db.session.scalar(db.select(db.text("nik")).select_from(db.text("person")))
         assert entry_nik not in text
         assert all(m.state == MessageState.SENT for m in messages())
-        assert json.loads(messages(template="membership_changed")[0].body)["status"] == "approved"
+        assert json.loads(messages(template="membership_changed")[0].body)["changes"][0]["status"] == "approved"
