@@ -69,6 +69,7 @@ bench: $(VENV)/.dev-installed $(COMPILED)
 	$(BIN)/python bench/hospital_lookup.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_hospital | tee bench/results/hospital_lookup.txt
 	$(BIN)/python bench/renewal.py --members 100000 --database-url $(BENCH_DB)/portal_bench_renewal | tee bench/results/renewal.txt
 	$(BIN)/python bench/budget_check.py --members 100000 --database-url $(BENCH_DB)/portal_bench_budget | tee bench/results/budget_check.txt
+	$(BIN)/python bench/notifications.py --messages 10000 --send 1000 --database-url $(BENCH_DB)/portal_bench_notifications | tee bench/results/notifications.txt
 	$(BIN)/python bench/seed_scale.py --persons 200000 --database-url $(BENCH_DB)/portal_bench_scale | tee bench/results/seed_scale.txt
 	$(BIN)/python bench/case_list.py --persons 200000 --cases 10000 --database-url $(BENCH_DB)/portal_bench_cases | tee bench/results/case_list.txt
 	$(BIN)/python bench/request_desk.py --persons 200000 --requests-stored 20000 --database-url $(BENCH_DB)/portal_bench_requests | tee bench/results/request_desk.txt

@@ -238,6 +238,24 @@ BENCHMARKS = (
         ),
     ),
     Benchmark(
+        "notifications",
+        "Issue 23: the notification outbox",
+        "bench/notifications.py",
+        (
+            Target(
+                "queuing", "23", "notification queuing", "10,000 notifications from a bulk approval add <= 2 s",
+                (Limit("added to a bulk approval", "<=", 2, "s"),),
+                {"database": "postgresql", "messages": 10_000},
+            ),
+            Target(
+                "sending", "23", "notification sending",
+                "the sender keeps 50 messages/s against a local endpoint, within the provider's rate",
+                (Limit("messages per second", ">=", 50, "/s"), Limit("over the provider's rate", "<=", 1.05, "x")),
+                {"database": "postgresql", "messages": 10_000},
+            ),
+        ),
+    ),
+    Benchmark(
         "budget_check",
         "Issue 19: the budget ceiling check",
         "bench/budget_check.py",

@@ -145,6 +145,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.lists.cli import lists_cli
     from portal.lists.routes import bp as lists_bp
     from portal.main.routes import bp as main_bp
+    from portal.notifications.cli import notifications_cli
+    from portal.notifications.routes import bp as notifications_bp
     from portal.ops.cli import backup_cli
     from portal.ops.routes import bp as ops_bp
     from portal.performance.routes import bp as performance_bp
@@ -161,7 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.routes import bp as review_bp
     from portal.seed.cli import seed_cli
 
-    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp, handout_bp, performance_bp, dtsen_bp, hospital_bp, cases_bp, institutional_bp, contributions_bp, bills_bp, requests_public_bp, requests_api_bp, requests_desk_bp):
+    for blueprint in (main_bp, accounts_bp, citizen_bp, api_bp, lists_bp, review_bp, registry_bp, certificates_bp, bpjs_bp, admin_bp, reports_bp, ops_bp, privacy_bp, help_bp, renewal_bp, handout_bp, performance_bp, dtsen_bp, hospital_bp, cases_bp, institutional_bp, contributions_bp, bills_bp, requests_public_bp, requests_api_bp, requests_desk_bp, notifications_bp):
         app.register_blueprint(blueprint)
-    for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli, reports_cli, privacy_cli, programme_cli):
+    for command in (users_cli, seed_cli, lists_cli, desil_cli, apikeys_cli, worker_command, audit_cli, backup_cli, reports_cli, privacy_cli, programme_cli, notifications_cli):
         app.cli.add_command(command)

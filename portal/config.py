@@ -238,6 +238,67 @@ class Config:
     CONTRIBUTION_ARREARS_RISK_DAYS = _int("CONTRIBUTION_ARREARS_RISK_DAYS", 90)
     CACHE_KEY_PREFIX = "portal:"
 
+    # Notifications (portal.notifications, docs/notifications.md). The phone channel:
+    # "whatsapp", "sms" or "dev"; unset: WhatsApp when its token and phone number id are set,
+    # else the SMS gateway when its URL is, else the development channel (nothing sent).
+    NOTIFY_PHONE_CHANNEL = os.environ.get("NOTIFY_PHONE_CHANNEL", "")
+    NOTIFY_WHATSAPP_BASE_URL = os.environ.get("NOTIFY_WHATSAPP_BASE_URL", "https://graph.facebook.com")
+    NOTIFY_WHATSAPP_API_VERSION = os.environ.get("NOTIFY_WHATSAPP_API_VERSION", "v21.0")
+    NOTIFY_WHATSAPP_PHONE_NUMBER_ID = os.environ.get("NOTIFY_WHATSAPP_PHONE_NUMBER_ID", "")
+    NOTIFY_WHATSAPP_TOKEN = os.environ.get("NOTIFY_WHATSAPP_TOKEN", "")
+    # Approved templates are named <prefix><template key> (perisai_member_approved ...).
+    NOTIFY_WHATSAPP_TEMPLATE_PREFIX = os.environ.get("NOTIFY_WHATSAPP_TEMPLATE_PREFIX", "perisai_")
+    # The app secret that signs inbound replies (X-Hub-Signature-256), and the token of
+    # Meta's subscription check; without the secret the reply endpoint answers 404.
+    NOTIFY_WHATSAPP_APP_SECRET = os.environ.get("NOTIFY_WHATSAPP_APP_SECRET", "")
+    NOTIFY_WHATSAPP_VERIFY_TOKEN = os.environ.get("NOTIFY_WHATSAPP_VERIFY_TOKEN", "")
+    # A generic HTTP SMS gateway: where, how (GET query, POST form, or POST JSON), with which
+    # credential ("bearer", "basic", "param" or "none") and parameter names, and the text a
+    # successful answer contains (empty: any 2xx), and the JSON field holding its message id.
+    NOTIFY_SMS_URL = os.environ.get("NOTIFY_SMS_URL", "")
+    NOTIFY_SMS_METHOD = os.environ.get("NOTIFY_SMS_METHOD", "POST")
+    NOTIFY_SMS_JSON = os.environ.get("NOTIFY_SMS_JSON", "0") == "1"
+    NOTIFY_SMS_AUTH = os.environ.get("NOTIFY_SMS_AUTH", "bearer")
+    NOTIFY_SMS_USER = os.environ.get("NOTIFY_SMS_USER", "")
+    NOTIFY_SMS_TOKEN = os.environ.get("NOTIFY_SMS_TOKEN", "")
+    NOTIFY_SMS_PARAM_TO = os.environ.get("NOTIFY_SMS_PARAM_TO", "to")
+    NOTIFY_SMS_PARAM_TEXT = os.environ.get("NOTIFY_SMS_PARAM_TEXT", "message")
+    NOTIFY_SMS_PARAM_USER = os.environ.get("NOTIFY_SMS_PARAM_USER", "user")
+    NOTIFY_SMS_PARAM_TOKEN = os.environ.get("NOTIFY_SMS_PARAM_TOKEN", "key")
+    NOTIFY_SMS_SUCCESS_TEXT = os.environ.get("NOTIFY_SMS_SUCCESS_TEXT", "")
+    NOTIFY_SMS_ID_FIELD = os.environ.get("NOTIFY_SMS_ID_FIELD", "")
+    # Replies the gateway forwards (POST /notifikasi/balasan/sms?token=...): the shared token
+    # (unset: 404) and the names of the sender and text fields.
+    NOTIFY_SMS_INBOUND_TOKEN = os.environ.get("NOTIFY_SMS_INBOUND_TOKEN", "")
+    NOTIFY_SMS_INBOUND_FROM = os.environ.get("NOTIFY_SMS_INBOUND_FROM", "from")
+    NOTIFY_SMS_INBOUND_TEXT = os.environ.get("NOTIFY_SMS_INBOUND_TEXT", "text")
+    # The super-app's webhook (Lontara Plus): both set, or its events go to the development channel.
+    NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
+    NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "")
+    # Key of the phone digests (opt-outs, caps); SECRET_KEY when unset: keep it when rotating
+    # SECRET_KEY, or every STOP is forgotten.
+    NOTIFY_DIGEST_KEY = os.environ.get("NOTIFY_DIGEST_KEY", "")
+    NOTIFY_HTTP_TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_HTTP_TIMEOUT_SECONDS", "10"))
+    # Attempts before a message is dead (the dead-letter list), the first retry's wait (doubled
+    # after each failure) and the longest wait.
+    NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 8)
+    NOTIFY_RETRY_SECONDS = float(os.environ.get("NOTIFY_RETRY_SECONDS", "30"))
+    NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", "3600"))
+    # The provider's limit: messages a second one sender sends at most.
+    NOTIFY_RATE_PER_SECOND = float(os.environ.get("NOTIFY_RATE_PER_SECOND", "20"))
+    NOTIFY_BATCH_SIZE = _int("NOTIFY_BATCH_SIZE", 200)
+    # A message a sender took this long ago and never finished goes back to the queue.
+    NOTIFY_SENDING_STALE_SECONDS = _int("NOTIFY_SENDING_STALE_SECONDS", 300)
+    # No phone messages from NOTIFY_QUIET_START to NOTIFY_QUIET_END (Makassar time): they
+    # wait until morning. At most NOTIFY_DAILY_CAP phone messages to one number a day.
+    NOTIFY_QUIET_START = os.environ.get("NOTIFY_QUIET_START", "21:00")
+    NOTIFY_QUIET_END = os.environ.get("NOTIFY_QUIET_END", "07:00")
+    NOTIFY_DAILY_CAP = _int("NOTIFY_DAILY_CAP", 3)
+    # A commit that queued messages wakes the sender (RQ job or the local thread).
+    NOTIFY_SEND_AFTER_COMMIT = os.environ.get("NOTIFY_SEND_AFTER_COMMIT", "1") == "1"
+    # Stopping messages from the help page, per client address.
+    NOTIFY_STOP_LIMIT_PER_ADDRESS = os.environ.get("NOTIFY_STOP_LIMIT_PER_ADDRESS", "10 per hour")
+
     @property
     def STORAGE_BACKEND(self) -> str:  # noqa: N802 - a setting read by portal/storage
         chosen = os.environ.get("STORAGE_BACKEND") or (

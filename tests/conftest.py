@@ -37,6 +37,7 @@ def make_config(url: str, **overrides) -> type[Config]:
         "BASE_URL": "http://portal.test",
         "AUDIT_SEAL_SECONDS": 0,  # seal after every commit, so tests see the chain at once
         "AUDIT_BATCH_SECONDS": 0,  # and write status checks' access records at once
+        "NOTIFY_SEND_AFTER_COMMIT": False,  # tests send the outbox themselves (tests/notifications)
         **overrides,
     }
     return type("TestConfig", (Config,), attributes)

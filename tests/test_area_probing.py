@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from portal import clock
 from portal.extensions import db
 from portal.memberships.services import issue_certificate
-from portal.models import AuditEvent, Bill, BillStatus, BpjsBatch, CaseDocument, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, InstitutionalImport, PartnerFacility, Payment, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role, UnplacedEntry
+from portal.models import AuditEvent, Channel, MessageState, NotificationMessage, Bill, BillStatus, BpjsBatch, CaseDocument, BpjsBatchItem, BpjsDeregBatch, DtsenFlag, DtsenFlagReason, InstitutionalImport, PartnerFacility, Payment, PrintDocument, PrintJob, PrintRecord, RenewalRun, Role, UnplacedEntry
 from portal.cases.services import checklist
 from tests.cases.helpers import report_case_of
 from tests.conftest import csrf_token
@@ -64,11 +64,16 @@ def _records_of_another_area(app) -> dict[str, int]:
         db.session.flush()
         waiting = UnplacedEntry(import_id=institutional.id, nik=person.nik, full_name="Orang Tanpa Alamat")
         db.session.add(waiting)
+        # A message of the outbox about the other area's person (portal.notifications: staff only).
+        message = NotificationMessage(channel=Channel.DEV, recipient="6281234567890", recipient_digest="probe",
+                                      template="member_approved", body="Halo", person_id=person.id, state=MessageState.DEAD)
+        db.session.add(message)
         db.session.commit()
         # A request about the other area that staff asked its head about (portal.public_requests).
         public_request = _waiting_request(PABAENG, 5)
         return {
             "request_id": public_request.id,
+            "message_id": message.id,
             "import_id": institutional.id,
             "row_id": waiting.id,
             "case_id": case.id,

@@ -18,6 +18,7 @@ from portal import audit
 from portal.extensions import db
 from portal.programme.budget import premium_months
 from portal.templating import format_day
+from portal.notifications import events as notification_events
 from portal.models import (
     Certificate,
     CategorySetting,
@@ -189,6 +190,7 @@ def end_membership(membership: Membership, reason: EndReason, day: date, note: s
         ending.end_note = note or None
         ending.ended_at = utcnow()
         ending.ends_on = min(ending.ends_on, day) if day >= ending.starts_on else ending.starts_on - timedelta(days=1)
+        notification_events.membership_ended(ending)
         if ending is not membership:
             audit.record("membership.end", "membership", ending.id, person_id=ending.person_id,
                          number=ending.number, reason=reason.value, via="renewal_chain")

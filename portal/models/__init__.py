@@ -28,6 +28,7 @@ from portal.models.memberships import (
     MembershipNumberSequence,
     MembershipStatus,
 )
+from portal.models.notifications import Channel, MessageState, NotificationMessage, NotificationOptOut
 from portal.models.persons import DesilRecord, Person, Sex
 from portal.models.printing import (
     CertificateScan,
@@ -59,6 +60,10 @@ from portal.models.settings import SiteSetting
 from portal.models.storage import StoredFile, StoredFileChunk
 
 __all__ = [
+    "Channel",
+    "MessageState",
+    "NotificationMessage",
+    "NotificationOptOut",
     "PersonalDataAction",
     "PublicRequest",
     "RequestEvent",

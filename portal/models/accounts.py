@@ -48,6 +48,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     # The head agreed that citizens asking about eligibility may see their phone number.
     phone_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The account's owner agreed to get messages on that phone (portal.notifications).
+    phone_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Rotated at logout, disabling and password change: every sign-in made under the old
     # token (user_session, pending_login) stops working at once, on every device.

@@ -105,6 +105,9 @@ class ListEntry(TimestampMixin, db.Model):
     rt: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The person (or the head for them) agreed to get messages on that phone; carried to
+    # the registry person when approved (portal.notifications).
+    phone_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     kk_number: Mapped[str | None] = mapped_column(String(16))  # optional; see portal.nik.parse_kk
     category_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
     occupation: Mapped[str] = mapped_column(String(120), default="")

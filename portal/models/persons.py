@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -53,6 +53,8 @@ class Person(TimestampMixin, db.Model):
     rt: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Agreement to get messages on that phone, from the approved entry (portal.notifications).
+    phone_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The family card (Kartu Keluarga) number: persons sharing it are one household.
     kk_number: Mapped[str | None] = mapped_column(String(16), index=True)
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), index=True)

@@ -12,6 +12,7 @@ from portal.contributions.owed_back import owed_back_of
 from portal.desil import review
 from portal.edge import parse_id
 from portal.extensions import db
+from portal.notifications import services as notification_services
 from portal.hx import render
 from portal.memberships.services import premium_months_by_year
 from portal.forms import category_choices, form_errors, kelurahan_choices
@@ -78,6 +79,7 @@ def member(person_id: int):
         case_kind_labels=cases.KIND_LABELS,
         case_state_labels=cases.STATE_LABELS,
         owed_lines=owed_back_of(person.id),
+        messages=notification_services.messages_about(person.id),
     )
 
 

@@ -38,6 +38,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.names import canonical_name, name_key
+from portal.notifications import events as notification_events
 from portal.programme import budget
 from portal.review import holds
 from portal.duplicates import add_aliases_from_verdicts
@@ -182,6 +183,7 @@ def _fill_person(person: Person, entry: ListEntry) -> None:
     person.street = entry.street or ""
     if entry.phone:
         person.phone = entry.phone
+        person.phone_consent = entry.phone_consent
     if entry.kk_number:
         person.kk_number = entry.kk_number
     person.category_code = entry.category_code
@@ -219,6 +221,7 @@ def _approve_chunk(entry_ids: list[int], staff: User, today: date, result: BulkR
     memberships = _grant_memberships(chosen_entries, persons, programme_year, today)
     _link_entries_to_persons(chosen_entries, persons)
     _record_approvals(chosen_entries, memberships, created, staff)
+    notification_events.members_approved(memberships.values())
     db.session.flush()
     result.approved.update(memberships)
     for entry in repeated:

@@ -48,6 +48,7 @@ from portal.names import canonical_name, name_key
 from portal.nik import make_kk, make_nik
 from portal.reports.services import apportion
 from portal.seed.demo_intake import seed_intake_demo
+from portal.seed.demo_notifications import seed_notifications_demo
 from portal.seed.demo_renewal import seed_renewal_demo
 from portal.seed.demo_requests import seed_requests_demo
 from portal.seed.reference import CATEGORIES, ensure_programme_year
@@ -145,6 +146,7 @@ def seed_demo(password: str | None = None, today: date | None = None) -> dict[st
     seed_contributions_demo(today)
     seed_bills_demo(today)
     seed_requests_demo(today)
+    seed_notifications_demo()
     return passwords
 
 

@@ -76,7 +76,7 @@ def test_summary_has_a_row_per_target_with_the_measured_median_and_verdict(recor
         "3 list import", "3 upload", "14 hostile spreadsheets", "4 review queue", "4 bulk approval", "18 entry page", "5 one card / certificate", "5 batch",
         "6 status check", "16 status check, tolerant names", "21 hospital look-up page", "21 hospital look-up API",
         "7 dashboard and /stats", "10 synthetic city", "19 renewal dry run", "19 renewal run",
-        "19 budget check", "21 case list", "22 request form and tracking", "18 bulk accounts", "18 institutional import (web)", "20 monthly statement",
+        "23 notification queuing", "23 notification sending", "19 budget check", "21 case list", "22 request form and tracking", "18 bulk accounts", "18 institutional import (web)", "20 monthly statement",
         "20 bill reconciliation",
     ]
 

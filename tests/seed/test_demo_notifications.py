@@ -1,0 +1,16 @@
+"""`flask seed demo` includes notifications: messages in several states, on the staff page."""
+
+from portal.extensions import db
+from portal.models import MessageState, NotificationMessage, NotificationOptOut
+
+
+def test_the_demo_has_messages_in_several_states_and_a_stopped_number(app, runner, client, auth):
+    result = runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        states = set(db.session.scalars(db.select(NotificationMessage.state)))
+        assert {MessageState.SENT, MessageState.DELIVERED, MessageState.FAILED, MessageState.DEAD} <= states
+        assert db.session.scalar(db.select(db.func.count()).select_from(NotificationOptOut)) == 1
+    auth.login("staff1", "demo-password-2026")
+    page = client.get("/notifikasi/").get_data(as_text=True)
+    assert "503/131000" in page and "Kirim ulang" in page and "Halo " in page
