@@ -31,7 +31,7 @@ MEMBER_APPROVED = Template(
 )
 REQUEST_ANSWERED = Template(
     "request_answered",
-    _l("Halo %(first_name)s, permohonan Anda di portal Perisai sudah dijawab. Lihat: %(link)s (balas STOP untuk berhenti)"),
+    _l("Halo %(first_name)s, permintaan Anda di portal Makassar Berjasa sudah dijawab. Lihat dengan kode pelacakan Anda: %(link)s (balas STOP untuk berhenti)"),
     ("first_name", "link"),
 )
 # The super-app's webhook carries JSON; its body is the event's data, never a text.

@@ -35,6 +35,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.notifications import events as notification_events
 from portal.paging import NumberedPage, numbered_page
 from portal.public_requests.kinds import OPEN_STATES, OUTCOME_LABELS, STATE_LABELS
 from portal.public_requests.services import add_event
@@ -330,6 +331,9 @@ def answer(request: PublicRequest, text: str, actor: User, now: datetime | None 
     request.acknowledged_at = request.acknowledged_at or now
     add_event(request, actor, "answered", state=request.state, note=request.answer, public=True, at=now)
     _record("answer", request, actor, on_time=now <= aware(request.due_at))
+    # The requester gave the phone as the contact for this request: one text says an answer
+    # is waiting on the tracking page (no code, no NIK, no answer text in the message).
+    notification_events.request_answered(request, "requests_public.track")
 
 
 def close(request: PublicRequest, outcome: RequestOutcome, note: str, actor: User) -> None:

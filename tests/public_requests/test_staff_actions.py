@@ -113,3 +113,23 @@ def test_a_personal_data_request_links_to_the_persons_data_subject_report(app, c
     assert 'action="/privasi/laporan"' in page and f'name="nik" value="{nik}"' in page
     report = post(client, "/privasi/laporan", {"nik": nik, "format": "html"}, page=url)
     assert report.status_code == 200 and "Sitti Aminah" in report.get_data(as_text=True)
+
+
+def test_an_answer_queues_one_text_to_the_requester_without_the_code_or_nik(app, client, auth):
+    """The requester's contact phone hears that an answer waits on the tracking page; nothing
+    of the request (its code, the NIK, the answer) is in the text."""
+    from portal.models import NotificationMessage
+
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        request_id = receive(RequestKind.CARD_MISSING, requester_name="Siti Aminah", subject_nik="7371014102900001",
+                             subject_name="Siti Aminah").id
+    auth.login("staff1")
+    url = f"/meja-permintaan/{request_id}"
+    post(client, f"{url}/jawab", {"answer": "Kartu Anda ada di kantor Kelurahan Lette, ambil hari Senin."}, page=url)
+    with app.app_context():
+        messages = db.session.scalars(db.select(NotificationMessage)).all()
+        assert [m.template for m in messages] == ["request_answered"]
+        body = messages[0].body
+        assert body.startswith("Halo Siti,") and "/permintaan/lacak" in body
+        assert "7371014102900001" not in body and "Aminah" not in body and "Kelurahan Lette" not in body
