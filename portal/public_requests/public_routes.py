@@ -1,13 +1,14 @@
 """The public side of the request desk, under /permintaan: choose a kind, send a request (no
 account), get a tracking code, and track it by code (and NIK, for personal requests).
 
-The code is never in a URL: the confirmation is the answer to the POST itself, and tracking
-is a POST. NIKs, names and phones travel only in POST bodies.
+The code is never in a URL: a sent form redirects to /permintaan/terkirim, which shows the
+code kept in the session for that one page (so reloading the confirmation never sends the
+request twice), and tracking is a POST. NIKs, names and phones travel only in POST bodies.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, redirect, request, session, url_for
 
 from portal.citizen.services import nik_limit_key
 from portal.extensions import csrf, db, limiter
@@ -74,6 +75,24 @@ def track():
                            timeline=timeline, kinds=kinds))
 
 
+RECEIVED_KEY = "request_received"
+
+
+def _confirm(received: public_services.Received) -> Response:
+    """Keep the confirmation in the session for the one page that shows it, and go there."""
+    session[RECEIVED_KEY] = received.to_session()
+    return redirect(url_for(".received"), code=303)
+
+
+@bp.get("/terkirim")
+def received():
+    """The confirmation of the request just sent, with its tracking code, shown once."""
+    kept = session.pop(RECEIVED_KEY, None)
+    if kept is None:  # already shown (a reload) or never sent: tracking is where the code is used
+        return redirect(url_for(".track"))
+    return _private(render("public_requests/public/received.html", received=public_services.Received.from_session(kept)))
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REQUEST_LIMIT_PER_ADDRESS"], methods=["POST"])
 @_limit_by_nik("subject_nik", "REQUEST_LIMIT_PER_NIK", "request-nik")
@@ -82,10 +101,10 @@ def send(slug: str):
     kind = KIND_OF_SLUG.get(slug) or abort(404)
     form = RequestForm(kind)
     if form.is_submitted() and form.honeypot_filled:
-        return _private(render("public_requests/public/received.html", received=public_services.pretend_received(kind)))
+        return _confirm(public_services.pretend_received(kind))
     if form.validate_on_submit():
         received = public_services.submit(public_services.submission_from(form), photo=form.photo_content)
         db.session.commit()
-        return _private(render("public_requests/public/received.html", received=received))
+        return _confirm(received)
     return _private(render("public_requests/public/form.html", form=form, kind=kind, rule=kinds.KINDS[kind],
                            slug=slug))

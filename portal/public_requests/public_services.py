@@ -50,6 +50,16 @@ class Received:
     def label(self) -> str:
         return str(kinds.KINDS[self.kind].label)
 
+    def to_session(self) -> dict:
+        return {"code": self.code, "kind": self.kind.value, "due_at": self.due_at.isoformat(),
+                "acknowledge_due_at": self.acknowledge_due_at.isoformat() if self.acknowledge_due_at else None}
+
+    @classmethod
+    def from_session(cls, kept: dict) -> Received:
+        acknowledge = kept.get("acknowledge_due_at")
+        return cls(kept["code"], RequestKind(kept["kind"]), datetime.fromisoformat(kept["due_at"]),
+                   datetime.fromisoformat(acknowledge) if acknowledge else None)
+
     @property
     def next_step(self) -> str:
         return str(NEXT_STEPS[self.kind])

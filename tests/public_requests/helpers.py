@@ -32,10 +32,12 @@ def valid_fields(kind: RequestKind, *, nik: str | None = None, name: str = "Siti
 
 
 def send(client, kind: RequestKind, fields: dict, *, address: str = "127.0.0.1", files: dict | None = None):
-    """POST the kind's form with a CSRF token from its page."""
+    """POST the kind's form with a CSRF token from its page (following the redirect to the
+    confirmation, as a browser does)."""
     token = csrf_token(client, form_url(kind))
     return client.post(form_url(kind), data={**fields, **(files or {}), "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": address}, content_type="multipart/form-data")
+                       environ_base={"REMOTE_ADDR": address}, content_type="multipart/form-data",
+                       follow_redirects=True)
 
 
 def code_of(response) -> str:

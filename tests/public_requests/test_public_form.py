@@ -14,6 +14,7 @@ from portal import storage
 from portal.extensions import db
 from portal.models import AuditEvent, MembershipStatus, PublicRequest, RequestKind
 from portal.public_requests.public_routes import SLUGS
+from tests.conftest import csrf_token
 from tests.factories import make_member, new_nik
 from tests.public_requests.helpers import code_of, form_url, send, track, valid_fields
 
@@ -228,3 +229,20 @@ def test_the_form_is_linked_from_the_menu_the_help_page_and_cek_status_answers(a
         nik = person.nik
     ended = client.post("/cek-status", data={"nik": nik, "name": "Andi Baso"}).get_data(as_text=True)
     assert "Kepesertaan sudah berakhir" in ended and 'href="/permintaan/ditolak"' in ended
+
+
+def test_a_sent_form_redirects_to_its_confirmation_which_a_reload_does_not_send_again(app, client):
+    """POST, redirect, GET: the code is not in the redirect, the confirmation shows it once,
+    and reloading the confirmation neither sends a second request nor shows the code again."""
+    token_page = client.get(form_url(RequestKind.OTHER))
+    assert token_page.status_code == 200
+    data = {**valid_fields(RequestKind.OTHER), "csrf_token": csrf_token(client, form_url(RequestKind.OTHER))}
+    sent = client.post(form_url(RequestKind.OTHER), data=data, content_type="multipart/form-data")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/permintaan/terkirim")
+    confirmation = client.get("/permintaan/terkirim")
+    code = code_of(confirmation)
+    assert code.replace("-", "") not in sent.headers["Location"]
+    again = client.get("/permintaan/terkirim")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/permintaan/lacak")
+    assert code not in client.get("/permintaan/lacak").get_data(as_text=True)
+    assert len(_requests(app)) == 1
