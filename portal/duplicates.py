@@ -32,12 +32,12 @@ from operator import ne
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, String, and_, any_, bindparam, func, or_, text, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, and_, func, or_, text, tuple_
 
 from portal.extensions import db
 from portal.models import DuplicatePair, DuplicateVerdict, EntryState, ListEntry, Person, PersonNikAlias
 from portal.names import canonical_names_match, squashed_name
+from portal.sql import on_postgresql, one_of, value_array
 
 # Why two records may be one person: each finding names its reasons with these codes.
 REASONS = {
@@ -158,8 +158,8 @@ def find_duplicates(
 def _nik_head_block(model, heads: set[str]):
     """The condition "the NIK starts with one of these 12 digits", as ranges on the NIK's own
     index: on PostgreSQL a join to the heads as one array parameter, elsewhere an OR of ranges."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        head = db.select(func.unnest(bindparam(None, sorted(heads), type_=ARRAY(String))).label("head")).subquery("heads")
+    if on_postgresql():
+        head = db.select(func.unnest(value_array(sorted(heads))).label("head")).subquery("heads")
         # The planner cannot know a range holds a few NIKs: it expects thousands per head and
         # spends 200 ms compiling the query (JIT) for a 20 ms index walk. JIT is off for the
         # rest of this transaction only (SET LOCAL), which does short indexed statements.
@@ -172,23 +172,14 @@ def _nik_head_block(model, heads: set[str]):
 SQLITE_RANGES = 400
 
 
-def _one_of(column, values):
-    """`column IN values`: on PostgreSQL one array parameter (`= ANY(...)`), so a batch of
-    2,000 values is not 2,000 parameters to render and parse; elsewhere an IN list."""
-    values = list(values)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
-
-
 def _name_birth_block(model, pairs: set[tuple[str, date]]):
     """The condition "this canonical name and birth date" for any of the pairs, on the index
     (name_canonical, birth_date): on PostgreSQL a join to the pairs as two array parameters,
     elsewhere a row-value IN list."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         ordered = sorted(pairs)
         wanted = func.unnest(
-            bindparam(None, [n for n, _b in ordered], type_=ARRAY(String)), bindparam(None, [b for _n, b in ordered], type_=ARRAY(Date))
+            value_array(n for n, _b in ordered), value_array((b for _n, b in ordered), Date())
         ).table_valued("name", "born").render_derived(name="wanted")
         return wanted, and_(model.name_canonical == wanted.c.name, model.birth_date == wanted.c.born)
     return None, tuple_(model.name_canonical, model.birth_date).in_(sorted(pairs))
@@ -206,13 +197,13 @@ def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exc
     for prefix, block, values, key in (
         ("n", _name_birth_block, name_births, lambda row: f"{row[2]}|{row[3]}"),
         ("h", _nik_head_block, heads, lambda row: row[1][:12]),
-        ("k", lambda model, values: (None, _one_of(model.kk_number, values)), kks, lambda row: row[4]),
-        ("i", lambda model, values: (None, _one_of(model.nik, values)), niks, lambda row: row[1]),
+        ("k", lambda model, values: (None, one_of(model.kk_number, values)), kks, lambda row: row[4]),
+        ("i", lambda model, values: (None, one_of(model.nik, values)), niks, lambda row: row[1]),
     ):
         if not values:
             continue
         values = sorted(values)
-        chunk = SQLITE_RANGES if prefix == "h" and db.session.get_bind().dialect.name != "postgresql" else len(values)
+        chunk = SQLITE_RANGES if prefix == "h" and not on_postgresql() else len(values)
         for start in range(0, len(values), chunk):
             joined, condition = block(model, set(values[start:start + chunk]))
             query = db.select(*columns)
@@ -233,7 +224,7 @@ def _aliases(niks: set[str]) -> dict[str, tuple[int, str]]:
     query = (
         db.select(PersonNikAlias.nik, Person.id, Person.nik)
         .join(Person, Person.id == PersonNikAlias.person_id)
-        .where(_one_of(PersonNikAlias.nik, niks))
+        .where(one_of(PersonNikAlias.nik, niks))
     )
     return {alias: (person_id, nik) for alias, person_id, nik in db.session.execute(query)}
 
@@ -244,7 +235,7 @@ def _verdicts(batch: Sequence[Probe]) -> dict[tuple[str, str], DuplicateVerdict]
     if not niks:
         return {}
     query = db.select(DuplicatePair.nik_low, DuplicatePair.nik_high, DuplicatePair.verdict).where(
-        or_(_one_of(DuplicatePair.nik_low, niks), _one_of(DuplicatePair.nik_high, niks))
+        or_(one_of(DuplicatePair.nik_low, niks), one_of(DuplicatePair.nik_high, niks))
     )
     return {(low, high): verdict for low, high, verdict in db.session.execute(query)}
 
@@ -310,7 +301,7 @@ def add_aliases_from_verdicts(persons_by_nik: dict[str, Person]) -> int:
     pairs = db.session.execute(
         db.select(DuplicatePair.id, DuplicatePair.nik_low, DuplicatePair.nik_high).where(
             DuplicatePair.verdict == DuplicateVerdict.SAME,
-            or_(_one_of(DuplicatePair.nik_low, niks), _one_of(DuplicatePair.nik_high, niks)),
+            or_(one_of(DuplicatePair.nik_low, niks), one_of(DuplicatePair.nik_high, niks)),
         )
     ).all()
     wanted = {}
