@@ -119,7 +119,13 @@ class NameMatcher:
             return False
         if typed == stored:
             return True
-        (typed_squashed, typed_ends), (stored_squashed, stored_ends) = self._form(typed), self._form(stored)
+        # Both ways to match keep the first letter (canonical names never start with a
+        # space): most candidates of a NIK block fail here, before any form is looked up.
+        if typed[0] != stored[0]:
+            return False
+        forms = self._forms
+        typed_squashed, typed_ends = forms.get(typed) or self._form(typed)
+        stored_squashed, stored_ends = forms.get(stored) or self._form(stored)
         if typed_squashed == stored_squashed:
             return True
         return typed_ends == stored_ends and canonical_names_match(typed, stored)
@@ -145,7 +151,7 @@ def find_duplicates(
         batch = probes[start:start + BATCH_SIZE]
         persons = _candidates(Person, batch, same_nik)
         entries = _candidates(ListEntry, batch, same_nik, states=states, exclude_list_id=exclude_list_id) if states else {}
-        entries = {key: [r for r in rows if r.id not in excluded] for key, rows in entries.items()}
+        entries = {key: [r for r in rows if r[0] not in excluded] for key, rows in entries.items()}
         aliases = _aliases({p.nik for p in batch})
         verdicts = _verdicts(batch)
         for probe in batch:
@@ -157,7 +163,7 @@ def find_duplicates(
 
 def _nik_head_block(model, heads: set[str]):
     """The condition "the NIK starts with one of these 12 digits", as ranges on the NIK's own
-    index: on PostgreSQL a join to the heads as one array parameter, elsewhere an OR of ranges."""
+    index: on PostgreSQL a join to the heads sent as one parameter (portal.sql), elsewhere an OR of ranges."""
     if on_postgresql():
         head = db.select(func.unnest(value_array(sorted(heads))).label("head")).subquery("heads")
         # The planner cannot know a range holds a few NIKs: it expects thousands per head and
@@ -174,7 +180,7 @@ SQLITE_RANGES = 400
 
 def _name_birth_block(model, pairs: set[tuple[str, date]]):
     """The condition "this canonical name and birth date" for any of the pairs, on the index
-    (name_canonical, birth_date): on PostgreSQL a join to the pairs as two array parameters,
+    (name_canonical, birth_date): on PostgreSQL a join to the pairs sent as two parameters,
     elsewhere a row-value IN list."""
     if on_postgresql():
         ordered = sorted(pairs)
@@ -185,35 +191,39 @@ def _name_birth_block(model, pairs: set[tuple[str, date]]):
     return None, tuple_(model.name_canonical, model.birth_date).in_(sorted(pairs))
 
 
-def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exclude_list_id=None) -> dict[str, list]:
+def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exclude_list_id=None) -> dict[tuple, list[tuple]]:
     """The rows (id, nik, name_canonical, birth_date, kk_number) of `model` in each block of
-    the batch, by block key: "n:<name>|<birth date>", "h:<first 12 NIK digits>", "k:<kk>", "i:<nik>"."""
+    the batch, by block key (see _block_keys)."""
     name_births = {(p.name_canonical, p.birth_date) for p in batch if p.name_canonical and p.birth_date}
     heads = {p.nik[:12] for p in batch if len(p.nik) == 16}
     kks = {p.kk_number for p in batch if p.kk_number}
     niks = {p.nik for p in batch} if same_nik else set()
-    columns = (model.id, model.nik, model.name_canonical, model.birth_date, model.kk_number)
-    blocks: dict[str, list] = {}
+    # Registry persons are read through Core (a batch reads some 6,000 of them, and the ORM's
+    # work per row tripled the time); entries stay ORM queries, which the soft-delete rule of
+    # portal.models.lists reaches.
+    source, table = (model.__table__.c, model.__table__) if model is Person else (model, model)
+    columns = (source.id, source.nik, source.name_canonical, source.birth_date, source.kk_number)
+    blocks: dict[tuple, list[tuple]] = {}
     for prefix, block, values, key in (
-        ("n", _name_birth_block, name_births, lambda row: f"{row[2]}|{row[3]}"),
-        ("h", _nik_head_block, heads, lambda row: row[1][:12]),
-        ("k", lambda model, values: (None, one_of(model.kk_number, values)), kks, lambda row: row[4]),
-        ("i", lambda model, values: (None, one_of(model.nik, values)), niks, lambda row: row[1]),
+        ("n", _name_birth_block, name_births, lambda row: ("n", row[2], row[3])),
+        ("h", _nik_head_block, heads, lambda row: ("h", row[1][:12])),
+        ("k", lambda model, values: (None, one_of(model.kk_number, values)), kks, lambda row: ("k", row[4])),
+        ("i", lambda model, values: (None, one_of(model.nik, values)), niks, lambda row: ("i", row[1])),
     ):
         if not values:
             continue
         values = sorted(values)
         chunk = SQLITE_RANGES if prefix == "h" and not on_postgresql() else len(values)
         for start in range(0, len(values), chunk):
-            joined, condition = block(model, set(values[start:start + chunk]))
+            joined, condition = block(source, set(values[start:start + chunk]))
             query = db.select(*columns)
-            query = query.select_from(model).join(joined, condition) if joined is not None else query.where(condition)
+            query = query.select_from(table).join(joined, condition) if joined is not None else query.where(condition)
             if model is ListEntry:
                 query = query.where(ListEntry.state.in_(states))
                 if exclude_list_id is not None:
                     query = query.where(ListEntry.list_id != exclude_list_id)
-            for row in db.session.execute(query):
-                blocks.setdefault(f"{prefix}:{key(row)}", []).append(row)
+            for row in db.session.execute(query).tuples():
+                blocks.setdefault(key(row), []).append(row)
     return blocks
 
 
@@ -240,33 +250,45 @@ def _verdicts(batch: Sequence[Probe]) -> dict[tuple[str, str], DuplicateVerdict]
     return {(low, high): verdict for low, high, verdict in db.session.execute(query)}
 
 
+def _block_keys(probe: Probe, same_nik: bool) -> list[tuple]:
+    """The keys of the blocks a probe belongs to, as _candidates files its rows."""
+    keys = [("h", probe.nik[:12])]
+    if probe.name_canonical and probe.birth_date:
+        keys.append(("n", probe.name_canonical, probe.birth_date))
+    if probe.kk_number:
+        keys.append(("k", probe.kk_number))
+    if same_nik:
+        keys.append(("i", probe.nik))
+    return keys
+
+
 def _judge(probe: Probe, kind: str, blocks, matcher, same_nik: bool, verdicts, aliases) -> list[Match]:
-    seen: dict[int, object] = {}
-    for key in (
-        f"n:{probe.name_canonical}|{probe.birth_date}" if probe.name_canonical and probe.birth_date else None,
-        f"h:{probe.nik[:12]}",
-        f"k:{probe.kk_number}" if probe.kk_number else None,
-        f"i:{probe.nik}" if same_nik else None,
-    ):
-        for row in blocks.get(key, ()) if key else ():
-            seen.setdefault(row.id, row)
+    seen: dict[int, tuple] = {}
+    for key in _block_keys(probe, same_nik):
+        for row in blocks.get(key, ()):
+            seen.setdefault(row[0], row)
+    if not seen and probe.nik not in aliases:
+        return []
     matches = []
     alias = aliases.get(probe.nik)
     alias_of = alias[0] if alias else None
     for row_id in sorted(seen):
         row = seen[row_id]
+        if row[1] == probe.nik and not same_nik and row_id != alias_of:
+            continue  # the probe's own NIK: another finding's business (already a member, proposed elsewhere)
         reasons = _reasons(probe, row, matcher, same_nik)
-        if kind == "person" and row.id == alias_of:
+        if kind == "person" and row_id == alias_of:
             reasons = ("known_alias",) + tuple(r for r in reasons if r != "known_alias")
         if not reasons:
             continue
-        if row.nik != probe.nik:
-            verdict = verdicts.get(pair_key(probe.nik, row.nik))
+        nik = row[1]
+        if nik != probe.nik:
+            verdict = verdicts.get(pair_key(probe.nik, nik))
             if verdict == DuplicateVerdict.DIFFERENT:
                 continue
             if verdict == DuplicateVerdict.SAME and "known_alias" not in reasons:
                 reasons = ("known_alias",) + reasons
-        matches.append(Match(kind, row.id, row.nik, reasons))
+        matches.append(Match(kind, row_id, nik, reasons))
         if len(matches) == PER_PROBE_LIMIT:
             break
     if kind == "person" and alias_of is not None and all(m.id != alias_of for m in matches):
@@ -274,20 +296,20 @@ def _judge(probe: Probe, kind: str, blocks, matcher, same_nik: bool, verdicts, a
     return matches
 
 
-def _reasons(probe: Probe, row, matcher, same_nik: bool) -> tuple[str, ...]:
-    names_match = matcher(probe.name_canonical, row.name_canonical)
-    if row.nik == probe.nik:
+def _reasons(probe: Probe, row: tuple, matcher, same_nik: bool) -> tuple[str, ...]:
+    _id, nik, name, born, kk = row
+    if nik == probe.nik:
         if not same_nik:
             return ()
-        return ("same_nik",) if names_match or not row.name_canonical else ("same_nik", "names_differ")
-    if not names_match:
+        return ("same_nik",) if not name or matcher(probe.name_canonical, name) else ("same_nik", "names_differ")
+    if not matcher(probe.name_canonical, name):
         return ()
     reasons = []
-    if probe.birth_date and probe.birth_date == row.birth_date:
-        reasons.append("same_name_birth" if probe.name_canonical == row.name_canonical else "similar_name_birth")
-    if digits_apart(probe.nik, row.nik) <= MAX_NIK_DIGITS_APART:
+    if probe.birth_date and probe.birth_date == born:
+        reasons.append("same_name_birth" if probe.name_canonical == name else "similar_name_birth")
+    if digits_apart(probe.nik, nik) <= MAX_NIK_DIGITS_APART:
         reasons.append("nik_slip")
-    if probe.kk_number and probe.kk_number == row.kk_number:
+    if probe.kk_number and probe.kk_number == kk:
         reasons.append("same_kk_name")
     return tuple(reasons)
 
