@@ -222,7 +222,7 @@ def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exc
                 query = query.where(ListEntry.state.in_(states))
                 if exclude_list_id is not None:
                     query = query.where(ListEntry.list_id != exclude_list_id)
-            for row in db.session.execute(query).tuples():
+            for row in db.session.execute(query).tuples().all():  # all at once: half the CPU of iterating
                 blocks.setdefault(key(row), []).append(row)
     return blocks
 
