@@ -16,7 +16,7 @@ With `same_nik`, a candidate with the probe's own NIK is reported too (`same_nik
 
 Blocking keeps the work linear in the number of probes, whatever the registry's size: only
 candidates sharing a block with a probe are read, by indexed look-ups (a fixed number per
-batch of probes; PostgreSQL gets each batch's keys as array parameters, SQLite as IN lists,
+batch of probes; PostgreSQL gets each batch's keys as one parameter (portal.sql), SQLite as IN lists,
 with the same results): the canonical name with the birth date (index ix_*_name_birth: any
 other NIK, a slip anywhere in it), the NIK's first 12 digits (issuing kecamatan and birth date,
 as a range on the NIK's index: a slip in the serial, whatever the spelling), and the KK number.
