@@ -30,10 +30,13 @@ def value_array(values: Iterable, type_=None):
     do), else a psycopg array parameter. PostgreSQL only."""
     values = list(values)
     texts = [str(value) for value in values]
+    # Text stays text: a cast to VARCHAR(16)[] would cut a longer key to 16 characters, and
+    # the cut key would match. A text key still meets a VARCHAR column's index.
+    textual = type_ is None or isinstance(type_, String)
     if all(text and SEPARATOR not in text for text in texts):
         split = func.string_to_array(bindparam(None, SEPARATOR.join(texts), type_=String), SEPARATOR, type_=ARRAY(String))
-        return split if type_ is None else split.cast(ARRAY(type_))
-    return bindparam(None, values, type_=ARRAY(type_ if type_ is not None else String))
+        return split if textual else split.cast(ARRAY(type_))
+    return bindparam(None, values, type_=ARRAY(String() if textual else type_))
 
 
 def one_of(column, values: Iterable):

@@ -24,3 +24,10 @@ def test_keys_holding_the_separator_or_nothing_are_still_matched_as_they_are(app
         names = set(db.session.scalars(db.select(Person.full_name).where(one_of(Person.full_name, ["Andi, S.Pd.", "", "Baso"]))))
         assert names == {comma.full_name, plain.full_name}
         assert db.session.scalars(db.select(Person.nik).where(one_of(Person.nik, []))).all() == []
+
+
+def test_a_key_longer_than_the_column_never_matches_the_record_it_starts_with(app):
+    with app.app_context():
+        person, _ = make_member("Andi")
+        assert db.session.scalars(db.select(Person.id).where(one_of(Person.nik, [person.nik + "1"]))).all() == []
+        assert db.session.scalars(db.select(Person.id).where(one_of(Person.nik, [person.nik]))).all() == [person.id]
