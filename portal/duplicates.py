@@ -16,7 +16,7 @@ With `same_nik`, a candidate with the probe's own NIK is reported too (`same_nik
 
 Blocking keeps the work linear in the number of probes, whatever the registry's size: only
 candidates sharing a block with a probe are read, by indexed look-ups (a fixed number per
-batch of probes; PostgreSQL gets each batch's keys as array parameters, SQLite as IN lists,
+batch of probes; PostgreSQL gets each batch's keys as one parameter (portal.sql), SQLite as IN lists,
 with the same results): the canonical name with the birth date (index ix_*_name_birth: any
 other NIK, a slip anywhere in it), the NIK's first 12 digits (issuing kecamatan and birth date,
 as a range on the NIK's index: a slip in the serial, whatever the spelling), and the KK number.
@@ -32,12 +32,12 @@ from operator import ne
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, String, and_, any_, bindparam, func, or_, text, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, and_, func, or_, text, tuple_
 
 from portal.extensions import db
 from portal.models import DuplicatePair, DuplicateVerdict, EntryState, ListEntry, Person, PersonNikAlias
 from portal.names import canonical_names_match, squashed_name
+from portal.sql import on_postgresql, one_of, value_array
 
 # Why two records may be one person: each finding names its reasons with these codes.
 REASONS = {
@@ -119,7 +119,13 @@ class NameMatcher:
             return False
         if typed == stored:
             return True
-        (typed_squashed, typed_ends), (stored_squashed, stored_ends) = self._form(typed), self._form(stored)
+        # Both ways to match keep the first letter (canonical names never start with a
+        # space): most candidates of a NIK block fail here, before any form is looked up.
+        if typed[0] != stored[0]:
+            return False
+        forms = self._forms
+        typed_squashed, typed_ends = forms.get(typed) or self._form(typed)
+        stored_squashed, stored_ends = forms.get(stored) or self._form(stored)
         if typed_squashed == stored_squashed:
             return True
         return typed_ends == stored_ends and canonical_names_match(typed, stored)
@@ -145,7 +151,7 @@ def find_duplicates(
         batch = probes[start:start + BATCH_SIZE]
         persons = _candidates(Person, batch, same_nik)
         entries = _candidates(ListEntry, batch, same_nik, states=states, exclude_list_id=exclude_list_id) if states else {}
-        entries = {key: [r for r in rows if r.id not in excluded] for key, rows in entries.items()}
+        entries = {key: [r for r in rows if r[0] not in excluded] for key, rows in entries.items()}
         aliases = _aliases({p.nik for p in batch})
         verdicts = _verdicts(batch)
         for probe in batch:
@@ -157,9 +163,9 @@ def find_duplicates(
 
 def _nik_head_block(model, heads: set[str]):
     """The condition "the NIK starts with one of these 12 digits", as ranges on the NIK's own
-    index: on PostgreSQL a join to the heads as one array parameter, elsewhere an OR of ranges."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        head = db.select(func.unnest(bindparam(None, sorted(heads), type_=ARRAY(String))).label("head")).subquery("heads")
+    index: on PostgreSQL a join to the heads sent as one parameter (portal.sql), elsewhere an OR of ranges."""
+    if on_postgresql():
+        head = db.select(func.unnest(value_array(sorted(heads))).label("head")).subquery("heads")
         # The planner cannot know a range holds a few NIKs: it expects thousands per head and
         # spends 200 ms compiling the query (JIT) for a 20 ms index walk. JIT is off for the
         # rest of this transaction only (SET LOCAL), which does short indexed statements.
@@ -172,57 +178,52 @@ def _nik_head_block(model, heads: set[str]):
 SQLITE_RANGES = 400
 
 
-def _one_of(column, values):
-    """`column IN values`: on PostgreSQL one array parameter (`= ANY(...)`), so a batch of
-    2,000 values is not 2,000 parameters to render and parse; elsewhere an IN list."""
-    values = list(values)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
-
-
 def _name_birth_block(model, pairs: set[tuple[str, date]]):
     """The condition "this canonical name and birth date" for any of the pairs, on the index
-    (name_canonical, birth_date): on PostgreSQL a join to the pairs as two array parameters,
+    (name_canonical, birth_date): on PostgreSQL a join to the pairs sent as two parameters,
     elsewhere a row-value IN list."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         ordered = sorted(pairs)
         wanted = func.unnest(
-            bindparam(None, [n for n, _b in ordered], type_=ARRAY(String)), bindparam(None, [b for _n, b in ordered], type_=ARRAY(Date))
+            value_array(n for n, _b in ordered), value_array((b for _n, b in ordered), Date())
         ).table_valued("name", "born").render_derived(name="wanted")
         return wanted, and_(model.name_canonical == wanted.c.name, model.birth_date == wanted.c.born)
     return None, tuple_(model.name_canonical, model.birth_date).in_(sorted(pairs))
 
 
-def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exclude_list_id=None) -> dict[str, list]:
+def _candidates(model, batch: Sequence[Probe], same_nik: bool, *, states=(), exclude_list_id=None) -> dict[tuple, list[tuple]]:
     """The rows (id, nik, name_canonical, birth_date, kk_number) of `model` in each block of
-    the batch, by block key: "n:<name>|<birth date>", "h:<first 12 NIK digits>", "k:<kk>", "i:<nik>"."""
+    the batch, by block key (see _block_keys)."""
     name_births = {(p.name_canonical, p.birth_date) for p in batch if p.name_canonical and p.birth_date}
     heads = {p.nik[:12] for p in batch if len(p.nik) == 16}
     kks = {p.kk_number for p in batch if p.kk_number}
     niks = {p.nik for p in batch} if same_nik else set()
-    columns = (model.id, model.nik, model.name_canonical, model.birth_date, model.kk_number)
-    blocks: dict[str, list] = {}
+    # Registry persons are read through Core (a batch reads some 6,000 of them, and the ORM's
+    # work per row tripled the time); entries stay ORM queries, which the soft-delete rule of
+    # portal.models.lists reaches.
+    source, table = (model.__table__.c, model.__table__) if model is Person else (model, model)
+    columns = (source.id, source.nik, source.name_canonical, source.birth_date, source.kk_number)
+    blocks: dict[tuple, list[tuple]] = {}
     for prefix, block, values, key in (
-        ("n", _name_birth_block, name_births, lambda row: f"{row[2]}|{row[3]}"),
-        ("h", _nik_head_block, heads, lambda row: row[1][:12]),
-        ("k", lambda model, values: (None, _one_of(model.kk_number, values)), kks, lambda row: row[4]),
-        ("i", lambda model, values: (None, _one_of(model.nik, values)), niks, lambda row: row[1]),
+        ("n", _name_birth_block, name_births, lambda row: ("n", row[2], row[3])),
+        ("h", _nik_head_block, heads, lambda row: ("h", row[1][:12])),
+        ("k", lambda model, values: (None, one_of(model.kk_number, values)), kks, lambda row: ("k", row[4])),
+        ("i", lambda model, values: (None, one_of(model.nik, values)), niks, lambda row: ("i", row[1])),
     ):
         if not values:
             continue
         values = sorted(values)
-        chunk = SQLITE_RANGES if prefix == "h" and db.session.get_bind().dialect.name != "postgresql" else len(values)
+        chunk = SQLITE_RANGES if prefix == "h" and not on_postgresql() else len(values)
         for start in range(0, len(values), chunk):
-            joined, condition = block(model, set(values[start:start + chunk]))
+            joined, condition = block(source, set(values[start:start + chunk]))
             query = db.select(*columns)
-            query = query.select_from(model).join(joined, condition) if joined is not None else query.where(condition)
+            query = query.select_from(table).join(joined, condition) if joined is not None else query.where(condition)
             if model is ListEntry:
                 query = query.where(ListEntry.state.in_(states))
                 if exclude_list_id is not None:
                     query = query.where(ListEntry.list_id != exclude_list_id)
-            for row in db.session.execute(query):
-                blocks.setdefault(f"{prefix}:{key(row)}", []).append(row)
+            for row in db.session.execute(query).tuples().all():  # all at once: half the CPU of iterating
+                blocks.setdefault(key(row), []).append(row)
     return blocks
 
 
@@ -233,7 +234,7 @@ def _aliases(niks: set[str]) -> dict[str, tuple[int, str]]:
     query = (
         db.select(PersonNikAlias.nik, Person.id, Person.nik)
         .join(Person, Person.id == PersonNikAlias.person_id)
-        .where(_one_of(PersonNikAlias.nik, niks))
+        .where(one_of(PersonNikAlias.nik, niks))
     )
     return {alias: (person_id, nik) for alias, person_id, nik in db.session.execute(query)}
 
@@ -244,38 +245,50 @@ def _verdicts(batch: Sequence[Probe]) -> dict[tuple[str, str], DuplicateVerdict]
     if not niks:
         return {}
     query = db.select(DuplicatePair.nik_low, DuplicatePair.nik_high, DuplicatePair.verdict).where(
-        or_(_one_of(DuplicatePair.nik_low, niks), _one_of(DuplicatePair.nik_high, niks))
+        or_(one_of(DuplicatePair.nik_low, niks), one_of(DuplicatePair.nik_high, niks))
     )
     return {(low, high): verdict for low, high, verdict in db.session.execute(query)}
 
 
+def _block_keys(probe: Probe, same_nik: bool) -> list[tuple]:
+    """The keys of the blocks a probe belongs to, as _candidates files its rows."""
+    keys = [("h", probe.nik[:12])]
+    if probe.name_canonical and probe.birth_date:
+        keys.append(("n", probe.name_canonical, probe.birth_date))
+    if probe.kk_number:
+        keys.append(("k", probe.kk_number))
+    if same_nik:
+        keys.append(("i", probe.nik))
+    return keys
+
+
 def _judge(probe: Probe, kind: str, blocks, matcher, same_nik: bool, verdicts, aliases) -> list[Match]:
-    seen: dict[int, object] = {}
-    for key in (
-        f"n:{probe.name_canonical}|{probe.birth_date}" if probe.name_canonical and probe.birth_date else None,
-        f"h:{probe.nik[:12]}",
-        f"k:{probe.kk_number}" if probe.kk_number else None,
-        f"i:{probe.nik}" if same_nik else None,
-    ):
-        for row in blocks.get(key, ()) if key else ():
-            seen.setdefault(row.id, row)
+    seen: dict[int, tuple] = {}
+    for key in _block_keys(probe, same_nik):
+        for row in blocks.get(key, ()):
+            seen.setdefault(row[0], row)
+    if not seen and probe.nik not in aliases:
+        return []
     matches = []
     alias = aliases.get(probe.nik)
     alias_of = alias[0] if alias else None
     for row_id in sorted(seen):
         row = seen[row_id]
+        if row[1] == probe.nik and not same_nik and row_id != alias_of:
+            continue  # the probe's own NIK: another finding's business (already a member, proposed elsewhere)
         reasons = _reasons(probe, row, matcher, same_nik)
-        if kind == "person" and row.id == alias_of:
+        if kind == "person" and row_id == alias_of:
             reasons = ("known_alias",) + tuple(r for r in reasons if r != "known_alias")
         if not reasons:
             continue
-        if row.nik != probe.nik:
-            verdict = verdicts.get(pair_key(probe.nik, row.nik))
+        nik = row[1]
+        if nik != probe.nik:
+            verdict = verdicts.get(pair_key(probe.nik, nik))
             if verdict == DuplicateVerdict.DIFFERENT:
                 continue
             if verdict == DuplicateVerdict.SAME and "known_alias" not in reasons:
                 reasons = ("known_alias",) + reasons
-        matches.append(Match(kind, row.id, row.nik, reasons))
+        matches.append(Match(kind, row_id, nik, reasons))
         if len(matches) == PER_PROBE_LIMIT:
             break
     if kind == "person" and alias_of is not None and all(m.id != alias_of for m in matches):
@@ -283,20 +296,20 @@ def _judge(probe: Probe, kind: str, blocks, matcher, same_nik: bool, verdicts, a
     return matches
 
 
-def _reasons(probe: Probe, row, matcher, same_nik: bool) -> tuple[str, ...]:
-    names_match = matcher(probe.name_canonical, row.name_canonical)
-    if row.nik == probe.nik:
+def _reasons(probe: Probe, row: tuple, matcher, same_nik: bool) -> tuple[str, ...]:
+    _id, nik, name, born, kk = row
+    if nik == probe.nik:
         if not same_nik:
             return ()
-        return ("same_nik",) if names_match or not row.name_canonical else ("same_nik", "names_differ")
-    if not names_match:
+        return ("same_nik",) if not name or matcher(probe.name_canonical, name) else ("same_nik", "names_differ")
+    if not matcher(probe.name_canonical, name):
         return ()
     reasons = []
-    if probe.birth_date and probe.birth_date == row.birth_date:
-        reasons.append("same_name_birth" if probe.name_canonical == row.name_canonical else "similar_name_birth")
-    if digits_apart(probe.nik, row.nik) <= MAX_NIK_DIGITS_APART:
+    if probe.birth_date and probe.birth_date == born:
+        reasons.append("same_name_birth" if probe.name_canonical == name else "similar_name_birth")
+    if digits_apart(probe.nik, nik) <= MAX_NIK_DIGITS_APART:
         reasons.append("nik_slip")
-    if probe.kk_number and probe.kk_number == row.kk_number:
+    if probe.kk_number and probe.kk_number == kk:
         reasons.append("same_kk_name")
     return tuple(reasons)
 
@@ -310,7 +323,7 @@ def add_aliases_from_verdicts(persons_by_nik: dict[str, Person]) -> int:
     pairs = db.session.execute(
         db.select(DuplicatePair.id, DuplicatePair.nik_low, DuplicatePair.nik_high).where(
             DuplicatePair.verdict == DuplicateVerdict.SAME,
-            or_(_one_of(DuplicatePair.nik_low, niks), _one_of(DuplicatePair.nik_high, niks)),
+            or_(one_of(DuplicatePair.nik_low, niks), one_of(DuplicatePair.nik_high, niks)),
         )
     ).all()
     wanted = {}

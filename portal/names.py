@@ -58,6 +58,8 @@ SLIP_MIN_LETTERS = 6
 
 
 def _ascii_lower(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # what decomposing would give, at a fraction of the cost
     decomposed = unicodedata.normalize("NFKD", text or "")
     return decomposed.encode("ascii", "ignore").decode("ascii").lower()
 
@@ -68,7 +70,8 @@ def name_key(name: str) -> str:
 
 
 def _letters(word: str) -> str:
-    return _NOT_LETTERS.sub("", word)
+    # Folded words are ASCII lower case: one of only letters and digits is its own letters.
+    return word if word.isalnum() else _NOT_LETTERS.sub("", word)
 
 
 def _without_degrees(words: list[str], after_comma: bool) -> list[str]:
@@ -110,7 +113,7 @@ def canonical_name(text: str) -> str:
     words: list[str] = []
     for index, part in enumerate(parts):
         words.extend(_without_degrees(part.split(), after_comma=index > 0))
-    tokens = [t for w in words for t in _NOT_LETTERS.sub(" ", w).split()]
+    tokens = [t for w in words for t in ((w,) if w.isalnum() else _NOT_LETTERS.sub(" ", w).split())]
     tokens = [t for t in tokens if t not in TITLES]
     canonical = [_SAME_WORD.get(t, t) for t in tokens]
     if canonical and canonical[0] == "a":

@@ -38,6 +38,7 @@ from portal.models import (
 from portal.duplicates import OTHER_NIK_CODE, Match, NameMatcher, Probe, find_duplicates, reason_text
 from portal.names import canonical_name, canonical_names_match, name_key
 from portal.nik import NikError, clean_nik, mask_nik, parse_kk, parse_nik
+from portal.sql import one_of
 from portal.text import BIDI_CONTROLS, BIDI_MESSAGE, clean_text, has_bidi_controls
 
 # Registry look-ups take this many NIKs per query (well under every driver's limit).
@@ -745,7 +746,7 @@ def _active_members(niks: list[str]) -> dict[str, _MemberHit]:
     rows = db.session.execute(
         db.select(Person.nik, Person.name_canonical, Person.kelurahan_code, Person.rw, Person.rt)
         .join(Membership, Membership.person_id == Person.id)
-        .where(Person.nik.in_(niks), Membership.status == MembershipStatus.ACTIVE)
+        .where(one_of(Person.nik, niks), Membership.status == MembershipStatus.ACTIVE)
     )
     return {nik: _MemberHit(key, kelurahan, rw, rt) for nik, key, kelurahan, rw, rt in rows}
 
@@ -759,7 +760,7 @@ def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[in
         )
         .join(Kelurahan, Kelurahan.code == ListEntry.kelurahan_code)
         .join(MemberList, MemberList.id == ListEntry.list_id)
-        .where(ListEntry.nik.in_(niks), ListEntry.state.in_(IN_PROCESS_STATES))
+        .where(one_of(ListEntry.nik, niks), ListEntry.state.in_(IN_PROCESS_STATES))
         .order_by(ListEntry.id)
     )
     if list_id is not None:
@@ -772,7 +773,7 @@ def _in_process_elsewhere(niks: list[str], list_id: int | None, excluded: set[in
 
 
 def _desil(niks: list[str]) -> dict[str, int]:
-    return dict(db.session.execute(db.select(DesilRecord.nik, DesilRecord.desil).where(DesilRecord.nik.in_(niks))).all())
+    return dict(db.session.execute(db.select(DesilRecord.nik, DesilRecord.desil).where(one_of(DesilRecord.nik, niks))).all())
 
 
 def mobile_number(value) -> tuple[str, str | None]:

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
 from portal import audit, storage
+from portal.bulkwork import collector_paused
 from portal.exports import xlsx_bytes
 from portal.extensions import cache, db
 from portal.lists.reader import read_table, records
@@ -331,6 +332,7 @@ def _rejected_row(row: CheckedRow) -> list:
     ]
 
 
+@collector_paused()  # portal/bulkwork.py
 def preview_import(record: InstitutionalImport, progress: Callable[[int, int], None] | None = None) -> Preview:
     """Check the whole file and store what a confirmation would do (the caller commits, then
     stores the rejected rows' file with `store_rejected_rows`: staff may confirm meanwhile).
@@ -361,6 +363,7 @@ def store_rejected_rows(record: InstitutionalImport, preview: Preview) -> None:
 # -- the run: everything or nothing ---------------------------------------------------------
 
 
+@collector_paused()  # portal/bulkwork.py
 def run_import(record: InstitutionalImport, actor: User, progress: Callable[[str, int, int], None]) -> int:
     """Check the file again and add its rows: lists per RW with pending entries, and the rows
     without an address as UnplacedEntry. All in the caller's transaction; raises (and the
