@@ -204,7 +204,8 @@ class Config:
     # on SQLite (the embedded setup, one machine by nature).
     STORAGE_DIR = os.environ.get("STORAGE_DIR") or str(INSTANCE_DIR)
     STORAGE_CHUNK_BYTES = _int("STORAGE_CHUNK_BYTES", 1024 * 1024)  # database rows of at most this
-    # Import WeasyPrint and parse fonts at start-up, so the first PDF is as fast as the rest.
+    # Import WeasyPrint and parse fonts when gunicorn or `flask worker` starts (portal.pdf.warm_up),
+    # so the first PDF is as fast as the rest.
     PDF_PRELOAD = os.environ.get("PDF_PRELOAD", "1") == "1"
 
     # Retention of personal data (UU PDP): `flask privacy purge` anonymises rejected entries

@@ -27,7 +27,11 @@ errorlog = "-"
 
 
 def on_starting(server) -> None:
-    """Refuse production with several workers and per-process rate limits (no REDIS_URL)."""
-    from portal import refuse_per_process_limits
+    """Refuse production with several workers and per-process rate limits (no REDIS_URL);
+    load WeasyPrint and its fonts in the master, so every worker forks with them."""
+    from portal import pdf, refuse_per_process_limits
 
-    refuse_per_process_limits(server.app.wsgi(), server.cfg.workers)
+    app = server.app.wsgi()
+    refuse_per_process_limits(app, server.cfg.workers)
+    with app.app_context():
+        pdf.warm_up(app)

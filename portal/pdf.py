@@ -69,6 +69,16 @@ def _clear_caches() -> None:
 atexit.register(_clear_caches)
 
 
+def warm_up(app) -> None:
+    """Preload for the processes that print (gunicorn's master before it forks its workers,
+    `flask worker`), unless PDF_PRELOAD is off or the app is under test. Other commands (an
+    import, a migration) never render a PDF and skip the second it costs."""
+    if app.config["PDF_PRELOAD"] and not app.testing:
+        from portal.certificates.services import PRINT_STYLESHEET
+
+        preload(app.static_folder, (PRINT_STYLESHEET,))
+
+
 def preload(static_folder: str, stylesheets: tuple[str, ...] = ()) -> None:
     """Import WeasyPrint and parse fonts and stylesheets now, so the first PDF is fast."""
     if ctypes.util.find_library("harfbuzz-subset") is None:

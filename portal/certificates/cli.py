@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from portal import pdf
 from portal.certificates.jobs import fail_abandoned_jobs, redis_connection, remove_abandoned_scratch
 from portal.extensions import db
 
@@ -26,6 +27,7 @@ def worker_command(burst: bool) -> None:
     if fail_abandoned_jobs():
         db.session.commit()
     remove_abandoned_scratch()
+    pdf.warm_up(app)
     _fresh_connections_in_forks(app)
     worker = Worker([app.config["PRINT_QUEUE_NAME"]], connection=redis_connection(app))
     worker.work(burst=burst, with_scheduler=False)

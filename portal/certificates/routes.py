@@ -244,13 +244,3 @@ def verify(code: str):
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.record_once
-def _preload_weasyprint(state) -> None:
-    """Load WeasyPrint, fonts and the print stylesheet when the server starts (not in tests)."""
-    app = state.app
-    if app.config["PDF_PRELOAD"] and not app.testing:
-        from portal import pdf
-
-        pdf.preload(app.static_folder, (PRINT_STYLESHEET,))
