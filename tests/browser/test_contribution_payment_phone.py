@@ -36,6 +36,8 @@ def test_staff_record_a_payment_after_seeing_its_allocation_and_read_the_stateme
     expect(phone.get_by_role("heading", name=f"Pembayaran SP2D/{year}/001", level=1)).to_be_visible()
     phone.get_by_role("link", name=f"Januari {year}").click()
     expect(phone.get_by_role("heading", name=f"Rekap iuran Januari {year}", level=1)).to_be_visible()
-    expect(phone.locator("#month-totals")).to_contain_text("Lunas")
+    # Rp 40.000 against January's Rp 33.600: the month is paid, with Rp 6.400 too much.
+    expect(phone.locator("#month-totals")).to_contain_text("Lebih bayar")
+    expect(phone.locator("#month-totals")).to_contain_text("Rp 6.400")
     key_screen(phone, "contributions-statement")
     assert phone.console_errors == []
