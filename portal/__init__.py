@@ -101,6 +101,9 @@ def _bind_extensions(app: Flask) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],  # hide_parameters above all
             "url": app.config["SQLALCHEMY_DATABASE_URI"],
             "isolation_level": "AUTOCOMMIT",
+            # No ping per check-out: its one reader retries a read on a dead connection
+            # instead (portal.citizen.services._on_reads_engine).
+            "pool_pre_ping": False,
         },
     }
     db.init_app(app)

@@ -31,11 +31,13 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from portal import clock
 from portal import audit
@@ -308,7 +310,9 @@ _ENTRIES = (
     .outerjoin(Kecamatan, Kecamatan.code == Kelurahan.kecamatan_code)
     .where(
         ListEntry.nik == _NIK,
-        ListEntry.state.in_((EntryState.PENDING, EntryState.RETURNED, EntryState.REJECTED)),
+        # Three comparisons rather than IN: an IN list is expanded into the SQL again on
+        # every execution (SQLAlchemy's "post-compile" step), which this path cannot afford.
+        or_(*(ListEntry.state == state for state in (EntryState.PENDING, EntryState.RETURNED, EntryState.REJECTED))),
         # A core query on a bare connection: the ORM's soft-delete filter does not reach it.
         ListEntry.deleted_at.is_(None),
     )
@@ -341,13 +345,9 @@ def answer_status_check(nik: str, full_name: str, channel: str, with_contacts: b
     ROLLBACK; a rollback would also drop the connection's prepared statements), and the
     access record joins the next batch of them (audit.record_soon). With `with_contacts`,
     a found answer also names whom in the person's RW to ask, read on the same connection
-    (one pool check-out and one pre-ping per check, not two).
+    (one pool check-out per check, not two).
     """
-    with db.engines[READS].connect() as connection:
-        answer = check_status(nik, full_name, connection=connection)
-        if with_contacts and answer.found:
-            contacts = kept_area_contacts(answer.kelurahan_code, answer.rw, connection=connection)
-            answer = replace(answer, contacts=contacts)
+    answer = _on_reads_engine(lambda connection: _status_with_contacts(nik, full_name, with_contacts, connection))
     if answer.found:
         audit.record_soon(
             "status.checked",
@@ -359,6 +359,35 @@ def answer_status_check(nik: str, full_name: str, channel: str, with_contacts: b
             channel=channel,
         )
     return answer
+
+
+def _status_with_contacts(nik: str, full_name: str, with_contacts: bool, connection: Connection) -> StatusAnswer:
+    answer = check_status(nik, full_name, connection=connection)
+    if with_contacts and answer.found:
+        answer = replace(answer, contacts=kept_area_contacts(answer.kelurahan_code, answer.rw, connection=connection))
+    return answer
+
+
+def _on_reads_engine(read):
+    """`read(connection)` on the autocommit "reads" engine, once more on a new connection
+    when the pooled one turns out dead (PostgreSQL restarted, failed over, or ended it).
+
+    The reads engine does not ping a connection as it leaves the pool (the default engine
+    does, portal/config.py): on the hottest path that ping was one round trip in three.
+    SQLAlchemy's optimistic disconnect handling instead: a statement failing on a dead
+    connection raises with `connection_invalidated` set, and the pool has by then discarded
+    every connection older than the failure, so the second try connects afresh. A read
+    changes nothing, so repeating it is safe; a database still down fails the second try
+    too, and the visitor gets the calm 503 (portal/main/errors).
+    """
+    try:
+        with db.engines[READS].connect() as connection:
+            return read(connection)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    with db.engines[READS].connect() as connection:
+        return read(connection)
 
 
 def check_status(
