@@ -260,3 +260,57 @@ def category_choices(blank: str | None = None) -> list[SelectChoice]:
 def form_errors(form) -> str:
     """Every error of a form as one sentence, for a flash message."""
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# -- consent to messages on a phone number (docs/notifications.md, "Consent") ---------------
+CONSENT_LABEL = _l("Setuju menerima kabar lewat WhatsApp/SMS di nomor ini")
+CONSENT_HINT = _l(
+    "Kabar singkat tentang kepesertaan (mis. sudah terlindungi, kartu siap) tanpa NIK. "
+    "Balas STOP kapan saja untuk berhenti."
+)
+CONSENT_PHONE_CHANGED = _l("Nomor HP diganti: centang lagi bila pemilik nomor baru setuju menerima kabar, lalu simpan.")
+
+
+def phone_consent_field():
+    """The consent check box placed under a phone field (same label and hint everywhere)."""
+    from wtforms import BooleanField
+
+    return BooleanField(CONSENT_LABEL, description=CONSENT_HINT)
+
+
+def consent_phone_field():
+    """Hidden: the number the form's consent box was last shown for (see check_phone_consent)."""
+    from wtforms import HiddenField
+
+    return HiddenField()
+
+
+def show_consent_for(form, phone: str | None, consent: bool) -> None:
+    """Fill a form's consent fields from the saved record (the edit form's GET)."""
+    form.phone_consent.data = bool(consent and phone)
+    form.consent_phone.data = (phone or "") if consent else ""
+
+
+def check_phone_consent(form, saved_phone: str | None = None, saved_consent: bool = False) -> bool:
+    """The one consent rule of every form with a phone: no consent without a number, and a
+    consent given for the saved number does not pass to a new one unless ticked again.
+
+    A box shown ticked for the old number and sent unchanged with a new number is refused
+    (the box comes back unticked, now for the new number); ticking it then counts.
+    Returns whether the form may be saved; the errors are on `form.phone_consent`.
+    """
+    from portal.validation import consent_without_phone_message, same_phone
+
+    if not form.phone_consent.data:
+        return True
+    phone = (form.phone.data or "").strip()
+    if not phone:
+        form.phone_consent.errors = [*form.phone_consent.errors, consent_without_phone_message()]
+        return False
+    confirmed = form.consent_phone.data or ""
+    if saved_consent and saved_phone and not same_phone(phone, saved_phone) and not (confirmed and same_phone(phone, confirmed)):
+        form.phone_consent.errors = [*form.phone_consent.errors, CONSENT_PHONE_CHANGED]
+        form.phone_consent.data = False
+        form.consent_phone.data = phone
+        return False
+    return True

@@ -46,7 +46,7 @@ BATCH_SIZE = 2000
 # Codes judged from what was typed, which the stored values can no longer show (a date
 # that could not be read is stored empty): kept when a saved entry is checked again.
 INPUT_CODES = frozenset({
-    "nik_numeric_cell", "birth_date_invalid", "birth_date_year_only", "sex_invalid", "address_invalid", "income_invalid",
+    "nik_numeric_cell", "phone_consent_invalid", "birth_date_invalid", "birth_date_year_only", "sex_invalid", "address_invalid", "income_invalid",
     # The stored text is the cleaned text, cut to its column: only the typed one showed these.
     "full_name_bidi", "street_bidi", "full_name_too_long", "street_too_long", "occupation_too_long",
 })
@@ -421,10 +421,13 @@ class RowValidator:
         self._sex(row, raw.get("sex"), nik_info)
         self._address(row, raw)
         self._phone(row, raw.get("phone"))
+        self._phone_consent(row, raw.get("phone_consent"))
         self._kk_number(row, raw.get("kk_number"))
         self._category(row, raw.get("category"), raw.get("occupation"))
         self._income(row, raw.get("monthly_income"))
         row.raw_values = _cells_in_error(raw, row)
+        if parse_consent(raw.get("phone_consent")) is not None:
+            row.raw_values.pop("phone_consent", None)  # a plain Ya: the check box says it (the error is the missing phone)
         # A category the file named that matches none: its error comes later (eligibility), and
         # the edit form's drop-down cannot show the text, so keep it for the head to see.
         category_text = " ".join(str(raw.get("category") or "").split())
@@ -609,6 +612,16 @@ class RowValidator:
             row.values["phone"] = text[:20]
             row.warn("phone_invalid", phone_message(), "phone")
 
+    def _phone_consent(self, row: CheckedRow, value) -> None:
+        """Whether the person agreed to messages on the row's number (no column or blank: no)."""
+        consent = parse_consent(value)
+        row.values["phone_consent"] = bool(consent)
+        if consent is None:
+            row.error("phone_consent_invalid", consent_value_message(), "phone_consent")
+        elif consent and not row.values["phone"]:
+            row.values["phone_consent"] = False
+            row.error("phone_consent_without_phone", consent_without_phone_message(), "phone_consent")
+
     def _kk_number(self, row: CheckedRow, value) -> None:
         """The optional family card number, checked like a NIK (portal.nik.parse_kk)."""
         text = clean_nik(value)[0]
@@ -791,6 +804,41 @@ def mobile_number(value) -> tuple[str, str | None]:
     return text, None
 
 
+# How a sheet says yes or no in the "Setuju Dihubungi" column (folded: lower case, no dots).
+CONSENT_YES = frozenset({"ya", "y", "iya", "1", "yes", "setuju", "true"})
+CONSENT_NO = frozenset({"tidak", "t", "tdk", "0", "no", "n", "false", ""})
+
+
+def parse_consent(value) -> bool | None:
+    """A consent cell or field as True/False (blank: False); None when it says neither."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {1: True, 0: False}.get(value) if math.isfinite(value) else None
+    word = " ".join(str(value).replace(".", " ").lower().split())
+    if word in CONSENT_YES:
+        return True
+    if word in CONSENT_NO:
+        return False
+    return None
+
+
+def consent_value_message() -> str:
+    return _("Kolom Setuju Dihubungi harus Ya atau Tidak.")
+
+
+def consent_without_phone_message() -> str:
+    return _("Persetujuan menerima kabar perlu nomor HP: isi nomor HP, atau jangan centang (Tidak).")
+
+
+def same_phone(a: str | None, b: str | None) -> bool:
+    """Whether two typed numbers are one number (081..., +6281..., spaces and dashes alike)."""
+    def key(value):
+        text, digits = mobile_number(value)
+        return digits or text
+    return key(a) == key(b)
+
+
 def phone_message() -> str:
     return _("Nomor HP tidak lazim. Tulis seperti 081234567890.")
 
@@ -910,6 +958,7 @@ def entry_raw_values(entry: ListEntry) -> dict:
         "rt": entry.rt,
         "street": entry.street,
         "phone": entry.phone,
+        "phone_consent": entry.phone_consent,
         "kk_number": entry.kk_number,
         "category": entry.category_code,
         "occupation": entry.occupation,

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from portal.forms import PortalForm
+from portal.forms import PortalForm, phone_consent_field
 
 
 class LoginForm(PortalForm):
@@ -62,3 +62,9 @@ class ActivationForm(PortalForm):
         validators=[DataRequired(_l("Ulangi kata sandi baru.")), Length(max=256)],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class OwnPhoneConsentForm(PortalForm):
+    """The account owner's own consent to messages on the number the office recorded."""
+
+    phone_consent = phone_consent_field()

@@ -9,12 +9,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import audit
 from portal.accounts import activation, mfa, services, sessions, throttle
-from portal.accounts.forms import ActivationForm, EnrolForm, LoginForm, SecondFactorForm
+from portal.access import roles_required
+from portal.accounts.forms import ActivationForm, EnrolForm, LoginForm, OwnPhoneConsentForm, SecondFactorForm
 from portal.extensions import db
 from portal.forms import CsrfOnlyForm
 from portal.hx import render
 from portal.hospital.routes import start_url
-from portal.models import PendingLogin, Role, User
+from portal.models import AREA_ROLES, PendingLogin, Role, User
 from portal.ratelimit import retry_after_seconds
 from portal.redirects import safe_next
 
@@ -212,12 +213,45 @@ def activate():
 @login_required
 def security():
     """The signed-in user's second factor and recovery codes."""
+    return _security_page()
+
+
+def _security_page(consent_form: OwnPhoneConsentForm | None = None, status: int = 200):
+    area_account = current_user.role in AREA_ROLES
     return render(
         "accounts/security.html",
+        status=status,
         form=CsrfOnlyForm(),
         required=current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"],
         remaining=len(current_user.recovery_code_hashes or []),
+        consent_form=(consent_form or OwnPhoneConsentForm(formdata=None, data={"phone_consent": current_user.phone_consent})) if area_account else None,
+        masked_phone=_masked_phone(current_user.phone),
     )
+
+
+def _masked_phone(phone: str | None) -> str | None:
+    """0812******90: enough for the owner to recognise their number, not to read it off a shared screen."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return digits[:4] + "*" * max(len(digits) - 6, 0) + digits[-2:] if digits else None
+
+
+@bp.post("/akun/kabar")
+@roles_required(*AREA_ROLES)
+def phone_consent():
+    """The RT/RW head's or agent's own consent to messages on the number the office recorded."""
+    form = OwnPhoneConsentForm()
+    if not form.validate_on_submit():
+        return _security_page(form, status=400)
+    try:
+        changed = services.set_phone_consent(current_user, bool(form.phone_consent.data), current_user)
+    except services.AccountError as error:
+        db.session.rollback()
+        form.phone_consent.errors = [str(error)]
+        return _security_page(form, status=400)
+    db.session.commit()
+    if changed:
+        flash(_("Persetujuan menerima kabar disimpan.") if current_user.phone_consent else _("Anda tidak akan menerima kabar lewat WhatsApp/SMS."), "success")
+    return redirect(url_for("accounts.security", _anchor="kabar"))
 
 
 @bp.post("/akun/keamanan/kode-pemulihan")

@@ -15,6 +15,7 @@ from portal.accounts.passwords import burn_equal_time, hash_password, verify_pas
 from portal.extensions import db
 from portal.models import AREA_NUMBER_MAX, AREA_ROLES, Kelurahan, PartnerFacility, Role, User
 from portal.models.base import utcnow
+from portal.validation import consent_without_phone_message
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
@@ -106,6 +107,7 @@ def create_user(
     rt: int | None = None,
     phone: str | None = None,
     phone_public: bool = False,
+    phone_consent: bool = False,
     facility_id: int | None = None,
     actor: User | None = None,
     second_head: bool = False,
@@ -134,11 +136,12 @@ def create_user(
         rt=rt,
         phone=phone,
         phone_public=phone_public,
+        phone_consent=bool(phone_consent and phone),
         facility_id=facility_id,
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", "user", user.id, actor=actor, role=role.value, username=username)
+    audit.record("user.create", "user", user.id, actor=actor, role=role.value, username=username, phone_consent=user.phone_consent)
     return user
 
 
@@ -223,3 +226,14 @@ def note_failed_code(user: User) -> None:
     """A wrong second-factor code after the right password: audited and counted."""
     audit.record("auth.mfa_failed", "user", user.id, actor=None)
     _count_failure(user.id, User.failed_code_count)
+
+
+def set_phone_consent(user: User, consent: bool, actor: User) -> bool:
+    """Record the account's consent to messages on its number; whether it changed (audited, without the number)."""
+    if consent and not user.phone:
+        raise AccountError(consent_without_phone_message())
+    if user.phone_consent == consent:
+        return False
+    user.phone_consent = consent
+    audit.record("user.phone_consent", "user", user.id, actor=actor, username=user.username, phone_consent=consent)
+    return True

@@ -27,7 +27,16 @@ from portal.lists.reader import FileRejected, SpreadsheetLimits, read_table, rec
 from portal.models import AREA_NUMBER_MAX, AccountBatch, Role, User
 from portal.names import name_key
 from portal.text import clean_text
-from portal.validation import kelurahan_lookup, mobile_number, parse_small_number, phone_message, resolve_kelurahan
+from portal.validation import (
+    consent_value_message,
+    consent_without_phone_message,
+    kelurahan_lookup,
+    mobile_number,
+    parse_consent,
+    parse_small_number,
+    phone_message,
+    resolve_kelurahan,
+)
 
 # The password hash of an account that waits for activation: no Argon2 hash, so no
 # password can ever match it (portal.accounts.passwords.verify_password answers False).
@@ -40,6 +49,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "rw": LIST_COLUMNS["rw"],
     "rt": LIST_COLUMNS["rt"],
     "phone": LIST_COLUMNS["phone"],
+    "phone_consent": LIST_COLUMNS["phone_consent"],
     "username": ("nama pengguna", "username", "user", "akun", "nama akun", "user id"),
 }
 REQUIRED_COLUMNS = ("full_name", "role", "kelurahan", "rw")
@@ -50,6 +60,7 @@ COLUMN_LABELS = {
     "rw": "RW",
     "rt": "RT",
     "phone": _l("Nomor HP"),
+    "phone_consent": _l("Setuju Dihubungi"),
     "username": _l("Nama pengguna"),
 }
 
@@ -87,6 +98,7 @@ class AccountRow:
     rw: int | None = None
     rt: int | None = None
     phone: str | None = None
+    phone_consent: bool = False
     username: str = ""
     typed_username: bool = False
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (code, column, message)
@@ -191,6 +203,13 @@ def _check_row(number: int, raw: dict, names: dict[str, str], by_key: dict[str, 
     if text and not digits:
         row.error("phone_invalid", "phone", phone_message())
     row.phone = digits
+    consent = parse_consent(raw.get("phone_consent"))
+    if consent is None:
+        row.error("phone_consent_invalid", "phone_consent", consent_value_message())
+    elif consent and not text:
+        row.error("phone_consent_without_phone", "phone_consent", consent_without_phone_message())
+    else:
+        row.phone_consent = consent
     typed = str(raw.get("username") or "").strip().lower()
     if typed:
         row.typed_username = True
@@ -286,6 +305,7 @@ def create_accounts(check: SheetCheck, actor: User, filename: str) -> AccountBat
             rw=row.rw,
             rt=row.rt,
             phone=row.phone,
+            phone_consent=row.phone_consent,
             account_batch_id=batch.id,
         )
         for row in check.rows
@@ -319,7 +339,7 @@ def batch_counts(batch: AccountBatch) -> dict[str, int]:
     return {"total": total, "activated": activated, "waiting": total - activated}
 
 
-TEMPLATE_HEADERS = (("Nama", 32), ("Peran", 16), ("Kelurahan", 22), ("RW", 6), ("RT", 6), ("No HP", 16), ("Nama pengguna", 22))
+TEMPLATE_HEADERS = (("Nama", 32), ("Peran", 16), ("Kelurahan", 22), ("RW", 6), ("RT", 6), ("No HP", 16), ("Nama pengguna", 22), ("Setuju Dihubungi", 12))
 TEMPLATE_GUIDE = (
     "Petunjuk pengisian akun RT/RW dan Agen Perisai",
     "",
@@ -329,6 +349,8 @@ TEMPLATE_GUIDE = (
     "4. RW: nomor RW, misalnya 2 atau 002. RT: hanya untuk Ketua RT.",
     "5. No HP: misalnya 081234567890 (boleh dikosongkan).",
     "6. Nama pengguna: boleh dikosongkan; portal membuatnya dari wilayah (rw.lette.002, rt.lette.002.003, agen.lette.004).",
+    "7. Setuju Dihubungi: Ya bila pemilik akun setuju menerima kabar portal lewat WhatsApp/SMS di No HP-nya, Tidak atau kosong bila tidak",
+    "   (balas STOP untuk berhenti). Ya hanya bila No HP diisi. Pemilik akun dapat mengubahnya sendiri di Keamanan akun.",
     "",
     "Satu RW satu ketua RW, satu RT satu ketua RT. Portal tidak membuat akun apa pun sebelum semua baris benar.",
     "Kata sandi tidak pernah dicetak: setiap orang menerima surat aktivasi berisi kode sekali pakai.",
@@ -356,6 +378,9 @@ def template_bytes() -> bytes:
     roles = DataValidation(type="list", formula1='"Ketua RW,Ketua RT,Agen Perisai"', allow_blank=True)
     sheet.add_data_validation(roles)
     roles.add("B2:B2000")
+    consent = DataValidation(type="list", formula1='"Ya,Tidak"', allow_blank=True)
+    sheet.add_data_validation(consent)
+    consent.add("H2:H2000")
     guide = workbook.create_sheet("Petunjuk")
     guide.column_dimensions["A"].width = 110
     for row, line in enumerate(TEMPLATE_GUIDE, start=1):

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.forms import rt_number, rw_number, select_choices
+from portal.forms import check_phone_consent, consent_phone_field, phone_consent_field, rt_number, rw_number, select_choices
 from portal.forms import PortalForm
 from portal.admin.services import YEAR_FIELDS
 from portal.memberships.services import COVERAGE_MODE_LABELS, COVERAGE_START_LABELS
@@ -43,8 +43,19 @@ class UserDetailsForm(PortalForm):
     rw = IntegerField(_l("RW"), validators=[Optional(), rw_number()])
     rt = IntegerField(_l("RT (opsional, hanya ketua RT)"), validators=[Optional(), rt_number()])
     phone = StringField(_l("Nomor HP"), validators=[Optional(), Regexp(r"^\+?\d{8,15}$", message=_l("Nomor HP 8-15 digit."))])
+    phone_consent = phone_consent_field()
+    consent_phone = consent_phone_field()
     phone_public = BooleanField(_l("Nomor HP boleh ditampilkan kepada warga"))
     facility_id = SelectField(_l("Fasilitas kesehatan (untuk petugas fasilitas)"), validators=[Optional()], validate_choice=False)
+
+    def __init__(self, *args, saved=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.saved = saved
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        saved = self.saved
+        return check_phone_consent(self, saved.phone if saved else None, bool(saved and saved.phone_consent)) and valid
 
 
 class UserCreateForm(UserDetailsForm):

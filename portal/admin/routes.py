@@ -16,7 +16,7 @@ from portal.admin.forms import FACILITY_KIND_CHOICES, ROLE_CHOICES, STATUS_CHOIC
 from portal.extensions import db
 from portal.memberships.services import period_rule
 from portal.facilities import services as facilities
-from portal.forms import CsrfOnlyForm, form_errors, kecamatan_choices, kelurahan_choices
+from portal.forms import CsrfOnlyForm, form_errors, kecamatan_choices, kelurahan_choices, show_consent_for
 from portal.help import services as help_services
 from portal.hx import render, wants_fragment
 from portal.lists.services import category_names
@@ -93,6 +93,7 @@ def create_user():
                 form.password.data,
                 full_name=form.full_name.data,
                 phone=form.phone.data or None,
+                phone_consent=bool(form.phone_consent.data and form.phone.data),
                 phone_public=form.phone_public.data,
                 actor=current_user,
                 **_area(form),
@@ -116,10 +117,11 @@ def _user_or_404(user_id: int) -> User:
 def edit_user(user_id: int):
     """Change an account's name, area and phone."""
     user = _user_or_404(user_id)
-    form = UserDetailsForm(obj=user if request.method == "GET" else None)
+    form = UserDetailsForm(obj=user if request.method == "GET" else None, saved=user)
     _account_choices(form)
     if request.method == "GET":
         form.facility_id.data = str(user.facility_id) if user.facility_id else ""
+        show_consent_for(form, user.phone, user.phone_consent)
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -127,6 +129,7 @@ def edit_user(user_id: int):
                 current_user,
                 full_name=form.full_name.data,
                 phone=form.phone.data or None,
+                phone_consent=bool(form.phone_consent.data and form.phone.data),
                 phone_public=form.phone_public.data,
                 **_area(form),
             )

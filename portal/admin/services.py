@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.accounts.services import AccountError, check_area, check_area_free, check_facility
 from portal.extensions import db
+from portal.validation import same_phone
 from portal.models import CategorySetting, Kelurahan, ProgrammeYear, Role, User
 from portal.paging import NumberedPage, numbered_page
 
@@ -87,7 +88,17 @@ def latest_year() -> ProgrammeYear | None:
 
 
 def update_user(
-    user: User, actor: User, *, full_name: str, kelurahan_code, rw, rt, phone, phone_public: bool, facility_id: int | None = None
+    user: User,
+    actor: User,
+    *,
+    full_name: str,
+    kelurahan_code,
+    rw,
+    rt,
+    phone,
+    phone_public: bool,
+    phone_consent: bool | None = None,
+    facility_id: int | None = None,
 ) -> None:
     """Change an account's name, area (or facility) and phone; both are checked against its role."""
     check_area(user.role, kelurahan_code, rw, rt)
@@ -97,12 +108,18 @@ def update_user(
     user.full_name = full_name
     user.kelurahan_code, user.rw, user.rt = kelurahan_code, rw, rt
     user.facility_id = facility_id
+    consent_before = user.phone_consent
+    if phone_consent is None:
+        # Not asked: a consent stays with its number, never passes to a new one.
+        phone_consent = consent_before and same_phone(phone, user.phone)
     user.phone = phone
+    user.phone_consent = bool(phone_consent and phone)
     user.phone_public = phone_public
     if area_changed:
         # Whoever holds a session for the old area must sign in again.
         user.rotate_session_token()
-    audit.record("user.update", "user", user.id, actor=actor, username=user.username, area_changed=area_changed)
+    consent = {"phone_consent": user.phone_consent} if user.phone_consent != consent_before else {}
+    audit.record("user.update", "user", user.id, actor=actor, username=user.username, area_changed=area_changed, **consent)
 
 
 def enable_user(user: User, actor: User) -> None:

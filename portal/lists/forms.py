@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import PortalForm, category_choices, rt_number
+from portal.forms import PortalForm, category_choices, check_phone_consent, consent_phone_field, phone_consent_field, rt_number, show_consent_for
 from portal.models import ListEntry
 
 # The fields of a row as the mapping form offers them, in the order of the template.
@@ -21,6 +21,7 @@ MAPPABLE_COLUMNS = (
     ("rw", _l("RW")),
     ("street", _l("Alamat")),
     ("phone", _l("Nomor HP")),
+    ("phone_consent", _l("Setuju dihubungi (Ya/Tidak)")),
     ("kk_number", _l("No. KK")),
     ("category", _l("Kategori")),
     ("occupation", _l("Pekerjaan")),
@@ -51,7 +52,9 @@ class UploadForm(PortalForm):
 class EntryForm(PortalForm):
     """One person typed into the inline table; the row validator judges the values."""
 
-    FIELDS = ("nik", "full_name", "birth_date", "sex", "rt", "street", "phone", "kk_number", "category", "occupation", "monthly_income")
+    FIELDS = ("nik", "full_name", "birth_date", "sex", "rt", "street", "phone", "phone_consent", "kk_number", "category", "occupation", "monthly_income")
+    # Fields whose stored text from a file can be put back into the field (a check box cannot hold "Mungkin").
+    TEXT_FIELDS = frozenset(FIELDS) - {"phone_consent"}
 
     nik = StringField(_l("NIK"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"})
     full_name = StringField(_l("Nama lengkap sesuai KTP"), validators=[Length(max=120)], render_kw={"autocomplete": "off"})
@@ -60,6 +63,8 @@ class EntryForm(PortalForm):
     rt = StringField(_l("RT"), validators=[Length(max=5)], render_kw={"inputmode": "numeric"})
     street = StringField(_l("Alamat (jalan, nomor rumah)"), validators=[Length(max=200)])
     phone = StringField(_l("Nomor HP"), validators=[Length(max=20)], render_kw={"inputmode": "tel"})
+    phone_consent = phone_consent_field()
+    consent_phone = consent_phone_field()
     kk_number = StringField(
         _l("No. KK (boleh dikosongkan)"), validators=[Length(max=40)], render_kw={"inputmode": "numeric", "autocomplete": "off"}
     )
@@ -67,9 +72,15 @@ class EntryForm(PortalForm):
     occupation = StringField(_l("Pekerjaan"), validators=[Length(max=120)])
     monthly_income = StringField(_l("Penghasilan per bulan (Rp)"), validators=[Length(max=20)], render_kw={"inputmode": "numeric"})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, saved: ListEntry | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.saved = saved
         self.category.choices = category_choices(_l("— pilih kategori —"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        saved = self.saved
+        return check_phone_consent(self, saved.phone if saved else None, bool(saved and saved.phone_consent)) and valid
 
     def raw_values(self) -> dict:
         """The row as the validator reads it; the RW is the list's own."""
@@ -78,7 +89,7 @@ class EntryForm(PortalForm):
     @classmethod
     def for_entry(cls, entry: ListEntry, **kwargs) -> EntryForm:
         """The row's saved values; a field the file held in a form that did not parse shows the file's own text."""
-        return cls(
+        form = cls(
             data={
                 "nik": entry.nik,
                 "full_name": entry.full_name,
@@ -91,10 +102,13 @@ class EntryForm(PortalForm):
                 "category": entry.category_code or "",
                 "occupation": entry.occupation,
                 "monthly_income": str(entry.monthly_income) if entry.monthly_income is not None else "",
-                **{name: text for name, text in (entry.raw_values or {}).items() if name in cls.FIELDS},
+                **{name: text for name, text in (entry.raw_values or {}).items() if name in cls.TEXT_FIELDS},
             },
+            saved=entry,
             **kwargs,
         )
+        show_consent_for(form, entry.phone, entry.phone_consent)
+        return form
 
     def mark_findings(self, findings: list[tuple[str | None, str]]) -> None:
         """Show the row's stored errors (column, text) on their fields, as if just submitted."""

@@ -38,6 +38,10 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "rt": ("rt", "no rt", "nomor rt"),
     "street": ("alamat", "alamat jalan", "alamat lengkap", "jalan"),
     "phone": ("no hp", "nomor hp", "hp", "no hp wa", "no wa", "whatsapp", "telepon", "no telepon", "nomor telepon", "telp", "no telp", "no handphone", "handphone"),
+    "phone_consent": (
+        "setuju dihubungi", "setuju dihubungi ya tidak", "setuju di hubungi", "bersedia dihubungi", "persetujuan dihubungi",
+        "setuju wa sms", "setuju menerima kabar",
+    ),
     "kk_number": ("no kk", "nomor kk", "kk", "nkk", "no kartu keluarga", "nomor kartu keluarga", "kartu keluarga"),
     "category": ("kategori", "kategori pekerjaan", "segmen", "kelompok"),
     "occupation": ("pekerjaan", "jenis pekerjaan", "profesi"),

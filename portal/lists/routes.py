@@ -328,7 +328,7 @@ def edit_entry(list_id: int, entry_id: int):
         form = EntryForm.for_entry(entry, formdata=None)
         form.mark_findings([(i.get("column"), services.finding_text(i, current_user)) for i in entry.errors])
         return _row(member_list, entry, editing=True, form=form)
-    form = EntryForm()
+    form = EntryForm(saved=entry)
     if not form.validate_on_submit():
         return _row(member_list, entry, editing=True, form=form, status=400)
     services.update_entry(entry, form.raw_values(), current_user)

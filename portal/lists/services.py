@@ -166,8 +166,8 @@ def known_niks(member_list: MemberList, exclude_entry_id: int | None = None) -> 
     return {nik: row for nik, row in rows}
 
 
-def _audit_entry(action: str, entry: ListEntry, user: User) -> None:
-    audit.record(action, "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id, nik=mask_nik(entry.nik or ""), issues=[i["code"] for i in entry.issues or []])
+def _audit_entry(action: str, entry: ListEntry, user: User, **details) -> None:
+    audit.record(action, "list_entry", entry.id, person_id=entry.person_id, actor=user, list_id=entry.list_id, nik=mask_nik(entry.nik or ""), issues=[i["code"] for i in entry.issues or []], **details)
 
 
 def note_entry_view(entry: ListEntry, user: User) -> None:
@@ -181,7 +181,7 @@ def add_entry(member_list: MemberList, raw: Mapping, user: User) -> ListEntry:
     entry = ListEntry(member_list=member_list, state=EntryState.DRAFT, **entry_columns(row))
     db.session.add(entry)
     db.session.flush()
-    _audit_entry("entry.add", entry, user)
+    _audit_entry("entry.add", entry, user, phone_consent=entry.phone_consent)
     return entry
 
 
@@ -193,11 +193,13 @@ def update_entry(entry: ListEntry, raw: Mapping, user: User) -> ListEntry:
         known_niks=known_niks(member_list, exclude_entry_id=entry.id),
         exclude_entry_ids=[entry.id],
     )[0]
+    consent_before = entry.phone_consent
     for name, value in entry_columns(row).items():
         if name != "row_number":
             setattr(entry, name, value)
     db.session.flush()
-    _audit_entry("entry.update", entry, user)
+    # A change of consent is in the trail (given or withdrawn), never the number.
+    _audit_entry("entry.update", entry, user, **({"phone_consent": entry.phone_consent} if entry.phone_consent != consent_before else {}))
     return entry
 
 

@@ -24,6 +24,7 @@ HEADERS = (
     ("Pekerjaan", 20),
     ("Penghasilan per Bulan", 16),
     ("No. KK", 22),
+    ("Setuju Dihubungi", 12),
 )
 # Rows prepared with the formats and drop-downs (a web upload takes at most 5,000).
 PREPARED_ROWS = 1000
@@ -43,6 +44,8 @@ INSTRUCTIONS = (
     "8. Kategori: pilih dari daftar pilihan pada sel.",
     "9. Penghasilan per Bulan: angka rupiah tanpa titik, misalnya 1500000 (boleh dikosongkan).",
     "10. No. KK: 16 angka Nomor Kartu Keluarga (boleh dikosongkan). Kolom ini juga berformat Teks.",
+    "11. Setuju Dihubungi: Ya bila orang itu setuju menerima kabar kepesertaan lewat WhatsApp/SMS di No HP-nya",
+    "    (tanpa NIK; balas STOP untuk berhenti), Tidak atau kosong bila tidak. Ya hanya bila No HP diisi.",
     "",
     "Simpan sebagai XLSX (atau ODS/CSV), lalu unggah di portal. Baris yang bermasalah dapat diperbaiki langsung di portal.",
     "Data pribadi dilindungi UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi: jangan sebarkan berkas ini.",
@@ -80,10 +83,14 @@ def template_bytes() -> bytes:
     category_choice.error, category_choice.errorTitle = "Pilih kategori dari daftar.", "Kategori"
     sex_choice = DataValidation(type="list", formula1='"L,P"', allow_blank=True)
     sex_choice.error, sex_choice.errorTitle = "Isi L atau P.", "Jenis kelamin"
+    consent_choice = DataValidation(type="list", formula1='"Ya,Tidak"', allow_blank=True)
+    consent_choice.error, consent_choice.errorTitle = "Isi Ya atau Tidak.", "Setuju Dihubungi"
     sheet.add_data_validation(category_choice)
     sheet.add_data_validation(sex_choice)
+    sheet.add_data_validation(consent_choice)
     category_choice.add(f"I2:I{last}")
     sex_choice.add(f"D2:D{last}")
+    consent_choice.add(f"M2:M{last}")
 
     guide = workbook.create_sheet("Petunjuk")
     guide.column_dimensions["A"].width = 120

@@ -6,7 +6,16 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.forms import PortalForm, TypedDateField, rt_number, rw_number, select_choices
+from portal.forms import (
+    PortalForm,
+    TypedDateField,
+    check_phone_consent,
+    consent_phone_field,
+    phone_consent_field,
+    rt_number,
+    rw_number,
+    select_choices,
+)
 from portal.models import Sex
 from portal.nik import NikError, clean_nik, parse_kk
 from portal.registry.services import END_REASONS
@@ -48,6 +57,8 @@ class CorrectionForm(PortalForm):
     rt = IntegerField(_l("RT"), validators=[Optional(), rt_number()])
     street = StringField(_l("Alamat (jalan, nomor rumah)"), validators=[Length(max=200)])
     phone = StringField(_l("Nomor HP"), validators=[Optional(), Regexp(r"^\+?\d{8,15}$", message=_l("Nomor HP 8-15 digit."))])
+    phone_consent = phone_consent_field()
+    consent_phone = consent_phone_field()
     kk_number = StringField(
         _l("No. KK (boleh dikosongkan)"), filters=[lambda value: clean_nik(value)[0] or None], render_kw={"inputmode": "numeric"}
     )
@@ -55,6 +66,15 @@ class CorrectionForm(PortalForm):
     occupation = StringField(_l("Pekerjaan"), validators=[Length(max=120)])
     monthly_income = IntegerField(_l("Penghasilan per bulan (Rp)"), validators=[Optional(), NumberRange(0, 1_000_000_000)])
     reason = TextAreaField(_l("Alasan koreksi"), validators=[DataRequired(_l("Tuliskan alasan koreksi.")), Length(max=300)])
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        person = self.person
+        return check_phone_consent(self, person.phone if person else None, bool(person and person.phone_consent)) and valid
 
     def changes(self) -> dict:
         return {
@@ -66,6 +86,7 @@ class CorrectionForm(PortalForm):
             "rt": self.rt.data,
             "street": (self.street.data or "").strip(),
             "phone": self.phone.data or None,
+            "phone_consent": bool(self.phone_consent.data and self.phone.data),
             "kk_number": self.kk_number.data or None,
             "category_code": self.category_code.data,
             "occupation": (self.occupation.data or "").strip(),

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications import services as notification_services
 from portal.hx import render
 from portal.memberships.services import premium_months_by_year
-from portal.forms import category_choices, form_errors, kelurahan_choices
+from portal.forms import category_choices, form_errors, kelurahan_choices, show_consent_for
 from portal.models import Membership, Person
 from portal.registry import services
 from portal.registry.forms import STATUS_CHOICES, CorrectionForm, EndMembershipForm, MemberSearchForm
@@ -88,9 +88,10 @@ def member(person_id: int):
 def correct(person_id: int):
     """Correct a member's data, with the reason recorded in the audit trail."""
     person = _person_or_404(person_id)
-    form = CorrectionForm(obj=person if request.method == "GET" else None)
+    form = CorrectionForm(obj=person if request.method == "GET" else None, person=person)
     if request.method == "GET":
         form.sex.data = person.sex.value
+        show_consent_for(form, person.phone, person.phone_consent)
         services.note_view(person, current_user)
         db.session.commit()
     form.kelurahan_code.choices = kelurahan_choices()

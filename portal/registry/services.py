@@ -23,6 +23,7 @@ from portal.models import (
 )
 from portal.names import canonical_name, name_key, name_search
 from portal.paging import keyset_page
+from portal.validation import same_phone
 
 PAGE_SIZE = 50
 
@@ -88,6 +89,7 @@ CORRECTABLE_FIELDS = (
     "rt",
     "street",
     "phone",
+    "phone_consent",
     "kk_number",
     "category_code",
     "occupation",
@@ -191,6 +193,12 @@ def correct_person(person: Person, changes: dict, reason: str, actor: User) -> l
     """Apply staff corrections with a reason; return the names of the fields that changed."""
     if not reason.strip():
         raise RegistryError(_("Tuliskan alasan koreksi."))
+    changes = dict(changes)
+    if "phone" in changes and not same_phone(changes["phone"], person.phone):
+        # A consent was given for the old number: the new one needs its own.
+        changes.setdefault("phone_consent", False)
+    if not changes.get("phone", person.phone):
+        changes["phone_consent"] = False
     changed = []
     for name in CORRECTABLE_FIELDS:
         if name in changes and getattr(person, name) != changes[name]:
@@ -209,6 +217,8 @@ def correct_person(person: Person, changes: dict, reason: str, actor: User) -> l
         actor=actor,
         fields=changed,
         reason=reason.strip()[:300],
+        # Consent is recorded as given or withdrawn; the number itself never enters the trail.
+        **({"phone_consent": person.phone_consent} if "phone_consent" in changed else {}),
     )
     return changed
 

@@ -28,6 +28,7 @@ from portal.seed.demo_handout import seed_handout_demo
 from portal.seed.demo_help import seed_demo_help
 from portal.memberships.services import expire_memberships, grant_membership, issue_certificate
 from portal.models import (
+    AREA_ROLES,
     CategorySetting,
     Certificate,
     KecamatanTarget,
@@ -166,6 +167,8 @@ def _demo_user(account: DemoAccount, password: str) -> User:
         rt=account.rt,
         phone="0812" + f"{random.Random(account.username).randrange(10**7):07d}",
         phone_public=account.role == Role.RT_RW,
+        # rtrw1 and agent1 agreed to the portal's messages; rtrw2 did not (yet).
+        phone_consent=account.role in AREA_ROLES and account.username != "rtrw2",
         facility_id=facility_id,
     )
     db.session.flush()
@@ -349,6 +352,9 @@ class _DemoPopulation:
             rt=rt,
             street=self.fake.street_address(),
             phone="08" + "".join(self.random.choices("0123456789", k=10)),
+            # Two in three agreed to messages (from the serial, so the random stream, and the
+            # rest of the demo, stay as they were).
+            phone_consent=self.serial % 3 != 0,
             kk_number=self._household(nik),
             category_code=category,
             occupation="",
@@ -382,6 +388,7 @@ class _DemoPopulation:
             rt=entry.rt,
             street=entry.street,
             phone=entry.phone,
+            phone_consent=entry.phone_consent,
             kk_number=entry.kk_number,
             category_code=entry.category_code,
             monthly_income=entry.monthly_income,

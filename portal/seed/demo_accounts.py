@@ -29,9 +29,10 @@ ACTIVATED = 5  # the first accounts of the batch, by username, have set their pa
 
 
 def _sheet_csv() -> bytes:
-    lines = ["Nama;Peran;Kelurahan;RW;RT;No HP"]
+    lines = ["Nama;Peran;Kelurahan;RW;RT;No HP;Setuju Dihubungi"]
     for n, (name, role, kelurahan, rw, rt) in enumerate(DEMO_SHEET):
-        lines.append(f"{name};{role};{kelurahan};{rw};{rt or ''};0812{n:08d}")
+        # Every other person agreed to the portal's messages on their number.
+        lines.append(f"{name};{role};{kelurahan};{rw};{rt or ''};0812{n:08d};{'Ya' if n % 2 == 0 else 'Tidak'}")
     return "\n".join(lines).encode()
 
 
