@@ -295,6 +295,9 @@ class Config:
     NOTIFY_QUIET_START = os.environ.get("NOTIFY_QUIET_START", "21:00")
     NOTIFY_QUIET_END = os.environ.get("NOTIFY_QUIET_END", "07:00")
     NOTIFY_DAILY_CAP = _int("NOTIFY_DAILY_CAP", 3)
+    # The hour (0-23, Makassar time) from which `flask notifications send --loop` queues the
+    # RT/RW heads' daily digest, once a day; -1 leaves it to `flask notifications digest`.
+    NOTIFY_DIGEST_HOUR = _int("NOTIFY_DIGEST_HOUR", 8)
     # A commit that queued messages wakes the sender (RQ job or the local thread).
     NOTIFY_SEND_AFTER_COMMIT = os.environ.get("NOTIFY_SEND_AFTER_COMMIT", "1") == "1"
     # Stopping messages from the help page, per client address.

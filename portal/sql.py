@@ -6,15 +6,20 @@ statement. A psycopg array parameter is one parameter, but psycopg quotes its 2,
 one by one in Python (15 ms). So on PostgreSQL the values travel as one text, joined by a
 separator they cannot contain, which the server splits (`string_to_array`): a short statement
 psycopg caches and one string to send. Elsewhere (SQLite) the values stay an IN list.
+Also `city_day`: the Makassar day of a stored moment on both databases.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import String, any_, bindparam, func
+from sqlalchemy import Date, String, any_, bindparam, func
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
+from portal.clock import CITY_TIMEZONE
 from portal.extensions import db
 
 SEPARATOR = ","
@@ -46,3 +51,25 @@ def one_of(column, values: Iterable):
     if on_postgresql():
         return column == any_(value_array(values, column.type))
     return column.in_(values)
+
+
+class city_day(FunctionElement):  # noqa: N801 - used like a SQL function
+    """The Makassar calendar day (portal.clock) of a stored UTC moment, in SQL, for GROUP BY:
+    PostgreSQL converts with the zone's rules, SQLite (naive UTC text) adds the zone's fixed
+    offset (Asia/Makassar keeps UTC+8 all year, no daylight saving)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(city_day, "postgresql")
+def _city_day_postgresql(element, compiler, **kw):
+    (moment,) = element.clauses
+    return f"CAST(({compiler.process(moment, **kw)} AT TIME ZONE '{CITY_TIMEZONE.key}') AS DATE)"
+
+
+@compiles(city_day)
+def _city_day_default(element, compiler, **kw):
+    (moment,) = element.clauses
+    hours = int(CITY_TIMEZONE.utcoffset(datetime(2000, 1, 1)).total_seconds() // 3600)
+    return f"date({compiler.process(moment, **kw)}, '{hours:+d} hours')"

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import clock
@@ -64,20 +64,40 @@ def _card_printed():
     return exists().where(PrintRecord.certificate_id == Certificate.id, PrintRecord.document == PrintDocument.CARD)
 
 
-def _cards(user: User):
-    """(certificate, person, hand-over or None) of the printed, valid cards of the user's area."""
+def _printed_valid(query):
+    """`query` (from Certificate) joined to the membership, person and hand-over of each card,
+    kept to the printed, valid cards of active memberships."""
     return (
-        select(Certificate, Person, CardHandover)
+        query
         .join(Membership, Membership.id == Certificate.membership_id)
         .join(Person, Person.id == Membership.person_id)
         .outerjoin(CardHandover, CardHandover.certificate_id == Certificate.id)
         .where(
-            area_clause(user, Person),
             Certificate.revoked_at.is_(None),
             Membership.status == MembershipStatus.ACTIVE,
             _card_printed(),
         )
     )
+
+
+def _cards(user: User):
+    """(certificate, person, hand-over or None) of the printed, valid cards of the user's area."""
+    return _printed_valid(select(Certificate, Person, CardHandover)).where(area_clause(user, Person))
+
+
+def ready_by_area(since: datetime | None) -> list:
+    """Cards still to hand out, per member address (kelurahan_code, rw, rt): how many
+    (`waiting`) and how many were printed after `since` (`new`): the heads' daily digest."""
+    printed_since = (
+        exists().where(PrintRecord.certificate_id == Certificate.id, PrintRecord.document == PrintDocument.CARD,
+                       PrintRecord.printed_at > since)
+        if since is not None else true()
+    )
+    query = select(Person.kelurahan_code, Person.rw, Person.rt, func.count(Certificate.id).label("waiting"),
+                   func.count(case((printed_since, 1))).label("new")).select_from(Certificate)
+    return db.session.execute(
+        _printed_valid(query).where(CardHandover.id.is_(None)).group_by(Person.kelurahan_code, Person.rw, Person.rt)
+    ).all()
 
 
 def handout_counts(user: User) -> dict[HandoutView, int]:

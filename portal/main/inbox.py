@@ -8,9 +8,10 @@ page's own (portal.main.services.entry_counts): one way to count each figure.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 
 from portal import audit
 from portal.access import area_clause
@@ -59,6 +60,19 @@ def inbox_counts(user: User, entry_counts: dict[EntryState, int]) -> dict[InboxV
         InboxView.DRAFTS: entry_counts[EntryState.DRAFT],
         InboxView.LISTS: waiting,
     }
+
+
+def returned_by_area(since: datetime | None) -> list:
+    """Returned entries waiting for their area, per list area (kelurahan_code, rw, rt): how
+    many (`waiting`) and how many staff returned after `since` (`new`): the heads' digest."""
+    newer = ListEntry.decided_at > since if since is not None else true()
+    return db.session.execute(
+        select(MemberList.kelurahan_code, MemberList.rw, MemberList.rt, func.count(ListEntry.id).label("waiting"),
+               func.count(case((newer, 1))).label("new"))
+        .select_from(ListEntry).join(MemberList, MemberList.id == ListEntry.list_id)
+        .where(ListEntry.state == EntryState.RETURNED)
+        .group_by(MemberList.kelurahan_code, MemberList.rw, MemberList.rt)
+    ).all()
 
 
 def _entries_in(user: User, state: EntryState):

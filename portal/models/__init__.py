@@ -28,7 +28,7 @@ from portal.models.memberships import (
     MembershipNumberSequence,
     MembershipStatus,
 )
-from portal.models.notifications import Channel, MessageState, NotificationMessage, NotificationOptOut
+from portal.models.notifications import Channel, DigestRun, MessageState, NotificationMessage, NotificationOptOut
 from portal.models.persons import DesilRecord, Person, Sex
 from portal.models.printing import (
     CertificateScan,
@@ -62,6 +62,7 @@ from portal.models.storage import StoredFile, StoredFileChunk
 __all__ = [
     "Channel",
     "MessageState",
+    "DigestRun",
     "NotificationMessage",
     "NotificationOptOut",
     "PersonalDataAction",

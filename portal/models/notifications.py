@@ -4,10 +4,10 @@ the numbers that asked for no more messages (portal.notifications)."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -94,3 +94,16 @@ class NotificationOptOut(db.Model):
     recipient_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(20))  # "reply" or "help"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DigestRun(db.Model):
+    """One Makassar day's digest to the RT/RW heads and agents (portal.notifications.digest),
+    committed with the messages it queued: the primary key lets a day have one run only."""
+
+    __tablename__ = "notification_digest_run"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # When the counts were taken: what happened after it is news for the next day's digest.
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heads: Mapped[int] = mapped_column(Integer, default=0)  # heads with something new
+    queued: Mapped[int] = mapped_column(Integer, default=0)  # digests queued (consent, not STOP)

@@ -1,4 +1,5 @@
-"""`flask notifications send`: deliver the outbox once, or keep delivering (a service)."""
+"""`flask notifications send`: deliver the outbox once, or keep delivering (a service), and
+`flask notifications digest`: the RT/RW heads' daily digest (the loop runs it once a day)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,38 @@ import time
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
+from portal.notifications import digest
 from portal.notifications.sender import send_pass
 
 notifications_cli = AppGroup("notifications", help="The notification outbox.")
 
 
+def _run_digest() -> str:
+    """Run and commit the day's digest; what it did, in a line."""
+    try:
+        report = digest.run_digest()
+        db.session.commit()
+    except IntegrityError:  # another process ran the same day's digest meanwhile
+        db.session.rollback()
+        return "digest: another run of today's digest came first, nothing queued"
+    if not report.ran:
+        return f"digest {report.day.isoformat()}: already ran today, nothing queued"
+    return f"digest {report.day.isoformat()}: {report.heads} heads with something new, {report.queued} queued"
+
+
 @notifications_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep sending: a pass every --interval seconds (Ctrl+C stops).")
+@click.option("--loop", is_flag=True, help="Keep sending: a pass every --interval seconds (Ctrl+C stops); "
+              "also queues the heads' daily digest once a day from NOTIFY_DIGEST_HOUR.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes with --loop.")
 @click.option("--limit", type=int, default=None, help="Send at most this many messages per pass.")
 def send_command(loop: bool, interval: float, limit: int | None) -> None:
     """Send the messages that are due (retries, quiet hours and the daily cap respected)."""
     while True:
+        if loop and digest.due():
+            click.echo(_run_digest())
         report = send_pass(limit=limit)
         db.session.remove()
         if report.total or not loop:
@@ -27,3 +46,10 @@ def send_command(loop: bool, interval: float, limit: int | None) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+@notifications_cli.command("digest")
+def digest_command() -> None:
+    """Queue today's digest to the RT/RW heads and agents with something new (once a Makassar day)."""
+    click.echo(_run_digest())
+    db.session.remove()

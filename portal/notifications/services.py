@@ -4,14 +4,14 @@ the development channel's messages, and the messages about one person."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func
 
 from portal import clock
 from portal.extensions import db
 from portal.models import Channel, MessageState, NotificationMessage
-from portal.models.base import utcnow
+from portal.sql import city_day
 
 FIGURE_DAYS = 14
 LIST_LIMIT = 50
@@ -27,19 +27,18 @@ class DayFigure:
 
 
 def daily_figures(days: int = FIGURE_DAYS) -> list[DayFigure]:
-    """Messages created per Makassar day, channel and state over the last `days` days, newest first."""
-    since = utcnow() - timedelta(days=days)
+    """Messages created per Makassar day, channel and state over the last `days` days (today
+    included), newest first: one GROUP BY on the local day, bounded by the created index."""
+    first_day = clock.today() - timedelta(days=days - 1)
+    since = datetime.combine(first_day, time(0), tzinfo=clock.CITY_TIMEZONE).astimezone(timezone.utc)
+    day = city_day(NotificationMessage.created_at)
     rows = db.session.execute(
-        db.select(NotificationMessage.created_at, NotificationMessage.channel, NotificationMessage.state)
+        db.select(day, NotificationMessage.channel, NotificationMessage.state, func.count())
         .where(NotificationMessage.created_at >= since)
-        .execution_options(yield_per=5000)
-    )
-    counts: dict[tuple, int] = {}
-    for created_at, channel, state in rows:
-        aware = created_at if created_at.tzinfo else created_at.replace(tzinfo=timezone.utc)  # SQLite keeps UTC, naive
-        key = (aware.astimezone(clock.CITY_TIMEZONE).date(), channel, state)
-        counts[key] = counts.get(key, 0) + 1
-    return sorted((DayFigure(*key, count) for key, count in counts.items()), key=lambda f: (f.day, f.channel.value, f.state.value), reverse=True)
+        .group_by(day, NotificationMessage.channel, NotificationMessage.state)
+        .order_by(day.desc(), NotificationMessage.channel.desc(), NotificationMessage.state.desc())
+    ).all()
+    return [DayFigure(*row) for row in rows]
 
 
 def state_counts() -> dict[MessageState, int]:

@@ -77,3 +77,16 @@ class Renderer:
         """The parameters as shown (dates written out) and the body."""
         shown = {k: self.day(v, locale) if isinstance(v, date) else v for k, v in parameters.items()}
         return shown, self.text(locale) % shown
+
+
+# -- The RT/RW heads' and agents' daily digest (portal.notifications.digest) ------------------
+# Counts only, every count always present (a WhatsApp template has fixed parameters), and a
+# link to the head's own task page ("Tugas saya"), which holds nothing until they sign in.
+HEAD_DIGEST = Template(
+    "head_digest",
+    _l("Halo %(first_name)s, yang menunggu Anda di portal Makassar Berjasa: %(returned)s usulan dikembalikan untuk diperbaiki, "
+       "%(reverification)s anggota menunggu konfirmasi masih layak, %(cards)s kartu siap dibagikan, "
+       "%(requests)s permintaan menunggu keterangan Anda. Buka Tugas saya: %(link)s (balas STOP untuk berhenti)"),
+    ("first_name", "returned", "reverification", "cards", "requests", "link"),
+)
+TEMPLATES[HEAD_DIGEST.key] = HEAD_DIGEST

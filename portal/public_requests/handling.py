@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, case, exists, false, func, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -29,6 +29,7 @@ from portal.models import (
     PersonalDataAction,
     PublicRequest,
     RequestKind,
+    RequestEvent,
     RequestOutcome,
     RequestState,
     Role,
@@ -290,6 +291,23 @@ def ask_area(request: PublicRequest, question: str, actor: User) -> list[User]:
     add_event(request, actor, "asked_area", state=request.state, note=question.strip()[:2000])
     _record("ask_area", request, actor, heads=[head.id for head in heads])
     return heads
+
+
+def asked_by_area(since: datetime | None) -> list:
+    """Requests waiting for their area's RT/RW head, per request address (kelurahan_code, rw,
+    rt): how many (`waiting`) and how many staff asked about after `since` (`new`): the heads'
+    daily digest."""
+    asked_since = (
+        exists().where(RequestEvent.request_id == PublicRequest.id, RequestEvent.action == "asked_area",
+                       RequestEvent.occurred_at > since)
+        if since is not None else true()
+    )
+    return db.session.execute(
+        select(PublicRequest.kelurahan_code, PublicRequest.rw, PublicRequest.rt, func.count(PublicRequest.id).label("waiting"),
+               func.count(case((asked_since, 1))).label("new"))
+        .where(PublicRequest.state == RequestState.WAITING_AREA)
+        .group_by(PublicRequest.kelurahan_code, PublicRequest.rw, PublicRequest.rt)
+    ).all()
 
 
 def answer_from_area(request: PublicRequest, note: str, head: User) -> None:

@@ -9,11 +9,11 @@ memberships); a confirmed member is renewed by the next renewal run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, insert, select
+from sqlalchemy import and_, case, exists, func, insert, select, true
 from sqlalchemy.orm import aliased, selectinload
 
 from portal import clock
@@ -84,19 +84,42 @@ def window(today: date | None = None) -> Window:
     return Window(today.year, date(today.year, 12, 31) - timedelta(days=days))
 
 
-def _members(user: User, year: int):
-    """Active memberships of `year` still in force at its end, in the user's area."""
+def _in_force(query, year: int):
+    """`query` (from Membership) joined to person and answer, kept to the active memberships
+    of `year` still in force at its end."""
     return (
-        select(Membership, Person, Reverification)
+        query
         .join(Person, Person.id == Membership.person_id)
         .outerjoin(Reverification, Reverification.membership_id == Membership.id)
         .where(
             Membership.year == year,
             Membership.status == MembershipStatus.ACTIVE,
             Membership.ends_on >= date(year, 12, 31),
-            area_clause(user, Person),
         )
     )
+
+
+def _members(user: User, year: int):
+    """Active memberships of `year` still in force at its end, in the user's area."""
+    return _in_force(select(Membership, Person, Reverification), year).where(area_clause(user, Person))
+
+
+def waiting_by_area(since: datetime | None, today: date | None = None) -> list:
+    """Members still to re-confirm while this year's window is open, per member address
+    (kelurahan_code, rw, rt): how many (`waiting`) and how many are news after `since` (`new`:
+    all of them when the window opened after `since`, else the memberships made since):
+    the heads' daily digest. Nothing while the window is closed."""
+    today = today or clock.today()
+    current = window(today)
+    if not current.is_open(today):
+        return []
+    opened_since = since is None or since.astimezone(clock.CITY_TIMEZONE).date() < current.opens_on
+    newer = true() if opened_since else Membership.created_at > since
+    query = select(Person.kelurahan_code, Person.rw, Person.rt, func.count(Membership.id).label("waiting"),
+                   func.count(case((newer, 1))).label("new")).select_from(Membership)
+    return db.session.execute(
+        _in_force(query, current.year).where(Reverification.id.is_(None)).group_by(Person.kelurahan_code, Person.rw, Person.rt)
+    ).all()
 
 
 def members_page(user: User, year: int, only_unanswered: bool, number: int, size: int = PAGE_SIZE) -> NumberedPage:

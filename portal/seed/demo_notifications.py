@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from portal.extensions import db
-from portal.models import Membership, MembershipStatus, MessageState, NotificationMessage
-from portal.notifications import events, recipients
+from portal.models import Membership, MembershipStatus, MessageState, NotificationMessage, User
+from portal.notifications import digest, events, recipients
 from portal.notifications.outbox import moment
 
 # The states the demo's messages are put in, oldest first; the rest stay queued.
@@ -39,3 +39,17 @@ def seed_notifications_demo() -> None:
     if memberships and memberships[-1].person.phone:
         recipients.stop(memberships[-1].person.phone, "help")
     db.session.flush()
+
+    seed_digest_demo()
+
+
+def seed_digest_demo() -> None:
+    """rtrw1 agreed to messages: today's heads' digest is queued for them (development channel,
+    shown on /notifikasi/) with what waits in their RW, so a second run today queues nothing."""
+    head = db.session.scalar(db.select(User).filter_by(username="rtrw1"))
+    if head is None:
+        return
+    head.phone = head.phone or "081355500011"
+    head.phone_consent = True
+    db.session.flush()
+    digest.run_digest()

@@ -14,3 +14,19 @@ def test_the_demo_has_messages_in_several_states_and_a_stopped_number(app, runne
     auth.login("staff1", "demo-password-2026")
     page = client.get("/notifikasi/").get_data(as_text=True)
     assert "503/131000" in page and "Kirim ulang" in page and "Halo " in page
+
+
+def test_the_demo_has_a_heads_digest_waiting_on_the_development_channel(app, runner, client, auth):
+    from portal.models import DigestRun, User
+
+    result = runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        head = db.session.scalar(db.select(User).filter_by(username="rtrw1"))
+        [message] = db.session.scalars(db.select(NotificationMessage).filter_by(template="head_digest")).all()
+        assert message.user_id == head.id and message.state == MessageState.QUEUED
+        assert db.session.scalar(db.select(db.func.count()).select_from(DigestRun)) == 1
+    assert "already ran today" in runner.invoke(args=["notifications", "digest"]).output
+    auth.login("staff1", "demo-password-2026")
+    page = client.get("/notifikasi/").get_data(as_text=True)
+    assert "head_digest" in page and "yang menunggu Anda di portal Makassar Berjasa" in page
