@@ -465,7 +465,8 @@ def main() -> None:
             )
             print(f"ratio status/status-no-ping (pool pre-ping on vs off): {ratios['pre-ping']:.2f}")
             run.note(
-                f"Pool pre-ping: status (pre-ping on, as deployed) served {ratios['pre-ping']:.2f} of the "
+                f"Pool pre-ping: status (as deployed: the default engine pings, Cek Status's reads engine "
+                f"retries a read on a dead connection instead) served {ratios['pre-ping']:.2f} of the "
                 f"requests per second of status-no-ping (DATABASE_POOL_PRE_PING=0) in the same run; p95 "
                 f"{medians['status']['p95']:.1f} ms vs {medians['status-no-ping']['p95']:.1f} ms."
             )
