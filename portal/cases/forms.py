@@ -60,6 +60,10 @@ class CaseReportForm(PortalForm):
     heir_phone = StringField(_l("Nomor telepon ahli waris (untuk kematian)"), filters=[_stripped],
                              validators=[Optional(), PHONE_RULE], render_kw={"inputmode": "tel", "autocomplete": "off"})
     treating_facility = SelectField(_l("Fasilitas kesehatan yang merawat"), choices=[], validate_choice=False)
+    phone_consent = BooleanField(
+        _l("Kontak dan ahli waris setuju diberi kabar lewat WhatsApp/SMS bila status kasus berubah"),
+        description=_l("Pesan hanya menyebut nomor kasus dan statusnya, tanpa nama atau NIK. Balas STOP untuk berhenti."),
+    )
 
     def __init__(self, *args, name_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +107,7 @@ class CaseReportForm(PortalForm):
             kpj=None if self.nik.data else self.kpj.data,
             heir_name=self.heir_name.data, heir_phone=self.heir_phone.data,
             treating_facility_id=int(self.treating_facility.data) if self.treating_facility.data else None,
+            phone_consent=bool(self.phone_consent.data),
         )
 
 

@@ -38,6 +38,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.names import same_person_name
+from portal.notifications import events as notification_events
 from portal.paging import NumberedPage, numbered_page
 
 KIND_LABELS = {
@@ -98,6 +99,7 @@ class CaseReport:
     heir_name: str | None = None
     heir_phone: str | None = None
     treating_facility_id: int | None = None
+    phone_consent: bool = False  # the contact and the heir agree to be told when the case moves
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ def report_case(user: User, report: CaseReport, person: Person, now: datetime | 
         contact_phone=report.contact_phone,
         heir_name=(report.heir_name or None) if report.kind == CaseKind.DEATH else None,
         heir_phone=(report.heir_phone or None) if report.kind == CaseKind.DEATH else None,
+        phone_consent=report.phone_consent,
         treating_facility_id=facility_id or report.treating_facility_id,
         reported_by_id=user.id,
         reporter_facility_id=facility_id,
@@ -281,6 +284,7 @@ def change_state(case: Case, state: CaseState, note: str, actor: User) -> None:
     if state == CaseState.WITHDRAWN:
         case.closed_at = utcnow()
     _event(case, actor, "state", state=state, note=note.strip()[:2000])
+    notification_events.case_changed(case)
     audit.record("case.state", "benefit_case", case.id, person_id=case.person_id, actor=actor,
                  previous=previous.value, state=state.value)
 
@@ -326,6 +330,7 @@ def record_payment(case: Case, paid_on: date, amount: int, benefit_kind: str, ac
     case.paid_on, case.paid_amount, case.benefit_kind = paid_on, amount, benefit_kind
     case.state, case.closed_at = CaseState.PAID, utcnow()
     _event(case, actor, "outcome", state=CaseState.PAID, note=f"{BENEFIT_KINDS[benefit_kind]}: Rp {amount:,}".replace(",", "."))
+    notification_events.case_changed(case)
     audit.record("case.paid", "benefit_case", case.id, person_id=case.person_id, actor=actor,
                  paid_on=paid_on.isoformat(), amount=amount, benefit_kind=benefit_kind)
 
@@ -338,6 +343,7 @@ def record_refusal(case: Case, reason: str, actor: User) -> None:
     case.refusal_reason = reason.strip()[:2000]
     case.state, case.closed_at = CaseState.REFUSED, utcnow()
     _event(case, actor, "outcome", state=CaseState.REFUSED, note=case.refusal_reason)
+    notification_events.case_changed(case)
     audit.record("case.refused", "benefit_case", case.id, person_id=case.person_id, actor=actor)
 
 

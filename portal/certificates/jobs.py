@@ -49,6 +49,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.notifications import events as notification_events
 
 CARDS_PER_SHEET = 10
 UNFINISHED = (PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)
@@ -486,6 +487,8 @@ def _complete(job_id: int, file_name: str, printed: list[tuple[int, int, int]]) 
             certificate_id=certificate_id,
             job_id=job.id,
         )
+    if job.document == PrintDocument.CARD:
+        notification_events.cards_ready((certificate_id, person_id) for certificate_id, _, person_id in printed)
     job.file_name = file_name
     job.done = job.total
     job.status = PrintJobStatus.DONE

@@ -32,6 +32,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.notifications import events as notification_events
 
 # Parsed once per process by portal.pdf and shared by cards, sheets and certificates.
 PRINT_STYLESHEET = "css/print-documents.css"
@@ -162,6 +163,8 @@ def print_document(membership: Membership, document: PrintDocument, user: User) 
         raise PrintRefused
     certificate = ensure_certificate(membership, user)
     db.session.add(PrintRecord(certificate=certificate, document=document, printed_by=user))
+    if document == PrintDocument.CARD:
+        notification_events.cards_ready([(certificate.id, membership.person_id)])
     audit.record(
         "print",
         "membership",

@@ -32,6 +32,7 @@ from portal.models import (
     Receiver,
     User,
 )
+from portal.notifications import events as notification_events
 from portal.paging import NumberedPage, numbered_page
 
 HANDOUT_PAGE = 25
@@ -182,6 +183,7 @@ def record_handover(
         "card.handover", "certificate", certificate.id, person_id=person.id, actor=user,
         handed_over_on=handover.handed_over_on.isoformat(), receiver=handover.receiver.value,
     )
+    notification_events.card_handed_over(certificate.id, person.id, handover.handed_over_on)
     return record
 
 

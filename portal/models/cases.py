@@ -57,6 +57,8 @@ class Case(TimestampMixin, db.Model):
     contact_phone: Mapped[str] = mapped_column(String(20))
     heir_name: Mapped[str | None] = mapped_column(String(120))
     heir_phone: Mapped[str | None] = mapped_column(String(20))
+    # The reporter agreed, for the contact and the heir, to be told by message when the case moves.
+    phone_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     treating_facility_id: Mapped[int | None] = mapped_column(ForeignKey("partner_facility.id"), index=True)
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     # The facility whose account reported it (hospital accounts see their facility's cases).

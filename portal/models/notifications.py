@@ -84,6 +84,10 @@ class NotificationMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A one-time event's key ("card_ready:<certificate>", "cover_ending:<membership>"): unique,
+    # so a reprint, a second reminder run or two concurrent ones queue nothing more. None for
+    # messages that may repeat (an approval, a request's answer, a case's new state).
+    event_key: Mapped[str | None] = mapped_column(String(80), unique=True)
 
 
 class NotificationOptOut(db.Model):

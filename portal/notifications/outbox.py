@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import clock
 from portal.extensions import db
@@ -31,6 +32,8 @@ class Notice:
     person_id: int | None = None
     user_id: int | None = None
     extra: dict = field(default_factory=dict)
+    # A one-time event's key (NotificationMessage.event_key): a second notice with it queues nothing.
+    event_key: str | None = None
 
 
 def phone_channel() -> Channel:
@@ -123,14 +126,40 @@ def _row(channel, notice: Notice, key: str, template: str, parameters: dict, bod
         "channel": channel, "recipient": notice.recipient, "recipient_digest": key, "template": template,
         "locale": notice.locale, "parameters": {k: str(v) for k, v in parameters.items()}, "body": body,
         "state": MessageState.QUEUED, "attempts": 0, "next_attempt_at": due, "person_id": notice.person_id,
-        "user_id": notice.user_id, "created_at": now, "updated_at": now,
+        "user_id": notice.user_id, "created_at": now, "updated_at": now, "event_key": notice.event_key,
     }
+
+
+def _once(rows: list[dict]) -> list[dict]:
+    """The rows without a one-time event already queued (in the outbox or earlier in `rows`)."""
+    keys = {row["event_key"] for row in rows if row["event_key"]}
+    if not keys:
+        return rows
+    seen = set(db.session.scalars(db.select(NotificationMessage.event_key).where(NotificationMessage.event_key.in_(keys))))
+    kept = []
+    for row in rows:
+        if row["event_key"]:
+            if row["event_key"] in seen:
+                continue
+            seen.add(row["event_key"])
+        kept.append(row)
+    return kept
+
+
+def _statement():
+    """The INSERT: a one-time event that a concurrent transaction queued first is skipped, not an error."""
+    dialects = {"postgresql": postgresql, "sqlite": sqlite}
+    dialect = dialects.get(db.session.get_bind().dialect.name)
+    if dialect is None:
+        return insert(NotificationMessage.__table__)
+    return dialect.insert(NotificationMessage.__table__).on_conflict_do_nothing(index_elements=["event_key"])
 
 
 def _insert(rows: list[dict]) -> int:
     """One executemany INSERT in the caller's transaction (no ORM objects: 10,000 rows in well
     under a second); marks the session so its commit wakes the sender."""
+    rows = _once(rows)
     if rows:
-        db.session.execute(insert(NotificationMessage.__table__), rows)  # Core: no per-row ORM bookkeeping
+        db.session.execute(_statement(), rows)  # Core: no per-row ORM bookkeeping
         db.session.info[QUEUED_IN_SESSION] = True
     return len(rows)

@@ -34,10 +34,41 @@ REQUEST_ANSWERED = Template(
     _l("Halo %(first_name)s, permintaan Anda di portal Makassar Berjasa sudah dijawab. Lihat dengan kode pelacakan Anda: %(link)s (balas STOP untuk berhenti)"),
     ("first_name", "link"),
 )
+CARD_READY = Template(
+    "card_ready",
+    _l("Halo %(first_name)s, kartu peserta BPJS Ketenagakerjaan Anda dari Pemkot Makassar sudah dicetak. "
+       "Ambil di ketua RT/RW Anda. Cek status: %(link)s (balas STOP untuk berhenti)"),
+    ("first_name", "link"),
+)
+CARD_HANDED_OVER = Template(
+    "card_handed_over",
+    _l("Halo %(first_name)s, kartu peserta BPJS Ketenagakerjaan Anda tercatat sudah diserahkan pada %(handed_over_on)s. "
+       "Bila Anda belum menerimanya, sampaikan di %(link)s (balas STOP untuk berhenti)"),
+    ("first_name", "handed_over_on", "link"),
+)
+COVER_ENDING = Template(
+    "cover_ending",
+    _l("Halo %(first_name)s, perlindungan BPJS Ketenagakerjaan Anda dari Pemkot Makassar berakhir pada %(ends_on)s. "
+       "Ketua RT/RW Anda perlu mengonfirmasi bahwa Anda masih memenuhi syarat. Cek status: %(link)s (balas STOP untuk berhenti)"),
+    ("first_name", "ends_on", "link"),
+)
+MEMBERSHIP_RENEWED = Template(
+    "membership_renewed",
+    _l("Halo %(first_name)s, perlindungan BPJS Ketenagakerjaan Anda dari Pemkot Makassar diperpanjang "
+       "untuk %(starts_on)s sampai %(ends_on)s. Cek status: %(link)s (balas STOP untuk berhenti)"),
+    ("first_name", "starts_on", "ends_on", "link"),
+)
+CASE_CHANGED = Template(
+    "case_changed",
+    _l("Laporan kasus %(reference)s di portal Makassar Berjasa kini berstatus: %(state)s. "
+       "Pertanyaan: %(link)s (balas STOP untuk berhenti)"),
+    ("reference", "state", "link"),
+)
 # The super-app's webhook carries JSON; its body is the event's data, never a text.
 MEMBERSHIP_CHANGED = "membership_changed"
 
-TEMPLATES = {t.key: t for t in (MEMBER_APPROVED, REQUEST_ANSWERED)}
+TEMPLATES = {t.key: t for t in (MEMBER_APPROVED, REQUEST_ANSWERED, CARD_READY, CARD_HANDED_OVER, COVER_ENDING,
+                                 MEMBERSHIP_RENEWED, CASE_CHANGED)}
 
 
 def first_name(full_name: str | None) -> str:

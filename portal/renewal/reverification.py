@@ -214,23 +214,28 @@ def confirm_all(user: User, year: int, expected: int) -> int:
 # -- Expiry warnings -------------------------------------------------------------------------
 
 
+def ending_clause(today: date, days: int):
+    """Active memberships ending within `days` of `today` whose person holds no active cover
+    after them (a renewal already made leaves nothing to warn of)."""
+    later = aliased(Membership)
+    return and_(
+        Membership.status == MembershipStatus.ACTIVE,
+        Membership.ends_on >= today,
+        Membership.ends_on <= today + timedelta(days=days),
+        ~exists().where(
+            and_(later.person_id == Membership.person_id, later.status == MembershipStatus.ACTIVE, later.ends_on > Membership.ends_on)
+        ),
+    )
+
+
 def _expiring(user: User, today: date):
     """Active memberships in the user's area ending within 60 days, with nothing after them."""
-    later = aliased(Membership)
     return (
         select(Membership, Person, Reverification, RenewalDecision)
         .join(Person, Person.id == Membership.person_id)
         .outerjoin(Reverification, Reverification.membership_id == Membership.id)
         .outerjoin(RenewalDecision, RenewalDecision.membership_id == Membership.id)
-        .where(
-            Membership.status == MembershipStatus.ACTIVE,
-            Membership.ends_on >= today,
-            Membership.ends_on <= today + timedelta(days=EXPIRY_WARNING_DAYS),
-            area_clause(user, Person),
-            ~exists().where(
-                and_(later.person_id == Membership.person_id, later.status == MembershipStatus.ACTIVE, later.ends_on > Membership.ends_on)
-            ),
-        )
+        .where(ending_clause(today, EXPIRY_WARNING_DAYS), area_clause(user, Person))
     )
 
 

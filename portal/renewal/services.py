@@ -39,6 +39,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.notifications import events as notification_events
 from portal.programme import budget
 
 CHUNK = 5_000
@@ -400,6 +401,7 @@ def apply_plan(
                 insert(Membership).returning(Membership.id, sort_by_parameter_order=True), rows
             ).all()
             new_ids = {m.membership_id: new_id for m, new_id in zip(renewing, ids, strict=True)}
+            notification_events.memberships_renewed(rows)  # the members' messages and the super-app's webhook
         now = utcnow()
         fresh = [m for m in chunk if m.previous is None]
         if fresh:
