@@ -1,10 +1,10 @@
 """Forms for signing in, the second factor and account security."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from portal.forms import PortalForm, phone_consent_field
+from portal.forms import PortalForm, phone_consent_field, select_choices
 
 
 class LoginForm(PortalForm):
@@ -65,6 +65,13 @@ class ActivationForm(PortalForm):
 
 
 class OwnPhoneConsentForm(PortalForm):
-    """The account owner's own consent to messages on the number the office recorded."""
+    """The account owner's own consent to messages on the number the office recorded, and
+    the language of those messages."""
 
     phone_consent = phone_consent_field()
+    message_locale = RadioField(
+        _l("Bahasa pesan"),
+        choices=select_choices([("id", "Bahasa Indonesia"), ("en", "English")]),
+        default="id",
+        validate_choice=False,  # left out, the saved language stays; another value is refused by the service
+    )

@@ -224,7 +224,8 @@ def _security_page(consent_form: OwnPhoneConsentForm | None = None, status: int 
         form=CsrfOnlyForm(),
         required=current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"],
         remaining=len(current_user.recovery_code_hashes or []),
-        consent_form=(consent_form or OwnPhoneConsentForm(formdata=None, data={"phone_consent": current_user.phone_consent})) if area_account else None,
+        consent_form=(consent_form or OwnPhoneConsentForm(formdata=None, data={
+            "phone_consent": current_user.phone_consent, "message_locale": current_user.message_locale})) if area_account else None,
         masked_phone=_masked_phone(current_user.phone),
     )
 
@@ -244,6 +245,7 @@ def phone_consent():
         return _security_page(form, status=400)
     try:
         changed = services.set_phone_consent(current_user, bool(form.phone_consent.data), current_user)
+        language_changed = services.set_message_locale(current_user, form.message_locale.data or current_user.message_locale, current_user)
     except services.AccountError as error:
         db.session.rollback()
         form.phone_consent.errors = [str(error)]
@@ -251,6 +253,8 @@ def phone_consent():
     db.session.commit()
     if changed:
         flash(_("Persetujuan menerima kabar disimpan.") if current_user.phone_consent else _("Anda tidak akan menerima kabar lewat WhatsApp/SMS."), "success")
+    elif language_changed:
+        flash(_("Bahasa pesan disimpan."), "success")
     return redirect(url_for("accounts.security", _anchor="kabar"))
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func
 from zxcvbn import zxcvbn
@@ -236,4 +237,15 @@ def set_phone_consent(user: User, consent: bool, actor: User) -> bool:
         return False
     user.phone_consent = consent
     audit.record("user.phone_consent", "user", user.id, actor=actor, username=user.username, phone_consent=consent)
+    return True
+
+
+def set_message_locale(user: User, locale: str, actor: User) -> bool:
+    """Record the language of the account's messages ("id" or "en"); whether it changed (audited)."""
+    if locale not in current_app.config["LANGUAGES"]:
+        raise AccountError(_("Pilih bahasa pesan."))
+    if user.message_locale == locale:
+        return False
+    user.message_locale = locale
+    audit.record("user.message_locale", "user", user.id, actor=actor, username=user.username, message_locale=locale)
     return True

@@ -50,6 +50,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     phone_public: Mapped[bool] = mapped_column(Boolean, default=False)
     # The account's owner agreed to get messages on that phone (portal.notifications).
     phone_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The language of those messages (the owner's choice on the security page): "id" or "en".
+    message_locale: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Rotated at logout, disabling and password change: every sign-in made under the old
     # token (user_session, pending_login) stops working at once, on every device.

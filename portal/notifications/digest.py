@@ -78,7 +78,7 @@ class _AreaTally:
 def _consenting_heads() -> list:
     """Active heads and agents with an area and a phone they agreed to get messages on."""
     return db.session.execute(
-        select(User.id, User.full_name, User.phone, User.role, User.kelurahan_code, User.rw, User.rt)
+        select(User.id, User.full_name, User.phone, User.role, User.kelurahan_code, User.rw, User.rt, User.message_locale)
         .where(User.role.in_(AREA_ROLES), User.active.is_(True), User.phone_consent.is_(True), User.phone.is_not(None),
                User.kelurahan_code.is_not(None), User.rw.is_not(None))
         .order_by(User.id)
@@ -117,7 +117,7 @@ def run_digest(now: datetime | None = None) -> DigestReport:
         if not any(new for _waiting, new in counts.values()):
             continue
         parameters = {"first_name": texts.first_name(head.full_name), **{kind: counts[kind][0] for kind in KINDS}, "link": link}
-        notices.append(Notice(phone, parameters, user_id=head.id))
+        notices.append(Notice(phone, parameters, locale=head.message_locale or "id", user_id=head.id))
     digests = recipients.digests({notice.recipient for notice in notices})
     stopped = recipients.opted_out(set(digests.values()))
     queued = outbox.queue_phone(texts.HEAD_DIGEST, [n for n in notices if digests[n.recipient] not in stopped])

@@ -65,7 +65,8 @@ def seed_cases_demo(today: date | None = None) -> None:
     death = services.report_case(staff, services.CaseReport(
         kind=CaseKind.DEATH, occurred_on=today - timedelta(days=6), place="Rumah duka, Kec. Tamalate",
         chronology="Meninggal dunia karena sakit, dilaporkan oleh keluarga ke kantor kelurahan.",
-        contact_phone="081234500002", heir_name="Istri peserta (contoh)", heir_phone="081234500003"),
+        contact_phone="081234500002", heir_name="Istri peserta (contoh)", heir_phone="081234500003",
+        phone_consent=True),  # the family agreed: its state changes are messaged (portal.notifications)
         others[0], now=_at(today - timedelta(days=5), 10))
     services.change_state(death, CaseState.STAGE_ONE, "Formulir dikirim ke BPJS Cabang Makassar.", staff)
     services.assign(death, users.get("staff2") or staff, staff)

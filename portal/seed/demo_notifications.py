@@ -1,14 +1,19 @@
 """Demo data of the notifications: a few members who agreed to messages, their messages in
-every state (sent, delivered, failed, dead, waiting), and a number that said STOP."""
+every state (sent, delivered, failed, dead, waiting), and a number that said STOP; the
+members' later events (card printed, card handed over, cover ending soon); the heads'
+digest, one head reading it in English. The case desk's demo death case has the family's
+consent, so its state change is queued too (portal.seed.demo_cases)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from portal.extensions import db
-from portal.models import Membership, MembershipStatus, MessageState, NotificationMessage, User
-from portal.notifications import digest, events, recipients
+from portal.certificates.services import current_certificate
+from portal.models import CardHandover, Membership, Person, MembershipStatus, MessageState, NotificationMessage, User
+from portal.notifications import digest, events, recipients, reminders
 from portal.notifications.outbox import moment
+from portal.seed.demo_renewal import EXPIRING
 
 # The states the demo's messages are put in, oldest first; the rest stay queued.
 DEMO_STATES = (
@@ -40,7 +45,31 @@ def seed_notifications_demo() -> None:
         recipients.stop(memberships[-1].person.phone, "help")
     db.session.flush()
 
+    _member_events(memberships)
     seed_digest_demo()
+
+
+def _member_events(memberships) -> None:
+    """The consenting demo members' card messages (their cards were printed and handed out
+    before they agreed, in portal.seed.demo_handout) and the cover-ending reminder of those
+    whose cover ends within NOTIFY_COVER_ENDING_DAYS (in the last weeks of the year, all)."""
+    certificates = [(current_certificate(m), m) for m in memberships]
+    printed = [(certificate.id, m.person_id) for certificate, m in certificates if certificate is not None]
+    events.cards_ready(printed)
+    handovers = db.session.execute(
+        db.select(CardHandover.certificate_id, CardHandover.handed_over_on).where(CardHandover.certificate_id.in_([c for c, _p in printed]))
+    ).all()
+    people = dict(printed)
+    for certificate_id, handed_over_on in handovers:
+        events.card_handed_over(certificate_id, people[certificate_id], handed_over_on)
+    # One of the renewal demo's members whose cover ends in 12 days agreed to messages: the
+    # reminder is in the demo whatever the day it is loaded on.
+    expiring = db.session.scalar(db.select(Person).filter_by(full_name=EXPIRING[0][0]))
+    if expiring is not None:
+        expiring.phone, expiring.phone_consent = expiring.phone or "081234569001", True
+        db.session.flush()
+    reminders.remind_expiring()
+    db.session.flush()
 
 
 def seed_digest_demo() -> None:
@@ -51,5 +80,8 @@ def seed_digest_demo() -> None:
         return
     head.phone = head.phone or "081355500011"
     head.phone_consent = True
+    agent = db.session.scalar(db.select(User).filter_by(username="agent1"))
+    if agent is not None:
+        agent.message_locale = "en"  # agent1 chose English on their security page
     db.session.flush()
     digest.run_digest()

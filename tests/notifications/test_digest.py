@@ -14,7 +14,7 @@ from portal.certificates.services import print_document
 from portal.extensions import db
 from portal.models import DigestRun, ListEntry, PrintDocument, RequestKind, Role, User
 from portal.notifications import digest, recipients
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, csrf_token
 from tests.factories import LETTE, make_entry, make_list, make_member, make_user
 from tests.notifications.helpers import messages
 from tests.public_requests.staff_helpers import post as desk_post
@@ -200,3 +200,27 @@ def test_the_sender_loop_queues_the_digest_once_a_day_from_the_digest_hour(notif
         assert not queued or sent[0].state.value == "sent"  # queued, then sent by the same loop
         assert digest.due() is False  # before the hour, or already run today
         assert digest.due(datetime.combine(clock.today(), time(8), tzinfo=MAKASSAR)) is (not queued)
+
+
+def test_a_head_who_chose_english_on_the_security_page_gets_the_digest_in_english(notify_app):
+    app = notify_app()
+    with app.app_context():
+        make_user("staff1", Role.STAFF)
+        ids = _pending(_head(consent=False), 1)
+    client = app.test_client()
+    AuthActions(client).login("rtrw1")
+    page = client.get("/akun/keamanan").get_data(as_text=True)
+    assert "Bahasa pesan" in page and 'value="en"' in page
+    token = csrf_token(client, "/akun/keamanan")
+    refused = client.post("/akun/kabar", data={"csrf_token": token, "phone_consent": "y", "message_locale": "fr"})
+    assert refused.status_code == 400 and "Pilih bahasa pesan." in refused.get_data(as_text=True)
+    with app.app_context():
+        head = db.session.scalar(db.select(User).filter_by(username="rtrw1"))
+        assert (head.phone_consent, head.message_locale) == (False, "id")  # the refusal changed nothing
+    chosen = client.post("/akun/kabar", data={"csrf_token": token, "phone_consent": "y", "message_locale": "en"}, follow_redirects=True)
+    assert "Persetujuan menerima kabar disimpan." in chosen.get_data(as_text=True)
+    _return_over_http(app, ids)
+    _digest(app)
+    with app.app_context():
+        [message] = messages(template="head_digest")
+        assert (message.locale, message.body.startswith("Hello Daeng, waiting for you")) == ("en", True), message.body

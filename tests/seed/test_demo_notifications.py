@@ -33,3 +33,14 @@ def test_the_demo_has_a_heads_digest_waiting_on_the_development_channel(app, run
     auth.login("staff1", "demo-password-2026")
     page = client.get("/notifikasi/").get_data(as_text=True)
     assert "head_digest" in page and "yang menunggu Anda di portal Makassar Berjasa" in page
+
+
+def test_the_demo_has_the_members_later_events_and_an_english_digest(app, runner):
+    result = runner.invoke(args=["seed", "demo", "--password", "demo-password-2026"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        templates = set(db.session.scalars(db.select(NotificationMessage.template)))
+        assert {"card_ready", "card_handed_over", "cover_ending", "case_changed"} <= templates
+        english = db.session.scalars(db.select(NotificationMessage).filter_by(template="head_digest", locale="en")).all()
+        assert len(english) == 1 and english[0].body.startswith("Hello ") and "waiting for you on the" in english[0].body
+    assert "reminders: 0 members told" in runner.invoke(args=["notifications", "remind-expiring"]).output
