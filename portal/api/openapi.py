@@ -20,6 +20,8 @@ NAME_PATTERN = rf"^[^{_NOT_IN_TEXT}]*[A-Za-z][^{_NOT_IN_TEXT}]*$"
 # at most 300 as sent, no NUL or bidirectional control.
 CARD_PATTERN = rf"^[^{_NOT_IN_TEXT}]*[^\s\u0000-\u001f\u007f{_NOT_IN_TEXT}][^{_NOT_IN_TEXT}]*$"
 KPJ_PATTERN = r"^[0-9]{11}$"
+# Any text the portal takes in a text field (portal.forms.text_rule).
+TEXT_PATTERN = rf"^[^{_NOT_IN_TEXT}]*$"
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _ANY_TEXT = {"type": "string", "description": "Not read for this way of looking up."}
 _EMPTY_TEXT = {"type": "string", "maxLength": 0, "description": "Absent or empty for this way of looking up."}
@@ -412,7 +414,7 @@ OPENAPI_DOCUMENT: dict = {
                 "type": "object",
                 "required": ["code"],
                 "properties": {
-                    "code": {"type": "string", "minLength": 1, "maxLength": 30, "examples": ["7KQ2-M9XD-4RTA"],
+                    "code": {"type": "string", "minLength": 1, "maxLength": 30, "pattern": TEXT_PATTERN, "examples": ["7KQ2-M9XD-4RTA"],
                              "description": "Spaces, dashes and case are forgiven; O, I and L read as 0, 1, 1."},
                     "nik": {"type": ["string", "null"], "maxLength": 16, "pattern": "^[0-9]*$",
                             "description": "Required for a request about the requester."},
