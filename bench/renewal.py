@@ -5,7 +5,9 @@
 Creates (and afterwards drops) its own PostgreSQL database, bulk-inserts N persons with an
 active membership of this year each (categories weighted like the 2024 enrolment, spread
 over every kelurahan), a DTSEN desil for the welfare-targeted ones (a tenth above the
-cut-off), "masih layak?" answers for 90 % of them, and next year's settings; then times
+cut-off), "masih layak?" answers for 90 % of them, a mobile number for all and consent to
+messages for 60 % (so the real run queues their "diperpanjang" messages and the super-app's
+webhooks in its transaction, issue 23), and next year's settings; then times
 `flask programme renew --dry-run`, the real run and a second real run (idempotence: it
 writes nothing), each in a child process so its peak memory (VmHWM) is its own. Writes
 bench/results/renewal.json (see bench/recording.py). Issue 19's target: the dry run and
@@ -38,6 +40,7 @@ from portal.models import (  # noqa: E402
     DesilRecord,
     Kelurahan,
     Membership,
+    NotificationMessage,
     Person,
     ProgrammeYear,
     Reverification,
@@ -80,6 +83,7 @@ def populate(members: int, year: int, seed: int = 7371) -> None:
             "birth_date": date(year - rng.randint(18, 66), rng.randint(1, 12), rng.randint(1, 28)),
             "sex": Sex.FEMALE if i % 2 else Sex.MALE, "kelurahan_code": rng.choice(kelurahan),
             "rw": rng.randint(1, 12), "rt": rng.randint(1, 8), "street": "", "occupation": "",
+            "phone": f"0812{i:08d}", "phone_consent": rng.random() < 0.6,
             "category_code": category, "monthly_income": rng.choice((None, 1_000_000, 1_500_000, 2_000_000)),
             "created_at": now, "updated_at": now,
         })
@@ -174,6 +178,13 @@ def main() -> None:
         run.verdict("dry_run", {"wall time": dry["wall"], "peak memory": dry["peak"]}, f"{dry['wall']:.1f} s, {dry['peak']:.0f} MB")
         run.verdict("real_run", {"wall time": real["wall"], "peak memory": real["peak"]}, f"{real['wall']:.1f} s, {real['peak']:.0f} MB")
         run.note(f"The second real run wrote {again['written']} decision(s) in {again['wall']:.1f} s (idempotence).")
+        with app.app_context():
+            queued = dict(db.session.execute(
+                db.select(NotificationMessage.template, db.func.count()).group_by(NotificationMessage.template)
+            ).all())
+            db.session.remove()
+        run.note(f"The real run queued {queued.get('membership_renewed', 0):,} \"diperpanjang\" messages to consenting members "
+                 f"and {queued.get('membership_changed', 0):,} super-app webhooks (500 changes each) in its transactions (issue 23).")
         run.write()
     finally:
         if not args.keep:

@@ -159,7 +159,13 @@ def _insert(rows: list[dict]) -> int:
     """One executemany INSERT in the caller's transaction (no ORM objects: 10,000 rows in well
     under a second); marks the session so its commit wakes the sender."""
     rows = _once(rows)
-    if rows:
-        db.session.execute(_statement(), rows)  # Core: no per-row ORM bookkeeping
-        db.session.info[QUEUED_IN_SESSION] = True
-    return len(rows)
+    if not rows:
+        return 0
+    if any(row["event_key"] for row in rows):
+        # RETURNING counts what was queued: a key a concurrent transaction queued is skipped.
+        queued = len(db.session.execute(_statement().returning(NotificationMessage.id), rows).all())
+    else:
+        db.session.execute(insert(NotificationMessage.__table__), rows)  # Core: no per-row ORM bookkeeping
+        queued = len(rows)
+    db.session.info[QUEUED_IN_SESSION] = True
+    return queued

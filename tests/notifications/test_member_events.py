@@ -5,6 +5,8 @@ one-time event, never for a change that rolled back, and without a NIK or full n
 
 from __future__ import annotations
 
+import threading
+import time as clock_time
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -32,6 +34,8 @@ from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_member, make_user
 from tests.handout.test_handout import hand_over, printed_card
 from tests.notifications.helpers import messages
+from tests.ops.servers import needs_postgresql
+from tests.ops.test_database_outage import migrated_postgresql  # noqa: F401 - a fixture
 
 WHATSAPP = {"NOTIFY_WHATSAPP_TOKEN": "t", "NOTIFY_WHATSAPP_PHONE_NUMBER_ID": "1"}
 PHONE, OTHER_PHONE = "081234567801", "081234567802"
@@ -309,3 +313,55 @@ def test_the_report_form_records_the_consent_and_the_case_page_shows_it(app):
     assert "Ya, kontak dan ahli waris setuju" in page
     with app.app_context():
         assert db.session.scalar(db.select(Case.phone_consent)) is True
+
+
+# -- one-time events under concurrency ---------------------------------------------------------
+
+
+@needs_postgresql
+def test_two_transactions_queuing_the_same_card_at_once_queue_one_message_and_neither_fails(
+    migrated_postgresql,  # noqa: F811 - the fixture imported above
+):
+    """The second waits on the first's unique key, then skips it (ON CONFLICT DO NOTHING)."""
+    from portal import create_app
+    from portal.memberships.services import issue_certificate
+    from portal.notifications import events
+    from portal.seed.reference import seed_reference
+    from tests.conftest import make_config
+    from tests.notifications.conftest import QUIET_OFF
+
+    app = create_app(make_config(migrated_postgresql, **QUIET_OFF))
+    with app.app_context():
+        seed_reference()
+        _person, membership = _member()
+        certificate = issue_certificate(membership, issued_by=None)
+        db.session.commit()
+        printed = [(certificate.id, membership.person_id)]
+    first_queued, second_started = threading.Event(), threading.Event()
+    queued, errors = {}, []
+
+    def queue(name: str) -> None:
+        try:
+            with app.app_context():
+                queued[name] = events.cards_ready(printed)
+                if name == "first":
+                    first_queued.set()
+                    second_started.wait(10)
+                    clock_time.sleep(0.5)  # the second is now waiting on the key
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    first = threading.Thread(target=queue, args=("first",))
+    first.start()
+    assert first_queued.wait(10)
+    second = threading.Thread(target=queue, args=("second",))
+    second.start()
+    second_started.set()
+    first.join(20)
+    second.join(20)
+    with app.app_context():
+        stored = len(messages(template="card_ready"))
+        db.session.remove()
+        db.engine.dispose()  # this app is the test's own: close its connections now
+    assert errors == [] and queued == {"first": 1, "second": 0} and stored == 1
