@@ -152,8 +152,8 @@ def main() -> None:
             dataset={
                 "description": f"PostgreSQL database with {args.members:,} persons, each with an active membership of "
                 f"{year} (categories weighted like the 2024 enrolment, every kelurahan), a DTSEN desil for the "
-                "welfare-targeted ones (a tenth above the cut-off), \"masih layak?\" answers for 90 % and next "
-                "year's settings; planner statistics after the load",
+                "welfare-targeted ones (a tenth above the cut-off), \"masih layak?\" answers for 90 %, a mobile "
+                "number for all and consent to messages for 60 %, and next year's settings; planner statistics after the load",
                 "database": "postgresql",
                 "members": args.members,
             },
