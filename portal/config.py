@@ -298,8 +298,9 @@ class Config:
     # The hour (0-23, Makassar time) from which `flask notifications send --loop` queues the
     # RT/RW heads' daily digest, once a day; -1 leaves it to `flask notifications digest`.
     NOTIFY_DIGEST_HOUR = _int("NOTIFY_DIGEST_HOUR", 8)
-    # Members whose cover ends within this many days are reminded once (with the digest, or
-    # `flask notifications remind-expiring`); 0 sends no reminders.
+    # Members whose cover ends within this many days are reminded once (the sender loop runs
+    # the reminders daily from NOTIFY_DIGEST_HOUR; with -1 run `flask notifications
+    # remind-expiring` from cron); 0 sends no reminders.
     NOTIFY_COVER_ENDING_DAYS = _int("NOTIFY_COVER_ENDING_DAYS", 30)
     # A commit that queued messages wakes the sender (RQ job or the local thread).
     NOTIFY_SEND_AFTER_COMMIT = os.environ.get("NOTIFY_SEND_AFTER_COMMIT", "1") == "1"

@@ -72,6 +72,6 @@ class OwnPhoneConsentForm(PortalForm):
     message_locale = RadioField(
         _l("Bahasa pesan"),
         choices=select_choices([("id", "Bahasa Indonesia"), ("en", "English")]),
-        default="id",
+        default=None,
         validate_choice=False,  # left out, the saved language stays; another value is refused by the service
     )

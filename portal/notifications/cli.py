@@ -8,8 +8,9 @@ import time
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from portal import clock
 from portal.extensions import db
 from portal.notifications import digest, reminders
 from portal.notifications.sender import send_pass
@@ -30,15 +31,18 @@ def _run_digest() -> str:
     return f"digest {report.day.isoformat()}: {report.heads} heads with something new, {report.queued} queued"
 
 
-def _run_reminders() -> str:
-    """Queue and commit the members' cover-ending reminders; what it did, in a line."""
+def _run_reminders() -> tuple[bool, str]:
+    """Queue and commit the members' cover-ending reminders: whether it ran, and what it did
+    in a line. A database error is reported, not raised: the sender loop goes on sending and
+    tries again on its next pass (queuing is idempotent, the event keys see to it)."""
     try:
         queued = reminders.remind_expiring()
         db.session.commit()
-    except IntegrityError:  # a concurrent run queued the same reminders first
+    except SQLAlchemyError as error:
         db.session.rollback()
-        return "reminders: another run came first, nothing queued"
-    return f"reminders: {queued} members told their cover ends soon"
+        reminders.logger.warning("cover-ending reminders failed: %s", type(error).__name__)
+        return False, f"reminders: failed ({type(error).__name__}), tried again on the next pass"
+    return True, f"reminders: {queued} members told their cover ends soon"
 
 
 @notifications_cli.command("send")
@@ -48,10 +52,14 @@ def _run_reminders() -> str:
 @click.option("--limit", type=int, default=None, help="Send at most this many messages per pass.")
 def send_command(loop: bool, interval: float, limit: int | None) -> None:
     """Send the messages that are due (retries, quiet hours and the daily cap respected)."""
+    reminded_on = None  # the Makassar day the loop last ran the reminders
     while True:
         if loop and digest.due():
             click.echo(_run_digest())
-            click.echo(_run_reminders())
+        if loop and reminders.due(reminded_on):
+            ran, line = _run_reminders()
+            click.echo(line)
+            reminded_on = clock.today() if ran else reminded_on
         report = send_pass(limit=limit)
         db.session.remove()
         if report.total or not loop:
@@ -71,5 +79,8 @@ def digest_command() -> None:
 @notifications_cli.command("remind-expiring")
 def remind_command() -> None:
     """Remind consenting members whose cover ends within NOTIFY_COVER_ENDING_DAYS (once each)."""
-    click.echo(_run_reminders())
+    ran, line = _run_reminders()
     db.session.remove()
+    click.echo(line)
+    if not ran:
+        raise SystemExit(1)

@@ -72,8 +72,12 @@ TEMPLATES = {t.key: t for t in (MEMBER_APPROVED, REQUEST_ANSWERED, CARD_READY, C
 
 
 def first_name(full_name: str | None) -> str:
-    """The first word of a name: all a message may say of who it is for."""
-    words = (full_name or "").split()
+    """The first word of a name, titles dropped and local abbreviations written out ("Hj. St.
+    Rahmatia" -> "Siti", "Muh. Arfah" -> "Muhammad", portal.names): all a message may say of
+    who it is for."""
+    from portal.names import canonical_name
+
+    words = canonical_name(full_name or "").split() or (full_name or "").split()
     return words[0].title()[:30] if words else ""
 
 

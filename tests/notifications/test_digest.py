@@ -219,6 +219,10 @@ def test_a_head_who_chose_english_on_the_security_page_gets_the_digest_in_englis
         assert (head.phone_consent, head.message_locale) == (False, "id")  # the refusal changed nothing
     chosen = client.post("/akun/kabar", data={"csrf_token": token, "phone_consent": "y", "message_locale": "en"}, follow_redirects=True)
     assert "Persetujuan menerima kabar disimpan." in chosen.get_data(as_text=True)
+    # A form sent without the language (a page from before it had the field) keeps the choice.
+    assert client.post("/akun/kabar", data={"csrf_token": token, "phone_consent": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(User.message_locale).filter_by(username="rtrw1")) == "en"
     _return_over_http(app, ids)
     _digest(app)
     with app.app_context():
